@@ -1,0 +1,260 @@
+/**
+ * The local content-addressed artifact cache: `<stateDir>/objects/sha256/<2 hex>/<62 hex>`,
+ * one read-only file per distinct content, so identical artifacts of many runs cost one copy.
+ *
+ * A directory artifact is stored as its files plus its listing (see hash.ts), itself an object
+ * keyed by the directory's sha256 — the listing's own hash, so it verifies like any object.
+ * Objects are written to a temp file beside their final name and renamed, so a killed process
+ * never leaves a truncated object under a real name.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { constants, statSync } from 'node:fs';
+import { chmod, copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { GitTrackError, systemCode } from '../errors.js';
+import { defaultEnv } from '../env.js';
+import { formatListing, hashDirectory, parseListing, recentListing, sha256File, type ContentHash, type ListingEntry } from './hash.js';
+
+const PARALLEL_COPIES = 8;
+
+/**
+ * Copy a file into the cache under its (already computed) hash. Does nothing when the object
+ * is present with the right size. Only the size is checked here: hashing again would double
+ * the cost of logging, and {@link restoreFile} verifies every byte on the way out.
+ *
+ * @example
+ * const hash = await hashPath('models/churn.pkl', { stateDir, env });
+ * await cacheFile(stateDir, 'models/churn.pkl', hash);
+ */
+export async function cacheFile(stateDir: string, sourcePath: string, hash: { sha256: string; size: number }): Promise<void> {
+  const dest = objectPath(stateDir, hash.sha256);
+  if (await hasObject(dest, hash.size)) return;
+  await mkdir(dirname(dest), { recursive: true });
+  const tmp = tempBeside(dest);
+  try {
+    // FICLONE: a reflink (instant, no extra space) on btrfs/XFS/APFS, a plain copy elsewhere.
+    await copyFile(sourcePath, tmp, constants.COPYFILE_FICLONE);
+    const copied = (await stat(tmp)).size;
+    if (copied !== hash.size) {
+      throw new GitTrackError('HASH_MISMATCH', `${sourcePath} changed since it was hashed (size ${copied}, expected ${hash.size})`, {
+        path: sourcePath,
+        expected: hash.size,
+        actual: copied,
+      });
+    }
+    await chmod(tmp, 0o444); // cache entries are not for editing
+    await rename(tmp, dest);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw fsError(err, sourcePath);
+  }
+}
+
+/**
+ * Cache every file of a directory and its listing (from {@link hashDirectory}), so that
+ * {@link restoreTree} can rebuild it from the directory's sha256 alone. A symlink inside is
+ * stored as its target path's bytes, as the listing hashed it.
+ *
+ * @example
+ * const { hash, entries } = await hashDirectory('models/', { stateDir, env });
+ * await cacheTree(stateDir, 'models/', entries); // cachedPath(stateDir, hash.sha256) is the listing
+ */
+export async function cacheTree(stateDir: string, dirPath: string, listing: readonly ListingEntry[]): Promise<void> {
+  await forEachParallel(listing, async (entry) => {
+    const source = join(dirPath, entry.path);
+    const info = await lstat(source).catch((err: unknown) => {
+      throw fsError(err, source);
+    });
+    if (info.isSymbolicLink()) await storeBytes(stateDir, entry, await readlink(source, { encoding: 'buffer' }));
+    else await cacheFile(stateDir, source, entry);
+  });
+  const text = Buffer.from(formatListing(listing));
+  await storeBytes(stateDir, { sha256: sha256Hex(text), size: text.length }, text);
+}
+
+/**
+ * Cache what {@link hashPath} hashed, file or directory. A directory hashed earlier in this
+ * process is not walked again; otherwise it is re-hashed and must still match (HASH_MISMATCH).
+ *
+ * @example
+ * const hash = await hashPath('models/', { stateDir, env });
+ * await cachePath(stateDir, 'models/', hash);
+ */
+export async function cachePath(stateDir: string, path: string, hash: ContentHash): Promise<void> {
+  if (hash.kind === 'file') return cacheFile(stateDir, path, hash);
+  let entries = recentListing(path, hash.sha256);
+  if (!entries) {
+    // Only the hash cache and progress are used; progress stays silent here.
+    const again = await hashDirectory(path, { stateDir, env: defaultEnv() });
+    if (again.hash.sha256 !== hash.sha256) {
+      throw new GitTrackError('HASH_MISMATCH', `${path} changed since it was hashed`, { path, expected: hash.sha256, actual: again.hash.sha256 });
+    }
+    entries = again.entries;
+  }
+  await cacheTree(stateDir, path, entries);
+}
+
+/**
+ * Restore a file or directory artifact by its pointer (see {@link restoreFile}, {@link restoreTree}).
+ *
+ * @example
+ * await restorePath(stateDir, { kind: 'dir', sha256: artifact.sha256 }, 'models/');
+ */
+export function restorePath(stateDir: string, pointer: { kind: 'file' | 'dir'; sha256: string }, destPath: string): Promise<void> {
+  return pointer.kind === 'dir' ? restoreTree(stateDir, pointer.sha256, destPath) : restoreFile(stateDir, pointer.sha256, destPath);
+}
+
+/**
+ * Where an object sits in the cache, or null when it is not cached.
+ *
+ * @example
+ * cachedPath(stateDir, hash.sha256); // '/repo/.git/git-track/objects/sha256/9f/86d0…' or null
+ */
+export function cachedPath(stateDir: string, sha256: string): string | null {
+  const path = objectPath(stateDir, sha256);
+  try {
+    return statSync(path).isFile() ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Copy an object out of the cache to `destPath` (parents created), checking the sha256 of the
+ * bytes written. The copy goes to a temp file renamed into place only when it verifies, so a
+ * bad cache object never replaces an existing file; on mismatch the temp file is removed and
+ * HASH_MISMATCH is thrown.
+ *
+ * @example
+ * await restoreFile(stateDir, artifact.sha256, 'models/churn.pkl');
+ */
+export async function restoreFile(stateDir: string, sha256: string, destPath: string): Promise<void> {
+  const source = cachedPath(stateDir, sha256);
+  if (!source) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${sha256} is not in the local cache`, { sha256 });
+  await mkdir(dirname(destPath), { recursive: true }).catch((err: unknown) => {
+    throw fsError(err, destPath);
+  });
+  const tmp = tempBeside(destPath);
+  try {
+    await copyFile(source, tmp, constants.COPYFILE_FICLONE);
+    await chmod(tmp, 0o644); // the object's 0444 is the cache's business, not the user's
+    const actual = await sha256File(tmp);
+    if (actual.sha256 !== sha256) {
+      throw new GitTrackError('HASH_MISMATCH', `cached object ${sha256} is corrupt (its bytes hash to ${actual.sha256})`, {
+        sha256,
+        actual: actual.sha256,
+        path: source,
+      });
+    }
+    await rename(tmp, destPath);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw fsError(err, destPath);
+  }
+}
+
+/**
+ * Rebuild a directory artifact under `destDir` from the cache: the listing is verified against
+ * `dirSha256`, every file against its own sha256. Files already in `destDir` and not in the
+ * listing are left alone; symlinks come back as files holding their target path.
+ *
+ * @example
+ * await restoreTree(stateDir, artifact.sha256, 'models/');
+ */
+export async function restoreTree(stateDir: string, dirSha256: string, destDir: string): Promise<void> {
+  const source = cachedPath(stateDir, dirSha256);
+  if (!source) throw new GitTrackError('OBJECT_NOT_FOUND', `directory ${dirSha256} is not in the local cache`, { sha256: dirSha256 });
+  const bytes = await readFile(source).catch((err: unknown) => {
+    throw fsError(err, source);
+  });
+  const actual = sha256Hex(bytes);
+  if (actual !== dirSha256) {
+    throw new GitTrackError('HASH_MISMATCH', `cached listing ${dirSha256} is corrupt (its bytes hash to ${actual})`, {
+      sha256: dirSha256,
+      actual,
+      path: source,
+    });
+  }
+  const entries = parseListing(bytes.toString('utf8'));
+  for (const entry of entries) assertSafePath(entry.path);
+  await mkdir(destDir, { recursive: true });
+  await forEachParallel(entries, (entry) => restoreFile(stateDir, entry.sha256, join(destDir, entry.path)));
+}
+
+function objectPath(stateDir: string, sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) {
+    throw new GitTrackError('BAD_INPUT', `not a sha256 (64 lowercase hex digits): '${sha256}'`, { sha256 });
+  }
+  return join(stateDir, 'objects', 'sha256', sha256.slice(0, 2), sha256.slice(2));
+}
+
+async function hasObject(path: string, size: number): Promise<boolean> {
+  try {
+    const info = await stat(path);
+    return info.isFile() && info.size === size;
+  } catch {
+    return false;
+  }
+}
+
+/** Store bytes already in memory (a listing, a symlink target) as an object. */
+async function storeBytes(stateDir: string, hash: { sha256: string; size: number }, bytes: Buffer): Promise<void> {
+  if (sha256Hex(bytes) !== hash.sha256) {
+    throw new GitTrackError('HASH_MISMATCH', `content changed since it was hashed (expected ${hash.sha256})`, { sha256: hash.sha256 });
+  }
+  const dest = objectPath(stateDir, hash.sha256);
+  if (await hasObject(dest, bytes.length)) return;
+  await mkdir(dirname(dest), { recursive: true });
+  const tmp = tempBeside(dest);
+  try {
+    await writeFile(tmp, bytes, { mode: 0o444 });
+    await rename(tmp, dest);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw fsError(err, dest);
+  }
+}
+
+/**
+ * A listing restored into the user's tree must not escape it or write into a `.git` dir
+ * (a listing can arrive from a shared store; hooks there would run code).
+ */
+function assertSafePath(path: string): void {
+  const segments = path.split(process.platform === 'win32' ? /[/\\]/ : '/');
+  const bad = segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git' || s.includes('\0'));
+  if (bad || (process.platform === 'win32' && path.includes(':'))) {
+    throw new GitTrackError('CORRUPT_OBJECT', `unsafe path in directory listing: '${path}'`, { path });
+  }
+}
+
+/** Unique across processes: the Env's seeded ids would collide between two test processes. */
+function tempBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+}
+
+async function forEachParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      try {
+        await fn(items[next++]!);
+      } catch (err) {
+        failed = true; // the first error is the answer; don't start more copies
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_COPIES, items.length) }, worker));
+}
+
+function fsError(err: unknown, path: string): unknown {
+  if (err instanceof GitTrackError) return err;
+  const code = systemCode(err);
+  if (code === 'ENOENT') return new GitTrackError('FILE_NOT_FOUND', `no such file or directory: ${path}`, { path }, { cause: err });
+  return new GitTrackError('BAD_INPUT', `cannot access ${path}: ${code ?? String(err)}`, { path, code }, { cause: err });
+}
+
+function sha256Hex(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

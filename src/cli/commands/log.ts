@@ -1,0 +1,106 @@
+/**
+ * `git-track log`: parse the flags into a run, record it, print its id (or the manifest).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { GitTrackError } from '../../errors.js';
+import { flattenValues, parseAssignment, parseMetricAssignment, readValuesFile, toMetrics } from '../../manifest/values.js';
+import { readRunRecord } from '../../runs/import-record.js';
+import { logRun, type LogRunInput, type Scalar } from '../../runs/log-run.js';
+import type { CliContext } from '../context.js';
+import { renderManifestJson } from '../render/manifest.js';
+
+interface LogOptions {
+  param?: string[];
+  metric?: string[];
+  tag?: string[];
+  params?: string[];
+  metrics?: string[];
+  from?: string;
+  data?: string[];
+  artifact?: string[];
+  name?: string;
+  experiment?: string;
+  note?: string;
+  status?: 'finished' | 'failed' | 'killed';
+  duration?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export default async function log(cli: CliContext, _args: unknown[], options: LogOptions): Promise<number> {
+  const input = parseLogOptions(cli, options);
+  const ctx = cli.tracker();
+  const result = await logRun(ctx, input, { dryRun: options.dryRun });
+  if (options.json) cli.out(renderManifestJson(result.manifest));
+  else if (options.dryRun) cli.out(result.yaml);
+  else cli.out(result.manifest.id);
+  return 0;
+}
+
+/**
+ * Flags → run input. Values given on the command line override those of `--from` and files.
+ *
+ * @example
+ * parseLogOptions(cli, { param: ['lr=0.01'], metric: ['f1=0.84'] }).params; // { lr: 0.01 }
+ */
+export function parseLogOptions(cli: CliContext, options: LogOptions): LogRunInput {
+  const input: LogRunInput = options.from ? readRunRecord(resolve(cli.cwd, options.from), cli.env) : {};
+  const params: Record<string, Scalar | Scalar[]> = { ...input.params };
+  for (const file of options.params ?? []) Object.assign(params, flattenValues(readValuesFile(resolve(cli.cwd, file)), file));
+  for (const p of options.param ?? []) {
+    const [key, value] = parseAssignment(p, '--param');
+    params[key] = value;
+  }
+  const metrics: Record<string, number> = { ...input.metrics };
+  for (const file of options.metrics ?? []) Object.assign(metrics, toMetrics(flattenValues(readValuesFile(resolve(cli.cwd, file)), file), file));
+  for (const m of options.metric ?? []) {
+    const [key, value] = parseMetricAssignment(m, '--metric');
+    metrics[key] = value;
+  }
+  const tags: Record<string, string> = { ...input.tags };
+  for (const t of options.tag ?? []) {
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new GitTrackError('USAGE', `--tag expects KEY=VALUE, got '${t}'`, { flag: '--tag', text: t });
+    tags[t.slice(0, eq)] = t.slice(eq + 1);
+  }
+  const data = [...(input.data ?? []), ...(options.data ?? []).map((d) => splitSuffix(cli, d, '@', 'label'))].map((d) => ({
+    path: resolve(cli.cwd, d.path),
+    ...(d.label ? { label: d.label } : {}),
+  }));
+  const artifacts = [...(input.artifacts ?? []), ...(options.artifact ?? []).map((a) => splitSuffix(cli, a, ':', 'role'))].map((a) => ({
+    path: resolve(cli.cwd, a.path),
+    ...('role' in a && a.role ? { role: a.role } : {}),
+    ...('optional' in a && a.optional ? { optional: true } : {}),
+  }));
+  let durationS = input.durationS;
+  if (options.duration !== undefined) {
+    durationS = Number(options.duration);
+    if (!Number.isFinite(durationS) || durationS < 0) throw new GitTrackError('USAGE', `--duration expects seconds, got '${options.duration}'`);
+  }
+  return {
+    ...input,
+    params,
+    metrics,
+    tags,
+    data,
+    artifacts,
+    durationS,
+    name: options.name ?? input.name,
+    experiment: options.experiment ?? input.experiment,
+    note: options.note ?? input.note,
+    status: options.status ?? input.status,
+  };
+}
+
+/**
+ * `path@label` / `path:role`: split at the last separator, unless the whole text is an
+ * existing path (file names may contain '@' or ':').
+ */
+function splitSuffix(cli: CliContext, text: string, sep: '@' | ':', key: 'label' | 'role'): { path: string; label?: string; role?: string } {
+  const at = text.lastIndexOf(sep);
+  if (at <= 0 || existsSync(resolve(cli.cwd, text))) return { path: text };
+  const suffix = text.slice(at + 1);
+  if (suffix === '' || suffix.includes('/')) return { path: text };
+  return { path: text.slice(0, at), [key]: suffix };
+}

@@ -1,0 +1,34 @@
+/**
+ * What every command receives: the directory to work in, the real Env, and output sinks.
+ */
+import { defaultEnv, type Env } from '../env.js';
+import { openContext, type TrackerContext } from '../tracker-context.js';
+import { terminalProgress } from './terminal.js';
+
+export interface CliContext {
+  cwd: string;
+  env: Env;
+  out(text: string): void;
+  /** Opens the repository lazily: commands that fail on bad flags never touch it. */
+  tracker(): TrackerContext;
+}
+
+/**
+ * The CLI context for this process.
+ *
+ * @example
+ * const cli = makeCliContext(process.cwd());
+ */
+export function makeCliContext(cwd: string): CliContext {
+  const env = defaultEnv({
+    warn: (message) => process.stderr.write(`warning: ${message}\n`),
+    progress: terminalProgress(process.stderr),
+  });
+  let tracker: TrackerContext | undefined;
+  return {
+    cwd,
+    env,
+    out: (text) => process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`),
+    tracker: () => (tracker ??= openContext({ dir: cwd, env })),
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * The git-track command line. This is the one place that prints errors and sets the exit
+ * code: library code throws {@link GitTrackError}s, mapped here to one clear line.
+ *
+ * Command implementations are imported on demand, so `git-track --version` and `--help` load
+ * only commander.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { GitTrackError } from '../errors.js';
+import { gitTrackVersion } from '../version.js';
+import { makeCliContext, type CliContext } from './context.js';
+
+/** Exit codes: 0 success, 1 failure (a run not found, a check failed), 2 bad usage. */
+const USAGE_CODES = new Set(['USAGE']);
+
+type Action = (cli: CliContext, args: unknown[], options: Record<string, unknown>) => Promise<number | void>;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Wire a command to its module, loaded only when the command runs. */
+function lazy(load: () => Promise<{ default: Action }>) {
+  return async (...raw: unknown[]) => {
+    const command = raw.at(-1) as Command;
+    const options = command.opts();
+    const args = raw.slice(0, -2);
+    const global = command.optsWithGlobals() as { C?: string };
+    const cli = makeCliContext(resolve(global.C ?? process.cwd()));
+    const { default: action } = await load();
+    const code = await action(cli, args, options);
+    if (typeof code === 'number') process.exitCode = code;
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command('git-track')
+    .description('Git-native experiment tracker: every run is a commit on the `runs` branch of your repository.')
+    .version(gitTrackVersion(), '-V, --version')
+    .option('-C <path>', 'run as if started in <path>')
+    .option('--debug', 'show stack traces of unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('init')
+    .description('create the `runs` branch (idempotent; never touches HEAD, the index or the working tree)')
+    .action(lazy(() => import('./commands/init.js')));
+
+  program
+    .command('log')
+    .description('record a finished run as one commit on `runs` and print its id')
+    .option('-p, --param <key=value>', 'a parameter (repeatable); values are read as YAML scalars: 8 is a number, true a boolean, quote to force a string: -p "tag=\\"007\\""', collect)
+    .option('-m, --metric <key=value>', 'a metric; must be a finite number (repeatable)', collect)
+    .option('-t, --tag <key=value>', 'a tag; always a string (repeatable)', collect)
+    .option('--params <file>', 'params from a YAML or JSON file; nested keys become dotted names (repeatable)', collect)
+    .option('--metrics <file>', 'metrics from a YAML or JSON file (repeatable)', collect)
+    .option('--from <record.json>', 'import a JSON run record (git_commit, data_version, params, metrics, artifact(s), created_at)')
+    .option('-d, --data <path[@label]>', 'a data input: file or directory, hashed with sha256 (repeatable)', collect)
+    .option('-a, --artifact <path[:role]>', 'an output file or directory: hashed and copied to the local cache (repeatable)', collect)
+    .option('--name <name>', 'a human name for the run')
+    .option('--experiment <name>', 'the experiment the run belongs to')
+    .option('--note <text>', 'a free-text note')
+    .addOption(new Option('--status <status>', 'how the run ended').choices(['finished', 'failed', 'killed']))
+    .option('--duration <seconds>', 'how long the run took')
+    .option('--dry-run', 'print the manifest that would be written and write nothing')
+    .option('--json', 'print the recorded manifest as JSON')
+    .action(lazy(() => import('./commands/log.js')));
+
+  program
+    .command('show')
+    .argument('<run>', 'id, id prefix, name, `latest`, or the run commit')
+    .description('print one run whole (canonical YAML)')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/show.js')));
+
+  program
+    .command('list')
+    .alias('ls')
+    .description('table of runs, newest first')
+    .option('-n, --limit <n>', 'show at most n runs')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/list.js')));
+
+  return program;
+}
+
+/**
+ * Run the CLI with `argv` (without node and script) and return the exit code.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2));
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err, debug);
+  }
+}
+
+function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message (or the help/version text).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return 2;
+  }
+  if (err instanceof GitTrackError) {
+    process.stderr.write(`git-track: ${err.message}\n`);
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    return USAGE_CODES.has(err.code) ? 2 : 1;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`git-track: unexpected error: ${message}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else process.stderr.write('(run again with --debug for details)\n');
+  return 1;
+}

@@ -1,0 +1,375 @@
+/**
+ * Reading objects from packfiles without loading the pack: the `.idx` (v2) tables stay in
+ * memory (24 bytes per object: sha1 + offset; the crc table is never read), the `.pack` is
+ * read with positioned `readSync` calls of just the bytes one object needs. isomorphic-git
+ * reads whole packs into memory, which fails on the multi-GB packs ML repos accumulate.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
+import { GitTrackError, systemCode } from '../errors.js';
+import type { ObjectType } from './encode.js';
+
+export interface GitObject {
+  type: ObjectType;
+  content: Buffer;
+}
+
+/** Looks up a REF_DELTA base that is not in the same pack (loose or another pack). */
+export type BaseLookup = (oid: string) => GitObject | undefined;
+
+const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+const OFS_DELTA = 6;
+const REF_DELTA = 7;
+const IDX_HEADER = 8 + 256 * 4;
+// A corrupt pack could make a REF_DELTA chain loop; real chains stay far below this.
+const MAX_CHAIN = 10_000;
+const FINAL_CACHE_LIMIT = 256 << 10;
+
+/**
+ * A byte-bounded LRU of inflated pack objects (delta bases and recent reads), shared by all
+ * packs of a store; keys are `<pack id>:<offset>`. Entries are never handed out uncopied.
+ *
+ * @example
+ * const cache = new DeltaBaseCache(32 << 20);
+ */
+export class DeltaBaseCache {
+  private readonly entries = new Map<string, GitObject>();
+  private bytes = 0;
+
+  constructor(readonly maxBytes = 32 << 20) {}
+
+  get(key: string): GitObject | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, value: GitObject): void {
+    // One huge base would flush everything useful; chains of small manifests matter more.
+    if (value.content.length > this.maxBytes / 4 || this.entries.has(key)) return;
+    this.entries.set(key, value);
+    this.bytes += value.content.length;
+    for (const [oldKey, old] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldKey);
+      this.bytes -= old.content.length;
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+}
+
+interface Entry {
+  kind: number;
+  data: Buffer;
+  baseOffset?: number;
+  baseOid?: string;
+}
+
+let nextPackId = 0;
+
+/**
+ * One `.idx`/`.pack` pair, opened for positioned reads.
+ *
+ * @example
+ * const pack = PackFile.open('objects/pack/pack-1.idx', 'objects/pack/pack-1.pack', new DeltaBaseCache());
+ * const offset = pack.find(oid);
+ * if (offset !== undefined) pack.read(offset, () => undefined);
+ */
+export class PackFile {
+  readonly count: number;
+  private readonly id = nextPackId++;
+  private readonly scratch = Buffer.allocUnsafe(4096);
+
+  private constructor(
+    readonly idxPath: string,
+    readonly packPath: string,
+    private readonly fanout: Buffer,
+    private readonly shas: Buffer,
+    private readonly offsets: Buffer,
+    private readonly largeOffsets: Buffer,
+    private fd: number,
+    private readonly packEnd: number,
+    private readonly cache: DeltaBaseCache,
+  ) {
+    this.count = fanout.readUInt32BE(255 * 4);
+  }
+
+  /**
+   * Open a pack by its index. Throws the fs error (ENOENT) when a file vanished, and
+   * CORRUPT_OBJECT when the pair does not belong together.
+   *
+   * @example
+   * const pack = PackFile.open(idx, idx.replace(/\.idx$/, '.pack'), cache);
+   */
+  static open(idxPath: string, packPath: string, cache: DeltaBaseCache): PackFile {
+    const idxFd = openSync(idxPath, 'r');
+    let packFd: number | undefined;
+    try {
+      const idxSize = fstatSync(idxFd).size;
+      const head = readAt(idxFd, 0, Math.min(IDX_HEADER, idxSize));
+      if (head.length < IDX_HEADER || head.readUInt32BE(0) !== 0xff744f63 || head.readUInt32BE(4) !== 2) {
+        broken(idxPath, 'not a version 2 pack index');
+      }
+      const fanout = head.subarray(8);
+      const n = fanout.readUInt32BE(255 * 4);
+      // Binary searches trust the fanout table, so check once that it never decreases.
+      for (let i = 1; i < 256; i++) {
+        if (fanout.readUInt32BE(i * 4) < fanout.readUInt32BE(i * 4 - 4)) broken(idxPath, 'fanout table is not sorted');
+      }
+      const largeBytes = idxSize - 40 - IDX_HEADER - 28 * n;
+      if (largeBytes < 0 || largeBytes % 8 !== 0) broken(idxPath, 'pack index has the wrong size');
+      const shas = readAt(idxFd, IDX_HEADER, 20 * n);
+      const offsets = readAt(idxFd, IDX_HEADER + 24 * n, 4 * n);
+      const large = readAt(idxFd, IDX_HEADER + 28 * n, largeBytes);
+      const idxTrailer = readAt(idxFd, idxSize - 40, 20);
+      packFd = openSync(packPath, 'r');
+      const packSize = fstatSync(packFd).size;
+      const packHead = readAt(packFd, 0, 12);
+      const ok = packSize >= 32 && packHead.toString('latin1', 0, 4) === 'PACK' && packHead.readUInt32BE(8) === n;
+      if (!ok || !readAt(packFd, packSize - 20, 20).equals(idxTrailer)) broken(packPath, 'pack does not match its index');
+      const pack = new PackFile(idxPath, packPath, fanout, shas, offsets, large, packFd, packSize - 20, cache);
+      packFd = undefined;
+      return pack;
+    } finally {
+      closeSync(idxFd);
+      if (packFd !== undefined) closeSync(packFd);
+    }
+  }
+
+  /**
+   * The pack offset of `oid`, or undefined when this pack does not hold it.
+   *
+   * @example
+   * pack.find('45b983be36b73c0788dc9cbcb76cbb80fc7bb057'); // 12 or undefined
+   */
+  find(oid: string): number | undefined {
+    const key = Buffer.from(oid, 'hex');
+    const i = this.lowerBound(key);
+    if (i >= this.count || this.shas.compare(key, 0, 20, i * 20, i * 20 + 20) !== 0) return undefined;
+    return this.offsetAt(i);
+  }
+
+  /**
+   * All ids in this pack that start with the lowercase hex `prefix`.
+   *
+   * @example
+   * pack.findPrefix('45b9'); // ['45b983be36b73c0788dc9cbcb76cbb80fc7bb057']
+   */
+  findPrefix(prefix: string): string[] {
+    const out: string[] = [];
+    for (let i = this.lowerBound(Buffer.from(prefix.padEnd(40, '0'), 'hex')); i < this.count; i++) {
+      const oid = this.shas.toString('hex', i * 20, i * 20 + 20);
+      if (!oid.startsWith(prefix)) break;
+      out.push(oid);
+    }
+    return out;
+  }
+
+  /**
+   * Read the object at `offset`, applying its delta chain. `lookupBase` finds REF_DELTA
+   * bases stored outside this pack.
+   *
+   * @example
+   * const { type, content } = pack.read(pack.find(oid)!, (base) => store.read(base));
+   */
+  read(offset: number, lookupBase: BaseLookup): GitObject {
+    const hit = this.cache.get(this.key(offset));
+    // Cached bases are shared; a caller mutating its result must not corrupt later reads.
+    if (hit) return { type: hit.type, content: Buffer.from(hit.content) };
+    const deltas: Entry[] = [];
+    const chain: number[] = [];
+    let base: GitObject | undefined;
+    let at = offset;
+    while (!base) {
+      if (deltas.length > MAX_CHAIN) broken(this.packPath, `delta chain too long at offset ${offset}`);
+      const cached = deltas.length > 0 ? this.cache.get(this.key(at)) : undefined;
+      if (cached) {
+        base = cached;
+        break;
+      }
+      const entry = this.readEntry(at);
+      const type = TYPES[entry.kind];
+      if (type) {
+        base = { type, content: entry.data };
+        if (deltas.length > 0) this.cache.set(this.key(at), base);
+      } else if (entry.baseOffset !== undefined) {
+        deltas.push(entry);
+        chain.push(at);
+        at = entry.baseOffset;
+      } else {
+        deltas.push(entry);
+        chain.push(at);
+        const baseOid = entry.baseOid as string;
+        const inPack = this.find(baseOid);
+        if (inPack !== undefined) at = inPack;
+        else base = lookupBase(baseOid) ?? broken(this.packPath, `delta base ${baseOid} not found`);
+      }
+    }
+    let obj = base;
+    for (let i = deltas.length - 1; i >= 0; i--) {
+      obj = { type: obj.type, content: applyDelta(obj.content, (deltas[i] as Entry).data, this.packPath) };
+      if (i > 0) this.cache.set(this.key(chain[i] as number), obj);
+    }
+    // Hot trees (the runs dir, shards) are read again and again: keep a private copy of
+    // small results. Copying large blobs would cost memory for reads that rarely repeat.
+    if (obj.content.length <= FINAL_CACHE_LIMIT) {
+      this.cache.set(this.key(offset), { type: obj.type, content: Buffer.from(obj.content) });
+    }
+    return obj;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private key(offset: number): string {
+    return `${this.id}:${offset}`;
+  }
+
+  private lowerBound(key: Buffer): number {
+    const first = key[0] ?? 0;
+    let lo = first === 0 ? 0 : this.fanout.readUInt32BE((first - 1) * 4);
+    let hi = this.fanout.readUInt32BE(first * 4);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.shas.compare(key, 0, key.length, mid * 20, mid * 20 + key.length) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private offsetAt(i: number): number {
+    const small = this.offsets.readUInt32BE(i * 4);
+    if (!(small & 0x80000000)) return small;
+    const at = (small & 0x7fffffff) * 8;
+    if (at + 8 > this.largeOffsets.length) broken(this.idxPath, 'large offset out of range');
+    return Number(this.largeOffsets.readBigUInt64BE(at));
+  }
+
+  /** Parse the entry header at `offset` and inflate its data, reading only what it needs. */
+  private readEntry(offset: number): Entry {
+    if (this.fd < 0) throw new GitTrackError('INTERNAL', 'object store is closed', { pack: this.packPath });
+    if (offset < 12 || offset >= this.packEnd) broken(this.packPath, `object offset ${offset} out of range`);
+    const head = this.scratch;
+    const got = readSync(this.fd, head, 0, Math.min(head.length, this.packEnd - offset), offset);
+    let pos = 0;
+    const byte = (): number => (pos < got ? (head[pos++] as number) : broken(this.packPath, `truncated entry at ${offset}`));
+    let c = byte();
+    const kind = (c >> 4) & 7;
+    let size = c & 15;
+    for (let shift = 4; c & 0x80; shift += 7) size += ((c = byte()) & 0x7f) * 2 ** shift;
+    const entry: Entry = { kind, data: head };
+    if (kind === OFS_DELTA) {
+      c = byte();
+      let back = c & 0x7f;
+      while (c & 0x80) back = (back + 1) * 128 + ((c = byte()) & 0x7f);
+      entry.baseOffset = offset - back;
+      if (back <= 0 || entry.baseOffset < 12) broken(this.packPath, `bad delta base offset at ${offset}`);
+    } else if (kind === REF_DELTA) {
+      if (pos + 20 > got) broken(this.packPath, `truncated entry at ${offset}`);
+      entry.baseOid = head.toString('hex', pos, pos + 20);
+      pos += 20;
+    } else if (!TYPES[kind]) {
+      broken(this.packPath, `unknown object kind ${kind} at ${offset}`);
+    }
+    entry.data = this.inflate(offset + pos, size, pos, got);
+    return entry;
+  }
+
+  /**
+   * Inflate `size` bytes whose zlib stream starts at `start`. The first window is zlib's
+   * deflateBound(size), which always holds a stream zlib produced; other encoders could
+   * exceed it, so a stream cut short by the window doubles it, up to the end of the pack.
+   * Inflating to the stream's end (not just to `size` bytes) makes zlib verify its checksum.
+   */
+  private inflate(start: number, size: number, scratchFrom: number, scratchTo: number): Buffer {
+    const available = this.packEnd - start;
+    let want = Math.min(available, size + (size >>> 12) + (size >>> 14) + (size >>> 25) + 64);
+    for (;;) {
+      const input =
+        want <= scratchTo - scratchFrom
+          ? this.scratch.subarray(scratchFrom, scratchFrom + want)
+          : readAt(this.fd, start, want);
+      let out: Buffer;
+      try {
+        out = inflateSync(input, { maxOutputLength: Math.max(size, 1) });
+      } catch (err) {
+        if (systemCode(err) === 'Z_BUF_ERROR' && want < available) {
+          want = Math.min(available, want * 2);
+          continue;
+        }
+        return broken(this.packPath, `cannot inflate object data at ${start}: ${(err as Error).message}`);
+      }
+      if (out.length !== size) broken(this.packPath, `object data at ${start} has the wrong size`);
+      return out;
+    }
+  }
+}
+
+/**
+ * Apply a git delta (source size, target size, then copy/insert instructions) to `base`.
+ *
+ * @example
+ * const content = applyDelta(baseContent, deltaData, 'pack-1.pack');
+ */
+export function applyDelta(base: Buffer, delta: Buffer, where = 'delta'): Buffer {
+  let pos = 0;
+  const byte = (): number => (pos < delta.length ? (delta[pos++] as number) : broken(where, 'truncated delta'));
+  const varint = (): number => {
+    let value = 0;
+    let c: number;
+    let shift = 0;
+    do {
+      c = byte();
+      value += (c & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (c & 0x80);
+    return value;
+  };
+  if (varint() !== base.length) broken(where, 'delta base has the wrong size');
+  const out = Buffer.allocUnsafe(varint());
+  let o = 0;
+  while (pos < delta.length) {
+    const op = byte();
+    if (op & 0x80) {
+      let from = 0;
+      let len = 0;
+      for (let bit = 0; bit < 4; bit++) if (op & (1 << bit)) from += byte() * 2 ** (8 * bit);
+      for (let bit = 0; bit < 3; bit++) if (op & (0x10 << bit)) len += byte() * 2 ** (8 * bit);
+      if (len === 0) len = 0x10000;
+      if (from + len > base.length || o + len > out.length) broken(where, 'delta copy out of range');
+      o += base.copy(out, o, from, from + len);
+    } else if (op !== 0) {
+      if (pos + op > delta.length || o + op > out.length) broken(where, 'delta insert out of range');
+      o += delta.copy(out, o, pos, pos + op);
+      pos += op;
+    } else {
+      broken(where, 'reserved delta opcode 0');
+    }
+  }
+  if (o !== out.length) broken(where, 'delta result has the wrong size');
+  return out;
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) throw new GitTrackError('CORRUPT_OBJECT', 'unexpected end of pack file', { position });
+    done += n;
+  }
+  return buf;
+}
+
+function broken(file: string, message: string): never {
+  throw new GitTrackError('CORRUPT_OBJECT', `${file}: ${message}`, { file });
+}

@@ -1,0 +1,71 @@
+/**
+ * Running the system `git` for what isomorphic-git cannot do well or at all: inspecting the
+ * working tree (status refreshes stat data far faster natively), code snapshots through a
+ * private index, and transport (isomorphic-git speaks only HTTP(S)).
+ */
+import { execFile } from 'node:child_process';
+import { GitTrackError, systemCode } from '../errors.js';
+import type { Env } from '../env.js';
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface GitOptions {
+  cwd: string;
+  env: Env;
+  /** Extra environment variables (GIT_INDEX_FILE, GIT_AUTHOR_DATE, …). */
+  vars?: Record<string, string>;
+  input?: string | Buffer;
+  /** Resolve with the exit code instead of throwing on a non-zero exit. */
+  allowFailure?: boolean;
+  encoding?: 'utf8' | 'buffer';
+}
+
+/**
+ * Run `git args…` and collect its output. Throws `GIT_MISSING` when git is not installed and
+ * `GIT_FAILED` (with git's own message) on a non-zero exit unless `allowFailure`.
+ *
+ * @example
+ * const { stdout } = await runGit(['rev-parse', 'HEAD'], { cwd: repo.workTree, env });
+ */
+export function runGit(args: string[], options: GitOptions): Promise<GitResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = execFile(
+      options.env.gitBinary,
+      args,
+      {
+        cwd: options.cwd,
+        env: { ...options.env.vars, ...options.vars, GIT_TERMINAL_PROMPT: '0' } as NodeJS.ProcessEnv,
+        maxBuffer: 512 * 1024 * 1024,
+        encoding: 'utf8',
+      },
+      (error, stdout, stderr) => {
+        if (error && systemCode(error) === 'ENOENT' && typeof (error as { code?: unknown }).code === 'string') {
+          reject(new GitTrackError('GIT_MISSING', `git is not installed or not on PATH (looked for '${options.env.gitBinary}')`));
+          return;
+        }
+        const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
+        if (code !== 0 && !options.allowFailure) {
+          const message = firstLine(stderr) || `git ${args[0]} exited with ${code}`;
+          reject(new GitTrackError('GIT_FAILED', `git ${args[0]}: ${message}`, { args, code, stderr }));
+          return;
+        }
+        resolvePromise({ stdout, stderr, code });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0)
+      ?.replace(/^(fatal|error):\s*/, '') ?? ''
+  );
+}

@@ -1,0 +1,9 @@
+/**
+ * git-track's public library API.
+ */
+export { openTracker, Tracker } from './tracker.js';
+export { GitTrackError, isGitTrackError, type ErrorCode } from './errors.js';
+export { defaultEnv, fixedEnv, type Env, type ProgressSink } from './env.js';
+export type { LogRunInput, LogRunResult, Scalar } from './runs/log-run.js';
+export type { RunManifest } from './manifest/schema.js';
+export type { TrackerContext } from './tracker-context.js';

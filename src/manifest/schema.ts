@@ -1,0 +1,305 @@
+/**
+ * The run manifest (`run.yaml`), format v1. This zod schema is the single source of truth:
+ * the TypeScript types are inferred from it and `schema/run.schema.json` is generated from it
+ * (scripts/generate-schema.mjs, pinned by a test).
+ */
+import { z } from 'zod';
+import { GitTrackError } from '../errors.js';
+
+export const MANIFEST_FORMAT = 'git-track/run@1';
+
+/**
+ * A param, metric, tag or series name: dot-separated segments, no whitespace, no control
+ * characters and no `=` (so `-p NAME=VALUE` always splits where the user expects).
+ * Length and well-formed UTF-16 keep a quoted name under YAML's 1024-character limit for keys.
+ */
+export const NAME_PATTERN = /^[^\s.=\x00-\x1f\x7f-\x9f\ufffe\uffff]+(?:\.[^\s.=\x00-\x1f\x7f-\x9f\ufffe\uffff]+)*$/;
+export const NAME_MAX = 256;
+
+const SHA1_HEX = /^[0-9a-f]{40}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
+const SINGLE_LINE = /^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
+
+const singleLine = (max: number) =>
+  z.string().min(1).max(max).regex(SINGLE_LINE, { error: 'must be one line without control characters' });
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * True for a valid param, metric, tag or series name.
+ *
+ * @example
+ * isValidName('model.depth'); // true
+ * isValidName('learning rate'); // false
+ */
+export function isValidName(name: string): boolean {
+  return name.length <= NAME_MAX && NAME_PATTERN.test(name) && !LONE_SURROGATE.test(name);
+}
+
+const nameKey = z
+  .string()
+  .max(NAME_MAX)
+  .regex(NAME_PATTERN, { error: 'must be dot-separated segments without spaces, control characters or "="' })
+  .refine((s) => !LONE_SURROGATE.test(s), { error: 'must be valid Unicode' });
+
+const sha1 = z.string().regex(SHA1_HEX, { error: 'must be a 40-character lowercase hex git object id' });
+const sha256 = z.string().regex(SHA256_HEX, { error: 'must be 64 lowercase hex characters (sha256)' });
+const count = z.int().min(0);
+
+/** A param value's scalar: what a YAML 1.2 core-schema scalar can be, minus non-finite numbers. */
+export const scalarSchema = z.union([z.number(), z.string(), z.boolean(), z.null()], {
+  error: 'must be a number, string, boolean or null',
+});
+export type Scalar = z.infer<typeof scalarSchema>;
+
+export const paramValueSchema = z.union([scalarSchema, z.array(scalarSchema)], {
+  error: 'must be a number, string, boolean, null, or a list of those',
+});
+export type ParamValue = z.infer<typeof paramValueSchema>;
+
+function isValidUtc(s: string): boolean {
+  const t = Date.parse(s);
+  // Date.parse rolls 2026-02-30 over to March; a round trip through toISOString catches that.
+  return !Number.isNaN(t) && new Date(t).toISOString() === (s.length === 20 ? `${s.slice(0, 19)}.000Z` : s);
+}
+
+/** Artifact paths are restored by `get`, so they must stay inside the tree they came from. */
+function isInsidePath(p: string): boolean {
+  if (p.startsWith('/') || p.includes('\\')) return false;
+  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+/** Credentials in a remote URL would be published with every run. */
+function hasCredentials(url: string): boolean {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/@]*)@/i.exec(url);
+  if (!m) return false;
+  return m[2]!.includes(':') || /^https?$/i.test(m[1]!);
+}
+
+export const authorSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[^<>\n\r]*$/, { error: "must not contain '<', '>' or a newline" }),
+  email: z.string().regex(/^[^<>\n\r]*$/, { error: "must not contain '<', '>' or a newline" }),
+});
+export type RunAuthor = z.infer<typeof authorSchema>;
+
+export const codeSchema = z
+  .strictObject({
+    commit: sha1.nullable().meta({ description: 'HEAD at the time of the run; null when the repository had no commits' }),
+    branch: singleLine(255).nullable().optional().meta({ description: 'null when HEAD was detached' }),
+    dirty: z.boolean(),
+    snapshot: sha1.optional().meta({ description: 'commit holding the uncommitted tracked changes; its parent is `commit`' }),
+    patch: singleLine(255).optional().meta({ description: 'file in the run directory with the readable patch' }),
+    remote: singleLine(2048)
+      .refine((u) => !hasCredentials(u), { error: 'must not contain credentials' })
+      .optional(),
+  })
+  .refine((c) => c.snapshot === undefined || c.dirty, { error: 'is only recorded for a dirty tree', path: ['snapshot'] });
+export type CodeVersion = z.infer<typeof codeSchema>;
+
+const kindSchema = z.enum(['file', 'dir']);
+
+/** Directory entries carry a file count; a file entry carrying one is a writer bug. */
+const filesOnlyForDirs = (e: { kind: string; files?: number | undefined }) => e.files === undefined || e.kind === 'dir';
+
+export const dataEntrySchema = z
+  .strictObject({
+    path: singleLine(4096),
+    kind: kindSchema,
+    sha256,
+    size: count.meta({ description: 'bytes' }),
+    files: count.optional().meta({ description: 'number of files, for directories' }),
+    label: singleLine(200).optional(),
+  })
+  .refine(filesOnlyForDirs, { error: "only a 'dir' entry has a file count", path: ['files'] });
+export type DataEntry = z.infer<typeof dataEntrySchema>;
+
+export const artifactSchema = z
+  .strictObject({
+    path: singleLine(4096).refine(isInsidePath, { error: "must be a relative path without '.', '..' or empty segments" }),
+    kind: kindSchema,
+    sha256: sha256.nullable().meta({ description: 'null when the file was missing (a path-only reference)' }),
+    size: count.nullable(),
+    files: count.optional(),
+    role: singleLine(200).optional(),
+  })
+  .refine(filesOnlyForDirs, { error: "only a 'dir' entry has a file count", path: ['files'] })
+  .refine((a) => (a.sha256 === null) === (a.size === null), {
+    error: 'must be null exactly when sha256 is null',
+    path: ['size'],
+  });
+export type ArtifactEntry = z.infer<typeof artifactSchema>;
+
+export const envSchema = z.strictObject({
+  os: z.string(),
+  arch: z.string(),
+  hostname: z.string(),
+  node: z.string(),
+  python: z.string().optional(),
+  git_track: z.string(),
+});
+export type RunEnv = z.infer<typeof envSchema>;
+
+const uniqueBy =
+  <T>(key: (t: T) => string, what: string) =>
+  (list: T[], ctx: z.core.$RefinementCtx<T[]>) => {
+    const seen = new Set<string>();
+    list.forEach((item, i) => {
+      const k = key(item);
+      if (seen.has(k)) ctx.addIssue({ code: 'custom', message: `duplicate ${what} '${k}'`, path: [i], input: item });
+      seen.add(k);
+    });
+  };
+
+export const statusSchema = z.enum(['finished', 'failed', 'killed']);
+export type RunStatus = z.infer<typeof statusSchema>;
+
+export const runManifestSchema = z
+  .strictObject({
+    format: z.literal(MANIFEST_FORMAT),
+    id: z.string().regex(/^[0-9a-f]{12}$/, { error: 'must be 12 lowercase hex characters' }),
+    name: singleLine(200).optional(),
+    experiment: singleLine(200).optional(),
+    status: statusSchema,
+    created: z
+      .string()
+      .regex(ISO_UTC, { error: 'must be an ISO-8601 UTC time like 2026-05-30T10:15:02Z' })
+      .refine(isValidUtc, { error: 'is not a real calendar time' })
+      .meta({ format: 'date-time', description: 'UTC, second or millisecond precision' }),
+    duration_s: z.number().min(0).optional().meta({ description: 'wall-clock seconds' }),
+    author: authorSchema,
+    command: z.array(z.string()).optional(),
+    code: codeSchema.optional(),
+    data: z.array(dataEntrySchema).superRefine(uniqueBy((d) => d.path, 'data path')),
+    params: z.record(nameKey, paramValueSchema),
+    metrics: z.record(nameKey, z.number({ error: 'must be a finite number' })),
+    series: z
+      .array(nameKey)
+      .superRefine(uniqueBy((s) => s, 'series name'))
+      .optional()
+      .meta({ description: 'metrics that have a step series file in the run directory' }),
+    artifacts: z.array(artifactSchema).superRefine(uniqueBy((a) => a.path, 'artifact path')),
+    env: envSchema,
+    tags: z.record(nameKey, z.string()),
+    note: z.string().optional(),
+    source: z.strictObject({ kind: z.literal('record'), file: singleLine(4096) }).optional(),
+  })
+  .meta({ title: 'git-track run manifest', description: `run.yaml, format ${MANIFEST_FORMAT}` });
+
+export type RunManifest = z.infer<typeof runManifestSchema>;
+
+/**
+ * Checks an in-memory value against the manifest schema. Reading a file is separate
+ * (see `decodeManifest`).
+ *
+ * @throws GitTrackError INVALID_MANIFEST naming the first bad field, with every zod issue in
+ *   `data.issues`.
+ * @example
+ * const m = validateManifest(JSON.parse(text)); // m: RunManifest
+ */
+export function validateManifest(value: unknown, source?: string): RunManifest {
+  const result = runManifestSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const line = describeIssue(issues[0]!, value);
+  throw new GitTrackError('INVALID_MANIFEST', `${source ? `${source}: ` : ''}invalid manifest: ${line}`, { issues, source });
+}
+
+/**
+ * The JSON Schema (draft 2020-12) of a manifest, as committed in `schema/run.schema.json`.
+ *
+ * @example
+ * writeFileSync('schema/run.schema.json', JSON.stringify(manifestJsonSchema(), null, 2) + '\n');
+ */
+export function manifestJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(runManifestSchema, { target: 'draft-2020-12', io: 'output' });
+}
+
+/**
+ * A zod issue path as people read it: JS-like, and close enough to the YAML to find the line.
+ *
+ * @example
+ * formatPath(['artifacts', 2, 'sha256']); // 'artifacts[2].sha256'
+ * formatPath(['params', 'a b']);          // 'params["a b"]'
+ */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (typeof seg === 'string' && /^[^\s"'[\]\x00-\x1f]+$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
+}
+
+/**
+ * A short rendering of a bad value for an error line.
+ *
+ * @example
+ * describeValue('abc'); // "'abc'"
+ * describeValue([1]);   // 'a list'
+ */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a map';
+  if (typeof v === 'string') return `'${v.length > 60 ? `${v.slice(0, 57)}...` : v}'`.replace(/[\n\r]/g, '\\n');
+  return String(v);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+  const got = valueAt(root, issue.path);
+  const where = formatPath(issue.path);
+  const at = (why: string) => (where ? `${where}: ${why}` : why);
+  if (got === undefined && issue.path.length > 0 && issue.code !== 'unrecognized_keys') return at('is required');
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const key = issue.keys[0]!;
+      return `${formatPath([...issue.path, key])}: unknown field${where ? ` in ${where}` : ''}`;
+    }
+    case 'invalid_type':
+      if (issue.path.length === 0) return `expected a map, got ${describeValue(got)}`;
+      return at(`${issue.message.startsWith('Invalid input') ? `must be ${article(issue.expected)}` : issue.message}, got ${describeValue(got)}`);
+    case 'invalid_value': {
+      if (where === 'format' && typeof got === 'string' && got.startsWith('git-track/run@')) {
+        return at(`unsupported format '${got}' (this git-track reads ${MANIFEST_FORMAT})`);
+      }
+      const allowed = issue.values.map((v) => String(v));
+      const what = allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`;
+      return at(`must be ${what}, got ${describeValue(got)}`);
+    }
+    case 'invalid_key':
+      return at(`invalid name: ${issue.issues[0]?.message ?? issue.message}`);
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const dir = issue.code === 'too_small' ? 'at least' : 'at most';
+      const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : '';
+      if (issue.code === 'too_small' && issue.origin === 'string' && bound === 1) return at('must not be empty');
+      return at(`must be ${dir} ${String(bound)}${unit}${issue.origin === 'string' ? '' : `, got ${describeValue(got)}`}`);
+    }
+    default: {
+      const desc = describeValue(got);
+      const shown = got === undefined || typeof got === 'object' || issue.message.includes(desc) ? '' : `, got ${desc}`;
+      return at(`${issue.message}${shown}`);
+    }
+  }
+}
+
+function article(expected: string): string {
+  if (expected === 'number') return 'a finite number';
+  if (expected === 'array') return 'a list';
+  if (expected === 'int') return 'an integer';
+  if (expected === 'object') return 'a map';
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}

@@ -1,0 +1,114 @@
+/**
+ * Importing the plain JSON run records teams already write by hand, e.g.
+ *
+ * ```json
+ * { "git_commit": "9fceb02", "data_version": "2026-05-30", "created_at": "2026-05-30T10:15:02Z",
+ *   "params": {"max_depth": 8}, "metrics": {"f1": 0.84}, "artifact": "models/churn.pkl" }
+ * ```
+ *
+ * The record's commit, data version and time are kept as given: it may describe a run from
+ * the past. Known fields map onto the manifest; unknown fields with a scalar value are kept as
+ * tags (`record.<field>`) and listed in a warning; unknown fields holding objects or lists are
+ * refused, since a tag cannot hold them faithfully.
+ */
+import { readFileSync } from 'node:fs';
+import { GitTrackError, systemCode } from '../errors.js';
+import type { Env } from '../env.js';
+import { flattenValues, toMetrics } from '../manifest/values.js';
+import type { LogRunInput, Scalar } from './log-run.js';
+
+const KNOWN = new Set([
+  'git_commit', 'data_version', 'params', 'metrics', 'artifact', 'artifacts', 'created_at',
+  'name', 'experiment', 'note', 'notes', 'status', 'tags', 'duration_s', 'command', 'git_branch',
+]);
+
+/**
+ * Read a JSON run record into log input. Throws `FILE_NOT_FOUND` or `BAD_INPUT` naming the file.
+ *
+ * @example
+ * const input = readRunRecord('runs/2026-05-30.json', env);
+ */
+export function readRunRecord(path: string, env: Env): LogRunInput & { dataVersion?: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') throw new GitTrackError('FILE_NOT_FOUND', `run record not found: ${path}`, { path });
+    throw err;
+  }
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch (err) {
+    throw new GitTrackError('BAD_INPUT', `${path}: not valid JSON: ${(err as Error).message}`, { path });
+  }
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+    throw new GitTrackError('BAD_INPUT', `${path}: a run record must be a JSON object`, { path });
+  }
+  return recordToInput(record as Record<string, unknown>, path, env);
+}
+
+function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogRunInput & { dataVersion?: string } {
+  const input: LogRunInput & { dataVersion?: string } = { source: { kind: 'record', file: path } };
+  const str = (key: string): string | undefined => {
+    const v = r[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new GitTrackError('BAD_INPUT', `${path}: '${key}' must be a string`, { path, key });
+    return String(v);
+  };
+  if (r.params !== undefined) input.params = flattenValues(r.params, `${path}: params`) as Record<string, Scalar | Scalar[]>;
+  if (r.metrics !== undefined) input.metrics = toMetrics(flattenValues(r.metrics, `${path}: metrics`), `${path}: metrics`);
+  const commit = str('git_commit');
+  if (commit !== undefined) input.code = { commit, branch: str('git_branch') ?? null, dirty: false };
+  const created = str('created_at');
+  if (created !== undefined) {
+    const date = new Date(created);
+    if (Number.isNaN(date.getTime())) throw new GitTrackError('BAD_INPUT', `${path}: created_at '${created}' is not a date`, { path });
+    input.created = date;
+  }
+  const artifacts = [r.artifact, ...(Array.isArray(r.artifacts) ? r.artifacts : r.artifacts === undefined ? [] : [r.artifacts])]
+    .filter((a) => a !== undefined && a !== null);
+  input.artifacts = artifacts.map((a) => {
+    if (typeof a === 'string') return { path: a, optional: true };
+    if (typeof a === 'object' && a !== null && typeof (a as { path?: unknown }).path === 'string') {
+      const role = (a as { role?: unknown }).role;
+      return { path: (a as { path: string }).path, optional: true, ...(typeof role === 'string' ? { role } : {}) };
+    }
+    throw new GitTrackError('BAD_INPUT', `${path}: each artifact must be a path or {"path": …}`, { path });
+  });
+  input.dataVersion = str('data_version');
+  input.name = str('name');
+  input.experiment = str('experiment');
+  input.note = str('note') ?? str('notes');
+  const status = str('status');
+  if (status !== undefined) {
+    if (status !== 'finished' && status !== 'failed' && status !== 'killed') {
+      throw new GitTrackError('BAD_INPUT', `${path}: status must be finished, failed or killed, got '${status}'`, { path });
+    }
+    input.status = status;
+  }
+  if (r.duration_s !== undefined) {
+    if (typeof r.duration_s !== 'number' || !(r.duration_s >= 0)) throw new GitTrackError('BAD_INPUT', `${path}: duration_s must be a number of seconds`, { path });
+    input.durationS = r.duration_s;
+  }
+  if (r.command !== undefined) {
+    input.command = Array.isArray(r.command) ? r.command.map(String) : String(r.command).split(' ').filter(Boolean);
+  }
+  const tags: Record<string, string> = {};
+  if (r.tags !== undefined) {
+    if (typeof r.tags !== 'object' || r.tags === null || Array.isArray(r.tags)) throw new GitTrackError('BAD_INPUT', `${path}: tags must be an object`, { path });
+    for (const [k, v] of Object.entries(r.tags)) tags[k] = String(v);
+  }
+  const extra: string[] = [];
+  for (const [key, value] of Object.entries(r)) {
+    if (KNOWN.has(key)) continue;
+    if (value !== null && typeof value === 'object') {
+      throw new GitTrackError('BAD_INPUT', `${path}: unknown field '${key}' holds an object or list; only scalar unknown fields are kept (as tags)`, { path, key });
+    }
+    tags[`record.${key}`] = String(value);
+    extra.push(key);
+  }
+  if (extra.length) env.warn(`${path}: kept unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} as tag${extra.length > 1 ? 's' : ''} record.<field>`);
+  input.tags = tags;
+  return input;
+}

@@ -1,0 +1,178 @@
+/**
+ * Recording a finished run: hash its inputs and outputs, capture code and environment, build
+ * and validate the manifest, then write it as one commit on `runs`.
+ *
+ * Everything that can fail because of the user's input (a missing file, an invalid value)
+ * fails before the first write, so a refused run leaves the branch exactly as it was.
+ */
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { GitTrackError } from '../errors.js';
+import { hashPath, type ContentHash } from '../artifacts/hash.js';
+import { cachePath } from '../artifacts/cache.js';
+import { captureCodeVersion, type CodeVersion } from '../git/code-version.js';
+import { resolveIdentity } from '../git/identity.js';
+import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
+import { encodeManifest } from '../manifest/codec.js';
+import { MANIFEST_FORMAT, validateManifest, type RunManifest } from '../manifest/schema.js';
+import type { TrackerContext } from '../tracker-context.js';
+import { gitTrackVersion } from '../version.js';
+import { captureEnvironment } from './environment.js';
+import { newRunId } from './ids.js';
+import { MANIFEST_FILE, PATCH_FILE, runDirPath } from './layout.js';
+import { appendToRuns } from './runs-branch.js';
+import { summariseRun } from './summary.js';
+
+export type Scalar = string | number | boolean | null;
+
+export interface LogRunInput {
+  name?: string;
+  experiment?: string;
+  note?: string;
+  status?: RunManifest['status'];
+  params?: Record<string, Scalar | Scalar[]>;
+  metrics?: Record<string, number>;
+  tags?: Record<string, string>;
+  /** Data inputs, hashed; `label` is a human version such as a date or a dataset release. */
+  data?: { path: string; label?: string }[];
+  /** Outputs, hashed and copied into the local cache. `optional` ones that are missing are kept as path-only references. */
+  artifacts?: { path: string; role?: string; optional?: boolean }[];
+  command?: string[];
+  /** When the run started; defaults to now. */
+  created?: Date;
+  durationS?: number;
+  /** The code version as given (an imported record); captured from the working tree when absent. */
+  code?: CodeVersion;
+  /** Extra files stored beside run.yaml (metric series and the like). */
+  files?: Record<string, Buffer>;
+  series?: string[];
+  source?: RunManifest['source'];
+}
+
+export interface LogRunResult {
+  manifest: RunManifest;
+  /** The canonical YAML of the manifest. */
+  yaml: string;
+  /** The run commit on `runs`; null for a dry run. */
+  commit: string | null;
+}
+
+/**
+ * Record a run. With `dryRun`, returns the manifest that would be written and writes nothing.
+ *
+ * @example
+ * const { manifest } = await logRun(ctx, { name: 'baseline', params: { lr: 0.01 }, metrics: { f1: 0.84 } });
+ * manifest.id; // '3f9a21c0b7d4'
+ */
+export async function logRun(ctx: TrackerContext, input: LogRunInput, options: { dryRun?: boolean } = {}): Promise<LogRunResult> {
+  const { repo, env } = ctx;
+  const base = repo.workTree ?? process.cwd();
+  const data = await Promise.all(
+    (input.data ?? []).map(async (d) => ({ input: d, hash: await hashPath(resolve(base, d.path), { stateDir: repo.stateDir, env, label: d.path }) })),
+  );
+  const artifacts = await Promise.all((input.artifacts ?? []).map((a) => hashArtifact(ctx, base, a)));
+  const identity = await resolveIdentity(repo, env);
+  // A dry run detects a dirty tree but writes no snapshot commit.
+  const captured = input.code
+    ? { code: input.code, patch: undefined }
+    : await captureCodeVersion(repo, env, identity, { snapshot: !options.dryRun });
+  const environment = await captureEnvironment({ stateDir: repo.stateDir, env, version: gitTrackVersion() });
+
+  const draft = {
+    format: MANIFEST_FORMAT,
+    id: newRunId(env),
+    name: input.name,
+    experiment: input.experiment,
+    status: input.status ?? 'finished',
+    created: (input.created ?? env.now()).toISOString().replace(/\.000Z$/, 'Z'),
+    duration_s: input.durationS,
+    author: { name: identity.name, email: identity.email },
+    command: input.command,
+    code: { ...captured.code, ...(captured.patch ? { patch: PATCH_FILE } : {}) },
+    data: data.map(({ input: d, hash }) => ({ path: displayPath(base, d.path), ...pointer(hash), ...(d.label ? { label: d.label } : {}) })),
+    params: input.params ?? {},
+    metrics: input.metrics ?? {},
+    series: input.series?.length ? input.series : undefined,
+    artifacts: artifacts.map((a) => a.entry),
+    env: environment,
+    tags: input.tags ?? {},
+    note: input.note,
+    source: input.source,
+  };
+  let manifest = validateManifest(stripUndefined(draft));
+  if (options.dryRun) return { manifest, yaml: encodeManifest(manifest), commit: null };
+
+  for (const a of artifacts) if (a.hash) await cachePath(repo.stateDir, a.absolute, a.hash);
+  const files: Record<string, Buffer> = { ...(input.files ?? {}) };
+  if (captured.patch) files[PATCH_FILE] = Buffer.from(captured.patch);
+
+  // A fresh id is drawn if it collides with a run already on the branch (~2e-5 at 100k runs).
+  for (;;) {
+    const yaml = encodeManifest(manifest);
+    const runTree = writeRunTree(ctx, { ...files, [MANIFEST_FILE]: Buffer.from(yaml) });
+    const dir = runDirPath(manifest.id);
+    let collided = false;
+    const result = await appendToRuns(ctx, {
+      edits: (root) => {
+        collided = lookupPath(ctx.store, root, dir) !== null;
+        return collided ? [] : [{ path: dir, entry: { mode: '040000', oid: runTree } }];
+      },
+      message: summariseRun(manifest),
+      identity,
+      extraParents: codeParent(captured.code),
+      authorDate: input.created,
+    }).catch((err: unknown) => {
+      if (collided) return null;
+      throw err;
+    });
+    if (result && !collided) return { manifest, yaml, commit: result.commit };
+    manifest = { ...manifest, id: newRunId(env) };
+  }
+}
+
+async function hashArtifact(
+  ctx: TrackerContext,
+  base: string,
+  a: { path: string; role?: string; optional?: boolean },
+): Promise<{ entry: Record<string, unknown>; absolute: string; hash: ContentHash | null }> {
+  const absolute = resolve(base, a.path);
+  const path = displayPath(base, a.path);
+  const role = a.role ? { role: a.role } : {};
+  try {
+    const hash = await hashPath(absolute, { stateDir: ctx.repo.stateDir, env: ctx.env, label: a.path });
+    return { entry: { path, ...pointer(hash), ...role }, absolute, hash };
+  } catch (err) {
+    if (!(a.optional && err instanceof GitTrackError && err.code === 'FILE_NOT_FOUND')) throw err;
+    ctx.env.warn(`artifact ${a.path} no longer exists; kept as a path-only reference`);
+    return { entry: { path, kind: 'file', sha256: null, size: null, ...role }, absolute, hash: null };
+  }
+}
+
+function pointer(hash: ContentHash): Record<string, unknown> {
+  return { kind: hash.kind, sha256: hash.sha256, size: hash.size, ...(hash.files !== undefined ? { files: hash.files } : {}) };
+}
+
+/** Paths inside the work tree are recorded relative to it, with '/' separators. */
+function displayPath(base: string, path: string): string {
+  const absolute = resolve(base, path);
+  const rel = relative(base, absolute);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return absolute;
+  return rel.split(sep).join('/');
+}
+
+function writeRunTree(ctx: TrackerContext, files: Record<string, Buffer>): string {
+  const edits: TreeEdit[] = Object.entries(files).map(([name, content]) => ({
+    path: name,
+    entry: { mode: '100644', oid: ctx.store.write('blob', content) },
+  }));
+  return editTree(ctx.store, null, edits);
+}
+
+/** The run commit's second parent: the snapshot of uncommitted changes, else HEAD. */
+function codeParent(code: CodeVersion): string[] {
+  const parent = code.snapshot ?? code.commit;
+  return parent ? [parent] : [];
+}
+
+function stripUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,152 @@
+/**
+ * Appending commits to the `runs` branch safely under concurrent writers.
+ *
+ * Every change to the branch goes through {@link appendToRuns}: build the new tree on the
+ * current tip, write the commit, then compare-and-swap the ref. When another writer moved the
+ * tip first (or holds the lock), rebuild on the new tip after a random pause and try again, so
+ * parallel jobs never lose a run and never overwrite each other.
+ */
+import { GitTrackError, isGitTrackError } from '../errors.js';
+import type { Env } from '../env.js';
+import { encodeCommit, type Person } from '../git/encode.js';
+import type { ObjectStore } from '../git/objects.js';
+import { readRef, updateRef } from '../git/refs.js';
+import type { Repo } from '../git/repo.js';
+import { editTree, type TreeEdit } from '../git/tree-edit.js';
+import type { Identity } from '../git/identity.js';
+import { FORMAT_FILE, FORMAT_TEXT, README_FILE, README_TEXT, RUNS_REF } from './layout.js';
+
+/** How long a writer keeps retrying under contention before giving up. */
+const RETRY_DEADLINE_MS = 120_000;
+
+export interface RunsContext {
+  repo: Repo;
+  store: ObjectStore;
+  env: Env;
+}
+
+export interface RunsChange {
+  /** Tree edits relative to the branch root; computed against each tip tried. */
+  edits(root: string, tip: string): TreeEdit[];
+  message: string;
+  identity: Identity;
+  /** Parents after the previous tip (e.g. the run's code commit). */
+  extraParents?: string[];
+  /** Author date, when the change describes an earlier moment (an imported run). */
+  authorDate?: Date;
+}
+
+export interface AppendResult {
+  commit: string;
+  /** Tip the commit was built on. */
+  parent: string;
+  attempts: number;
+}
+
+/**
+ * Append one commit to `runs`, creating the branch (format marker + README) if needed.
+ *
+ * @example
+ * await appendToRuns(ctx, { edits: () => [{ path: 'runs/3f/3f9a…', entry }], message, identity });
+ */
+export async function appendToRuns(ctx: RunsContext, change: RunsChange): Promise<AppendResult> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const tip = readRef(ctx.repo.commonDir, RUNS_REF);
+    const base = tip ?? writeInitCommit(ctx, change.identity);
+    const baseRoot = ctx.store.readCommit(base).tree;
+    const tree = editTree(ctx.store, baseRoot, change.edits(baseRoot, base));
+    const commit = writeCommit(ctx, {
+      tree,
+      parents: [base, ...(change.extraParents ?? [])],
+      message: change.message,
+      identity: change.identity,
+      authorDate: change.authorDate,
+    });
+    ctx.store.sync();
+    try {
+      updateRef(ctx.repo.commonDir, {
+        name: RUNS_REF,
+        oid: commit,
+        expected: tip,
+        reflog: { ident: ident(change.identity, ctx.env.now()), message: `git-track: ${change.message.split('\n')[0]}` },
+      });
+      return { commit, parent: base, attempts: attempt };
+    } catch (err) {
+      const contended = isGitTrackError(err, 'REF_MOVED') || isGitTrackError(err, 'LOCK_TIMEOUT');
+      if (!contended) throw err;
+      if (Date.now() - started > RETRY_DEADLINE_MS) {
+        throw new GitTrackError('LOCK_TIMEOUT', `gave up writing to '${RUNS_REF}' after ${attempt} attempts: ${err.message}`, {
+          attempts: attempt,
+        });
+      }
+      await sleep(jitter(ctx.env, attempt));
+    }
+  }
+}
+
+/**
+ * Create the `runs` branch if it does not exist. Returns the tip and whether it was created.
+ *
+ * @example
+ * await ensureRunsBranch(ctx, identity); // { tip: '…', created: true }
+ */
+export async function ensureRunsBranch(ctx: RunsContext, identity: Identity): Promise<{ tip: string; created: boolean }> {
+  for (;;) {
+    const tip = readRef(ctx.repo.commonDir, RUNS_REF);
+    if (tip) return { tip, created: false };
+    const commit = writeInitCommit(ctx, identity);
+    ctx.store.sync();
+    try {
+      updateRef(ctx.repo.commonDir, {
+        name: RUNS_REF,
+        oid: commit,
+        expected: null,
+        reflog: { ident: ident(identity, ctx.env.now()), message: 'git-track: init' },
+      });
+      return { tip: commit, created: true };
+    } catch (err) {
+      if (!isGitTrackError(err, 'REF_MOVED') && !isGitTrackError(err, 'LOCK_TIMEOUT')) throw err;
+      await sleep(jitter(ctx.env, 1));
+    }
+  }
+}
+
+/** The root commit of the branch: the format marker and the README, no parents. */
+function writeInitCommit(ctx: RunsContext, identity: Identity): string {
+  const edits: TreeEdit[] = [
+    { path: FORMAT_FILE, entry: { mode: '100644', oid: ctx.store.write('blob', Buffer.from(FORMAT_TEXT)) } },
+    { path: README_FILE, entry: { mode: '100644', oid: ctx.store.write('blob', Buffer.from(README_TEXT)) } },
+  ];
+  const tree = editTree(ctx.store, null, edits);
+  return writeCommit(ctx, { tree, parents: [], message: 'Start the runs branch (git-track format v1)', identity });
+}
+
+function writeCommit(
+  ctx: RunsContext,
+  c: { tree: string; parents: string[]; message: string; identity: Identity; authorDate?: Date },
+): string {
+  const now = ctx.env.now();
+  const author: Person = person(c.identity, c.authorDate ?? now);
+  const committer: Person = person(c.identity, now);
+  const message = c.message.endsWith('\n') ? c.message : `${c.message}\n`;
+  return ctx.store.write('commit', encodeCommit({ tree: c.tree, parents: c.parents, author, committer, message }));
+}
+
+function person(identity: Identity, date: Date): Person {
+  return { name: identity.name, email: identity.email, timestamp: Math.floor(date.getTime() / 1000), tzOffset: 0 };
+}
+
+function ident(identity: Identity, date: Date): string {
+  return `${identity.name} <${identity.email}> ${Math.floor(date.getTime() / 1000)} +0000`;
+}
+
+/** Random pause growing with the attempt number, so contending writers spread out. */
+function jitter(env: Env, attempt: number): number {
+  const span = Math.min(2 + attempt * 3, 50);
+  return 1 + (env.random(1)[0]! / 255) * span;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
