@@ -76,9 +76,13 @@ function buildProgram(): Command {
   program
     .command('list')
     .alias('ls')
-    .description('table of runs, newest first')
+    .description('find runs: filter, sort and show them, newest first by default')
+    .option('-f, --filter <expr>', "keep runs matching EXPR, e.g. \"metrics.f1 > 0.8 AND params.model IN ('xgb', 'rf') AND NOT tags.bad = 'yes'\"; fields: params.X, metrics.X, tags.X, data.PATH, id, name, experiment, status, created, author, code.commit, code.branch, code.dirty; operators = != < <= > >= LIKE IN AND OR NOT")
+    .option('-s, --sort <keys>', 'comma-separated fields; a leading - sorts descending: -metrics.f1,name')
+    .option('--columns <fields>', 'comma-separated fields to show: id,name,params.lr,metrics.f1')
     .option('-n, --limit <n>', 'show at most n runs')
-    .option('--json', 'print JSON')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'md', 'yaml']).default('table'))
+    .option('--json', 'same as --format json (whole manifests unless --columns is given)')
     .action(lazy(() => import('./commands/list.js')));
 
   return program;

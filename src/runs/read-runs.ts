@@ -5,6 +5,7 @@ import { GitTrackError } from '../errors.js';
 import { decodeManifest } from '../manifest/codec.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { readRef } from '../git/refs.js';
+import { loadRuns } from '../query/load-runs.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { MANIFEST_FILE, RUN_ID_PATTERN, RUNS_DIR, RUNS_REF } from './layout.js';
 
@@ -86,15 +87,14 @@ export function readRunFile(ctx: TrackerContext, entry: RunEntry, name: string):
 }
 
 /**
- * Every run's manifest, newest first (by `created`, then id).
+ * Every run's manifest, newest first (by `created`, then id). The query index picks and orders
+ * the runs; see src/query/.
  *
  * @example
  * loadAllRuns(ctx)[0]; // the latest run
  */
 export function loadAllRuns(ctx: TrackerContext): RunManifest[] {
-  const tip = runsTip(ctx);
-  if (!tip) return [];
-  return sortNewestFirst(listRunEntries(ctx, tip).map((e) => readRunManifest(ctx, e)));
+  return loadRuns(ctx);
 }
 
 /** Newest first by creation time; ties broken by id so the order is stable. */

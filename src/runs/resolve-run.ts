@@ -5,7 +5,8 @@
 import { GitTrackError } from '../errors.js';
 import type { RunManifest } from '../manifest/schema.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { findRunEntries, loadAllRuns, readRunManifest, runsTip, type RunEntry } from './read-runs.js';
+import { queryRuns } from '../query/query-runs.js';
+import { findRunEntries, readRunManifest, runsTip, type RunEntry } from './read-runs.js';
 
 export interface ResolvedRun {
   entry: RunEntry;
@@ -26,9 +27,9 @@ export function resolveRun(ctx: TrackerContext, ref: string): ResolvedRun {
   const tip = runsTip(ctx);
   if (!tip) throw new GitTrackError('RUN_NOT_FOUND', `no runs recorded yet (the 'runs' branch does not exist), so '${ref}' matches nothing`, { ref });
   if (ref === 'latest') {
-    const latest = loadAllRuns(ctx)[0];
+    const latest = latestWhere(ctx);
     if (!latest) throw new GitTrackError('RUN_NOT_FOUND', 'no runs recorded yet', { ref });
-    return byId(ctx, tip, latest.id);
+    return byId(ctx, tip, latest);
   }
   if (/^[0-9a-f]{4,12}$/.test(ref)) {
     const matches = findRunEntries(ctx, tip, ref);
@@ -38,13 +39,20 @@ export function resolveRun(ctx: TrackerContext, ref: string): ResolvedRun {
       throw new GitTrackError('AMBIGUOUS_RUN', `run prefix '${ref}' is ambiguous: ${ids.join(', ')}`, { ref, candidates: ids });
     }
   }
-  const named = loadAllRuns(ctx).find((m) => m.name === ref);
-  if (named) return byId(ctx, tip, named.id);
+  const named = latestWhere(ctx, ref);
+  if (named) return byId(ctx, tip, named);
   if (/^[0-9a-f]{7,40}$/.test(ref)) {
     const id = runOfCommit(ctx, tip, ref);
     if (id) return byId(ctx, tip, id);
   }
   throw new GitTrackError('RUN_NOT_FOUND', `no run matches '${ref}' (not an id, id prefix, name or run commit)`, { ref });
+}
+
+/** Id of the newest run (with that name), from the query index. */
+function latestWhere(ctx: TrackerContext, name?: string): string | undefined {
+  const filter = name === undefined ? undefined : ({ kind: 'compare', field: { scope: 'attr', name: 'name' }, op: '=', value: { type: 'string', value: name } } as const);
+  const { table, rows } = queryRuns(ctx, { filter, limit: 1 });
+  return rows[0] === undefined ? undefined : table.ids[rows[0]];
 }
 
 function byId(ctx: TrackerContext, tip: string, id: string): ResolvedRun {

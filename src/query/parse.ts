@@ -1,0 +1,154 @@
+/**
+ * The filter parser: tokens → {@link Expr}. Precedence, tightest first: comparisons, NOT, AND,
+ * OR; AND and OR associate to the left. Keywords are case-insensitive.
+ *
+ * ```
+ * or      := and (OR and)*
+ * and     := unary (AND unary)*
+ * unary   := NOT unary | '(' or ')' | predicate
+ * predicate := field op value | field [NOT] (LIKE | ILIKE) string | field [NOT] IN '(' value, … ')'
+ * ```
+ */
+import { GitTrackError } from '../errors.js';
+import { resolveField, type CompareOp, type Expr, type Field, type Literal } from './ast.js';
+import { filterError, tokenize, type Token } from './tokenize.js';
+
+const KEYWORDS = new Set(['and', 'or', 'not', 'like', 'ilike', 'in', 'true', 'false', 'null']);
+
+/**
+ * Parse a filter expression. Throws USAGE with one line pointing at the offending column.
+ *
+ * @example
+ * parseFilter("metrics.f1 > 0.8 AND params.model = 'xgb'");
+ * parseFilter('metrics.f1 >'); // throws "filter: expected a value after '>' at column 13"
+ */
+export function parseFilter(source: string): Expr {
+  const parser = new Parser(tokenize(source));
+  const expr = parser.or();
+  const end = parser.peek();
+  if (end.type !== 'end') {
+    throw filterError(end.type === 'rparen' ? "unmatched ')'" : `expected AND, OR or the end, got ${describe(end)}`, end.column);
+  }
+  return expr;
+}
+
+/**
+ * Parse a field name as written in `--sort` and `--columns`.
+ *
+ * @example
+ * parseFieldName('metrics.f1'); // { scope: 'metrics', name: 'f1' }
+ */
+export function parseFieldName(text: string, what = 'field'): Field {
+  const unquoted = text.startsWith('`') ? tokenize(text)[0]!.text : text;
+  const field = resolveField(unquoted);
+  if (!field) {
+    throw new GitTrackError('USAGE', `${what}: unknown field '${text}' (use params.X, metrics.X, tags.X, data.PATH or an attribute such as name, created, status)`, { field: text });
+  }
+  return field;
+}
+
+class Parser {
+  private pos = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  peek(): Token {
+    return this.tokens[this.pos]!;
+  }
+
+  private next(): Token {
+    return this.tokens[this.pos++]!;
+  }
+
+  private keyword(word: string): boolean {
+    const t = this.peek();
+    if (t.type === 'word' && !t.quoted && t.text.toLowerCase() === word) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
+
+  or(): Expr {
+    let left = this.and();
+    while (this.keyword('or')) left = { kind: 'or', left, right: this.and() };
+    return left;
+  }
+
+  private and(): Expr {
+    let left = this.unary();
+    while (this.keyword('and')) left = { kind: 'and', left, right: this.unary() };
+    return left;
+  }
+
+  private unary(): Expr {
+    if (this.keyword('not')) return { kind: 'not', expr: this.unary() };
+    const t = this.peek();
+    if (t.type === 'lparen') {
+      this.pos++;
+      const inner = this.or();
+      const close = this.next();
+      if (close.type !== 'rparen') throw filterError(`expected ')' to close the '(' at column ${t.column}, got ${describe(close)}`, close.column);
+      return inner;
+    }
+    return this.predicate();
+  }
+
+  private predicate(): Expr {
+    const t = this.next();
+    if (t.type !== 'word' || (!t.quoted && KEYWORDS.has(t.text.toLowerCase()))) {
+      throw filterError(`expected a field name, got ${describe(t)}`, t.column);
+    }
+    const field = resolveField(t.text);
+    if (!field) {
+      throw filterError(`unknown field '${t.text}' (use params.X, metrics.X, tags.X, data.PATH or an attribute such as name, created, status)`, t.column);
+    }
+    const negated = this.keyword('not');
+    if (this.keyword('like')) return this.like(field, negated, false);
+    if (this.keyword('ilike')) return this.like(field, negated, true);
+    if (this.keyword('in')) return this.in(field, negated);
+    const op = this.next();
+    if (negated) throw filterError(`expected LIKE or IN after NOT, got ${describe(op)}`, op.column);
+    if (op.type !== 'op') throw filterError(`expected an operator (=, !=, <, <=, >, >=, LIKE, IN) after '${t.text}', got ${describe(op)}`, op.column);
+    return { kind: 'compare', field, op: op.text as CompareOp, value: this.value(op) };
+  }
+
+  private like(field: Field, negated: boolean, caseInsensitive: boolean): Expr {
+    const keyword = this.tokens[this.pos - 1]!;
+    const t = this.next();
+    if (t.type !== 'string') throw filterError(`expected a quoted pattern after '${keyword.text}', got ${describe(t)}`, t.column);
+    return { kind: 'like', field, pattern: t.text, caseInsensitive, negated };
+  }
+
+  private in(field: Field, negated: boolean): Expr {
+    const keyword = this.tokens[this.pos - 1]!;
+    const open = this.next();
+    if (open.type !== 'lparen') throw filterError(`expected '(' after '${keyword.text}', got ${describe(open)}`, open.column);
+    const values: Literal[] = [this.value(open)];
+    for (;;) {
+      const t = this.next();
+      if (t.type === 'rparen') break;
+      if (t.type !== 'comma') throw filterError(`expected ',' or ')' in the IN list, got ${describe(t)}`, t.column);
+      values.push(this.value(t));
+    }
+    return { kind: 'in', field, values, negated };
+  }
+
+  private value(after: Token): Literal {
+    const t = this.next();
+    if (t.type === 'number') return { type: 'number', value: Number(t.text) };
+    if (t.type === 'string') return { type: 'string', value: t.text };
+    if (t.type === 'word' && !t.quoted) {
+      const w = t.text.toLowerCase();
+      if (w === 'true' || w === 'false') return { type: 'boolean', value: w === 'true' };
+      if (w === 'null') return { type: 'null' };
+    }
+    const hint = t.type === 'word' && !KEYWORDS.has(t.text.toLowerCase()) ? ` (quote strings: '${t.text}')` : '';
+    throw filterError(`expected a value after '${after.text}'${t.type === 'end' ? '' : `, got ${describe(t)}${hint}`}`, t.column);
+  }
+}
+
+function describe(t: Token): string {
+  if (t.type === 'end') return 'the end';
+  if (t.type === 'string') return `'${t.text}'`;
+  return `'${t.text}'`;
+}

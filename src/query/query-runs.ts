@@ -1,0 +1,70 @@
+/**
+ * Finding runs: filter, sort and limit over the query index, returning row numbers of the
+ * table (the caller reads only the columns it shows, or the manifests of the rows it prints).
+ */
+import type { Field } from './ast.js';
+import type { Expr } from './ast.js';
+import { matches, type FieldValue } from './evaluate.js';
+import { loadQueryIndex } from './query-index.js';
+import { columnReader, type RunTable } from './run-table.js';
+import { sortRows, type SortKey } from './sort.js';
+import type { TrackerContext } from '../tracker-context.js';
+import { fieldKey } from './ast.js';
+
+export interface RunQuery {
+  filter?: Expr;
+  /** Default: newest first (created descending, then id). */
+  sort?: SortKey[];
+  limit?: number;
+}
+
+export interface QueryResult {
+  table: RunTable;
+  rows: number[];
+  /** Read a field of a row (column readers are built once and cached). */
+  get(row: number, field: Field): FieldValue | undefined;
+}
+
+export const NEWEST_FIRST: SortKey[] = [
+  { field: { scope: 'attr', name: 'created' }, descending: true },
+  { field: { scope: 'attr', name: 'id' }, descending: false },
+];
+
+/**
+ * Run a query over the index of `ctx`'s repository.
+ *
+ * @example
+ * const { rows, get } = queryRuns(ctx, { filter: parseFilter('metrics.f1 > 0.8'), sort: parseSort('-metrics.f1'), limit: 5 });
+ * rows.map((r) => get(r, { scope: 'attr', name: 'id' }));
+ */
+export function queryRuns(ctx: TrackerContext, query: RunQuery = {}): QueryResult {
+  return queryTable(loadQueryIndex(ctx), query);
+}
+
+/** {@link queryRuns} over a table already loaded (pure). */
+export function queryTable(table: RunTable, query: RunQuery): QueryResult {
+  const readers = new Map<string, (row: number) => FieldValue | undefined>();
+  const get = (row: number, field: Field): FieldValue | undefined => {
+    const key = fieldKey(field);
+    let reader = readers.get(key);
+    if (!reader) readers.set(key, (reader = columnReader(table, field)));
+    return reader(row);
+  };
+  let rows: number[] = [];
+  const n = table.ids.length;
+  if (query.filter) {
+    const filter = query.filter;
+    let current = 0;
+    const accessor = (field: Field) => get(current, field);
+    for (let r = 0; r < n; r++) {
+      current = r;
+      if (matches(filter, accessor)) rows.push(r);
+    }
+  } else {
+    rows = Array.from({ length: n }, (_, i) => i);
+  }
+  // Ties under the user's keys fall back to newest first, so output order is deterministic.
+  rows = sortRows(rows, [...(query.sort ?? []), ...NEWEST_FIRST], get);
+  if (query.limit !== undefined) rows = rows.slice(0, query.limit);
+  return { table, rows, get };
+}

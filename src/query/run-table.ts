@@ -1,0 +1,199 @@
+/**
+ * The query index in memory: one row per run, one column per field (`params.lr`, `created`,
+ * …). Values live in typed arrays (a kind byte and a float64 that holds the number or the
+ * index of an interned string), so 100,000 runs with dozens of fields load without creating a
+ * JavaScript object per value. Columns where most runs lack the field are kept sparse.
+ */
+import type { RunManifest } from '../manifest/schema.js';
+import { fieldKey, type Field } from './ast.js';
+import type { FieldValue } from './evaluate.js';
+import { attributeValue } from './manifest-fields.js';
+import { ATTRIBUTES } from './ast.js';
+
+export const enum Kind {
+  Missing = 0,
+  Number = 1,
+  String = 2,
+  True = 3,
+  False = 4,
+  Null = 5,
+  /** A list param: the string is its JSON. */
+  List = 6,
+}
+
+export interface Column {
+  /** Rows that have a value, ascending; null for a dense column (every row has a slot). */
+  rows: Uint32Array | null;
+  kinds: Uint8Array;
+  nums: Float64Array;
+}
+
+export interface RunTable {
+  /** The `runs` tip this table reflects. */
+  tip: string | null;
+  /** Shard name → shard tree id at `tip`: unchanged shards are skipped on update. */
+  shards: Record<string, string>;
+  ids: string[];
+  /** Run-directory tree ids: immutable keys, so a row never goes stale. */
+  trees: string[];
+  strings: string[];
+  columns: Map<string, Column>;
+}
+
+/**
+ * Every (field key, value) of a manifest that the index keeps.
+ *
+ * @example
+ * flattenRun(run); // [['id', '3f9a…'], ['params.lr', 0.01], …]
+ */
+export function flattenRun(m: RunManifest): [string, FieldValue][] {
+  const out: [string, FieldValue][] = [];
+  for (const a of ATTRIBUTES) {
+    const v = attributeValue(m, a);
+    if (v !== undefined) out.push([a, v]);
+  }
+  for (const [k, v] of Object.entries(m.params)) out.push([`params.${k}`, v]);
+  for (const [k, v] of Object.entries(m.metrics)) out.push([`metrics.${k}`, v]);
+  for (const [k, v] of Object.entries(m.tags)) out.push([`tags.${k}`, v]);
+  for (const d of m.data) {
+    out.push([`data.${d.path}`, d.sha256], [`data.${d.path}.sha256`, d.sha256], [`data.${d.path}.size`, d.size], [`data.${d.path}.kind`, d.kind]);
+    if (d.label !== undefined) out.push([`data.${d.path}.label`, d.label]);
+    if (d.files !== undefined) out.push([`data.${d.path}.files`, d.files]);
+  }
+  return out;
+}
+
+/** Accumulates rows, then packs them into a {@link RunTable}. */
+export class TableBuilder {
+  readonly ids: string[] = [];
+  readonly trees: string[] = [];
+  private readonly strings: string[];
+  private readonly interned = new Map<string, number>();
+  private readonly cells = new Map<string, { rows: number[]; kinds: number[]; nums: number[] }>();
+
+  constructor(strings: string[] = []) {
+    this.strings = strings;
+    strings.forEach((s, i) => this.interned.set(s, i));
+  }
+
+  /** Add a run from its manifest; returns its row. */
+  addRun(id: string, tree: string, m: RunManifest): number {
+    const row = this.ids.length;
+    this.ids.push(id);
+    this.trees.push(tree);
+    for (const [key, value] of flattenRun(m)) this.set(row, key, value);
+    return row;
+  }
+
+  /** Copy row `from` of an existing table, keeping its interned strings (same string table). */
+  copyRow(table: RunTable, from: number): void {
+    const row = this.ids.length;
+    this.ids.push(table.ids[from]!);
+    this.trees.push(table.trees[from]!);
+    for (const [key, col] of table.columns) {
+      const slot = col.rows ? bsearch(col.rows, from) : from;
+      if (slot < 0 || col.kinds[slot] === Kind.Missing) continue;
+      this.push(key, row, col.kinds[slot]!, col.nums[slot]!);
+    }
+  }
+
+  private set(row: number, key: string, value: FieldValue): void {
+    if (typeof value === 'number') this.push(key, row, Kind.Number, value);
+    else if (typeof value === 'string') this.push(key, row, Kind.String, this.intern(value));
+    else if (value === true) this.push(key, row, Kind.True, 0);
+    else if (value === false) this.push(key, row, Kind.False, 0);
+    else if (value === null) this.push(key, row, Kind.Null, 0);
+    else this.push(key, row, Kind.List, this.intern(JSON.stringify(value)));
+  }
+
+  private push(key: string, row: number, kind: number, num: number): void {
+    let cell = this.cells.get(key);
+    if (!cell) this.cells.set(key, (cell = { rows: [], kinds: [], nums: [] }));
+    cell.rows.push(row);
+    cell.kinds.push(kind);
+    cell.nums.push(num);
+  }
+
+  private intern(s: string): number {
+    let i = this.interned.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.interned.set(s, i);
+    }
+    return i;
+  }
+
+  /** Pack into a table; a column present in at least half the rows is stored dense. */
+  build(tip: string | null, shards: Record<string, string>): RunTable {
+    const n = this.ids.length;
+    const columns = new Map<string, Column>();
+    for (const [key, cell] of this.cells) {
+      if (cell.rows.length * 2 >= n) {
+        const kinds = new Uint8Array(n);
+        const nums = new Float64Array(n);
+        cell.rows.forEach((r, i) => {
+          kinds[r] = cell.kinds[i]!;
+          nums[r] = cell.nums[i]!;
+        });
+        columns.set(key, { rows: null, kinds, nums });
+      } else {
+        columns.set(key, { rows: Uint32Array.from(cell.rows), kinds: Uint8Array.from(cell.kinds), nums: Float64Array.from(cell.nums) });
+      }
+    }
+    return { tip, shards, ids: this.ids, trees: this.trees, strings: this.strings, columns };
+  }
+}
+
+function bsearch(rows: Uint32Array, row: number): number {
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = rows[mid]!;
+    if (v === row) return mid;
+    if (v < row) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * A reader of one field over all rows; resolve once, call per row.
+ *
+ * @example
+ * const f1 = columnReader(table, { scope: 'metrics', name: 'f1' });
+ * f1(0); // 0.842
+ */
+export function columnReader(table: RunTable, field: Field): (row: number) => FieldValue | undefined {
+  const col = table.columns.get(fieldKey(field));
+  if (!col) return () => undefined;
+  const { strings } = table;
+  const kinds = col.rows ? new Uint8Array(table.ids.length) : col.kinds;
+  const nums = col.rows ? new Float64Array(table.ids.length) : col.nums;
+  if (col.rows) col.rows.forEach((r, i) => ((kinds[r] = col.kinds[i]!), (nums[r] = col.nums[i]!)));
+  return (row) => {
+    switch (kinds[row]) {
+      case Kind.Number:
+        return nums[row];
+      case Kind.String:
+        return strings[nums[row]!];
+      case Kind.True:
+        return true;
+      case Kind.False:
+        return false;
+      case Kind.Null:
+        return null;
+      case Kind.List:
+        return JSON.parse(strings[nums[row]!]!) as FieldValue;
+      default:
+        return undefined;
+    }
+  };
+}
+
+/** Field keys of a scope present in the table, e.g. every `params.*`, sorted. */
+export function keysOfScope(table: RunTable, scope: 'params' | 'metrics' | 'tags'): string[] {
+  const prefix = `${scope}.`;
+  return [...table.columns.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
+}
