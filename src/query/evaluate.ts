@@ -114,5 +114,5 @@ function likeRegExp(pattern: string, caseInsensitive: boolean): RegExp {
 }
 
 function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

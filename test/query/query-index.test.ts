@@ -1,0 +1,93 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixedEnv } from '../../src/env.js';
+import { parseFilter } from '../../src/query/parse.js';
+import { INDEX_FILE, loadQueryIndex } from '../../src/query/query-index.js';
+import { queryRuns } from '../../src/query/query-runs.js';
+import { parseSort } from '../../src/query/sort.js';
+import { matches } from '../../src/query/evaluate.js';
+import { manifestAccessor } from '../../src/query/manifest-fields.js';
+import { loadRuns } from '../../src/query/load-runs.js';
+import { logRun } from '../../src/runs/log-run.js';
+import { resolveRun } from '../../src/runs/resolve-run.js';
+import { listRunEntries, readRunManifest, runsTip } from '../../src/runs/read-runs.js';
+import { openContext } from '../../src/tracker-context.js';
+import { makeRuns } from '../helpers/runs.js';
+import { makeRepo } from '../helpers/repo.js';
+
+const MODELS = ['xgb', 'rf', 'lr'];
+
+const fixture = () =>
+  makeRuns(120, (i) => ({
+    name: `run-${i % 10}`,
+    experiment: i % 2 ? 'churn' : 'fraud',
+    status: i % 7 === 0 ? 'failed' : 'finished',
+    params: { model: MODELS[i % 3]!, depth: i % 5, ...(i % 4 === 0 ? { seed: i } : {}), layers: [i % 2, 3] },
+    metrics: { f1: (i * 37) % 100 / 100, ...(i % 3 === 0 ? { loss: 1 / (i + 1) } : {}) },
+    tags: { team: i % 2 ? 'growth' : 'risk', epoch: String(i % 12) },
+    created: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+  }));
+
+describe('query index', () => {
+  it('answers filters exactly like evaluating every manifest, in the requested order', async () => {
+    const { ctx } = await fixture();
+    const all = listRunEntries(ctx, runsTip(ctx)!).map((e) => readRunManifest(ctx, e));
+    const filters = [
+      "metrics.f1 > 0.5 AND params.model = 'xgb'",
+      "params.model IN ('rf', 'lr') OR NOT status = 'finished'",
+      'params.seed >= 40',
+      "tags.epoch > 9", // numeric string compared as a number
+      "name LIKE 'run-1%' AND experiment != 'fraud'",
+      "created >= '2026-01-01T00:01:00Z'",
+      "created < '2026-01-01T00:00:10Z' OR metrics.loss < 0.02",
+      "params.layers = '[1, 3]'",
+      'metrics.nosuch > 0 OR NOT metrics.nosuch > 0',
+      'code.dirty = false',
+    ];
+    for (const f of filters) {
+      const expr = parseFilter(f);
+      const expected = all.filter((m) => matches(expr, manifestAccessor(m))).map((m) => m.id).sort();
+      const { table, rows } = queryRuns(ctx, { filter: expr });
+      expect(rows.map((r) => table.ids[r]).sort(), f).toEqual(expected);
+      expect(expected.length, f).toBeGreaterThan(0);
+    }
+    const sorted = loadRuns(ctx, { sort: parseSort('-metrics.loss,id'), limit: 5 });
+    const withLoss = all.filter((m) => m.metrics.loss !== undefined).sort((a, b) => b.metrics.loss! - a.metrics.loss! || (a.id < b.id ? -1 : 1));
+    expect(sorted.map((m) => m.id)).toEqual(withLoss.slice(0, 5).map((m) => m.id));
+    // Runs without the key come last whichever the direction.
+    const asc = loadRuns(ctx, { sort: parseSort('metrics.loss') });
+    expect(asc.at(-1)!.metrics.loss).toBeUndefined();
+    expect(asc[0]!.metrics.loss).toBe(Math.min(...withLoss.map((m) => m.metrics.loss!)));
+  });
+
+  it('updates incrementally, rebuilds when corrupt, and resolves names and latest from it', async () => {
+    const { dir, ctx, ids } = await fixture();
+    const path = join(ctx.repo.stateDir, INDEX_FILE);
+    expect(loadQueryIndex(ctx).ids.length).toBe(120);
+    const first = readFileSync(path);
+    // A new run: the index follows the tip, keeps every old row.
+    const fresh = openContext({ dir, env: fixedEnv({ seed: 99, start: new Date('2027-01-01T00:00:00Z') }) });
+    const { manifest } = await logRun(fresh, { name: 'run-3', metrics: { f1: 2 }, code: { commit: null, branch: null, dirty: false } });
+    const table = loadQueryIndex(ctx);
+    expect(table.ids.length).toBe(121);
+    expect(table.tip).toBe(runsTip(ctx));
+    expect(new Set(table.ids)).toEqual(new Set([...ids, manifest.id]));
+    expect(readFileSync(path).length).toBeGreaterThan(first.length);
+    expect(resolveRun(ctx, 'latest').manifest.id).toBe(manifest.id);
+    expect(resolveRun(ctx, 'run-3').manifest.id).toBe(manifest.id);
+    expect(resolveRun(ctx, 'run-4').manifest.id).toBe(ids[114]);
+    // Garbage and truncation are rebuilt transparently.
+    for (const bad of [Buffer.from('not an index'), readFileSync(path).subarray(0, 200), Buffer.alloc(0)]) {
+      writeFileSync(path, bad);
+      expect(loadQueryIndex(ctx).ids.length).toBe(121);
+      expect(queryRuns(ctx, { filter: parseFilter('metrics.f1 = 2') }).rows.length).toBe(1);
+    }
+  });
+
+  it('an empty repository has an empty index and no runs', () => {
+    const ctx = openContext({ dir: makeRepo(), env: fixedEnv() });
+    expect(queryRuns(ctx).rows).toEqual([]);
+    expect(existsSync(join(ctx.repo.stateDir, INDEX_FILE))).toBe(true);
+  });
+});
