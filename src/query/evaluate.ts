@@ -74,11 +74,11 @@ export function compareValues(v: FieldValue, literal: Literal, asDate: boolean):
     const b = Date.parse(literal.value);
     if (!Number.isNaN(a) && !Number.isNaN(b)) return Math.sign(a - b);
   }
+  if (typeof v === 'string' && literal.type === 'string') return v < literal.value ? -1 : v > literal.value ? 1 : 0;
+  // A number on one side: a numeric string on the other (a tag such as epoch=12) counts.
   const a = typeof v === 'number' ? v : numeric(v);
   const b = literal.type === 'number' ? literal.value : numeric(literal.value);
-  if (a !== undefined && b !== undefined && (typeof v === 'number' || literal.type === 'number')) return Math.sign(a - b);
-  if (typeof v === 'string' && literal.type === 'string') return v < literal.value ? -1 : v > literal.value ? 1 : 0;
-  return undefined;
+  return a !== undefined && b !== undefined ? Math.sign(a - b) : undefined;
 }
 
 function numeric(s: string): number | undefined {

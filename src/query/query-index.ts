@@ -13,7 +13,8 @@ import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { systemCode } from '../errors.js';
-import { readRunManifest, runsTip } from '../runs/read-runs.js';
+import { runsTip, type RunEntry } from '../runs/read-runs.js';
+import { readManifestsForIndex } from './read-manifests.js';
 import { RUN_ID_PATTERN, RUNS_DIR } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { decodeIndex, encodeIndex } from './index-file.js';
@@ -75,14 +76,16 @@ function updateTable(ctx: TrackerContext, old: RunTable | null, tip: string | nu
       else known.set(tree, row);
     });
   }
+  const added: RunEntry[] = [];
   for (const shard of [...changed].sort()) {
     for (const e of ctx.store.readTree(shards[shard]!)) {
       if (e.mode !== '040000' || !RUN_ID_PATTERN.test(e.name)) continue;
       const row = known.get(e.oid);
       if (row !== undefined && old) builder.copyRow(old, row);
-      else builder.addRun(e.name, e.oid, readRunManifest(ctx, { id: e.name, tree: e.oid }));
+      else added.push({ id: e.name, tree: e.oid });
     }
   }
+  readManifestsForIndex(ctx, added, (e, m) => builder.addRun(e.id, e.tree, m));
   return builder.build(tip, shards);
 }
 
