@@ -85,6 +85,31 @@ function buildProgram(): Command {
     .option('--json', 'same as --format json (whole manifests unless --columns is given)')
     .action(lazy(() => import('./commands/list.js')));
 
+  program
+    .command('diff')
+    .argument('<a>', 'the first run (id, prefix, name, `latest`, run commit)')
+    .argument('<b>', 'the second run')
+    .description('what changed between two runs: params, metrics (delta, better side), tags, data, code, artifacts, environment')
+    .addOption(new Option('--format <format>', 'text (coloured on a terminal), md (for a pull request) or json').choices(['text', 'md', 'json']).default('text'))
+    .option('--manifest', 'also show a unified diff of the two run.yaml files')
+    .option('--all', 'also list params, tags and artifacts that did not change')
+    .option('--higher-is-better <metrics>', 'comma-separated metrics where higher is better (default by name: accuracy, f1, auc, …)', collect)
+    .option('--lower-is-better <metrics>', 'comma-separated metrics where lower is better (default by name: loss, error, rmse, …)', collect)
+    .action(lazy(() => import('./commands/diff.js')));
+
+  program
+    .command('compare')
+    .argument('[runs...]', 'runs to compare (ids, prefixes, names, `latest`)')
+    .description('runs side by side: a column per run, a row per param or metric that differs, the best value marked')
+    .option('-f, --filter <expr>', 'also compare the runs this filter selects (see `list --help`)')
+    .option('-s, --sort <keys>', 'order of the runs a filter selects')
+    .option('-n, --limit <n>', 'at most n runs from the filter (default 20)')
+    .option('--all', 'show every param and metric, also those that are the same')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json', 'csv']).default('text'))
+    .option('--higher-is-better <metrics>', 'comma-separated metrics where higher is better', collect)
+    .option('--lower-is-better <metrics>', 'comma-separated metrics where lower is better', collect)
+    .action(lazy(() => import('./commands/compare.js')));
+
   return program;
 }
 

@@ -1,0 +1,37 @@
+/**
+ * `git-track compare RUN… [--filter EXPR]`: N runs in one table.
+ */
+import { parseFilter } from '../../query/parse.js';
+import { parseSort } from '../../query/sort.js';
+import { compareRefs } from '../../runs/compare-refs.js';
+import { GitTrackError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { palette } from '../render/colour.js';
+import { renderComparison } from '../render/comparison.js';
+import { parseFormat } from '../render/formats.js';
+import { useColour } from '../terminal.js';
+import { parseDirections } from './directions.js';
+
+interface CompareOptions {
+  filter?: string;
+  sort?: string;
+  limit?: string;
+  all?: boolean;
+  format?: string;
+  higherIsBetter?: string[];
+  lowerIsBetter?: string[];
+}
+
+export default async function compare(cli: CliContext, [refs]: unknown[], options: CompareOptions): Promise<number> {
+  const format = parseFormat(options.format ?? 'text', ['text', 'md', 'json', 'csv'] as const);
+  const names = (refs as string[] | undefined) ?? [];
+  if (names.length === 0 && options.filter === undefined) throw new GitTrackError('USAGE', 'compare needs runs to compare: name them, or give --filter EXPR');
+  const filter = options.filter === undefined ? undefined : parseFilter(options.filter);
+  const sort = options.sort === undefined ? undefined : parseSort(options.sort);
+  const limit = options.limit === undefined ? 20 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new GitTrackError('USAGE', `--limit expects a positive whole number, got '${options.limit}'`);
+  const directions = parseDirections(options);
+  const cmp = compareRefs(cli.tracker(), names, { filter, sort, limit }, { ...directions, all: options.all });
+  cli.out(renderComparison(cmp, format, palette(useColour())));
+  return 0;
+}
