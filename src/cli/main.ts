@@ -62,6 +62,7 @@ function buildProgram(): Command {
     .option('--note <text>', 'a free-text note')
     .addOption(new Option('--status <status>', 'how the run ended').choices(['finished', 'failed', 'killed']))
     .option('--duration <seconds>', 'how long the run took')
+    .option('--series <file>', 'metric step series: CSV/TSV (metric,step,value[,timestamp] or step,loss,acc) or JSON lines; stored as series/<metric>.tsv, the metric set to its last value unless -m gives it (repeatable)', collect)
     .option('--dry-run', 'print the manifest that would be written and write nothing')
     .option('--json', 'print the recorded manifest as JSON')
     .action(lazy(() => import('./commands/log.js')));
@@ -109,6 +110,16 @@ function buildProgram(): Command {
     .option('--higher-is-better <metrics>', 'comma-separated metrics where higher is better', collect)
     .option('--lower-is-better <metrics>', 'comma-separated metrics where lower is better', collect)
     .action(lazy(() => import('./commands/compare.js')));
+
+  program
+    .command('metrics')
+    .argument('<run>', 'id, id prefix, name, `latest`, or the run commit')
+    .argument('[name]', 'one metric: print its points too')
+    .description('a run\'s metric step series: summary (last, min, max, best step) and a sparkline per metric')
+    .option('--json', 'print JSON: summary and points per metric')
+    .option('--higher-is-better <metrics>', 'comma-separated metrics where higher is better', collect)
+    .option('--lower-is-better <metrics>', 'comma-separated metrics where lower is better', collect)
+    .action(lazy(() => import('./commands/metrics.js')));
 
   return program;
 }

@@ -1,9 +1,10 @@
 /**
  * `git-track log`: parse the flags into a run, record it, print its id (or the manifest).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, systemCode } from '../../errors.js';
+import { seriesInput, type SeriesInput } from '../../series/series-input.js';
 import { flattenValues, parseAssignment, parseMetricAssignment, readValuesFile, toMetrics } from '../../manifest/values.js';
 import { readRunRecord } from '../../runs/import-record.js';
 import { logRun, type LogRunInput, type Scalar } from '../../runs/log-run.js';
@@ -26,6 +27,7 @@ interface LogOptions {
   duration?: string;
   dryRun?: boolean;
   json?: boolean;
+  series?: string[];
 }
 
 export default async function log(cli: CliContext, _args: unknown[], options: LogOptions): Promise<number> {
@@ -78,10 +80,14 @@ export function parseLogOptions(cli: CliContext, options: LogOptions): LogRunInp
     durationS = Number(options.duration);
     if (!Number.isFinite(durationS) || durationS < 0) throw new GitTrackError('USAGE', `--duration expects seconds, got '${options.duration}'`);
   }
+  const series = readSeriesFiles(cli, options.series ?? []);
+  // A metric given explicitly (flag, file, record) wins over its series' last value.
+  const withSeries = series ? { ...series.last, ...metrics } : metrics;
   return {
     ...input,
+    ...(series ? { files: { ...input.files, ...series.files }, series: [...(input.series ?? []), ...series.series] } : {}),
     params,
-    metrics,
+    metrics: withSeries,
     tags,
     data,
     artifacts,
@@ -103,4 +109,17 @@ function splitSuffix(cli: CliContext, text: string, sep: '@' | ':', key: 'label'
   const suffix = text.slice(at + 1);
   if (suffix === '' || suffix.includes('/')) return { path: text };
   return { path: text.slice(0, at), [key]: suffix };
+}
+
+function readSeriesFiles(cli: CliContext, paths: string[]): SeriesInput | undefined {
+  if (paths.length === 0) return undefined;
+  return seriesInput(
+    paths.map((p) => {
+      try {
+        return { source: p, text: readFileSync(resolve(cli.cwd, p), 'utf8') };
+      } catch (err) {
+        throw new GitTrackError('FILE_NOT_FOUND', `--series: cannot read ${p} (${systemCode(err) ?? 'error'})`, { path: p });
+      }
+    }),
+  );
 }

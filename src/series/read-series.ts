@@ -1,0 +1,81 @@
+/**
+ * Reading a run's metric series back, with a summary per metric.
+ */
+import { metricDirection, type Direction, type DirectionOptions } from '../compare/direction.js';
+import { GitTrackError } from '../errors.js';
+import type { RunManifest } from '../manifest/schema.js';
+import { readRunFile } from '../runs/read-runs.js';
+import { resolveRun } from '../runs/resolve-run.js';
+import type { TrackerContext } from '../tracker-context.js';
+import type { SeriesPoint } from './parse-series.js';
+import { decodeSeries, seriesPath } from './series-file.js';
+
+export interface SeriesSummary {
+  points: number;
+  last: number;
+  min: number;
+  max: number;
+  direction?: Direction;
+  /** Step of the best value (first reached), when the metric's direction is known. */
+  bestStep?: number;
+  best?: number;
+}
+
+export interface RunSeries {
+  metric: string;
+  points: SeriesPoint[];
+  summary: SeriesSummary;
+}
+
+/**
+ * Summarise points (they are never empty: a stored series has at least one point).
+ *
+ * @example
+ * summariseSeries('loss', [{ step: 1, value: 0.9 }, { step: 2, value: 0.4 }, { step: 3, value: 0.5 }]);
+ * // { points: 3, last: 0.5, min: 0.4, max: 0.9, direction: 'lower', best: 0.4, bestStep: 2 }
+ */
+export function summariseSeries(metric: string, points: SeriesPoint[], options: DirectionOptions = {}): SeriesSummary {
+  let last = points[0]!;
+  let min = Infinity;
+  let max = -Infinity;
+  let minAt = points[0]!;
+  let maxAt = points[0]!;
+  for (const p of points) {
+    if (p.step >= last.step) last = p;
+    if (p.value < min) (min = p.value), (minAt = p);
+    if (p.value > max) (max = p.value), (maxAt = p);
+  }
+  const direction = metricDirection(metric, options);
+  const best = direction === 'lower' ? minAt : direction === 'higher' ? maxAt : undefined;
+  return { points: points.length, last: last.value, min, max, ...(direction ? { direction } : {}), ...(best ? { best: best.value, bestStep: best.step } : {}) };
+}
+
+/**
+ * The series of run `ref` (all of them, or the one named).
+ *
+ * @example
+ * const { series } = readRunSeries(ctx, 'latest', 'loss');
+ * series[0].summary.bestStep; // 12
+ */
+export function readRunSeries(ctx: TrackerContext, ref: string, name?: string, options: DirectionOptions = {}): { run: RunManifest; series: RunSeries[] } {
+  const { entry, manifest } = resolveRun(ctx, ref);
+  const names = manifest.series ?? [];
+  if (name !== undefined && !names.includes(name)) {
+    const has = names.length ? `it has: ${names.join(', ')}` : 'it has no series; record them with `git-track log --series FILE`';
+    throw new GitTrackError('RUN_NOT_FOUND', `run ${manifest.id} has no series '${name}' (${has})`, { ref, name });
+  }
+  const series = (name === undefined ? names : [name]).map((metric) => {
+    const path = seriesPath(metric);
+    const blob = readRunFile(ctx, { id: entry.id, tree: lookupTree(ctx, entry.tree, path) }, path.slice(path.indexOf('/') + 1));
+    if (!blob) throw new GitTrackError('INVALID_MANIFEST', `run ${manifest.id} lists series '${metric}' but has no ${path}`, { ref, metric });
+    const points = decodeSeries(blob.toString('utf8'), `run ${manifest.id} ${path}`);
+    return { metric, points, summary: summariseSeries(metric, points, options) };
+  });
+  return { run: manifest, series };
+}
+
+/** The tree of the series directory (the run tree itself if absent: the read then misses). */
+function lookupTree(ctx: TrackerContext, runTree: string, path: string): string {
+  const dir = path.slice(0, path.indexOf('/'));
+  return ctx.store.readTree(runTree).find((e) => e.name === dir && e.mode === '040000')?.oid ?? runTree;
+}
