@@ -15,5 +15,5 @@ import { queryRuns, type RunQuery } from './query-runs.js';
  */
 export function loadRuns(ctx: TrackerContext, query: RunQuery = {}): RunManifest[] {
   const { table, rows } = queryRuns(ctx, query);
-  return rows.map((r) => readRunManifest(ctx, { id: table.ids[r]!, tree: table.trees[r]! }));
+  return rows.map((r) => readRunManifest(ctx, { id: table.id(r), tree: table.tree(r) }));
 }

@@ -9,7 +9,7 @@
  * concurrent processes never see a half-written index (the last writer wins, and both
  * versions are correct).
  */
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { systemCode } from '../errors.js';
@@ -17,7 +17,7 @@ import { runsTip, type RunEntry } from '../runs/read-runs.js';
 import { readManifestsForIndex } from './read-manifests.js';
 import { RUN_ID_PATTERN, RUNS_DIR } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { decodeIndex, encodeIndex } from './index-file.js';
+import { encodeIndex, openIndex } from './index-file.js';
 import { TableBuilder, type RunTable } from './run-table.js';
 
 export const INDEX_FILE = 'query-index.bin';
@@ -27,30 +27,30 @@ export const INDEX_FILE = 'query-index.bin';
  *
  * @example
  * const table = loadQueryIndex(ctx);
- * table.ids.length; // number of runs on the branch
+ * table.size; // number of runs on the branch
  */
 export function loadQueryIndex(ctx: TrackerContext): RunTable {
   const tip = runsTip(ctx);
+  const cached = opened.get(ctx);
+  if (cached && cached.tip === tip) return cached;
   const path = join(ctx.repo.stateDir, INDEX_FILE);
-  const old = readIndex(path);
-  if (old && old.tip === tip) return old;
-  const shards = tip ? shardTrees(ctx, tip) : {};
-  const table = updateTable(ctx, old, tip, shards);
-  writeIndex(path, table);
+  let table = readIndex(path);
+  if (!table || table.tip !== tip) {
+    table = updateTable(ctx, table ?? cached ?? null, tip, tip ? shardTrees(ctx, tip) : {});
+    writeIndex(path, table);
+  }
+  opened.set(ctx, table);
   return table;
 }
 
+/** One open index per context: commands that resolve several runs read it once. */
+const opened = new WeakMap<TrackerContext, RunTable>();
+
 function readIndex(path: string): RunTable | null {
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    return openIndex(path);
   } catch {
-    return null;
-  }
-  try {
-    return decodeIndex(bytes);
-  } catch {
-    return null; // corrupt: rebuilt from the branch
+    return null; // missing or corrupt: rebuilt from the branch
   }
 }
 
@@ -64,27 +64,30 @@ function shardTrees(ctx: TrackerContext, tip: string): Record<string, string> {
 }
 
 function updateTable(ctx: TrackerContext, old: RunTable | null, tip: string | null, shards: Record<string, string>): RunTable {
-  const builder = new TableBuilder(old ? [...old.strings] : []);
+  const builder = new TableBuilder();
   const changed = new Set(Object.keys(shards).filter((s) => old?.shards[s] !== shards[s]));
-  // Rows of unchanged shards are kept as they are; changed shards are re-listed.
+  // Rows of unchanged shards are kept as they are; changed shards are re-listed, and of their
+  // runs only those whose tree is not in the index yet are read.
+  const kept: number[] = [];
   const known = new Map<string, number>();
   if (old) {
-    old.trees.forEach((tree, row) => {
-      const shard = old.ids[row]!.slice(0, 2);
-      if (!(shard in shards)) return;
-      if (!changed.has(shard)) builder.copyRow(old, row);
-      else known.set(tree, row);
-    });
+    for (let row = 0; row < old.size; row++) {
+      const shard = old.id(row).slice(0, 2);
+      if (!(shard in shards)) continue;
+      if (!changed.has(shard)) kept.push(row);
+      else known.set(old.tree(row), row);
+    }
   }
   const added: RunEntry[] = [];
   for (const shard of [...changed].sort()) {
     for (const e of ctx.store.readTree(shards[shard]!)) {
       if (e.mode !== '040000' || !RUN_ID_PATTERN.test(e.name)) continue;
       const row = known.get(e.oid);
-      if (row !== undefined && old) builder.copyRow(old, row);
+      if (row !== undefined) kept.push(row);
       else added.push({ id: e.name, tree: e.oid });
     }
   }
+  if (old) builder.copyRows(old, kept);
   readManifestsForIndex(ctx, added, (e, m) => builder.addRun(e.id, e.tree, m));
   return builder.build(tip, shards);
 }

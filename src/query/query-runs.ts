@@ -51,7 +51,7 @@ export function queryTable(table: RunTable, query: RunQuery): QueryResult {
     return reader(row);
   };
   let rows: number[] = [];
-  const n = table.ids.length;
+  const n = table.size;
   if (query.filter) {
     const filter = query.filter;
     let current = 0;

@@ -25,19 +25,26 @@ export interface Column {
   /** Rows that have a value, ascending; null for a dense column (every row has a slot). */
   rows: Uint32Array | null;
   kinds: Uint8Array;
+  /** The number, or for strings and lists an index into `strings`. */
   nums: Float64Array;
+  /** This column's own string table, so loading one column never parses another's strings. */
+  strings: string[];
 }
 
+/**
+ * One row per run. Columns may be loaded lazily (from the index file) on first use.
+ */
 export interface RunTable {
   /** The `runs` tip this table reflects. */
   tip: string | null;
   /** Shard name → shard tree id at `tip`: unchanged shards are skipped on update. */
   shards: Record<string, string>;
-  ids: string[];
-  /** Run-directory tree ids: immutable keys, so a row never goes stale. */
-  trees: string[];
-  strings: string[];
-  columns: Map<string, Column>;
+  size: number;
+  id(row: number): string;
+  /** The run-directory tree id: an immutable key, so a row never goes stale. */
+  tree(row: number): string;
+  keys(): string[];
+  column(key: string): Column | undefined;
 }
 
 /**
@@ -63,17 +70,22 @@ export function flattenRun(m: RunManifest): [string, FieldValue][] {
   return out;
 }
 
+interface Cells {
+  rows: number[];
+  kinds: number[];
+  nums: number[];
+  strings: string[];
+  interned: Map<string, number>;
+}
+
 /** Accumulates rows, then packs them into a {@link RunTable}. */
 export class TableBuilder {
-  readonly ids: string[] = [];
-  readonly trees: string[] = [];
-  private readonly strings: string[];
-  private readonly interned = new Map<string, number>();
-  private readonly cells = new Map<string, { rows: number[]; kinds: number[]; nums: number[] }>();
+  private readonly ids: string[] = [];
+  private readonly trees: string[] = [];
+  private readonly cells = new Map<string, Cells>();
 
-  constructor(strings: string[] = []) {
-    this.strings = strings;
-    strings.forEach((s, i) => this.interned.set(s, i));
+  get size(): number {
+    return this.ids.length;
   }
 
   /** Add a run from its manifest; returns its row. */
@@ -85,41 +97,56 @@ export class TableBuilder {
     return row;
   }
 
-  /** Copy row `from` of an existing table, keeping its interned strings (same string table). */
-  copyRow(table: RunTable, from: number): void {
-    const row = this.ids.length;
-    this.ids.push(table.ids[from]!);
-    this.trees.push(table.trees[from]!);
-    for (const [key, col] of table.columns) {
-      const slot = col.rows ? bsearch(col.rows, from) : from;
-      if (slot < 0 || col.kinds[slot] === Kind.Missing) continue;
-      this.push(key, row, col.kinds[slot]!, col.nums[slot]!);
+  /** Copy rows of an existing table (the rows kept across an update), column by column. */
+  copyRows(table: RunTable, from: number[]): void {
+    const base = this.ids.length;
+    for (const r of from) {
+      this.ids.push(table.id(r));
+      this.trees.push(table.tree(r));
+    }
+    for (const key of table.keys()) {
+      const col = table.column(key)!;
+      from.forEach((r, i) => {
+        const slot = col.rows ? bsearch(col.rows, r) : r;
+        if (slot < 0) return;
+        const kind = col.kinds[slot]!;
+        if (kind === Kind.Missing) return;
+        const num = col.nums[slot]!;
+        if (kind === Kind.String || kind === Kind.List) this.push(key, base + i, kind, this.intern(key, col.strings[num]!));
+        else this.push(key, base + i, kind, num);
+      });
     }
   }
 
   private set(row: number, key: string, value: FieldValue): void {
     if (typeof value === 'number') this.push(key, row, Kind.Number, value);
-    else if (typeof value === 'string') this.push(key, row, Kind.String, this.intern(value));
+    else if (typeof value === 'string') this.push(key, row, Kind.String, this.intern(key, value));
     else if (value === true) this.push(key, row, Kind.True, 0);
     else if (value === false) this.push(key, row, Kind.False, 0);
     else if (value === null) this.push(key, row, Kind.Null, 0);
-    else this.push(key, row, Kind.List, this.intern(JSON.stringify(value)));
+    else this.push(key, row, Kind.List, this.intern(key, JSON.stringify(value)));
+  }
+
+  private cellsOf(key: string): Cells {
+    let cell = this.cells.get(key);
+    if (!cell) this.cells.set(key, (cell = { rows: [], kinds: [], nums: [], strings: [], interned: new Map() }));
+    return cell;
   }
 
   private push(key: string, row: number, kind: number, num: number): void {
-    let cell = this.cells.get(key);
-    if (!cell) this.cells.set(key, (cell = { rows: [], kinds: [], nums: [] }));
+    const cell = this.cellsOf(key);
     cell.rows.push(row);
     cell.kinds.push(kind);
     cell.nums.push(num);
   }
 
-  private intern(s: string): number {
-    let i = this.interned.get(s);
+  private intern(key: string, s: string): number {
+    const cell = this.cellsOf(key);
+    let i = cell.interned.get(s);
     if (i === undefined) {
-      i = this.strings.length;
-      this.strings.push(s);
-      this.interned.set(s, i);
+      i = cell.strings.length;
+      cell.strings.push(s);
+      cell.interned.set(s, i);
     }
     return i;
   }
@@ -136,12 +163,13 @@ export class TableBuilder {
           kinds[r] = cell.kinds[i]!;
           nums[r] = cell.nums[i]!;
         });
-        columns.set(key, { rows: null, kinds, nums });
+        columns.set(key, { rows: null, kinds, nums, strings: cell.strings });
       } else {
-        columns.set(key, { rows: Uint32Array.from(cell.rows), kinds: Uint8Array.from(cell.kinds), nums: Float64Array.from(cell.nums) });
+        columns.set(key, { rows: Uint32Array.from(cell.rows), kinds: Uint8Array.from(cell.kinds), nums: Float64Array.from(cell.nums), strings: cell.strings });
       }
     }
-    return { tip, shards, ids: this.ids, trees: this.trees, strings: this.strings, columns };
+    const { ids, trees } = this;
+    return { tip, shards, size: n, id: (r) => ids[r]!, tree: (r) => trees[r]!, keys: () => [...columns.keys()], column: (k) => columns.get(k) };
   }
 }
 
@@ -166,11 +194,11 @@ function bsearch(rows: Uint32Array, row: number): number {
  * f1(0); // 0.842
  */
 export function columnReader(table: RunTable, field: Field): (row: number) => FieldValue | undefined {
-  const col = table.columns.get(fieldKey(field));
+  const col = table.column(fieldKey(field));
   if (!col) return () => undefined;
-  const { strings } = table;
-  const kinds = col.rows ? new Uint8Array(table.ids.length) : col.kinds;
-  const nums = col.rows ? new Float64Array(table.ids.length) : col.nums;
+  const { strings } = col;
+  const kinds = col.rows ? new Uint8Array(table.size) : col.kinds;
+  const nums = col.rows ? new Float64Array(table.size) : col.nums;
   if (col.rows) col.rows.forEach((r, i) => ((kinds[r] = col.kinds[i]!), (nums[r] = col.nums[i]!)));
   return (row) => {
     switch (kinds[row]) {
@@ -195,5 +223,5 @@ export function columnReader(table: RunTable, field: Field): (row: number) => Fi
 /** Field keys of a scope present in the table, e.g. every `params.*`, sorted. */
 export function keysOfScope(table: RunTable, scope: 'params' | 'metrics' | 'tags'): string[] {
   const prefix = `${scope}.`;
-  return [...table.columns.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
+  return table.keys().filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
 }

@@ -52,7 +52,7 @@ export function resolveRun(ctx: TrackerContext, ref: string): ResolvedRun {
 function latestWhere(ctx: TrackerContext, name?: string): string | undefined {
   const filter = name === undefined ? undefined : ({ kind: 'compare', field: { scope: 'attr', name: 'name' }, op: '=', value: { type: 'string', value: name } } as const);
   const { table, rows } = queryRuns(ctx, { filter, limit: 1 });
-  return rows[0] === undefined ? undefined : table.ids[rows[0]];
+  return rows[0] === undefined ? undefined : table.id(rows[0]);
 }
 
 function byId(ctx: TrackerContext, tip: string, id: string): ResolvedRun {

@@ -49,7 +49,7 @@ describe('query index', () => {
       const expr = parseFilter(f);
       const expected = all.filter((m) => matches(expr, manifestAccessor(m))).map((m) => m.id).sort();
       const { table, rows } = queryRuns(ctx, { filter: expr });
-      expect(rows.map((r) => table.ids[r]).sort(), f).toEqual(expected);
+      expect(rows.map((r) => table.id(r)).sort(), f).toEqual(expected);
       expect(expected.length, f).toBeGreaterThan(0);
     }
     const sorted = loadRuns(ctx, { sort: parseSort('-metrics.loss,id'), limit: 5 });
@@ -64,15 +64,15 @@ describe('query index', () => {
   it('updates incrementally, rebuilds when corrupt, and resolves names and latest from it', async () => {
     const { dir, ctx, ids } = await fixture();
     const path = join(ctx.repo.stateDir, INDEX_FILE);
-    expect(loadQueryIndex(ctx).ids.length).toBe(120);
+    expect(loadQueryIndex(ctx).size).toBe(120);
     const first = readFileSync(path);
     // A new run: the index follows the tip, keeps every old row.
     const fresh = openContext({ dir, env: fixedEnv({ seed: 99, start: new Date('2027-01-01T00:00:00Z') }) });
     const { manifest } = await logRun(fresh, { name: 'run-3', metrics: { f1: 2 }, code: { commit: null, branch: null, dirty: false } });
     const table = loadQueryIndex(ctx);
-    expect(table.ids.length).toBe(121);
+    expect(table.size).toBe(121);
     expect(table.tip).toBe(runsTip(ctx));
-    expect(new Set(table.ids)).toEqual(new Set([...ids, manifest.id]));
+    expect(new Set(Array.from({ length: table.size }, (_, r) => table.id(r)))).toEqual(new Set([...ids, manifest.id]));
     expect(readFileSync(path).length).toBeGreaterThan(first.length);
     expect(resolveRun(ctx, 'latest').manifest.id).toBe(manifest.id);
     expect(resolveRun(ctx, 'run-3').manifest.id).toBe(manifest.id);
@@ -80,7 +80,7 @@ describe('query index', () => {
     // Garbage and truncation are rebuilt transparently.
     for (const bad of [Buffer.from('not an index'), readFileSync(path).subarray(0, 200), Buffer.alloc(0)]) {
       writeFileSync(path, bad);
-      expect(loadQueryIndex(ctx).ids.length).toBe(121);
+      expect(loadQueryIndex(ctx).size).toBe(121);
       expect(queryRuns(ctx, { filter: parseFilter('metrics.f1 = 2') }).rows.length).toBe(1);
     }
   });

@@ -34,10 +34,10 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   const result = queryRuns(ctx, { filter, sort, limit });
   // Without --columns, JSON keeps its documented shape: the whole manifests.
   if (format === 'json' && !fields) {
-    cli.out(renderManifestJson(result.rows.map((r) => readRunManifest(ctx, { id: result.table.ids[r]!, tree: result.table.trees[r]! }))));
+    cli.out(renderManifestJson(result.rows.map((r) => readRunManifest(ctx, { id: result.table.id(r), tree: result.table.tree(r) }))));
     return 0;
   }
-  if (result.table.ids.length === 0 && format === 'table') {
+  if (result.table.size === 0 && format === 'table') {
     cli.out('No runs yet. Record one with: git-track log -p lr=0.01 -m f1=0.84');
     return 0;
   }
@@ -73,7 +73,7 @@ function defaultColumns(result: QueryResult): Field[] {
   const attrs: Field[] = ['id', 'name', 'created', 'status'].map((name) => ({ scope: 'attr', name }));
   const differing = (scope: 'params' | 'metrics', max: number): Field[] => {
     const prefix = `${scope}.`;
-    const keys = [...result.table.columns.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
+    const keys = result.table.keys().filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
     const out: Field[] = [];
     for (const name of keys) {
       if (out.length >= max) break;
