@@ -5,7 +5,14 @@ import type { Env } from './env.js';
 import { resolveIdentity } from './git/identity.js';
 import type { RunManifest } from './manifest/schema.js';
 import { logRun, type LogRunInput, type LogRunResult } from './runs/log-run.js';
-import { loadAllRuns } from './runs/read-runs.js';
+import { loadRuns } from './query/load-runs.js';
+import { parseFilter } from './query/parse.js';
+import { parseSort } from './query/sort.js';
+import type { Comparison } from './compare/compare-runs.js';
+import type { DirectionOptions } from './compare/direction.js';
+import { compareRefs } from './runs/compare-refs.js';
+import { diffRunRefs, type RunDiffResult } from './runs/diff-runs.js';
+import { readRunSeries, type RunSeries } from './series/read-series.js';
 import { resolveRun } from './runs/resolve-run.js';
 import { ensureRunsBranch } from './runs/runs-branch.js';
 import { openContext, type TrackerContext } from './tracker-context.js';
@@ -29,9 +36,34 @@ export class Tracker {
     return logRun(this.context, input, options);
   }
 
-  /** Every run, newest first. */
-  list(options: { limit?: number } = {}): RunManifest[] {
-    return loadAllRuns(this.context).slice(0, options.limit ?? Infinity);
+  /**
+   * Runs, newest first unless sorted; `filter` and `sort` use the CLI's syntax.
+   *
+   * @example
+   * tracker.list({ filter: "metrics.f1 > 0.8 AND params.model = 'xgb'", sort: '-metrics.f1', limit: 5 });
+   */
+  list(options: { filter?: string; sort?: string; limit?: number } = {}): RunManifest[] {
+    return loadRuns(this.context, {
+      filter: options.filter === undefined ? undefined : parseFilter(options.filter),
+      sort: options.sort === undefined ? undefined : parseSort(options.sort),
+      limit: options.limit,
+    });
+  }
+
+  /** What changed between two runs (see {@link diffRunRefs}). */
+  diff(a: string, b: string, options: DirectionOptions & { manifest?: boolean } = {}): Promise<RunDiffResult> {
+    return diffRunRefs(this.context, a, b, options);
+  }
+
+  /** Runs side by side, rows that differ, best metric values marked (see {@link compareRuns}). */
+  compare(refs: string[], options: DirectionOptions & { all?: boolean; filter?: string; limit?: number } = {}): Comparison {
+    const filter = options.filter === undefined ? undefined : parseFilter(options.filter);
+    return compareRefs(this.context, refs, { filter, limit: options.limit }, options);
+  }
+
+  /** A run's metric step series with summaries (all, or the one named). */
+  series(ref: string, name?: string, options: DirectionOptions = {}): { run: RunManifest; series: RunSeries[] } {
+    return readRunSeries(this.context, ref, name, options);
   }
 
   /** One run by id, id prefix, name, `latest` or run commit. Throws `RUN_NOT_FOUND`. */

@@ -28,9 +28,14 @@ const BATCH_SIZE = 5000;
  * @example
  * readManifestsForIndex(ctx, entries, (entry, m) => builder.addRun(entry.id, entry.tree, m));
  */
-export function readManifestsForIndex(ctx: TrackerContext, entries: RunEntry[], each: (entry: RunEntry, m: RunManifest) => void): void {
+export function readManifestsForIndex(
+  ctx: TrackerContext,
+  entries: RunEntry[],
+  each: (entry: RunEntry, m: RunManifest) => void,
+  options: { batchThreshold?: number } = {},
+): void {
   let start = 0;
-  if (entries.length >= BATCH_THRESHOLD) {
+  if (entries.length >= (options.batchThreshold ?? BATCH_THRESHOLD)) {
     for (; start < entries.length; start += BATCH_SIZE) {
       const chunk = entries.slice(start, start + BATCH_SIZE);
       const texts = catFileBatch(ctx, chunk.map((e) => `${e.tree}:${MANIFEST_FILE}`));

@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixedEnv } from '../../src/env.js';
+import { readManifestsForIndex } from '../../src/query/read-manifests.js';
+import { flattenRun } from '../../src/query/run-table.js';
 import { parseFilter } from '../../src/query/parse.js';
 import { INDEX_FILE, loadQueryIndex } from '../../src/query/query-index.js';
 import { queryRuns } from '../../src/query/query-runs.js';
@@ -14,12 +16,14 @@ import { resolveRun } from '../../src/runs/resolve-run.js';
 import { listRunEntries, readRunManifest, runsTip } from '../../src/runs/read-runs.js';
 import { openContext } from '../../src/tracker-context.js';
 import { makeRuns } from '../helpers/runs.js';
-import { makeRepo } from '../helpers/repo.js';
+import { git, makeRepo } from '../helpers/repo.js';
 
 const MODELS = ['xgb', 'rf', 'lr'];
 
+let shared: ReturnType<typeof makeRuns> | undefined;
+/** One fixture for the file: the tests run in order, and only the second one adds a run. */
 const fixture = () =>
-  makeRuns(120, (i) => ({
+  (shared ??= makeRuns(60, (i) => ({
     name: `run-${i % 10}`,
     experiment: i % 2 ? 'churn' : 'fraud',
     status: i % 7 === 0 ? 'failed' : 'finished',
@@ -27,7 +31,7 @@ const fixture = () =>
     metrics: { f1: (i * 37) % 100 / 100, ...(i % 3 === 0 ? { loss: 1 / (i + 1) } : {}) },
     tags: { team: i % 2 ? 'growth' : 'risk', epoch: String(i % 12) },
     created: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
-  }));
+  })));
 
 describe('query index', () => {
   it('answers filters exactly like evaluating every manifest, in the requested order', async () => {
@@ -39,7 +43,7 @@ describe('query index', () => {
       'params.seed >= 40',
       "tags.epoch > 9", // numeric string compared as a number
       "name LIKE 'run-1%' AND experiment != 'fraud'",
-      "created >= '2026-01-01T00:01:00Z'",
+      "created >= '2026-01-01T00:00:30Z'",
       "created < '2026-01-01T00:00:10Z' OR metrics.loss < 0.02",
       "params.layers = '[1, 3]'",
       'metrics.nosuch > 0 OR NOT metrics.nosuch > 0',
@@ -61,28 +65,54 @@ describe('query index', () => {
     expect(asc[0]!.metrics.loss).toBe(Math.min(...withLoss.map((m) => m.metrics.loss!)));
   });
 
+  it('reads manifests through git cat-file --batch, or in-process when git is unusable, to the same values', async () => {
+    const { ctx } = await fixture();
+    const entries = listRunEntries(ctx, runsTip(ctx)!);
+    const collect = (c: typeof ctx) => {
+      const out: [string, unknown][] = [];
+      readManifestsForIndex(c, entries, (e, m) => out.push([e.id, flattenRun(m)]), { batchThreshold: 1 });
+      return out;
+    };
+    const viaGit = collect(ctx);
+    const inProcess = collect({ ...ctx, env: { ...ctx.env, gitBinary: '/nonexistent/git' } });
+    expect(viaGit).toHaveLength(60);
+    expect(viaGit).toEqual(inProcess);
+    expect(viaGit).toEqual(entries.map((e) => [e.id, flattenRun(readRunManifest(ctx, e))]));
+  });
+
   it('updates incrementally, rebuilds when corrupt, and resolves names and latest from it', async () => {
     const { dir, ctx, ids } = await fixture();
     const path = join(ctx.repo.stateDir, INDEX_FILE);
-    expect(loadQueryIndex(ctx).size).toBe(120);
+    expect(loadQueryIndex(ctx).size).toBe(60);
     const first = readFileSync(path);
     // A new run: the index follows the tip, keeps every old row.
     const fresh = openContext({ dir, env: fixedEnv({ seed: 99, start: new Date('2027-01-01T00:00:00Z') }) });
     const { manifest } = await logRun(fresh, { name: 'run-3', metrics: { f1: 2 }, code: { commit: null, branch: null, dirty: false } });
     const table = loadQueryIndex(ctx);
-    expect(table.size).toBe(121);
+    expect(table.size).toBe(61);
     expect(table.tip).toBe(runsTip(ctx));
     expect(new Set(Array.from({ length: table.size }, (_, r) => table.id(r)))).toEqual(new Set([...ids, manifest.id]));
     expect(readFileSync(path).length).toBeGreaterThan(first.length);
     expect(resolveRun(ctx, 'latest').manifest.id).toBe(manifest.id);
     expect(resolveRun(ctx, 'run-3').manifest.id).toBe(manifest.id);
-    expect(resolveRun(ctx, 'run-4').manifest.id).toBe(ids[114]);
+    expect(resolveRun(ctx, 'run-4').manifest.id).toBe(ids[54]);
     // Garbage and truncation are rebuilt transparently.
     for (const bad of [Buffer.from('not an index'), readFileSync(path).subarray(0, 200), Buffer.alloc(0)]) {
       writeFileSync(path, bad);
-      expect(loadQueryIndex(ctx).size).toBe(121);
+      expect(loadQueryIndex(ctx).size).toBe(61);
       expect(queryRuns(ctx, { filter: parseFilter('metrics.f1 = 2') }).rows.length).toBe(1);
     }
+  });
+
+  it('never trusts the index over the branch: a rewound branch drops the runs it lost', async () => {
+    const { dir, ctx, ids } = await makeRuns(6, (i) => ({ metrics: { f1: i / 10 } }), { seed: 5 });
+    expect(loadQueryIndex(ctx).size).toBe(6);
+    git(dir, 'update-ref', 'refs/heads/runs', 'runs~2');
+    const fresh = openContext({ dir, env: fixedEnv() });
+    const table = loadQueryIndex(fresh);
+    expect(table.tip).toBe(runsTip(fresh));
+    expect(Array.from({ length: table.size }, (_, r) => table.id(r)).sort()).toEqual(ids.slice(0, 4).sort());
+    expect(queryRuns(fresh, { filter: parseFilter('metrics.f1 >= 0.4') }).rows).toEqual([]);
   });
 
   it('an empty repository has an empty index and no runs', () => {
