@@ -36,7 +36,7 @@ function blockMap(out: Lines, name: string, map: Record<string, Scalar | Scalar[
 }
 
 /** A list of maps in a fixed key order, as a block sequence of block maps (or `[]`). */
-function blockList<T extends object>(out: Lines, name: string, items: readonly T[], order: readonly (keyof T & string)[]): void {
+function blockList<T extends object>(out: Lines, name: string, items: readonly T[], order: readonly string[]): void {
   if (items.length === 0) {
     out.push(`${name}: []`);
     return;
@@ -45,7 +45,7 @@ function blockList<T extends object>(out: Lines, name: string, items: readonly T
   for (const item of items) {
     let lead = '  - ';
     for (const k of order) {
-      const v = item[k] as Scalar | undefined;
+      const v = (item as Record<string, unknown>)[k] as Scalar | undefined;
       if (v === undefined) continue;
       out.push(`${lead}${k}: ${formatScalar(v)}`);
       lead = '    ';

@@ -34,6 +34,8 @@ export interface LogRunInput {
   tags?: Record<string, string>;
   /** Data inputs, hashed; `label` is a human version such as a date or a dataset release. */
   data?: { path: string; label?: string }[];
+  /** A data version declared without files to hash (an imported record's `data_version`). */
+  dataVersion?: string;
   /** Outputs, hashed and copied into the local cache. `optional` ones that are missing are kept as path-only references. */
   artifacts?: { path: string; role?: string; optional?: boolean }[];
   command?: string[];
@@ -88,7 +90,10 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     author: { name: identity.name, email: identity.email },
     command: input.command,
     code: { ...captured.code, ...(captured.patch ? { patch: PATCH_FILE } : {}) },
-    data: data.map(({ input: d, hash }) => ({ path: displayPath(base, d.path), ...pointer(hash), ...(d.label ? { label: d.label } : {}) })),
+    data: [
+      ...data.map(({ input: d, hash }) => ({ path: displayPath(base, d.path), ...pointer(hash), ...(d.label ? { label: d.label } : {}) })),
+      ...(input.dataVersion ? [{ kind: 'version', label: input.dataVersion }] : []),
+    ],
     params: input.params ?? {},
     metrics: input.metrics ?? {},
     series: input.series?.length ? input.series : undefined,

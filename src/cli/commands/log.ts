@@ -53,7 +53,7 @@ export function parseLogOptions(cli: CliContext, options: LogOptions): LogRunInp
     params[key] = value;
   }
   const metrics: Record<string, number> = { ...input.metrics };
-  for (const file of options.metrics ?? []) Object.assign(metrics, toMetrics(flattenValues(readValuesFile(resolve(cli.cwd, file)), file), file));
+  for (const file of options.metrics ?? []) Object.assign(metrics, toMetrics(flattenValues(readValuesFile(resolve(cli.cwd, file), 'metrics'), file), file));
   for (const m of options.metric ?? []) {
     const [key, value] = parseMetricAssignment(m, '--metric');
     metrics[key] = value;
