@@ -7,3 +7,5 @@ export { defaultEnv, fixedEnv, type Env, type ProgressSink } from './env.js';
 export type { LogRunInput, LogRunResult, Scalar } from './runs/log-run.js';
 export type { RunManifest } from './manifest/schema.js';
 export type { TrackerContext } from './tracker-context.js';
+export { encodeManifest, decodeManifest } from './manifest/codec.js';
+export { validateManifest, runManifestSchema, MANIFEST_FORMAT } from './manifest/schema.js';

@@ -3,7 +3,7 @@
  * the TypeScript types are inferred from it and `schema/run.schema.json` is generated from it
  * (scripts/generate-schema.mjs, pinned by a test).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GitTrackError } from '../errors.js';
 
 export const MANIFEST_FORMAT = 'git-track/run@1';
@@ -318,4 +318,16 @@ function article(expected: string): string {
   if (expected === 'int') return 'an integer';
   if (expected === 'object') return 'a map';
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+/**
+ * Validate without zod's just-in-time compiled fast path. A command that checks one manifest
+ * and exits saves ~13 ms of compilation (measured: first validation 20 ms with it, 7 ms
+ * without); bulk readers keep the default, which is faster per manifest once compiled.
+ *
+ * @example
+ * preferOneShotValidation(); // at the start of `git-track log`
+ */
+export function preferOneShotValidation(): void {
+  z.config({ jitless: true });
 }

@@ -7,6 +7,7 @@ import { GitTrackError } from '../../errors.js';
 import { flattenValues, parseAssignment, parseMetricAssignment, readValuesFile, toMetrics } from '../../manifest/values.js';
 import { readRunRecord } from '../../runs/import-record.js';
 import { logRun, type LogRunInput, type Scalar } from '../../runs/log-run.js';
+import { preferOneShotValidation } from '../../manifest/schema.js';
 import type { CliContext } from '../context.js';
 import { renderManifestJson } from '../render/manifest.js';
 
@@ -29,6 +30,7 @@ interface LogOptions {
 }
 
 export default async function log(cli: CliContext, _args: unknown[], options: LogOptions): Promise<number> {
+  preferOneShotValidation();
   const input = parseLogOptions(cli, options);
   const ctx = cli.tracker();
   const result = await logRun(ctx, input, { dryRun: options.dryRun });
