@@ -64,6 +64,19 @@ function buildProgram(): Command {
     .option('--duration <seconds>', 'how long the run took')
     .option('--dry-run', 'print the manifest that would be written and write nothing')
     .option('--json', 'print the recorded manifest as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ git-track log --name baseline -p max_depth=8 -p lr=0.01 -m f1=0.842 -t team=growth
+  $ git-track log --params params.yaml --metrics metrics.json -d data/train.csv@2026-05-30 -a models/churn.pkl:model
+  $ git-track log --from run-record.json
+  $ git-track log --dry-run -m f1=0.9          # print the manifest, write nothing
+
+Writes git objects and moves the \`runs\` ref only: HEAD, the index, the working tree and
+other branches are never touched. Uncommitted changes to tracked files are kept as a
+snapshot commit and a code.patch beside the manifest.`,
+    )
     .action(lazy(() => import('./commands/log.js')));
 
   program

@@ -69,7 +69,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
   const { repo, env } = ctx;
   const base = repo.workTree ?? process.cwd();
   const data = await Promise.all(
-    (input.data ?? []).map(async (d) => ({ input: d, hash: await hashPath(resolve(base, d.path), { stateDir: repo.stateDir, env, label: d.path }) })),
+    (input.data ?? []).map(async (d) => ({ input: d, hash: await hashPath(resolve(base, d.path), { stateDir: repo.stateDir, env, label: `hashing ${displayPath(base, d.path)}` }) })),
   );
   const artifacts = await Promise.all((input.artifacts ?? []).map((a) => hashArtifact(ctx, base, a)));
   const identity = await resolveIdentity(repo, env);
@@ -143,7 +143,7 @@ async function hashArtifact(
   const path = displayPath(base, a.path);
   const role = a.role ? { role: a.role } : {};
   try {
-    const hash = await hashPath(absolute, { stateDir: ctx.repo.stateDir, env: ctx.env, label: a.path });
+    const hash = await hashPath(absolute, { stateDir: ctx.repo.stateDir, env: ctx.env, label: `hashing ${path}` });
     return { entry: { path, ...pointer(hash), ...role }, absolute, hash };
   } catch (err) {
     if (!(a.optional && err instanceof GitTrackError && err.code === 'FILE_NOT_FOUND')) throw err;
