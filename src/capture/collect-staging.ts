@@ -8,6 +8,7 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, 
 import { join, relative, resolve, sep } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { flattenValues, readValuesFile } from '../manifest/values.js';
+import { describeValue } from '../manifest/schema.js';
 import type { LogRunInput, Scalar } from '../runs/log-run.js';
 import { readDvclive } from './dvclive.js';
 import { parseMetricStream } from './metric-stream.js';
@@ -51,21 +52,21 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
   const dvc = given.cwd ? readDvclive(join(given.cwd, 'dvclive'), started.getTime(), warn) : null;
 
   const streamPath = join(dir, STREAM_FILE);
-  const stream = existsSync(streamPath) ? parseMetricStream(readFileSync(streamPath, 'utf8'), streamPath, warn) : new Map();
+  const stream = existsSync(streamPath) ? parseMetricStream(readFileSync(streamPath, 'utf8'), `run ${state.id}: ${STREAM_FILE}`, warn) : new Map();
   const series = new Map<string, SeriesPoint[]>(dvc?.series);
   for (const [name, points] of stream) series.set(name, points);
   const { files, names, last } = seriesFiles(series);
 
-  const params = { ...dvc?.params, ...readMap(dir, ['params.yaml', 'params.json'], warn), ...given.params };
+  const params = { ...dvc?.params, ...readMap(dir, state.id, ['params.yaml', 'params.json'], warn), ...given.params };
   const metrics: Record<string, number> = { ...last, ...dvc?.metrics };
-  for (const [name, v] of Object.entries(readMap(dir, ['metrics.json'], warn))) {
+  for (const [name, v] of Object.entries(readMap(dir, state.id, ['metrics.json'], warn))) {
     if (typeof v === 'number' && Number.isFinite(v)) metrics[name] = v;
-    else warn(`${join(dir, 'metrics.json')}: metric '${name}' must be a finite number; ignored`);
+    else warn(`run ${state.id}: metrics.json: metric '${name}' must be a finite number, got ${describeValue(v)}; ignored`);
   }
   Object.assign(metrics, given.metrics);
 
   const tags: Record<string, string> = {};
-  for (const [k, v] of Object.entries(readMap(dir, ['tags.json'], warn))) tags[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(readMap(dir, state.id, ['tags.json'], warn))) tags[k] = typeof v === 'string' ? v : JSON.stringify(v);
   Object.assign(tags, given.tags);
   if (outcome.exitCode !== undefined && outcome.exitCode !== null) tags.exit_code = String(outcome.exitCode);
   if (outcome.signal) tags.signal = outcome.signal;
@@ -98,7 +99,7 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
 export const DEFAULT_LOG_CAP = 1024 * 1024;
 
 /** Flattened values of the first files present, later files winning; bad files are warnings. */
-function readMap(dir: string, files: string[], warn: (message: string) => void): Record<string, Scalar | Scalar[]> {
+function readMap(dir: string, id: string, files: string[], warn: (message: string) => void): Record<string, Scalar | Scalar[]> {
   const out: Record<string, Scalar | Scalar[]> = {};
   for (const file of files) {
     const path = join(dir, file);
@@ -107,7 +108,8 @@ function readMap(dir: string, files: string[], warn: (message: string) => void):
       Object.assign(out, flattenValues(readValuesFile(path, 'metrics'), path));
     } catch (err) {
       if (!(err instanceof GitTrackError)) throw err;
-      warn(`${err.message}; ignored`);
+      // The staging dir is gone after recording: name the file as the program knows it.
+      warn(`run ${id}: ${err.message.split(`${path}`).join(file)}; ignored`);
     }
   }
   return out;

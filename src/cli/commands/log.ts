@@ -9,6 +9,7 @@ import { readRunRecord } from '../../runs/import-record.js';
 import { logRun, type LogRunInput, type Scalar } from '../../runs/log-run.js';
 import type { CliContext } from '../context.js';
 import { renderManifestJson } from '../render/manifest.js';
+import { recoverWithNotes } from './recover.js';
 
 interface LogOptions {
   param?: string[];
@@ -31,6 +32,7 @@ interface LogOptions {
 export default async function log(cli: CliContext, _args: unknown[], options: LogOptions): Promise<number> {
   const input = parseLogOptions(cli, options);
   const ctx = cli.tracker();
+  if (!options.dryRun) await recoverWithNotes(cli, ctx);
   const result = await logRun(ctx, input, { dryRun: options.dryRun });
   if (options.json) cli.out(renderManifestJson(result.manifest));
   else if (options.dryRun) cli.out(result.yaml);
