@@ -7,3 +7,5 @@ export { defaultEnv, fixedEnv, type Env, type ProgressSink } from './env.js';
 export type { LogRunInput, LogRunResult, Scalar } from './runs/log-run.js';
 export type { RunManifest } from './manifest/schema.js';
 export type { TrackerContext } from './tracker-context.js';
+export { Run, type StartRunOptions, type MetricOptions } from './capture/api-run.js';
+export type { RecoverResult, RunningRun } from './capture/recover.js';

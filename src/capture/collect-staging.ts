@@ -55,7 +55,12 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
   const stream = existsSync(streamPath) ? parseMetricStream(readFileSync(streamPath, 'utf8'), `run ${state.id}: ${STREAM_FILE}`, warn) : new Map();
   const series = new Map<string, SeriesPoint[]>(dvc?.series);
   for (const [name, points] of stream) series.set(name, points);
-  const { files, names, last } = seriesFiles(series);
+  // A metric logged once is a value, not a series: no one-line table for it.
+  const { files, names } = seriesFiles(new Map([...series].filter(([, points]) => points.length > 1)));
+  const last: Record<string, number> = {};
+  for (const [name, points] of series) if (points.length > 0) last[name] = points[points.length - 1]!.value;
+  const meta = readMap(dir, state.id, ['meta.json'], warn);
+  const text = (key: string) => (typeof meta[key] === 'string' && meta[key] !== '' ? (meta[key] as string) : undefined);
 
   const params = { ...dvc?.params, ...readMap(dir, state.id, ['params.yaml', 'params.json'], warn), ...given.params };
   const metrics: Record<string, number> = { ...last, ...dvc?.metrics };
@@ -78,9 +83,9 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
   const staged = listFiles(artifactsDir).map((path) => ({ path, as: relative(artifactsDir, path).split(sep).join('/') }));
   return {
     id: state.id,
-    name: given.name,
-    experiment: given.experiment,
-    note: given.note,
+    name: given.name ?? text('name'),
+    experiment: given.experiment ?? text('experiment'),
+    note: given.note ?? text('note'),
     status: outcome.status,
     created: started,
     durationS: Math.max(0, Math.round(outcome.durationS * 1000) / 1000),
