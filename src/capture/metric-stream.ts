@@ -20,9 +20,9 @@ import type { SeriesPoint } from './series-files.js';
 export function parseMetricStream(text: string, source: string, warn: (message: string) => void): Map<string, SeriesPoint[]> {
   const series = new Map<string, SeriesPoint[]>();
   const lines = text.split('\n');
-  // A last line without its newline is a write the program did not finish.
-  const complete = text.endsWith('\n') ? lines.length - 1 : lines.length;
-  for (let i = 0; i < complete; i++) {
+  // A last line without its newline may be a write the program did not finish.
+  const unterminated = text.endsWith('\n') ? -1 : lines.length - 1;
+  for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
     const where = `${source} line ${i + 1}`;
@@ -30,7 +30,7 @@ export function parseMetricStream(text: string, source: string, warn: (message: 
     try {
       entry = JSON.parse(line);
     } catch {
-      warn(`${where}: not valid JSON, skipped`);
+      warn(i === unterminated ? `${where}: incomplete last line (stopped mid-write?), skipped` : `${where}: not valid JSON, skipped`);
       continue;
     }
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
