@@ -11,6 +11,7 @@ import type { Writable } from 'node:stream';
 import type { RunOutcome } from './collect-staging.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const EXIT_GRACE_MS = 250;
 
 /**
  * The file `name` resolves to, as a shell would look it up (PATH unless it holds a `/`), or
@@ -61,12 +62,29 @@ export interface SuperviseResult {
 export function superviseCommand(options: SuperviseOptions): Promise<SuperviseResult> {
   const log = new TailLog(options.logPath, options.logCap);
   const started = performance.now();
-  const child = spawn(options.command[0]!, options.command.slice(1), { cwd: options.cwd, env: options.env, stdio: ['inherit', 'pipe', 'pipe'] });
+  // Without a terminal, the command gets its own process group so a forwarded signal reaches
+  // what it started too (a shell's children). With one, it must stay in the terminal's
+  // foreground group, which Ctrl-C already signals as a whole.
+  const group = options.forwardInterrupt;
+  const child = spawn(options.command[0]!, options.command.slice(1), {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['inherit', 'pipe', 'pipe'],
+    detached: group,
+  });
   let interrupted: NodeJS.Signals | null = null;
+  const forward = (signal: NodeJS.Signals) => {
+    try {
+      if (group && child.pid) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  };
   const handlers = FORWARDED.map((signal) => {
     const handler = () => {
       interrupted ??= signal;
-      if (signal !== 'SIGINT' || options.forwardInterrupt) child.kill(signal);
+      if (signal !== 'SIGINT' || options.forwardInterrupt) forward(signal);
     };
     process.on(signal, handler);
     return () => process.off(signal, handler);
@@ -85,14 +103,30 @@ export function superviseCommand(options: SuperviseOptions): Promise<SuperviseRe
       log.close();
       reject(err);
     });
-    child.on('close', (code, signal) => {
+    let ended = false;
+    child.on('exit', (code, signal) => {
+      const durationS = (performance.now() - started) / 1000;
+      // A process the command started may still hold its output open; do not wait for it
+      // beyond a moment.
+      const grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        end(code, signal, durationS);
+      }, EXIT_GRACE_MS);
+      child.once('close', () => {
+        clearTimeout(grace);
+        end(code, signal, durationS);
+      });
+    });
+    const end = (code: number | null, signal: NodeJS.Signals | null, durationS: number) => {
+      if (ended) return;
+      ended = true;
       for (const off of handlers) off();
       log.close();
-      const durationS = (performance.now() - started) / 1000;
       const exitCode = signal ? 128 + (osConstants.signals[signal] ?? 0) : (code ?? 1);
       const status = interrupted || signal ? 'killed' : code === 0 ? 'finished' : 'failed';
       resolvePromise({ outcome: { status, durationS, exitCode: code, signal: signal ?? interrupted }, exitCode });
-    });
+    };
   });
 }
 
