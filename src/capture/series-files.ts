@@ -33,9 +33,23 @@ export function seriesPath(metric: string): string {
  * encodeSeries([{ step: 0, value: 0.9, ts: 0 }]); // 'step\tvalue\ttimestamp\n0\t0.9\t1970-01-01T00:00:00.000Z\n'
  */
 export function encodeSeries(points: SeriesPoint[]): string {
-  const lines = [SERIES_HEADER];
-  for (const p of points) lines.push(`${p.step}\t${p.value}\t${p.ts === undefined ? '' : new Date(p.ts).toISOString()}`);
-  return `${lines.join('\n')}\n`;
+  let out = `${SERIES_HEADER}\n`;
+  // Steps come many per second: format each second once, then append the milliseconds.
+  let second = NaN;
+  let prefix = '';
+  for (const p of points) {
+    let ts = '';
+    if (p.ts !== undefined) {
+      const s = Math.floor(p.ts / 1000);
+      if (s !== second) {
+        second = s;
+        prefix = new Date(s * 1000).toISOString().slice(0, 20);
+      }
+      ts = `${prefix}${String(Math.floor(p.ts - s * 1000)).padStart(3, '0')}Z`;
+    }
+    out += `${p.step}\t${p.value}\t${ts}\n`;
+  }
+  return out;
 }
 
 /**
