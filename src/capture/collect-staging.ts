@@ -10,6 +10,8 @@ import { GitTrackError } from '../errors.js';
 import { flattenValues, readValuesFile } from '../manifest/values.js';
 import { describeValue } from '../manifest/schema.js';
 import type { LogRunInput, Scalar } from '../runs/log-run.js';
+import type { CodeVersion } from '../git/code-version.js';
+import { PATCH_FILE } from '../runs/layout.js';
 import { readDvclive } from './dvclive.js';
 import { parseMetricStream } from './metric-stream.js';
 import { seriesFiles, type SeriesPoint } from './series-files.js';
@@ -29,6 +31,11 @@ export interface StagedInput {
   cwd?: string;
   /** Bytes of output kept (the tail). */
   logCap?: number;
+  /**
+   * The code version when the run started (its uncommitted changes are in `code.patch` in the
+   * staging dir); captured when the run is recorded if absent.
+   */
+  code?: CodeVersion;
 }
 
 /** How the run ended. */
@@ -79,6 +86,17 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
   const output = readTail(join(dir, OUTPUT_FILE), given.logCap ?? DEFAULT_LOG_CAP);
   if (output) files[OUTPUT_FILE] = output;
 
+  let code: LogRunInput['code'];
+  if (given.code) {
+    code = given.code;
+    const patch = join(dir, PATCH_FILE);
+    if (existsSync(patch)) {
+      files[PATCH_FILE] = readFileSync(patch);
+      // The manifest names the patch file beside it, as for a run whose code is captured at the end.
+      code = { ...given.code, patch: PATCH_FILE } as CodeVersion;
+    }
+  }
+
   const artifactsDir = join(dir, ARTIFACTS_DIR);
   const staged = listFiles(artifactsDir).map((path) => ({ path, as: relative(artifactsDir, path).split(sep).join('/') }));
   return {
@@ -90,6 +108,7 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
     created: started,
     durationS: Math.max(0, Math.round(outcome.durationS * 1000) / 1000),
     command: state.command,
+    ...(code ? { code } : {}),
     params,
     metrics,
     tags,

@@ -176,3 +176,18 @@ printf 'timestamp\\tstep\\tloss\\n1767225600000\\t0\\t0.6\\n1767225601000\\t1\\t
     expect(readFileSync(join(pythonPath!, 'git_track.py'), 'utf8')).toMatch(/def start_run/);
   });
 });
+
+describe('git-track run code version', () => {
+  it('records the code as it was when the run started, even if it is edited meanwhile', () => {
+    const dir = makeRepo({ commit: true });
+    writeFileSync(join(dir, 'train.py'), 'print(2)\n');
+    const r = cli(dir, 'run', '--', 'sh', '-c', 'echo "print(3)" > train.py');
+    expect(r.code).toBe(0);
+    const id = recordedId(r.stderr);
+    const m = show(dir, id);
+    expect(m.code).toMatchObject({ dirty: true, patch: 'code.patch' });
+    expect(runFile(dir, id, 'code.patch')).toMatch(/\+print\(2\)/);
+    expect(git(dir, 'show', `${m.code.snapshot}:train.py`)).toBe('print(2)\n');
+    expect(git(dir, 'log', '-1', '--format=%P', 'runs').trim().split(' ')[1]).toBe(m.code.snapshot);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * `git-track run [log options] -- CMD ARGS…`: run a command and record it as a run.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { GitTrackError } from '../../errors.js';
 import { DEFAULT_LOG_CAP, type StagedInput } from '../../capture/collect-staging.js';
@@ -10,6 +10,9 @@ import { recordStaged } from '../../capture/record-staged.js';
 import { createStaging, OUTPUT_FILE, RUN_DIR_VAR } from '../../capture/staging.js';
 import { findExecutable, superviseCommand } from '../../capture/supervise.js';
 import type { CliContext } from '../context.js';
+import { captureCodeVersion } from '../../git/code-version.js';
+import { resolveIdentity } from '../../git/identity.js';
+import { PATCH_FILE } from '../../runs/layout.js';
 import { recoverWithNotes } from './recover.js';
 import { parseLogOptions } from './log.js';
 
@@ -39,7 +42,10 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
     cwd: cli.cwd,
     logCap,
   };
-  const { dir, state } = createStaging(ctx.repo, cli.env, { owner: 'cli', command, input });
+  // The code is captured now: a long training must not be recorded with edits made meanwhile.
+  const { code, patch } = await captureCodeVersion(ctx.repo, cli.env, await resolveIdentity(ctx.repo, cli.env));
+  const { dir, state } = createStaging(ctx.repo, cli.env, { owner: 'cli', command, input: { ...input, code } });
+  if (patch) writeFileSync(join(dir, PATCH_FILE), patch);
   const python = pythonHelperDir();
   const vars = cli.env.vars;
   const env: NodeJS.ProcessEnv = {
