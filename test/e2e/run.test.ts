@@ -65,6 +65,17 @@ echo weights > "$GIT_TRACK_RUN_DIR/artifacts/model.bin"
     git(dir, 'fsck', '--strict');
   });
 
+  it('hashes -a outputs after the command wrote them, and keeps a missing one as a reference', () => {
+    const dir = makeRepo({ commit: true });
+    const r = cli(dir, 'run', '-a', 'out/model.bin:model', '-a', 'out/never.bin', '--', 'sh', '-c', 'mkdir -p out && printf weights > out/model.bin');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: artifact .*never\.bin no longer exists/);
+    expect(show(dir, recordedId(r.stderr)).artifacts).toMatchObject([
+      { path: 'out/model.bin', role: 'model', size: 7 },
+      { path: 'out/never.bin', sha256: null },
+    ]);
+  });
+
   it("exits with the command's code and records a failing command as failed", () => {
     const dir = makeRepo({ commit: true });
     const r = cli(dir, 'run', '--', 'sh', '-c', 'echo "{\\"name\\":\\"loss\\",\\"value\\":1}" >> "$GIT_TRACK_RUN_DIR/metrics.jsonl"; exit 3');
