@@ -94,6 +94,7 @@ class Run:
         self.params, self.tags = {}, {}
         self._last = {}
         self._steps = {}
+        self._quoted = {}
         self._series = {}
         self._buffer = []
         self._artifacts = []
@@ -132,8 +133,10 @@ class Run:
     def log_metric(self, key, value, step=None):
         v = _metric(key, value)
         with self._lock:
-            if key not in self._steps:
+            quoted = self._quoted.get(key)
+            if quoted is None:
                 _check_name(key, "metric")
+                quoted = self._quoted[key] = json.dumps(key)
             if step is None:
                 step = self._steps.get(key, 0)
             elif isinstance(step, bool) or not isinstance(step, numbers.Integral):
@@ -143,7 +146,7 @@ class Run:
             self._last[key] = v
             ts = time.time()
             if self.inside:
-                self._buffer.append('{"name":%s,"step":%d,"value":%r,"ts":%.3f}\n' % (json.dumps(key), step, v, ts))
+                self._buffer.append('{"name":%s,"step":%d,"value":%r,"ts":%.3f}\n' % (quoted, step, v, ts))
                 if len(self._buffer) >= _BATCH:
                     self._flush()
             else:
