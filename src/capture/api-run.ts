@@ -16,7 +16,10 @@ import type { RunManifest } from '../manifest/schema.js';
 import type { Scalar } from '../runs/log-run.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { recordStaged } from './record-staged.js';
-import { ARTIFACTS_DIR, createStaging, STREAM_FILE } from './staging.js';
+import { ARTIFACTS_DIR, createStaging, STREAM_FILE, writeState } from './staging.js';
+import { captureCodeVersion } from '../git/code-version.js';
+import { resolveIdentity } from '../git/identity.js';
+import { PATCH_FILE } from '../runs/layout.js';
 
 /** Steps kept in memory before they are appended to the staging dir. */
 const BATCH = 2000;
@@ -46,6 +49,8 @@ export class Run {
   private readonly names = new Map<string, string>();
   private buffer: string[] = [];
   private finished = false;
+  /** Resolves once the start's code version is in run.json; to an error if capturing failed. */
+  private readonly codeCaptured: Promise<unknown>;
   private readonly onExit = () => this.flush();
 
   /** Use {@link Tracker.startRun}. */
@@ -55,6 +60,14 @@ export class Run {
     this.id = state.id;
     this.dir = dir;
     this.started = new Date(state.started);
+    // The code as it is now, not when training ends; kept in run.json so recovery has it too.
+    this.codeCaptured = resolveIdentity(ctx.repo, ctx.env)
+      .then((identity) => captureCodeVersion(ctx.repo, ctx.env, identity))
+      .then(({ code, patch }) => {
+        if (patch) writeFileSync(join(dir, PATCH_FILE), patch);
+        writeState(dir, { ...state, input: { ...state.input, code } });
+      })
+      .catch((err: unknown) => err);
     if (options.params) this.logParams(options.params);
     if (options.tags) this.setTags(options.tags);
     // A crash (an uncaught exception) still runs 'exit' handlers: the buffered steps are kept.
@@ -164,6 +177,9 @@ export class Run {
    */
   async finish(options: { status?: RunManifest['status'] } = {}): Promise<RunManifest> {
     this.open();
+    const failed = await this.codeCaptured;
+    // Not fatal: the code is then captured as it is at the end.
+    if (failed) this.ctx.env.warn(`run ${this.id}: could not capture the code version at start: ${(failed as Error).message}`);
     this.flush();
     this.finished = true;
     process.off('exit', this.onExit);

@@ -88,10 +88,20 @@ export function createStaging(
   };
   const dir = join(root, state.id);
   mkdirSync(join(dir, ARTIFACTS_DIR), { recursive: true });
-  // Written under a temp name and renamed, so a reader never sees half a state file.
+  writeState(dir, state);
+  return { dir, state };
+}
+
+/**
+ * Write (or rewrite) a staging dir's state file, under a temp name renamed into place so a
+ * reader never sees half of it.
+ *
+ * @example
+ * writeState(dir, { ...state, input: { ...state.input, code } });
+ */
+export function writeState(dir: string, state: RunState): void {
   writeFileSync(join(dir, `${STATE_FILE}.tmp`), `${JSON.stringify(state, null, 2)}\n`);
   renameSync(join(dir, `${STATE_FILE}.tmp`), join(dir, STATE_FILE));
-  return { dir, state };
 }
 
 /**

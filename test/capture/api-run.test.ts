@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,19 @@ describe('tracker.startRun', () => {
     expect(existsSync(run.dir)).toBe(false);
     expect(readdirSync(stagingRoot(tracker.context.repo))).toEqual([]);
     expect(tracker.get(run.id).status).toBe('finished');
+  });
+
+  it('records the code as it was when the run started', async () => {
+    const dir = makeRepo({ commit: true });
+    writeFileSync(join(dir, 'train.py'), 'print(22)\n');
+    const run = openTracker({ dir, env: fixedEnv() }).startRun();
+    // Capturing the code runs in the background; it is done once run.json holds it.
+    for (let i = 0; i < 400 && !JSON.parse(readFileSync(join(run.dir, 'run.json'), 'utf8')).input.code; i++) await new Promise((r) => setTimeout(r, 25));
+    writeFileSync(join(dir, 'train.py'), 'print(333)\n');
+    const m = await run.finish();
+    expect(m.code).toMatchObject({ dirty: true, patch: 'code.patch' });
+    expect(git(dir, 'show', `${m.code!.snapshot}:train.py`)).toBe('print(22)\n');
+    expect(git(dir, 'show', `runs:runs/${m.id.slice(0, 2)}/${m.id}/code.patch`)).toMatch(/\+print\(22\)/);
   });
 
   it('refuses a metric that is not a number with its name, and a finished run', async () => {
