@@ -9,3 +9,5 @@ export type { RunManifest } from './manifest/schema.js';
 export type { TrackerContext } from './tracker-context.js';
 export { encodeManifest, decodeManifest } from './manifest/codec.js';
 export { validateManifest, runManifestSchema, MANIFEST_FORMAT } from './manifest/schema.js';
+export { Run, type StartRunOptions, type MetricOptions } from './capture/api-run.js';
+export type { RecoverResult, RunningRun } from './capture/recover.js';

@@ -10,6 +10,7 @@ import { logRun, type LogRunInput, type Scalar } from '../../runs/log-run.js';
 import { preferOneShotValidation } from '../../manifest/schema.js';
 import type { CliContext } from '../context.js';
 import { renderManifestJson } from '../render/manifest.js';
+import { recoverWithNotes } from './recover.js';
 
 interface LogOptions {
   param?: string[];
@@ -33,6 +34,7 @@ export default async function log(cli: CliContext, _args: unknown[], options: Lo
   preferOneShotValidation();
   const input = parseLogOptions(cli, options);
   const ctx = cli.tracker();
+  if (!options.dryRun) await recoverWithNotes(cli, ctx);
   const result = await logRun(ctx, input, { dryRun: options.dryRun });
   if (options.json) cli.out(renderManifestJson(result.manifest));
   else if (options.dryRun) cli.out(result.yaml);
