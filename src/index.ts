@@ -19,3 +19,7 @@ export type { RunDiffResult } from './runs/diff-runs.js';
 export { parseSeries, type SeriesPoint } from './series/parse-series.js';
 export type { RunSeries, SeriesSummary } from './series/read-series.js';
 export { seriesInput, type SeriesInput } from './series/series-input.js';
+export { encodeManifest, decodeManifest } from './manifest/codec.js';
+export { validateManifest, runManifestSchema, MANIFEST_FORMAT } from './manifest/schema.js';
+export { Run, type StartRunOptions, type MetricOptions } from './capture/api-run.js';
+export type { RecoverResult, RunningRun } from './capture/recover.js';

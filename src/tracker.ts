@@ -15,6 +15,8 @@ import { diffRunRefs, type RunDiffResult } from './runs/diff-runs.js';
 import { readRunSeries, type RunSeries } from './series/read-series.js';
 import { resolveRun } from './runs/resolve-run.js';
 import { ensureRunsBranch } from './runs/runs-branch.js';
+import { Run, type StartRunOptions } from './capture/api-run.js';
+import { recoverStale, type RecoverResult } from './capture/recover.js';
 import { openContext, type TrackerContext } from './tracker-context.js';
 
 export class Tracker {
@@ -64,6 +66,24 @@ export class Tracker {
   /** A run's metric step series with summaries (all, or the one named). */
   series(ref: string, name?: string, options: DirectionOptions = {}): { run: RunManifest; series: RunSeries[] } {
     return readRunSeries(this.context, ref, name, options);
+  }
+
+  /**
+   * Start a run from this process: log to it while training, then `finish()` records it. A
+   * process that dies before `finish()` leaves it to be recovered as `killed`.
+   *
+   * @example
+   * const run = tracker.startRun({ name: 'baseline', params: { lr: 0.01 } });
+   * for (let epoch = 0; epoch < 10; epoch++) run.logMetric('loss', 1 / (epoch + 1), { step: epoch });
+   * const manifest = await run.finish();
+   */
+  startRun(options: StartRunOptions = {}): Run {
+    return new Run(this.context, options);
+  }
+
+  /** Record runs left behind by crashed processes as `killed`; report those still running. */
+  recover(): Promise<RecoverResult> {
+    return recoverStale(this.context);
   }
 
   /** One run by id, id prefix, name, `latest` or run commit. Throws `RUN_NOT_FOUND`. */

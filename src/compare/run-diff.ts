@@ -86,15 +86,20 @@ export function diffMetric(key: string, a: number | undefined, b: number | undef
   return out;
 }
 
-function files(a: RunManifest['data'] | RunManifest['artifacts'], b: RunManifest['data'] | RunManifest['artifacts']): FileChange[] {
-  const pick = (e: (typeof a)[number]) => ({ sha256: e.sha256, size: e.size, ...('label' in e && e.label ? { label: e.label } : {}) });
-  const byA = new Map(a.map((e) => [e.path, pick(e)]));
-  const byB = new Map(b.map((e) => [e.path, pick(e)]));
+type FileEntry = { path?: string; kind: string; sha256?: string | null; size?: number | null; label?: string };
+
+/** Data and artifacts by path; a declared data version (no hash) compares by its label. */
+function files(a: readonly FileEntry[], b: readonly FileEntry[]): FileChange[] {
+  const pick = (e: FileEntry) => ({ sha256: e.sha256 ?? null, size: e.size ?? null, ...(e.label ? { label: e.label } : {}) });
+  const key = (e: FileEntry) => e.path ?? 'version';
+  const byA = new Map(a.map((e) => [key(e), pick(e)]));
+  const byB = new Map(b.map((e) => [key(e), pick(e)]));
   const paths = [...new Set([...byA.keys(), ...byB.keys()])].sort();
   return paths.map((path) => {
     const x = byA.get(path);
     const y = byB.get(path);
-    const kind: ChangeKind = !x ? 'added' : !y ? 'removed' : x.sha256 === y.sha256 && x.size === y.size ? 'same' : 'changed';
+    const same = x && y && x.sha256 === y.sha256 && x.size === y.size && (x.sha256 !== null || x.label === y.label);
+    const kind: ChangeKind = !x ? 'added' : !y ? 'removed' : same ? 'same' : 'changed';
     return { path, kind, ...(x ? { a: x } : {}), ...(y ? { b: y } : {}) };
   });
 }
@@ -114,7 +119,9 @@ export function diffRuns(a: RunManifest, b: RunManifest, options: DirectionOptio
   const data = files(a.data, b.data);
   const warnings: string[] = [];
   for (const d of data) {
-    if (d.kind === 'changed') warnings.push(`different data: ${d.path} has sha256 ${short(d.a?.sha256)} in A and ${short(d.b?.sha256)} in B`);
+    if (d.kind !== 'changed') continue;
+    if (d.a?.sha256 || d.b?.sha256) warnings.push(`different data: ${d.path} has sha256 ${short(d.a?.sha256)} in A and ${short(d.b?.sha256)} in B`);
+    else warnings.push(`different data: ${d.path} is version '${d.a?.label ?? ''}' in A and '${d.b?.label ?? ''}' in B`);
   }
   const onlyA = data.filter((d) => d.kind === 'removed').map((d) => d.path);
   const onlyB = data.filter((d) => d.kind === 'added').map((d) => d.path);

@@ -47,17 +47,28 @@ export function attributeValue(m: RunManifest, name: string): FieldValue | undef
 
 const DATA_SUBFIELDS = ['sha256', 'size', 'label', 'kind', 'files'] as const;
 
+/** A data entry's name in filters: its path, or `version` for a declared version without one. */
+export function dataName(d: RunManifest['data'][number]): string {
+  return d.path ?? 'version';
+}
+
+/** What `data.<path>` compares: the sha256 of hashed data, the label of a declared version. */
+export function dataIdentity(d: RunManifest['data'][number]): string {
+  return d.kind === 'version' ? d.label : d.sha256;
+}
+
 /**
- * `data.<path>` is the entry's sha256; `data.<path>.label` (size, kind, files, sha256) one of
- * its fields. A path is tried whole first, since paths contain dots (`train.csv`).
+ * `data.<path>` is the entry's sha256 (a declared version's label); `data.<path>.label`
+ * (size, kind, files, sha256) one of its fields. A path is tried whole first, since paths
+ * contain dots (`train.csv`).
  */
 export function dataValue(m: RunManifest, name: string): FieldValue | undefined {
-  const whole = m.data.find((d) => d.path === name);
-  if (whole) return whole.sha256;
+  const whole = m.data.find((d) => dataName(d) === name);
+  if (whole) return dataIdentity(whole);
   const dot = name.lastIndexOf('.');
   const sub = name.slice(dot + 1) as (typeof DATA_SUBFIELDS)[number];
   if (dot <= 0 || !DATA_SUBFIELDS.includes(sub)) return undefined;
-  const entry = m.data.find((d) => d.path === name.slice(0, dot));
+  const entry = m.data.find((d) => dataName(d) === name.slice(0, dot)) as Record<string, FieldValue> | undefined;
   return entry?.[sub];
 }
 

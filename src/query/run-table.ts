@@ -7,7 +7,7 @@
 import type { RunManifest } from '../manifest/schema.js';
 import { fieldKey, type Field } from './ast.js';
 import type { FieldValue } from './evaluate.js';
-import { attributeValue } from './manifest-fields.js';
+import { attributeValue, dataIdentity, dataName } from './manifest-fields.js';
 import { ATTRIBUTES } from './ast.js';
 
 export const enum Kind {
@@ -63,9 +63,12 @@ export function flattenRun(m: RunManifest): [string, FieldValue][] {
   for (const [k, v] of Object.entries(m.metrics)) out.push([`metrics.${k}`, v]);
   for (const [k, v] of Object.entries(m.tags)) out.push([`tags.${k}`, v]);
   for (const d of m.data) {
-    out.push([`data.${d.path}`, d.sha256], [`data.${d.path}.sha256`, d.sha256], [`data.${d.path}.size`, d.size], [`data.${d.path}.kind`, d.kind]);
-    if (d.label !== undefined) out.push([`data.${d.path}.label`, d.label]);
-    if (d.files !== undefined) out.push([`data.${d.path}.files`, d.files]);
+    const name = `data.${dataName(d)}`;
+    out.push([name, dataIdentity(d)], [`${name}.kind`, d.kind]);
+    if (d.label !== undefined) out.push([`${name}.label`, d.label]);
+    if (d.kind === 'version') continue;
+    out.push([`${name}.sha256`, d.sha256], [`${name}.size`, d.size]);
+    if (d.files !== undefined) out.push([`${name}.files`, d.files]);
   }
   return out;
 }

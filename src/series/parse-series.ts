@@ -7,19 +7,16 @@
 import { GitTrackError } from '../errors.js';
 import { isValidName } from '../manifest/schema.js';
 
-export interface SeriesPoint {
-  step: number;
-  value: number;
-  /** As given (ISO time or epoch seconds); empty when absent. */
-  timestamp?: string;
-}
+import type { SeriesPoint } from '../capture/series-files.js';
+
+export type { SeriesPoint };
 
 export type SeriesMap = Map<string, SeriesPoint[]>;
 
 const TIME_COLUMNS = new Set(['timestamp', 'time', 'wall_time', 'ts']);
 
 /**
- * Parse one series file. `format` comes from the extension, else from the content.
+ * Parse one series file (timestamps become milliseconds since the epoch). `format` comes from the extension, else from the content.
  *
  * @example
  * parseSeries('step,loss\n1,0.9\n2,0.5\n', 'train.csv').get('loss'); // [{ step: 1, value: 0.9 }, { step: 2, value: 0.5 }]
@@ -49,14 +46,23 @@ class Collector {
     if (!Number.isFinite(v)) fail(this.source, line, `metric '${metric}' has a non-finite value ${show(value)} (only finite numbers are stored)`);
     const point: SeriesPoint = { step: s, value: v };
     if (timestamp !== undefined && timestamp !== null && timestamp !== '') {
-      const t = String(timestamp);
-      if (/[\t\n\r]/.test(t)) fail(this.source, line, 'timestamp must not contain tabs or newlines');
-      point.timestamp = t;
+      const ts = toTime(timestamp);
+      if (ts === undefined) fail(this.source, line, `timestamp ${show(timestamp)} is not a time (ISO 8601, or seconds or milliseconds since 1970)`);
+      point.ts = ts;
     }
     let list = this.series.get(metric);
     if (!list) this.series.set(metric, (list = []));
     list.push(point);
   }
+}
+
+/** Milliseconds since the epoch: ISO text, or a number of seconds (below 1e11) or milliseconds. */
+function toTime(v: unknown): number | undefined {
+  const n = toNumber(v);
+  if (n !== undefined) return Number.isFinite(n) && n >= 0 ? (n < 1e11 ? Math.round(n * 1000) : Math.round(n)) : undefined;
+  if (typeof v !== 'string' || !/^\d{4}-\d\d-\d\d/.test(v.trim())) return undefined;
+  const t = Date.parse(v.trim());
+  return Number.isNaN(t) ? undefined : t;
 }
 
 function toNumber(v: unknown): number | undefined {

@@ -4,11 +4,10 @@
 import { metricDirection, type Direction, type DirectionOptions } from '../compare/direction.js';
 import { GitTrackError } from '../errors.js';
 import type { RunManifest } from '../manifest/schema.js';
-import { readRunFile } from '../runs/read-runs.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import type { TrackerContext } from '../tracker-context.js';
-import type { SeriesPoint } from './parse-series.js';
-import { decodeSeries, seriesPath } from './series-file.js';
+import { lookupPath } from '../git/tree-edit.js';
+import { decodeSeries, seriesPath, type StoredPoint } from './series-file.js';
 
 export interface SeriesSummary {
   points: number;
@@ -23,7 +22,7 @@ export interface SeriesSummary {
 
 export interface RunSeries {
   metric: string;
-  points: SeriesPoint[];
+  points: StoredPoint[];
   summary: SeriesSummary;
 }
 
@@ -34,7 +33,7 @@ export interface RunSeries {
  * summariseSeries('loss', [{ step: 1, value: 0.9 }, { step: 2, value: 0.4 }, { step: 3, value: 0.5 }]);
  * // { points: 3, last: 0.5, min: 0.4, max: 0.9, direction: 'lower', best: 0.4, bestStep: 2 }
  */
-export function summariseSeries(metric: string, points: SeriesPoint[], options: DirectionOptions = {}): SeriesSummary {
+export function summariseSeries(metric: string, points: StoredPoint[], options: DirectionOptions = {}): SeriesSummary {
   let last = points[0]!;
   let min = Infinity;
   let max = -Infinity;
@@ -66,7 +65,8 @@ export function readRunSeries(ctx: TrackerContext, ref: string, name?: string, o
   }
   const series = (name === undefined ? names : [name]).map((metric) => {
     const path = seriesPath(metric);
-    const blob = readRunFile(ctx, { id: entry.id, tree: lookupTree(ctx, entry.tree, path) }, path.slice(path.indexOf('/') + 1));
+    const file = lookupPath(ctx.store, entry.tree, path);
+    const blob = file && file.mode !== '040000' ? ctx.store.readBlob(file.oid) : null;
     if (!blob) throw new GitTrackError('INVALID_MANIFEST', `run ${manifest.id} lists series '${metric}' but has no ${path}`, { ref, metric });
     const points = decodeSeries(blob.toString('utf8'), `run ${manifest.id} ${path}`);
     return { metric, points, summary: summariseSeries(metric, points, options) };
@@ -74,8 +74,3 @@ export function readRunSeries(ctx: TrackerContext, ref: string, name?: string, o
   return { run: manifest, series };
 }
 
-/** The tree of the series directory (the run tree itself if absent: the read then misses). */
-function lookupTree(ctx: TrackerContext, runTree: string, path: string): string {
-  const dir = path.slice(0, path.indexOf('/'));
-  return ctx.store.readTree(runTree).find((e) => e.name === dir && e.mode === '040000')?.oid ?? runTree;
-}

@@ -123,11 +123,11 @@ describe('git-track log --series and metrics', () => {
     const yaml = git(d, 'show', `runs:runs/${id.slice(0, 2)}/${id}/run.yaml`);
     expect(yaml).toContain('series: [acc, loss, lr]');
     expect(YAML.parse(yaml).metrics).toEqual({ acc: 0.9, loss: 0.45, lr: 0.05 });
-    expect(git(d, 'show', `runs:runs/${id.slice(0, 2)}/${id}/series/lr.tsv`)).toBe('step\tvalue\ttimestamp\n1\t0.1\t2026-01-01T00:00:00Z\n2\t0.05\t\n');
+    expect(git(d, 'show', `runs:runs/${id.slice(0, 2)}/${id}/series/lr.tsv`)).toBe('step\tvalue\ttimestamp\n1\t0.1\t2026-01-01T00:00:00.000Z\n2\t0.05\t\n');
     const all = cli(d, 'metrics', id);
     expect(all.stdout).toMatch(/^loss\s+4\s+0\.45\s+0\.4\s+0\.9\s+0\.4 @ 3\s+█▄▁▁$/m);
     const one = cli(d, 'metrics', 'latest', 'lr');
-    expect(one.stdout).toMatch(/^\s+1\s+0\.1\s+2026-01-01T00:00:00Z$/m);
+    expect(one.stdout).toMatch(/^\s+1\s+0\.1\s+2026-01-01T00:00:00\.000Z$/m);
     const json = JSON.parse(cli(d, 'metrics', id, 'loss', '--json').stdout);
     expect(json.series.loss.summary).toEqual({ points: 4, last: 0.45, min: 0.4, max: 0.9, direction: 'lower', best: 0.4, bestStep: 3 });
     expect(cli(d, 'metrics', id, 'nope')).toMatchObject({ code: 1, stderr: `git-track: run ${id} has no series 'nope' (it has: acc, loss, lr)\n` });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GitTrackError } from '../../src/errors.js';
 import { parseSeries } from '../../src/series/parse-series.js';
-import { decodeSeries, encodeSeries, seriesPath } from '../../src/series/series-file.js';
+import { decodeSeries, seriesPath } from '../../src/series/series-file.js';
 import { seriesInput } from '../../src/series/series-input.js';
 import { summariseSeries } from '../../src/series/read-series.js';
 
@@ -29,7 +29,8 @@ describe('series files', () => {
     expect(obj('step\tloss\tacc\r\n1\t0.9\t0.6\r\n2\t0.5\t0.7\r\n', 'm.tsv')).toEqual(expected);
     expect(obj('{"step":1,"loss":0.9,"acc":0.6}\n{"step":2,"loss":0.5,"acc":0.7}\n', 'm.jsonl')).toEqual(expected);
     expect(obj('{"metric":"loss","step":1,"value":0.9}\n{"metric":"acc","step":1,"value":0.6}\n{"metric":"loss","step":2,"value":0.5}\n{"metric":"acc","step":2,"value":0.7}\n', 'm.log')).toEqual(expected);
-    expect(obj('step,loss,timestamp\n1,0.9,2026-01-01T00:00:00Z\n2,,x\n', 'm.csv')).toEqual({ loss: [{ step: 1, value: 0.9, timestamp: '2026-01-01T00:00:00Z' }] });
+    expect(obj('step,loss,timestamp\n1,0.9,2026-01-01T00:00:00Z\n2,,x\n', 'm.csv')).toEqual({ loss: [{ step: 1, value: 0.9, ts: Date.UTC(2026, 0, 1) }] });
+    expect(obj('{"step":1,"loss":0.9,"time":1767225600.5}\n', 'm.jsonl')).toEqual({ loss: [{ step: 1, value: 0.9, ts: Date.UTC(2026, 0, 1) + 500 }] });
   });
 
   it.each([
@@ -42,24 +43,25 @@ describe('series files', () => {
     ['{"step":1,"loss":0.5}\nnot json\n', 'a.jsonl', 'a.jsonl:2: not a JSON object'],
     ['{"step":1,"loss":null}\n', 'a.jsonl', "a.jsonl:1: metric 'loss' value must be a number, got null"],
     ['{"metric":"bad name","step":1,"value":1}\n', 'a.jsonl', "a.jsonl:1: invalid metric name 'bad name' (dot-separated segments without spaces or '=')"],
+    ['step,loss,timestamp\n1,0.5,yesterday\n', 'a.csv', "a.csv:2: timestamp 'yesterday' is not a time (ISO 8601, or seconds or milliseconds since 1970)"],
   ])('refuses %j with the file and line', (text, source, message) => {
     const err = errorOf(() => parseSeries(text, source));
     expect(err.code).toBe('BAD_INPUT');
     expect(err.message).toBe(message);
   });
 
-  it('stores one TSV per metric and the last value by step', () => {
-    const input = seriesInput([{ source: 'a.csv', text: 'step,loss\n2,0.4\n1,0.9\n' }, { source: 'b.jsonl', text: '{"step":1,"train/acc":0.5}\n' }]);
+  it('stores one TSV per metric (the format git-track run writes) and the last value logged', () => {
+    const input = seriesInput([{ source: 'a.csv', text: 'step,loss,timestamp\n2,0.4,2026-01-01T00:00:00Z\n3,0.3,\n' }, { source: 'b.jsonl', text: '{"step":1,"train/acc":0.5}\n' }]);
     expect(input.series).toEqual(['loss', 'train/acc']);
-    expect(input.last).toEqual({ loss: 0.4, 'train/acc': 0.5 });
-    expect(Object.keys(input.files)).toEqual(['series/loss.tsv', 'series/train%2Facc.tsv']);
-    expect(input.files['series/loss.tsv']!.toString()).toBe('step\tvalue\ttimestamp\n2\t0.4\t\n1\t0.9\t\n');
+    expect(input.last).toEqual({ loss: 0.3, 'train/acc': 0.5 });
+    expect(Object.keys(input.files).sort()).toEqual(['series/loss.tsv', 'series/train/acc.tsv']);
+    const text = input.files['series/loss.tsv']!.toString();
+    expect(text).toBe('step\tvalue\ttimestamp\n2\t0.4\t2026-01-01T00:00:00.000Z\n3\t0.3\t\n');
+    expect(decodeSeries(text, 'x')).toEqual([{ step: 2, value: 0.4, timestamp: '2026-01-01T00:00:00.000Z' }, { step: 3, value: 0.3 }]);
     expect(errorOf(() => seriesInput([{ source: 'a.csv', text: 'step,loss\n1,1\n' }, { source: 'b.csv', text: 'step,loss\n1,2\n' }])).message).toBe(
       "metric 'loss' has a series in both a.csv and b.csv",
     );
-    const points = [{ step: 1, value: 0.1, timestamp: '2026-01-01T00:00:00Z' }, { step: 2, value: 1e-7 }];
-    expect(decodeSeries(encodeSeries(points), 'x')).toEqual(points);
-    expect(seriesPath('a%b\\c')).toBe('series/a%25b%5Cc.tsv');
+    expect(seriesPath('val.loss')).toBe('series/val.loss.tsv');
   });
 
   it('summarises last, min, max and the step of the best value', () => {

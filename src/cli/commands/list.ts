@@ -1,16 +1,19 @@
 /**
- * `git-track list`: find runs with a filter, sort them, show chosen columns in a format.
+ * `git-track list`: find runs with a filter, sort them, show chosen columns in a format. Runs
+ * still in progress (from their staging dirs) come first, filtered like the others.
  */
+import type { RunningRun } from '../../capture/recover.js';
 import { GitTrackError } from '../../errors.js';
 import { fieldKey, type Field } from '../../query/ast.js';
+import { matches, type FieldValue } from '../../query/evaluate.js';
 import { parseFieldName, parseFilter } from '../../query/parse.js';
-import { queryRuns, type QueryResult } from '../../query/query-runs.js';
+import { queryRuns } from '../../query/query-runs.js';
 import { parseSort } from '../../query/sort.js';
 import { readRunManifest } from '../../runs/read-runs.js';
 import type { CliContext } from '../context.js';
 import { FORMATS, parseFormat, renderRows } from '../render/formats.js';
-import { renderManifestJson } from '../render/manifest.js';
 import type { Column } from '../render/table.js';
+import { recoverWithNotes } from './recover.js';
 
 interface ListOptions {
   filter?: string;
@@ -20,6 +23,21 @@ interface ListOptions {
   format?: string;
   json?: boolean;
 }
+
+/** A run in progress, for the list: not a manifest (the stored status is never `running`). */
+interface RunningRow {
+  id: string;
+  status: 'running';
+  name?: string;
+  created: string;
+  command?: string[];
+  pid: number;
+  hostname: string;
+  params: Record<string, FieldValue>;
+  metrics: Record<string, number>;
+}
+
+type Get = (field: Field) => FieldValue | undefined;
 
 const MAX_PARAM_COLUMNS = 4;
 const MAX_METRIC_COLUMNS = 4;
@@ -31,28 +49,62 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   const sort = options.sort === undefined ? undefined : parseSort(options.sort);
   const fields = options.columns === undefined ? undefined : parseColumns(options.columns);
   const ctx = cli.tracker();
+  const { running } = await recoverWithNotes(cli, ctx);
   const result = queryRuns(ctx, { filter, sort, limit });
+  const live = running
+    .map(runningRow)
+    .filter((r) => !filter || matches(filter, runningAccessor(r)))
+    .slice(0, limit);
+  const recordedRows = result.rows.slice(0, limit === undefined ? undefined : Math.max(0, limit - live.length));
   // Without --columns, JSON keeps its documented shape: the whole manifests.
   if (format === 'json' && !fields) {
-    cli.out(renderManifestJson(result.rows.map((r) => readRunManifest(ctx, { id: result.table.id(r), tree: result.table.tree(r) }))));
+    const manifests = recordedRows.map((r) => readRunManifest(ctx, { id: result.table.id(r), tree: result.table.tree(r) }));
+    cli.out(JSON.stringify([...live, ...manifests], null, 2));
     return 0;
   }
-  if (result.table.size === 0 && format === 'table') {
+  if (result.table.size === 0 && live.length === 0 && format === 'table') {
     cli.out('No runs yet. Record one with: git-track log -p lr=0.01 -m f1=0.84');
     return 0;
   }
-  const shown = fields ?? defaultColumns(result);
+  const rows: Get[] = [...live.map(runningAccessor), ...recordedRows.map((r): Get => (f) => result.get(r, f))];
+  const keys = [...new Set([...result.table.keys(), ...live.flatMap((r) => [...Object.keys(r.params).map((k) => `params.${k}`), ...Object.keys(r.metrics).map((k) => `metrics.${k}`)])])];
+  const shown = fields ?? defaultColumns(rows, keys);
   const columns: Column[] = shown.map((f) => ({ header: fieldKey(f), align: f.scope === 'params' || f.scope === 'metrics' ? 'right' : 'left' }));
-  const rows = result.rows.map((r) =>
+  const cells = rows.map((get) =>
     shown.map((f) => {
-      const v = result.get(r, f);
+      const v = get(f);
       return format === 'table' && f.scope === 'attr' && f.name === 'created' && typeof v === 'string' ? v.slice(0, 16).replace('T', ' ') : v;
     }),
   );
   // Default table headers read as before: bare param and metric names.
   if (!fields) for (const c of columns) c.header = c.header.replace(/^(?:params|metrics)\./, '');
-  cli.out(renderRows(format, columns, rows));
+  cli.out(renderRows(format, columns, cells));
   return 0;
+}
+
+function runningRow(r: RunningRun): RunningRow {
+  const { state } = r;
+  return {
+    id: state.id,
+    status: 'running',
+    ...(state.input.name ? { name: state.input.name } : {}),
+    created: state.started.replace(/\.\d{3}Z$/, 'Z'),
+    ...(state.command ? { command: state.command } : {}),
+    pid: state.pid,
+    hostname: state.hostname,
+    params: state.input.params ?? {},
+    metrics: { ...state.input.metrics, ...r.metrics },
+  };
+}
+
+function runningAccessor(r: RunningRow): Get {
+  return (f) => {
+    if (f.scope === 'params') return r.params[f.name];
+    if (f.scope === 'metrics') return r.metrics[f.name];
+    if (f.scope !== 'attr') return undefined;
+    if (f.name === 'id' || f.name === 'name' || f.name === 'created' || f.name === 'status') return r[f.name];
+    return undefined;
+  };
 }
 
 function parseLimit(text: string | undefined): number | undefined {
@@ -69,25 +121,25 @@ function parseColumns(text: string): Field[] {
 }
 
 /** id, name, created, status, then the params and metrics whose values differ between the rows. */
-function defaultColumns(result: QueryResult): Field[] {
+function defaultColumns(rows: Get[], keys: string[]): Field[] {
   const attrs: Field[] = ['id', 'name', 'created', 'status'].map((name) => ({ scope: 'attr', name }));
   const differing = (scope: 'params' | 'metrics', max: number): Field[] => {
     const prefix = `${scope}.`;
-    const keys = result.table.keys().filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
+    const names = keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
     const out: Field[] = [];
-    for (const name of keys) {
+    for (const name of names) {
       if (out.length >= max) break;
       const field: Field = { scope, name };
       const seen = new Set<string>();
       let missing = false;
-      for (const r of result.rows) {
-        const v = result.get(r, field);
+      for (const get of rows) {
+        const v = get(field);
         if (v === undefined) missing = true;
         else seen.add(JSON.stringify(v));
         if (seen.size > 1) break;
       }
       if (seen.size === 0) continue;
-      if (result.rows.length === 1 || seen.size > 1 || missing) out.push(field);
+      if (rows.length === 1 || seen.size > 1 || missing) out.push(field);
     }
     return out;
   };

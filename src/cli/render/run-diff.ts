@@ -25,7 +25,8 @@ function betterText(m: MetricChange, d: RunDiff): string {
 }
 
 function hash(f: FileChange['a']): string {
-  return f?.sha256 ? f.sha256.slice(0, 12) : f ? 'missing' : '';
+  if (!f) return '';
+  return f.sha256 ? f.sha256.slice(0, 12) : f.label ? `version ${f.label}` : 'missing';
 }
 
 /**
