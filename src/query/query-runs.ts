@@ -4,7 +4,8 @@
  */
 import type { Field } from './ast.js';
 import type { Expr } from './ast.js';
-import { matches, type FieldValue } from './evaluate.js';
+import { compileFilter } from './compile.js';
+import type { FieldValue } from './evaluate.js';
 import { loadQueryIndex } from './query-index.js';
 import { columnReader, type RunTable } from './run-table.js';
 import { sortRows, type SortKey } from './sort.js';
@@ -44,22 +45,19 @@ export function queryRuns(ctx: TrackerContext, query: RunQuery = {}): QueryResul
 /** {@link queryRuns} over a table already loaded (pure). */
 export function queryTable(table: RunTable, query: RunQuery): QueryResult {
   const readers = new Map<string, (row: number) => FieldValue | undefined>();
-  const get = (row: number, field: Field): FieldValue | undefined => {
+  const reader = (field: Field) => {
     const key = fieldKey(field);
-    let reader = readers.get(key);
-    if (!reader) readers.set(key, (reader = columnReader(table, field)));
-    return reader(row);
+    let read = readers.get(key);
+    // Ids are the table's own key: no need to load the `id` column for them.
+    if (!read) readers.set(key, (read = key === 'id' ? (row: number) => table.id(row) : columnReader(table, field)));
+    return read;
   };
+  const get = (row: number, field: Field): FieldValue | undefined => reader(field)(row);
   let rows: number[] = [];
   const n = table.size;
   if (query.filter) {
-    const filter = query.filter;
-    let current = 0;
-    const accessor = (field: Field) => get(current, field);
-    for (let r = 0; r < n; r++) {
-      current = r;
-      if (matches(filter, accessor)) rows.push(r);
-    }
+    const test = compileFilter(query.filter, reader);
+    for (let r = 0; r < n; r++) if (test(r)) rows.push(r);
   } else {
     rows = Array.from({ length: n }, (_, i) => i);
   }

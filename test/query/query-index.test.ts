@@ -48,6 +48,11 @@ describe('query index', () => {
       "params.layers = '[1, 3]'",
       'metrics.nosuch > 0 OR NOT metrics.nosuch > 0',
       'code.dirty = false',
+      "metrics.loss != 0.5 AND params.depth != 2", // missing loss never matches, even !=
+      'tags.epoch = 3 OR tags.epoch >= 11', // numeric strings against numbers
+      "params.depth != 'deep' AND params.depth <= 1",
+      "NOT (params.model = 'rf' OR experiment = 'churn')",
+      'params.layers != true',
     ];
     for (const f of filters) {
       const expr = parseFilter(f);

@@ -2,7 +2,7 @@
  * Tabular output in every `--format`: an aligned text table, CSV, a Markdown table (ready to
  * paste in a pull request), JSON or YAML (a list of objects keyed by column).
  */
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
 import { GitTrackError } from '../../errors.js';
 import { formatCell, renderTable, type Column } from './table.js';
 
@@ -39,7 +39,8 @@ export function renderRows(format: OutputFormat, columns: Column[], rows: unknow
     case 'json':
       return JSON.stringify(asObjects(columns, rows), null, 2);
     case 'yaml':
-      return YAML.stringify(asObjects(columns, rows)).trimEnd();
+      // Loaded on use only: the yaml package costs start-up time every other format avoids.
+      return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).stringify(asObjects(columns, rows)).trimEnd();
   }
 }
 
