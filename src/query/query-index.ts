@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { systemCode } from '../errors.js';
 import { runsTip, type RunEntry } from '../runs/read-runs.js';
-import { readManifestsForIndex } from './read-manifests.js';
+import { readManifestsForIndex, readManifestsForIndexAsync } from './read-manifests.js';
 import { RUN_ID_PATTERN, RUNS_DIR } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { encodeIndex, openIndex } from './index-file.js';
@@ -36,7 +36,33 @@ export function loadQueryIndex(ctx: TrackerContext): RunTable {
   const path = join(ctx.repo.stateDir, INDEX_FILE);
   let table = readIndex(path);
   if (!table || table.tip !== tip) {
-    table = updateTable(ctx, table ?? cached ?? null, tip, tip ? shardTrees(ctx, tip) : {});
+    const plan = planUpdate(ctx, table ?? cached ?? null, tip);
+    readManifestsForIndex(ctx, plan.added, (e, m) => plan.builder.addRun(e.id, e.tree, m));
+    table = plan.builder.build(tip, plan.shards);
+    writeIndex(path, table);
+  }
+  opened.set(ctx, table);
+  return table;
+}
+
+/**
+ * {@link loadQueryIndex} for callers that can wait: a cold or far-behind index reads the new
+ * manifests while git is still streaming them. Later `loadQueryIndex` calls on the same
+ * context return this table.
+ *
+ * @example
+ * await loadQueryIndexAsync(ctx);
+ */
+export async function loadQueryIndexAsync(ctx: TrackerContext): Promise<RunTable> {
+  const tip = runsTip(ctx);
+  const cached = opened.get(ctx);
+  if (cached && cached.tip === tip) return cached;
+  const path = join(ctx.repo.stateDir, INDEX_FILE);
+  let table = readIndex(path);
+  if (!table || table.tip !== tip) {
+    const plan = planUpdate(ctx, table ?? cached ?? null, tip);
+    await readManifestsForIndexAsync(ctx, plan.added, (e, m) => plan.builder.addRun(e.id, e.tree, m));
+    table = plan.builder.build(tip, plan.shards);
     writeIndex(path, table);
   }
   opened.set(ctx, table);
@@ -63,7 +89,9 @@ function shardTrees(ctx: TrackerContext, tip: string): Record<string, string> {
   return out;
 }
 
-function updateTable(ctx: TrackerContext, old: RunTable | null, tip: string | null, shards: Record<string, string>): RunTable {
+/** Which rows of the old table to keep and which runs to read, for the tip. */
+function planUpdate(ctx: TrackerContext, old: RunTable | null, tip: string | null): { builder: TableBuilder; added: RunEntry[]; shards: Record<string, string> } {
+  const shards = tip ? shardTrees(ctx, tip) : {};
   const builder = new TableBuilder();
   const changed = new Set(Object.keys(shards).filter((s) => old?.shards[s] !== shards[s]));
   // Rows of unchanged shards are kept as they are; changed shards are re-listed, and of their
@@ -88,8 +116,7 @@ function updateTable(ctx: TrackerContext, old: RunTable | null, tip: string | nu
     }
   }
   if (old) builder.copyRows(old, kept);
-  readManifestsForIndex(ctx, added, (e, m) => builder.addRun(e.id, e.tree, m));
-  return builder.build(tip, shards);
+  return { builder, added, shards };
 }
 
 function writeIndex(path: string, table: RunTable): void {

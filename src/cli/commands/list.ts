@@ -7,6 +7,7 @@ import { GitTrackError } from '../../errors.js';
 import { fieldKey, type Field } from '../../query/ast.js';
 import { matches, type FieldValue } from '../../query/evaluate.js';
 import { parseFieldName, parseFilter } from '../../query/parse.js';
+import { loadQueryIndexAsync } from '../../query/query-index.js';
 import { queryRuns } from '../../query/query-runs.js';
 import { parseSort } from '../../query/sort.js';
 import { readRunManifest } from '../../runs/read-runs.js';
@@ -50,6 +51,7 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   const fields = options.columns === undefined ? undefined : parseColumns(options.columns);
   const ctx = cli.tracker();
   const { running } = await recoverWithNotes(cli, ctx);
+  await loadQueryIndexAsync(ctx); // a cold index streams manifests from git while parsing them
   const result = queryRuns(ctx, { filter, sort, limit });
   const live = running
     .map(runningRow)
