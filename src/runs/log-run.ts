@@ -46,6 +46,8 @@ export interface LogRunInput {
   files?: Record<string, Buffer>;
   series?: string[];
   source?: RunManifest['source'];
+  /** Directory relative data and artifact paths resolve against and are recorded relative to (default: the work tree). */
+  base?: string;
 }
 
 export interface LogRunResult {
@@ -65,7 +67,7 @@ export interface LogRunResult {
  */
 export async function logRun(ctx: TrackerContext, input: LogRunInput, options: { dryRun?: boolean } = {}): Promise<LogRunResult> {
   const { repo, env } = ctx;
-  const base = repo.workTree ?? process.cwd();
+  const base = input.base ?? repo.workTree ?? process.cwd();
   const data = await Promise.all(
     (input.data ?? []).map(async (d) => ({ input: d, hash: await hashPath(resolve(base, d.path), { stateDir: repo.stateDir, env, label: d.path }) })),
   );

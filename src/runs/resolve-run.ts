@@ -1,10 +1,12 @@
 /**
- * Turning what a user types into a run: an id or unique id prefix, `latest`, a run name (the
- * latest run with it), or the id of the run's commit on `runs`.
+ * Turning what a user types into a run: an id or unique id prefix, `latest`, `stage:NAME` (the
+ * run last promoted to that stage), a run name (the latest run with it), or the id of the
+ * run's commit on `runs`.
  */
 import { GitTrackError } from '../errors.js';
 import type { RunManifest } from '../manifest/schema.js';
 import type { TrackerContext } from '../tracker-context.js';
+import { lookupPath } from '../git/tree-edit.js';
 import { findRunEntries, loadAllRuns, readRunManifest, runsTip, type RunEntry } from './read-runs.js';
 
 export interface ResolvedRun {
@@ -21,10 +23,12 @@ const TRAILER = /^Git-Track-Run: ([0-9a-f]{12})$/m;
  * resolveRun(ctx, '3f9a').manifest.id; // '3f9a21c0b7d4'
  * resolveRun(ctx, 'latest');
  * resolveRun(ctx, 'churn-baseline');
+ * resolveRun(ctx, 'stage:production'); // the run last promoted to production
  */
 export function resolveRun(ctx: TrackerContext, ref: string): ResolvedRun {
   const tip = runsTip(ctx);
   if (!tip) throw new GitTrackError('RUN_NOT_FOUND', `no runs recorded yet (the 'runs' branch does not exist), so '${ref}' matches nothing`, { ref });
+  if (ref.startsWith('stage:')) return byId(ctx, tip, currentRunOfStage(ctx, tip, ref.slice('stage:'.length)));
   if (ref === 'latest') {
     const latest = loadAllRuns(ctx)[0];
     if (!latest) throw new GitTrackError('RUN_NOT_FOUND', 'no runs recorded yet', { ref });
@@ -67,3 +71,17 @@ function runOfCommit(ctx: TrackerContext, tip: string, prefix: string): string |
   return null;
 }
 
+
+/**
+ * The run last promoted to `stage`, read from the promotion files' names alone
+ * (`stages/<stage>/<YYYY-MM>/<stamp>-<run id>-<rand>.yaml` sorts by time).
+ */
+function currentRunOfStage(ctx: TrackerContext, tip: string, stage: string): string {
+  const dir = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(stage) ? lookupPath(ctx.store, ctx.store.readCommit(tip).tree, `stages/${stage}`) : null;
+  const months = dir && dir.mode === '040000' ? ctx.store.readTree(dir.oid).filter((e) => e.mode === '040000') : [];
+  const last = months.sort((a, b) => (a.name < b.name ? -1 : 1)).at(-1);
+  const file = last && ctx.store.readTree(last.oid).map((e) => e.name).sort().at(-1);
+  const id = file && /^[0-9TZ]+-([0-9a-f]{12})-/.exec(file)?.[1];
+  if (!id) throw new GitTrackError('RUN_NOT_FOUND', `no run has been promoted to stage '${stage}'`, { ref: `stage:${stage}` });
+  return id;
+}

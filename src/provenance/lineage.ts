@@ -1,0 +1,53 @@
+/**
+ * `lineage RUN`: the run's code and inputs, and — since pointers are content hashes — the
+ * earlier runs whose artifacts are its inputs, recursively.
+ */
+import type { CodeVersion, RunManifest } from '../manifest/schema.js';
+import { resolveRun } from '../runs/resolve-run.js';
+import type { TrackerContext } from '../tracker-context.js';
+import { buildContentIndex, type ContentIndex } from './content-index.js';
+
+export interface LineageInput {
+  path: string;
+  sha256: string;
+  label?: string;
+  /** Runs that produced these bytes as an artifact (earlier than the consumer), each with its own lineage. */
+  producers: { artifact: string; node: LineageNode }[];
+}
+
+export interface LineageNode {
+  id: string;
+  name?: string;
+  created: string;
+  code: CodeVersion | null;
+  inputs: LineageInput[];
+  /** True when this run already appears higher up (a shared ancestor): not expanded again. */
+  seen?: boolean;
+}
+
+/**
+ * The lineage tree of `ref`.
+ *
+ * @example
+ * const tree = lineage(ctx, 'eval-run');
+ * tree.inputs[0]?.producers[0]?.node.id; // the training run whose model eval read
+ */
+export function lineage(ctx: TrackerContext, ref: string): LineageNode {
+  const root = resolveRun(ctx, ref).manifest;
+  return build(root, buildContentIndex(ctx), new Set());
+}
+
+function build(run: RunManifest, index: ContentIndex, expanded: Set<string>): LineageNode {
+  const node: LineageNode = { id: run.id, ...(run.name ? { name: run.name } : {}), created: run.created, code: run.code ?? null, inputs: [] };
+  if (expanded.has(run.id)) return { ...node, seen: true };
+  expanded.add(run.id);
+  for (const d of run.data) {
+    // Only earlier runs can have produced an input; this also rules out cycles.
+    const producers = index
+      .uses(d.sha256)
+      .filter((u) => u.as === 'artifact' && u.run.id !== run.id && u.run.created <= run.created)
+      .map((u) => ({ artifact: u.path, node: build(u.run, index, expanded) }));
+    node.inputs.push({ path: d.path, sha256: d.sha256, ...(d.label ? { label: d.label } : {}), producers });
+  }
+  return node;
+}

@@ -1,0 +1,118 @@
+/**
+ * Append-only history of `runs`: once a run directory (or a promotion or tags file) is on
+ * the branch, every later commit keeps it with the same object id.
+ *
+ * Checked along the first-parent chain by comparing consecutive root trees, descending only
+ * where object ids differ: an unchanged shard costs one id comparison, so a commit that adds
+ * one run costs reading two shard trees. Rewrites that leave a consistent-looking history
+ * (an amended tip, a filtered branch, then a forced ref) are caught through the reflog: every
+ * earlier tip of `runs` recorded there must still be in the history.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ObjectStore } from '../git/objects.js';
+import { runGit } from '../git/system-git.js';
+import { RUNS_REF } from '../runs/layout.js';
+import type { TrackerContext } from '../tracker-context.js';
+
+/** Top-level directories whose entries are append-only. */
+export const APPEND_ONLY_DIRS = ['runs', 'stages', 'tags'];
+
+export interface HistoryProblem {
+  message: string;
+  path: string;
+  commit: string;
+}
+
+/**
+ * Entries of tree `before` that are missing or different in tree `after`, as paths.
+ *
+ * @example
+ * changedEntries(store, oldRoot, newRoot); // [{ path: 'runs/3f/3f9a21c0b7d4/run.yaml', change: 'modified' }]
+ */
+export function changedEntries(store: ObjectStore, before: string, after: string, prefix = ''): { path: string; change: 'removed' | 'modified' }[] {
+  if (before === after) return [];
+  const next = new Map(store.readTree(after).map((e) => [e.name, e]));
+  const out: { path: string; change: 'removed' | 'modified' }[] = [];
+  for (const e of store.readTree(before)) {
+    if (!prefix && !APPEND_ONLY_DIRS.includes(e.name)) continue;
+    const path = `${prefix}${e.name}`;
+    const n = next.get(e.name);
+    if (!n) out.push({ path, change: 'removed' });
+    else if (n.oid === e.oid) continue;
+    else if (e.mode === '040000' && n.mode === '040000') out.push(...changedEntries(store, e.oid, n.oid, `${path}/`));
+    else out.push({ path, change: 'modified' });
+  }
+  return out;
+}
+
+/**
+ * The first-parent chain from `tip` to the root, newest first.
+ *
+ * @example
+ * firstParentChain(store, tip).length; // number of commits on `runs`
+ */
+export function firstParentChain(store: ObjectStore, tip: string): string[] {
+  const out: string[] = [];
+  for (let oid: string | undefined = tip; oid; oid = store.readCommit(oid).parents[0]) out.push(oid);
+  return out;
+}
+
+/**
+ * Every place the history of `runs` drops or changes something it once held.
+ *
+ * @example
+ * (await checkHistory(ctx, tip)).length; // 0 for an intact branch
+ */
+export async function checkHistory(ctx: TrackerContext, tip: string): Promise<HistoryProblem[]> {
+  const { store } = ctx;
+  const chain = firstParentChain(store, tip);
+  const problems: HistoryProblem[] = [];
+  for (let i = chain.length - 1; i > 0; i--) {
+    const parent = chain[i]!;
+    const child = chain[i - 1]!;
+    for (const c of changedEntries(store, store.readCommit(parent).tree, store.readCommit(child).tree)) {
+      problems.push({ message: `${describe(c.path)} ${c.change} by commit ${child.slice(0, 12)}`, path: c.path, commit: child });
+    }
+  }
+  const onChain = new Set(chain);
+  const tipTree = store.readCommit(tip).tree;
+  for (const earlier of reflogTips(ctx)) {
+    if (onChain.has(earlier) || !store.has(earlier)) continue;
+    if (await isAncestor(ctx, earlier, tip)) continue;
+    const changes = changedEntries(store, store.readCommit(earlier).tree, tipTree);
+    const what = changes.length ? `: ${changes.map((c) => `${describe(c.path)} ${c.change}`).join('; ')}` : '';
+    problems.push({ message: `history of 'runs' was rewritten: earlier tip ${earlier.slice(0, 12)} is no longer in it${what}`, path: '', commit: earlier });
+  }
+  return problems;
+}
+
+/** `runs/3f/3f9a21c0b7d4/run.yaml` → `run 3f9a21c0b7d4 (run.yaml)`; other paths as they are. */
+function describe(path: string): string {
+  const m = /^runs\/[0-9a-f]{2}\/([0-9a-f]{12})(?:\/(.+))?$/.exec(path);
+  if (m) return `run ${m[1]}${m[2] ? ` (${m[2]})` : ''}`;
+  if (/^runs\/[0-9a-f]{2}$/.test(path) || path === 'runs') return `runs directory ${path}`;
+  return path;
+}
+
+/** Every value `runs` has held in this repository, from git's reflog (empty when there is none). */
+function reflogTips(ctx: TrackerContext): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(ctx.repo.commonDir, 'logs', RUNS_REF), 'utf8');
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]{40}) ([0-9a-f]{40}) /.exec(line);
+    if (m && !/^0+$/.test(m[2]!)) out.add(m[2]!);
+  }
+  return [...out];
+}
+
+/** A tip reached by a merge (pull) is off the first-parent chain yet legitimately included. */
+async function isAncestor(ctx: TrackerContext, oid: string, tip: string): Promise<boolean> {
+  const r = await runGit(['merge-base', '--is-ancestor', oid, tip], { cwd: ctx.repo.gitDir, env: ctx.env, allowFailure: true });
+  return r.code === 0;
+}
