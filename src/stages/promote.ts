@@ -45,12 +45,13 @@ export async function promote(ctx: TrackerContext, input: { ref: string; stage: 
   const run = resolveRun(ctx, input.ref);
   const yaml = readRunFile(ctx, run.entry, MANIFEST_FILE)!.toString('utf8');
   const identity = await resolveIdentity(ctx.repo, ctx.env);
-  const promoted = ctx.env.now().toISOString();
   const rand = ctx.env.random(2).toString('hex');
   let promotion: Promotion | undefined;
   const result = await appendToRuns(ctx, {
-    // The previous run is read from each tip tried, so concurrent promotions chain correctly.
+    // The previous run and the time are taken on each tip tried, so concurrent promotions
+    // chain in the order they land and time order agrees with that chain.
     edits: (root) => {
+      const promoted = ctx.env.now().toISOString();
       const previous = listPromotionsAt(ctx.store, root, input.stage).at(-1)?.run ?? null;
       promotion = {
         format: PROMOTION_FORMAT,
