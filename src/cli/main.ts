@@ -142,6 +142,7 @@ function buildProgram(): Command {
     .argument('<run>', 'the run')
     .option('--json', 'print JSON')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']).default('text'))
+    .option('--depth <n>', 'generations of producer runs to follow (default 20)')
     .description("a run's code, data inputs and, recursively, the earlier runs whose artifacts are its inputs")
     .action(lazy(() => import('./commands/lineage.js')));
 

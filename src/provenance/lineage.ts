@@ -23,7 +23,12 @@ export interface LineageNode {
   inputs: LineageInput[];
   /** True when this run already appears higher up (a shared ancestor): not expanded again. */
   seen?: boolean;
+  /** True when the depth limit stopped the walk here. */
+  truncated?: boolean;
 }
+
+/** Generations shown by default; a deeper walk is asked for explicitly. */
+export const DEFAULT_LINEAGE_DEPTH = 20;
 
 /**
  * The lineage tree of `ref`.
@@ -32,21 +37,22 @@ export interface LineageNode {
  * const tree = lineage(ctx, 'eval-run');
  * tree.inputs[0]?.producers[0]?.node.id; // the training run whose model eval read
  */
-export function lineage(ctx: TrackerContext, ref: string): LineageNode {
+export function lineage(ctx: TrackerContext, ref: string, options: { depth?: number } = {}): LineageNode {
   const root = resolveRun(ctx, ref).manifest;
-  return build(root, buildContentIndex(ctx), new Set());
+  return build(root, buildContentIndex(ctx), new Set(), options.depth ?? DEFAULT_LINEAGE_DEPTH);
 }
 
-function build(run: RunManifest, index: ContentIndex, expanded: Set<string>): LineageNode {
+function build(run: RunManifest, index: ContentIndex, expanded: Set<string>, depth: number): LineageNode {
   const node: LineageNode = { id: run.id, ...(run.name ? { name: run.name } : {}), created: run.created, code: run.code ?? null, inputs: [] };
   if (expanded.has(run.id)) return { ...node, seen: true };
+  if (depth <= 0) return run.data.length ? { ...node, truncated: true } : node;
   expanded.add(run.id);
   for (const d of run.data) {
     // Only earlier runs can have produced an input; this also rules out cycles.
     const producers = index
       .uses(d.sha256)
       .filter((u) => u.as === 'artifact' && u.run.id !== run.id && u.run.created <= run.created)
-      .map((u) => ({ artifact: u.path, node: build(u.run, index, expanded) }));
+      .map((u) => ({ artifact: u.path, node: build(u.run, index, expanded, depth - 1) }));
     node.inputs.push({ path: d.path, sha256: d.sha256, ...(d.label ? { label: d.label } : {}), producers });
   }
   return node;

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TreeEntry } from '../git/encode.js';
 import type { ObjectStore } from '../git/objects.js';
 import { runGit } from '../git/system-git.js';
 import { RUNS_REF } from '../runs/layout.js';
@@ -30,17 +31,23 @@ export interface HistoryProblem {
  * @example
  * changedEntries(store, oldRoot, newRoot); // [{ path: 'runs/3f/3f9a21c0b7d4/run.yaml', change: 'modified' }]
  */
-export function changedEntries(store: ObjectStore, before: string, after: string, prefix = ''): { path: string; change: 'removed' | 'modified' }[] {
+export function changedEntries(
+  store: ObjectStore,
+  before: string,
+  after: string,
+  prefix = '',
+  readTree: (oid: string) => TreeEntry[] = (oid) => store.readTree(oid),
+): { path: string; change: 'removed' | 'modified' }[] {
   if (before === after) return [];
-  const next = new Map(store.readTree(after).map((e) => [e.name, e]));
+  const next = new Map(readTree(after).map((e) => [e.name, e]));
   const out: { path: string; change: 'removed' | 'modified' }[] = [];
-  for (const e of store.readTree(before)) {
+  for (const e of readTree(before)) {
     if (!prefix && !APPEND_ONLY_DIRS.includes(e.name)) continue;
     const path = `${prefix}${e.name}`;
     const n = next.get(e.name);
     if (!n) out.push({ path, change: 'removed' });
     else if (n.oid === e.oid) continue;
-    else if (e.mode === '040000' && n.mode === '040000') out.push(...changedEntries(store, e.oid, n.oid, `${path}/`));
+    else if (e.mode === '040000' && n.mode === '040000') out.push(...changedEntries(store, e.oid, n.oid, `${path}/`, readTree));
     else out.push({ path, change: 'modified' });
   }
   return out;
@@ -62,18 +69,32 @@ export function firstParentChain(store: ObjectStore, tip: string): string[] {
  * Every place the history of `runs` drops or changes something it once held.
  *
  * @example
- * (await checkHistory(ctx, tip)).length; // 0 for an intact branch
+ * (await checkHistory(ctx, tip)).problems.length; // 0 for an intact branch
  */
-export async function checkHistory(ctx: TrackerContext, tip: string): Promise<HistoryProblem[]> {
+export async function checkHistory(ctx: TrackerContext, tip: string): Promise<{ problems: HistoryProblem[]; commits: number }> {
   const { store } = ctx;
   const chain = firstParentChain(store, tip);
   const problems: HistoryProblem[] = [];
+  // Each commit's trees are read as the newer side of one comparison and the older side of
+  // the next: keep one generation of decoded trees (the 256-entry `runs` tree dominates).
+  let previous = new Map<string, TreeEntry[]>();
+  let current = new Map<string, TreeEntry[]>();
+  const readTree = (oid: string): TreeEntry[] => {
+    let entries = current.get(oid) ?? previous.get(oid);
+    if (!entries) entries = store.readTree(oid);
+    current.set(oid, entries);
+    return entries;
+  };
+  let parentTree = store.readCommit(chain[chain.length - 1]!).tree;
   for (let i = chain.length - 1; i > 0; i--) {
-    const parent = chain[i]!;
     const child = chain[i - 1]!;
-    for (const c of changedEntries(store, store.readCommit(parent).tree, store.readCommit(child).tree)) {
+    const childTree = store.readCommit(child).tree;
+    for (const c of changedEntries(store, parentTree, childTree, '', readTree)) {
       problems.push({ message: `${describe(c.path)} ${c.change} by commit ${child.slice(0, 12)}`, path: c.path, commit: child });
     }
+    parentTree = childTree;
+    previous = current;
+    current = new Map();
   }
   const onChain = new Set(chain);
   const tipTree = store.readCommit(tip).tree;
@@ -84,7 +105,7 @@ export async function checkHistory(ctx: TrackerContext, tip: string): Promise<Hi
     const what = changes.length ? `: ${changes.map((c) => `${describe(c.path)} ${c.change}`).join('; ')}` : '';
     problems.push({ message: `history of 'runs' was rewritten: earlier tip ${earlier.slice(0, 12)} is no longer in it${what}`, path: '', commit: earlier });
   }
-  return problems;
+  return { problems, commits: chain.length };
 }
 
 /** `runs/3f/3f9a21c0b7d4/run.yaml` → `run 3f9a21c0b7d4 (run.yaml)`; other paths as they are. */

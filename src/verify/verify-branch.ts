@@ -39,6 +39,7 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   const tip = runsTip(ctx);
   if (!tip) return { ...report, manifests };
   const entries = listRunEntries(ctx, tip);
+  const ids = new Set(entries.map((e) => e.id));
   report.runs = entries.length;
   for (const entry of entries) {
     try {
@@ -47,7 +48,7 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
       manifests.set(entry.id, m);
     } catch (err) {
       if (!isGitTrackError(err)) throw err;
-      report.problems.push({ kind: 'manifest', message: `run ${entry.id}: ${err.message}` });
+      report.problems.push({ kind: 'manifest', message: err.message.startsWith(`run ${entry.id}`) ? err.message : `run ${entry.id}: ${err.message}` });
     }
   }
 
@@ -64,15 +65,15 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   }
 
   const history = await checkHistory(ctx, tip);
-  for (const h of history) report.problems.push({ kind: 'history', message: h.message });
-  report.commits = countFirstParents(ctx, tip);
+  for (const h of history.problems) report.problems.push({ kind: 'history', message: h.message });
+  report.commits = history.commits;
 
   try {
     const promotions = listPromotionsAt(ctx.store, ctx.store.readCommit(tip).tree);
     report.promotions = promotions.length;
     for (const p of promotions) {
-      if (!manifests.has(p.run) && !entries.some((e) => e.id === p.run)) report.problems.push({ kind: 'promotion', message: `${p.path} promotes run ${p.run}, which is not on the branch` });
-      if (p.previous && !entries.some((e) => e.id === p.previous)) report.problems.push({ kind: 'promotion', message: `${p.path} names previous run ${p.previous}, which is not on the branch` });
+      if (!ids.has(p.run)) report.problems.push({ kind: 'promotion', message: `${p.path} promotes run ${p.run}, which is not on the branch` });
+      if (p.previous && !ids.has(p.previous)) report.problems.push({ kind: 'promotion', message: `${p.path} names previous run ${p.previous}, which is not on the branch` });
     }
   } catch (err) {
     if (!isGitTrackError(err)) throw err;
@@ -80,7 +81,7 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   }
   try {
     for (const id of allTagRecords(ctx).keys()) {
-      if (!entries.some((e) => e.id === id)) report.problems.push({ kind: 'tags', message: `tags recorded for run ${id}, which is not on the branch` });
+      if (!ids.has(id)) report.problems.push({ kind: 'tags', message: `tags recorded for run ${id}, which is not on the branch` });
     }
   } catch (err) {
     if (!isGitTrackError(err)) throw err;
@@ -89,8 +90,3 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   return { ...report, manifests };
 }
 
-function countFirstParents(ctx: TrackerContext, tip: string): number {
-  let n = 0;
-  for (let oid: string | undefined = tip; oid; oid = ctx.store.readCommit(oid).parents[0]) n++;
-  return n;
-}

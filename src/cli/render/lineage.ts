@@ -35,7 +35,7 @@ export function renderLineageText(root: LineageNode): string {
   const out: string[] = [];
   const walk = (n: LineageNode, depth: number) => {
     const pad = '  '.repeat(depth);
-    out.push(`${pad}run ${n.id}${n.name ? ` ${n.name}` : ''}  (${code(n)})${n.seen ? '  [shown above]' : ''}`);
+    out.push(`${pad}run ${n.id}${n.name ? ` ${n.name}` : ''}  (${code(n)})${n.seen ? '  [shown above]' : ''}${n.truncated ? '  [inputs not shown: depth limit, see --depth]' : ''}`);
     if (n.seen) return;
     for (const input of n.inputs) {
       out.push(`${pad}  data ${input.path}  sha256 ${input.sha256.slice(0, 12)}${input.label ? `  @${input.label}` : ''}${input.producers.length ? '' : '  (no recorded producer)'}`);
