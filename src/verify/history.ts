@@ -4,7 +4,10 @@
  *
  * Checked along the first-parent chain by comparing consecutive root trees, descending only
  * where object ids differ: an unchanged shard costs one id comparison, so a commit that adds
- * one run costs reading two shard trees. Rewrites that leave a consistent-looking history
+ * one run costs reading two shard trees. The system git does exactly that walk natively
+ * (`git log --first-parent --diff-filter=DMT`), measured ~10× faster than decoding the trees
+ * here (0.4 s against 4.3 s of CPU for 5,000 commits, whose deltified `runs` trees dominate),
+ * so it is used when present; the walk below is the fallback. Rewrites that leave a consistent-looking history
  * (an amended tip, a filtered branch, then a forced ref) are caught through the reflog: every
  * earlier tip of `runs` recorded there must still be in the history.
  */
@@ -12,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TreeEntry } from '../git/encode.js';
 import type { ObjectStore } from '../git/objects.js';
+import { isGitTrackError } from '../errors.js';
 import { runGit } from '../git/system-git.js';
 import { RUNS_REF } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
@@ -73,7 +77,39 @@ export function firstParentChain(store: ObjectStore, tip: string): string[] {
  */
 export async function checkHistory(ctx: TrackerContext, tip: string): Promise<{ problems: HistoryProblem[]; commits: number }> {
   const { store } = ctx;
-  const chain = firstParentChain(store, tip);
+  const byGit = await changesByGit(ctx, tip);
+  const chain = byGit?.chain ?? firstParentChain(store, tip);
+  const problems = byGit?.problems ?? changesByWalk(store, chain);
+  await checkReflog(ctx, tip, chain, problems);
+  return { problems, commits: chain.length };
+}
+
+/**
+ * Modified or removed entries below the append-only dirs, one problem per path and commit,
+ * from `git log`; null when git is not available.
+ */
+async function changesByGit(ctx: TrackerContext, tip: string): Promise<{ problems: HistoryProblem[]; chain: string[] } | null> {
+  const args = ['log', '--first-parent', '--diff-merges=first-parent', '--no-renames', '--diff-filter=DMT', '-r', '--name-status', '--format=commit %H', tip, '--', ...APPEND_ONLY_DIRS];
+  let stdout: string;
+  try {
+    ({ stdout } = await runGit(args, { cwd: ctx.repo.gitDir, env: ctx.env }));
+  } catch (err) {
+    if (isGitTrackError(err, 'GIT_MISSING')) return null;
+    throw err;
+  }
+  const problems: HistoryProblem[] = [];
+  let commit = '';
+  const chain = (await runGit(['rev-list', '--first-parent', tip], { cwd: ctx.repo.gitDir, env: ctx.env })).stdout.split('\n').filter(Boolean);
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('commit ')) commit = line.slice(7);
+    const m = /^([DMT])\t(.+)$/.exec(line);
+    if (m) problems.push({ message: `${describe(m[2]!)} ${m[1] === 'D' ? 'removed' : 'modified'} by commit ${commit.slice(0, 12)}`, path: m[2]!, commit });
+  }
+  return { problems: problems.reverse(), chain }; // oldest first, like the walk
+}
+
+/** {@link changesByGit} without git: the same comparison, decoding the trees here. */
+function changesByWalk(store: ObjectStore, chain: string[]): HistoryProblem[] {
   const problems: HistoryProblem[] = [];
   // Each commit's trees are read as the newer side of one comparison and the older side of
   // the next: keep one generation of decoded trees (the 256-entry `runs` tree dominates).
@@ -96,6 +132,12 @@ export async function checkHistory(ctx: TrackerContext, tip: string): Promise<{ 
     previous = current;
     current = new Map();
   }
+  return problems;
+}
+
+/** Earlier tips of `runs` (from the reflog) that the current history no longer contains. */
+async function checkReflog(ctx: TrackerContext, tip: string, chain: string[], problems: HistoryProblem[]): Promise<void> {
+  const { store } = ctx;
   const onChain = new Set(chain);
   const tipTree = store.readCommit(tip).tree;
   for (const earlier of reflogTips(ctx)) {
@@ -105,7 +147,6 @@ export async function checkHistory(ctx: TrackerContext, tip: string): Promise<{ 
     const what = changes.length ? `: ${changes.map((c) => `${describe(c.path)} ${c.change}`).join('; ')}` : '';
     problems.push({ message: `history of 'runs' was rewritten: earlier tip ${earlier.slice(0, 12)} is no longer in it${what}`, path: '', commit: earlier });
   }
-  return { problems, commits: chain.length };
 }
 
 /** `runs/3f/3f9a21c0b7d4/run.yaml` → `run 3f9a21c0b7d4 (run.yaml)`; other paths as they are. */
@@ -134,6 +175,12 @@ function reflogTips(ctx: TrackerContext): string[] {
 
 /** A tip reached by a merge (pull) is off the first-parent chain yet legitimately included. */
 async function isAncestor(ctx: TrackerContext, oid: string, tip: string): Promise<boolean> {
-  const r = await runGit(['merge-base', '--is-ancestor', oid, tip], { cwd: ctx.repo.gitDir, env: ctx.env, allowFailure: true });
-  return r.code === 0;
+  try {
+    const r = await runGit(['merge-base', '--is-ancestor', oid, tip], { cwd: ctx.repo.gitDir, env: ctx.env, allowFailure: true });
+    return r.code === 0;
+  } catch (err) {
+    // Without git, a merged tip is reported: a false alarm is better than a missed rewrite.
+    if (isGitTrackError(err, 'GIT_MISSING')) return false;
+    throw err;
+  }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
+import { cli, cliWith, git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
 
 function logRun(dir: string, ...args: string[]): string {
   const r = cli(dir, 'log', ...args);
@@ -59,6 +59,10 @@ describe('git-track verify', () => {
     const r = cli(dir, 'verify');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`[history] run ${a} (run.yaml) modified by commit ${commit.slice(0, 12)}`);
+    // The same answer from the fallback walk, without a system git.
+    const walked = cliWith(dir, { GIT_TRACK_GIT: '/nonexistent/git' }, 'verify');
+    expect(walked.code).toBe(1);
+    expect(walked.stdout).toContain(`[history] run ${a} (run.yaml) modified by commit ${commit.slice(0, 12)}`);
   });
 
   it('catches an amended run commit forced onto the ref (history rewritten)', () => {
