@@ -1,13 +1,11 @@
 /**
  * Materialising a run into a directory: its exact code (the snapshot of uncommitted changes
- * when there was one, else the commit) through `git archive`, which reads objects only and
- * never touches the current working tree, index or HEAD; then its inputs and outputs from
- * the local artifact cache.
+ * when there was one, else the commit), written through a private index so the current
+ * working tree, index and HEAD are never touched; then its inputs and outputs from the local
+ * artifact cache.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { promisify } from 'node:util';
 import { cachedPath, restorePath } from '../artifacts/cache.js';
 import { hashPath } from '../artifacts/hash.js';
 import { GitTrackError } from '../errors.js';
@@ -67,14 +65,19 @@ export async function checkoutRun(ctx: TrackerContext, ref: string, dir: string,
   return { run, dir, commit, restored, missing };
 }
 
-/** `git archive | tar -x`, through a temp file so no shell is involved. */
+/**
+ * `read-tree` + `checkout-index` through a private index and `--work-tree=dir`: the user's
+ * index, HEAD and working tree are never involved. Unlike `git archive`, this honours no
+ * `export-ignore`/`export-subst` attributes, so the files are exactly the commit's.
+ */
 async function extractCommit(ctx: TrackerContext, commit: string, dir: string): Promise<void> {
-  const tar = join(ctx.repo.stateDir, `checkout-${ctx.env.random(6).toString('hex')}.tar`);
+  const index = join(ctx.repo.stateDir, `checkout-${ctx.env.random(6).toString('hex')}.index`);
   mkdirSync(ctx.repo.stateDir, { recursive: true });
+  const opts = { cwd: dir, env: ctx.env, vars: { GIT_INDEX_FILE: index, GIT_DIR: ctx.repo.gitDir, GIT_WORK_TREE: dir } };
   try {
-    await runGit(['archive', '--format=tar', '-o', tar, commit], { cwd: ctx.repo.gitDir, env: ctx.env });
-    await promisify(execFile)('tar', ['-xf', tar, '-C', dir]);
+    await runGit(['read-tree', commit], opts);
+    await runGit(['checkout-index', '--all', '--force'], opts);
   } finally {
-    rmSync(tar, { force: true });
+    rmSync(index, { force: true });
   }
 }

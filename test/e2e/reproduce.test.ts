@@ -21,6 +21,8 @@ function trainedRepo(script: string): { dir: string; id: string } {
   const dir = makeRepo({ commit: true });
   writeFileSync(join(dir, 'data.csv'), 'x,y\n1,2\n3,4\n');
   writeFileSync(join(dir, 'train.mjs'), script);
+  // Checkout must write the commit's files exactly, unlike `git archive`.
+  writeFileSync(join(dir, '.gitattributes'), 'data.csv export-ignore\n');
   git(dir, 'add', '.');
   git(dir, 'commit', '-q', '-m', 'training script');
   git(dir, 'tag', 'trained');
@@ -45,6 +47,7 @@ describe('git-track checkout', () => {
     expect(r.stdout).toContain(`Checked out run ${id}`);
     expect(readFileSync(join(target, 'train.mjs'), 'utf8')).toBe(DETERMINISTIC);
     expect(readFileSync(join(target, 'model.bin'), 'utf8')).toBe('model trained on 3 rows');
+    expect(readFileSync(join(target, 'data.csv'), 'utf8')).toBe('x,y\n1,2\n3,4\n');
     expect(repoState(dir)).toBe(before);
     expect(cli(dir, 'checkout', id, target).code).toBe(2); // not empty
   });
