@@ -6,7 +6,7 @@
 import { GitTrackError } from '../errors.js';
 import type { RunManifest } from '../manifest/schema.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { lookupPath } from '../git/tree-edit.js';
+import { currentRunOfStageAt } from '../stages/stage-head.js';
 import { findRunEntries, loadAllRuns, readRunManifest, runsTip, type RunEntry } from './read-runs.js';
 
 export interface ResolvedRun {
@@ -72,16 +72,8 @@ function runOfCommit(ctx: TrackerContext, tip: string, prefix: string): string |
 }
 
 
-/**
- * The run last promoted to `stage`, read from the promotion files' names alone
- * (`stages/<stage>/<YYYY-MM>/<stamp>-<run id>-<rand>.yaml` sorts by time).
- */
 function currentRunOfStage(ctx: TrackerContext, tip: string, stage: string): string {
-  const dir = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(stage) ? lookupPath(ctx.store, ctx.store.readCommit(tip).tree, `stages/${stage}`) : null;
-  const months = dir && dir.mode === '040000' ? ctx.store.readTree(dir.oid).filter((e) => e.mode === '040000') : [];
-  const last = months.sort((a, b) => (a.name < b.name ? -1 : 1)).at(-1);
-  const file = last && ctx.store.readTree(last.oid).map((e) => e.name).sort().at(-1);
-  const id = file && /^[0-9TZ]+-([0-9a-f]{12})-/.exec(file)?.[1];
+  const id = currentRunOfStageAt(ctx.store, ctx.store.readCommit(tip).tree, stage);
   if (!id) throw new GitTrackError('RUN_NOT_FOUND', `no run has been promoted to stage '${stage}'`, { ref: `stage:${stage}` });
   return id;
 }

@@ -12,7 +12,7 @@ import { findRunEntries, readRunFile, readRunManifest, type RunEntry } from '../
 import { resolveRun } from '../runs/resolve-run.js';
 import { appendToRuns } from '../runs/runs-branch.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { listPromotionsAt } from './read-stages.js';
+import { currentRunOfStageAt } from './stage-head.js';
 import { checkStageName, encodeRecord, PROMOTION_FORMAT, promotionPath, type Promotion } from './records.js';
 import { diffRuns, type ValueChange } from './stage-diff.js';
 import { renderStageFile, STAGE_FILES_DIR } from './stage-file.js';
@@ -52,7 +52,7 @@ export async function promote(ctx: TrackerContext, input: { ref: string; stage: 
     // chain in the order they land and time order agrees with that chain.
     edits: (root) => {
       const promoted = ctx.env.now().toISOString();
-      const previous = listPromotionsAt(ctx.store, root, input.stage).at(-1)?.run ?? null;
+      const previous = currentRunOfStageAt(ctx.store, root, input.stage);
       promotion = {
         format: PROMOTION_FORMAT,
         stage: input.stage,

@@ -58,6 +58,10 @@ export function verifyStageFiles(ctx: TrackerContext): { problems: VerifyProblem
     if (real !== manifestYaml) bad('stage-file', `the manifest differs from run ${p.run} on the runs branch${firstDifference(real ?? '', manifestYaml)}`);
     const recorded = promotions.some((r) => r.stage === p.stage && r.run === p.run && r.promoted === p.promoted && r.reason === p.reason && r.previous === p.previous);
     if (!recorded) bad('stage-file', `no such promotion of ${p.run} to ${p.stage} at ${p.promoted} is recorded on the runs branch`);
+    const current = promotions.filter((r) => r.stage === p.stage).at(-1);
+    if (recorded && current && current.run !== p.run) {
+      bad('stage-file', `is stale: ${p.stage} has since been promoted to ${current.run} (${current.promoted}, "${current.reason.split('\n')[0]}"); run git-track promote again or drop this change`);
+    }
     const run = resolveRun(ctx, p.run).manifest;
     const baseline = policy.no_regression ? baselineFor(ctx, policy.no_regression.stage, p.stage, p.previous) : null;
     for (const r of evaluatePolicy(run, policy, baseline)) if (!r.ok) bad('policy', `${r.rule}: ${r.detail}`);
