@@ -120,6 +120,18 @@ describe('verify --stages in a pull request', () => {
     expect(cli(dir, 'verify', '--stages').stdout).toContain('run aaaaaaaaaaaa is not on the runs branch');
   });
 
+  it('flags a committed stage file that a later promotion superseded', () => {
+    const { dir, run } = promotedRepo();
+    const newer = logRun(dir, '-m', 'f1=0.9');
+    expect(cli(dir, 'promote', newer, '--stage', 'production', '--reason', 'newer one').code).toBe(0);
+    git(dir, 'checkout', '-q', '--', '.git-track/stages/production.yaml'); // the PR still holds the old promotion
+    expect(readFileSync(join(dir, '.git-track/stages/production.yaml'), 'utf8')).toContain(`run: ${run}`);
+    const r = cli(dir, 'verify', '--stages');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`is stale: production has since been promoted to ${newer}`);
+    expect(r.stdout).not.toContain('differs');
+  });
+
   it('applies the policy to promoted runs', () => {
     const { dir } = promotedRepo();
     const weak = logRun(dir, '-m', 'f1=0.7');
