@@ -8,8 +8,10 @@ import type { TrackerContext } from '../tracker-context.js';
 import { buildContentIndex, type ContentIndex } from './content-index.js';
 
 export interface LineageInput {
-  path: string;
-  sha256: string;
+  /** Absent for a declared data version without a path. */
+  path: string | null;
+  /** Null for a declared data version (not hashed, so no producer can be found). */
+  sha256: string | null;
   label?: string;
   /** Runs that produced these bytes as an artifact (earlier than the consumer), each with its own lineage. */
   producers: { artifact: string; node: LineageNode }[];
@@ -48,6 +50,10 @@ function build(run: RunManifest, index: ContentIndex, expanded: Set<string>, dep
   if (depth <= 0) return run.data.length ? { ...node, truncated: true } : node;
   expanded.add(run.id);
   for (const d of run.data) {
+    if (d.kind === 'version') {
+      node.inputs.push({ path: d.path ?? null, sha256: null, label: d.label, producers: [] });
+      continue;
+    }
     // Only earlier runs can have produced an input; this also rules out cycles.
     const producers = index
       .uses(d.sha256)

@@ -10,6 +10,7 @@ import { cachedPath, restorePath } from '../artifacts/cache.js';
 import { hashPath } from '../artifacts/hash.js';
 import { GitTrackError } from '../errors.js';
 import { runGit } from '../git/system-git.js';
+import { hashedData } from '../manifest/hashed-data.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import type { TrackerContext } from '../tracker-context.js';
@@ -44,7 +45,7 @@ export async function checkoutRun(ctx: TrackerContext, ref: string, dir: string,
   const restored: string[] = [];
   const missing: string[] = [];
   const wanted = [
-    ...run.data.filter((d) => !isAbsolute(d.path)).map((d) => ({ path: d.path, kind: d.kind, sha256: d.sha256 })),
+    ...hashedData(run.data).filter((d) => !isAbsolute(d.path)).map((d) => ({ path: d.path, kind: d.kind, sha256: d.sha256 })),
     ...(options.artifacts === false ? [] : run.artifacts.flatMap((a) => (a.sha256 ? [{ path: a.path, kind: a.kind, sha256: a.sha256 }] : []))),
   ];
   for (const w of wanted) {

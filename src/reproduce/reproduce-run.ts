@@ -13,6 +13,7 @@ import { isAbsolute, join } from 'node:path';
 import { hashPath } from '../artifacts/hash.js';
 import { GitTrackError, isGitTrackError } from '../errors.js';
 import { flattenValues, readValuesFile, toMetrics } from '../manifest/values.js';
+import { hashedData } from '../manifest/hashed-data.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { PATCH_FILE } from '../runs/layout.js';
 import { logRun } from '../runs/log-run.js';
@@ -84,7 +85,7 @@ export async function reproduceRun(
       params: original.params,
       metrics,
       tags: { reproduces: original.id },
-      data: original.data.map((d) => ({ path: isAbsolute(d.path) ? d.path : join(dir, d.path), ...(d.label ? { label: d.label } : {}) })),
+      data: hashedData(original.data).map((d) => ({ path: isAbsolute(d.path) ? d.path : join(dir, d.path), ...(d.label ? { label: d.label } : {}) })),
       artifacts: original.artifacts.map((a) => ({ path: join(dir, a.path), optional: true, ...(a.role ? { role: a.role } : {}) })),
       command,
       created: started,

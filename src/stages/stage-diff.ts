@@ -26,7 +26,7 @@ export function diffRuns(before: RunManifest, after: RunManifest): ValueChange[]
   };
   maps('params', before.params, after.params);
   maps('metrics', before.metrics, after.metrics);
-  const data = (m: RunManifest) => Object.fromEntries(m.data.map((d) => [d.path, d.sha256.slice(0, 12)]));
+  const data = (m: RunManifest) => Object.fromEntries(m.data.map((d) => (d.kind === 'version' ? [d.path ?? 'version', d.label] : [d.path, d.sha256.slice(0, 12)])));
   for (const c of diffMaps(data(before), data(after))) out.push({ section: 'data', ...c });
   const code = (m: RunManifest) => (m.code ? `${m.code.commit?.slice(0, 12) ?? 'none'}${m.code.dirty ? '+dirty' : ''}` : undefined);
   if (code(before) !== code(after)) out.push({ section: 'code', key: 'commit', before: code(before), after: code(after) });

@@ -2,6 +2,7 @@
  * `verify`: the integrity of the whole `runs` branch, every problem collected (not the first).
  */
 import { isGitTrackError } from '../errors.js';
+import { hashedData } from '../manifest/hashed-data.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { listRunEntries, readRunManifest, runsTip } from '../runs/read-runs.js';
 import { allTagRecords, listPromotionsAt } from '../stages/read-stages.js';
@@ -53,14 +54,14 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   }
 
   const pointers = [...manifests.values()].flatMap((m) => [
-    ...m.data.map((d) => ({ kind: d.kind, sha256: d.sha256 })),
+    ...hashedData(m.data).map((d) => ({ kind: d.kind, sha256: d.sha256 })),
     ...m.artifacts.flatMap((a) => (a.sha256 ? [{ kind: a.kind, sha256: a.sha256 }] : [])),
   ]);
   const cached = await checkCachedPointers(ctx.repo.stateDir, pointers);
   report.pointersChecked = cached.checked;
   report.pointersMissing = cached.missing;
   for (const p of cached.problems) {
-    const users = [...manifests.values()].filter((m) => [...m.data, ...m.artifacts].some((x) => x.sha256 === p.sha256)).map((m) => m.id);
+    const users = [...manifests.values()].filter((m) => [...hashedData(m.data), ...m.artifacts].some((x) => x.sha256 === p.sha256)).map((m) => m.id);
     report.problems.push({ kind: 'artifact', message: `${p.message}; used by run ${users.join(', ')}` });
   }
 

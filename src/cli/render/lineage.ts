@@ -38,7 +38,7 @@ export function renderLineageText(root: LineageNode): string {
     out.push(`${pad}run ${n.id}${n.name ? ` ${n.name}` : ''}  (${code(n)})${n.seen ? '  [shown above]' : ''}${n.truncated ? '  [inputs not shown: depth limit, see --depth]' : ''}`);
     if (n.seen) return;
     for (const input of n.inputs) {
-      out.push(`${pad}  data ${input.path}  sha256 ${input.sha256.slice(0, 12)}${input.label ? `  @${input.label}` : ''}${input.producers.length ? '' : '  (no recorded producer)'}`);
+      out.push(`${pad}  data ${input.path ?? '(no path)'}  ${input.sha256 ? `sha256 ${input.sha256.slice(0, 12)}` : 'not hashed'}${input.label ? `  @${input.label}` : ''}${input.producers.length ? '' : '  (no recorded producer)'}`);
       for (const p of input.producers) {
         out.push(`${pad}    produced as ${p.artifact} by:`);
         walk(p.node, depth + 3);
@@ -62,8 +62,8 @@ export function renderLineageMermaid(root: LineageNode): string {
     lines.add(`  run_${n.id}["run ${n.id}${n.name ? ` ${quote(n.name)}` : ''}"]`);
     if (n.seen) return;
     for (const input of n.inputs) {
-      const data = `data_${input.sha256.slice(0, 16)}`;
-      lines.add(`  ${data}[("${quote(input.path)}")]`);
+      const data = `data_${input.sha256?.slice(0, 16) ?? `${n.id}_${n.inputs.indexOf(input)}`}`;
+      lines.add(`  ${data}[("${quote(input.path ?? input.label ?? 'data')}${input.sha256 ? '' : ` @${quote(input.label ?? '')}`}")]`);
       lines.add(`  ${data} --> run_${n.id}`);
       for (const p of input.producers) {
         walk(p.node);
