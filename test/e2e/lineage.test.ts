@@ -63,4 +63,15 @@ describe('which and lineage', () => {
     expect(mermaid).toMatch(new RegExp(`data_[0-9a-f]{16} --> run_${evalRun}`));
     expect(mermaid).toMatch(new RegExp(`run_${prep} --> data_`));
   });
+
+  it('shows a declared data version (not hashed) as an input without producers', () => {
+    const dir = makeRepo({ commit: true });
+    const record = join(dir, '..', `record-${Date.now()}.json`);
+    writeFileSync(record, JSON.stringify({ data_version: '2026-05-30', metrics: { f1: 0.8 } }));
+    const id = cli(dir, 'log', '--from', record).stdout.trim();
+    const tree = JSON.parse(cli(dir, 'lineage', id, '--json').stdout);
+    expect(tree.inputs).toEqual([{ path: null, sha256: null, label: '2026-05-30', producers: [] }]);
+    expect(cli(dir, 'lineage', id).stdout).toContain('not hashed  @2026-05-30');
+    expect(cli(dir, 'verify').code).toBe(0);
+  });
 });
