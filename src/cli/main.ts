@@ -196,7 +196,7 @@ snapshot commit and a code.patch beside the manifest.`,
   program
     .command('reproduce')
     .argument('<run>', 'the run')
-    .option('--metrics <file>', 'metrics file the command writes, relative to its working directory', 'metrics.json')
+    .option('--metrics <file>', 'metrics file the command writes in its working directory (default: metrics.json when present; metrics reported through $GIT_TRACK_RUN_DIR, as under `git-track run`, count too)')
     .option('--tolerance <x>', 'largest absolute difference that still matches', '0')
     .option('--keep', 'keep the temporary checkout')
     .option('--json', 'print the comparison as JSON')

@@ -2,16 +2,22 @@
  * `reproduce RUN`: check the run out into a temporary directory, re-run its recorded command
  * there, record the result as a new run tagged `reproduces: <id>`, and compare.
  *
- * Metrics convention: the command writes its metrics to a file in its working directory,
- * `metrics.json` by default (any JSON or YAML map; nested keys become dotted names), the same
- * file a training script passes to `git-track log --metrics`.
+ * Where the metrics come from: the command runs under the same contract as `git-track run`
+ * (docs/run-contract.md: `$GIT_TRACK_RUN_DIR`, the Python helper on PYTHONPATH), so a script
+ * recorded with `git-track run` reports the same way; and a metrics file the command writes in
+ * its working directory, `metrics.json` by default (JSON or YAML, nested keys become dotted
+ * names; the file a script hands to `git-track log --metrics`), wins over that.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { collectStaging } from '../capture/collect-staging.js';
+import { pythonHelperDir } from '../capture/python-dir.js';
+import { RUN_DIR_VAR } from '../capture/staging.js';
+import { newRunId } from '../runs/ids.js';
 import { hashPath } from '../artifacts/hash.js';
-import { GitTrackError, isGitTrackError } from '../errors.js';
+import { GitTrackError } from '../errors.js';
 import { flattenValues, readValuesFile, toMetrics } from '../manifest/values.js';
 import { hashedData } from '../manifest/hashed-data.js';
 import type { RunManifest } from '../manifest/schema.js';
@@ -59,25 +65,38 @@ export async function reproduceRun(
   const command = original.command;
   if (!command?.length) throw new GitTrackError('USAGE', `run ${original.id} has no recorded command to re-run`, { id: original.id });
   const tolerance = options.tolerance ?? 0;
-  const dir = mkdtempSync(join(tmpdir(), `git-track-reproduce-${original.id}-`));
+  const root = mkdtempSync(join(tmpdir(), `git-track-reproduce-${original.id}-`));
+  const dir = join(root, 'work');
+  const staging = join(root, 'staging');
+  mkdirSync(staging);
   try {
     const checkout = await checkoutRun(ctx, original.id, dir, { artifacts: false });
     if (checkout.missing.length) ctx.env.warn(`inputs not in the local cache, the command may fail: ${checkout.missing.join(', ')}`);
     const started = ctx.env.now();
     const t0 = Date.now();
-    const { code, output } = await runCommand(command, dir, ctx.env.vars);
+    const id = newRunId(ctx.env);
+    const python = pythonHelperDir();
+    const vars = ctx.env.vars;
+    const { code, output } = await runCommand(command, dir, {
+      ...vars,
+      [RUN_DIR_VAR]: staging,
+      GIT_TRACK_RUN_ID: id,
+      PYTHONUNBUFFERED: vars.PYTHONUNBUFFERED ?? '1',
+      ...(python ? { PYTHONPATH: vars.PYTHONPATH ? `${python}${delimiter}${vars.PYTHONPATH}` : python } : {}),
+    });
     const durationS = (Date.now() - t0) / 1000;
-    const metricsPath = join(dir, options.metricsFile ?? 'metrics.json');
-    let metrics: Record<string, number> = {};
-    try {
-      metrics = toMetrics(flattenValues(readValuesFile(metricsPath, 'metrics'), options.metricsFile ?? 'metrics.json'), options.metricsFile ?? 'metrics.json');
-    } catch (err) {
-      if (!(isGitTrackError(err, 'FILE_NOT_FOUND') && code !== 0)) throw err;
-    }
+    const state = { id, pid: process.pid, hostname: hostname(), started: started.toISOString(), command, owner: 'cli' as const, input: { cwd: dir } };
+    const reported = collectStaging(staging, state, { status: code === 0 ? 'finished' : 'failed', durationS, exitCode: code }, ctx.env.warn);
+    const metricsName = options.metricsFile ?? 'metrics.json';
+    const metricsPath = join(dir, metricsName);
+    const metrics: Record<string, number> = { ...reported.metrics };
+    if (existsSync(metricsPath)) Object.assign(metrics, toMetrics(flattenValues(readValuesFile(metricsPath, 'metrics'), metricsName), metricsName));
+    else if (options.metricsFile && code === 0) throw new GitTrackError('FILE_NOT_FOUND', `the command did not write ${metricsName}`, { path: metricsPath });
     const entry = resolveRun(ctx, original.id).entry;
     const patch = readRunFile(ctx, entry, PATCH_FILE);
     const { patch: _p, ...code0 } = original.code ?? { commit: null, dirty: false };
     const logged = await logRun(ctx, {
+      id,
       base: dir,
       name: original.name,
       experiment: original.experiment,
@@ -91,7 +110,8 @@ export async function reproduceRun(
       created: started,
       durationS,
       code: { ...code0, branch: code0.branch ?? null, ...(patch ? { patch: PATCH_FILE } : {}) },
-      files: patch ? { [PATCH_FILE]: patch } : {},
+      files: { ...reported.files, ...(patch ? { [PATCH_FILE]: patch } : {}) },
+      series: reported.series,
       note: `reproduction of run ${original.id}`,
     });
     const reproduction = logged.manifest;
@@ -121,16 +141,16 @@ export async function reproduceRun(
       output,
     };
   } finally {
-    if (!options.keep) rmSync(dir, { recursive: true, force: true });
+    if (!options.keep) rmSync(root, { recursive: true, force: true });
   }
 }
 
 const OUTPUT_TAIL = 4000;
 
 /** Run the recorded argv (no shell) and keep the tail of its output. */
-function runCommand(argv: string[], cwd: string, vars: Record<string, string | undefined>): Promise<{ code: number; output: string }> {
+function runCommand(argv: string[], cwd: string, vars: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: vars as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: vars, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const keep = (b: Buffer) => {
       output = (output + b.toString('utf8')).slice(-OUTPUT_TAIL);

@@ -98,6 +98,34 @@ describe('git-track reproduce', () => {
     expect(cli(dir, 'reproduce', id, '--tolerance', '1').code).toBe(0);
   });
 
+  it('reproduces a run recorded with `git-track run` whose script reports through $GIT_TRACK_RUN_DIR', () => {
+    const dir = makeRepo({ commit: true });
+    writeFileSync(
+      join(dir, 'train.mjs'),
+      `import { appendFileSync, writeFileSync } from 'node:fs';
+const run = process.env.GIT_TRACK_RUN_DIR;
+for (let step = 0; step < 3; step++) appendFileSync(run + '/metrics.jsonl', JSON.stringify({ name: 'loss', step, value: 1 / (step + 1) }) + '\\n');
+writeFileSync(run + '/metrics.json', JSON.stringify({ acc: 0.75 }));
+`,
+    );
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-q', '-m', 'contract script');
+    const recorded = cli(dir, 'run', '--', process.execPath, 'train.mjs');
+    expect(recorded.code).toBe(0);
+    const original = JSON.parse(cli(dir, 'show', 'latest', '--json').stdout);
+    expect(original.metrics).toMatchObject({ acc: 0.75, loss: 1 / 3 });
+    const r = cli(dir, 'reproduce', original.id, '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.metrics.map((m: { name: string; matches: boolean }) => [m.name, m.matches])).toEqual([
+      ['acc', true],
+      ['loss', true],
+    ]);
+    const again = JSON.parse(cli(dir, 'show', out.reproduction, '--json').stdout);
+    expect(again.series).toEqual(['loss']);
+    expect(again.tags.reproduces).toBe(original.id);
+  });
+
   it('refuses a run without a recorded command', () => {
     const dir = makeRepo({ commit: true });
     const id = cli(dir, 'log', '-m', 'f1=0.5').stdout.trim();
