@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { cachedPath } from '../artifacts/cache.js';
-import { parseListing, sha256File } from '../artifacts/hash.js';
+import { sha256File } from '../artifacts/hash.js';
+import { parseListing } from '../artifacts/listing.js';
 
 export interface PointerProblem {
   sha256: string;
