@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
 import { parseYaml } from '../manifest/codec.js';
-import { formatPath } from '../manifest/schema.js';
+import { formatPath } from '../manifest/schema-errors.js';
 import { configFileSchema, emptyPolicy, type Policy } from './schema.js';
 
 export const CONFIG_FILE = '.git-track.yaml';
