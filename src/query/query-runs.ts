@@ -10,6 +10,7 @@ import { loadQueryIndex } from './query-index.js';
 import { columnReader, type RunTable } from './run-table.js';
 import { sortRows, type SortKey } from './sort.js';
 import type { TrackerContext } from '../tracker-context.js';
+import { allTagRecords } from '../stages/read-stages.js';
 import { fieldKey } from './ast.js';
 
 export interface RunQuery {
@@ -39,17 +40,34 @@ export const NEWEST_FIRST: SortKey[] = [
  * rows.map((r) => get(r, { scope: 'attr', name: 'id' }));
  */
 export function queryRuns(ctx: TrackerContext, query: RunQuery = {}): QueryResult {
-  return queryTable(loadQueryIndex(ctx), query);
+  return queryTable(loadQueryIndex(ctx), query, laterTags(ctx));
 }
 
-/** {@link queryRuns} over a table already loaded (pure). */
-export function queryTable(table: RunTable, query: RunQuery): QueryResult {
+/**
+ * Tags added after a run was recorded (`git-track tag`), merged per run id: they are separate
+ * commits on `runs`, so they live beside the index rather than in it.
+ */
+export function laterTags(ctx: TrackerContext): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const [id, records] of allTagRecords(ctx)) out.set(id, Object.assign({}, ...records.map((r) => r.tags)) as Record<string, string>);
+  return out;
+}
+
+/** {@link queryRuns} over a table already loaded (pure); `tags` overlays later-added tags by run id. */
+export function queryTable(table: RunTable, query: RunQuery, tags: Map<string, Record<string, string>> = new Map()): QueryResult {
   const readers = new Map<string, (row: number) => FieldValue | undefined>();
   const reader = (field: Field) => {
     const key = fieldKey(field);
     let read = readers.get(key);
     // Ids are the table's own key: no need to load the `id` column for them.
-    if (!read) readers.set(key, (read = key === 'id' ? (row: number) => table.id(row) : columnReader(table, field)));
+    if (!read) {
+      read = key === 'id' ? (row: number) => table.id(row) : columnReader(table, field);
+      if (field.scope === 'tags' && tags.size > 0) {
+        const base = read;
+        read = (row) => tags.get(table.id(row))?.[field.name] ?? base(row);
+      }
+      readers.set(key, read);
+    }
     return read;
   };
   const get = (row: number, field: Field): FieldValue | undefined => reader(field)(row);

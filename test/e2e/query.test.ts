@@ -49,6 +49,12 @@ describe('git-track list --filter/--sort/--columns/--format', () => {
     expect(cli(dir, 'list', '--filter', "tags.team LIKE 'gr%' AND data.data.csv LIKE '%'", '--columns', 'name').stdout.trim()).toBe('name\nbase');
   });
 
+  it('sees tags added later with git-track tag', () => {
+    expect(cli(dir, 'tag', 'third', 'stage=gold', 'team=ops').code).toBe(0);
+    expect(cli(dir, 'list', '--filter', "tags.stage = 'gold' AND tags.team = 'ops'", '--columns', 'name,tags.team').stdout).toBe('name   tags.team\nthird  ops\n');
+    expect(JSON.parse(cli(dir, 'list', '--json', '--filter', "name = 'third'").stdout)[0].tags).toEqual({ stage: 'gold', team: 'ops' });
+  });
+
   it('a bad filter, sort or column is one line pointing at the problem, exit 2', () => {
     expect(cli(dir, 'list', '--filter', 'metrics.f1 > ')).toMatchObject({ code: 2, stdout: '', stderr: "git-track: filter: expected a value after '>' at column 14\n" });
     expect(cli(dir, 'list', '--filter', "nosuch = 1").stderr).toContain("unknown field 'nosuch'");

@@ -11,6 +11,7 @@ import { loadQueryIndexAsync } from '../../query/query-index.js';
 import { queryRuns } from '../../query/query-runs.js';
 import { parseSort } from '../../query/sort.js';
 import { readRunManifest } from '../../runs/read-runs.js';
+import { allTagRecords, withTags } from '../../stages/read-stages.js';
 import type { CliContext } from '../context.js';
 import { FORMATS, parseFormat, renderRows } from '../render/formats.js';
 import type { Column } from '../render/table.js';
@@ -60,7 +61,8 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   const recordedRows = result.rows.slice(0, limit === undefined ? undefined : Math.max(0, limit - live.length));
   // Without --columns, JSON keeps its documented shape: the whole manifests.
   if (format === 'json' && !fields) {
-    const manifests = recordedRows.map((r) => readRunManifest(ctx, { id: result.table.id(r), tree: result.table.tree(r) }));
+    const tags = allTagRecords(ctx);
+    const manifests = recordedRows.map((r) => withTags(readRunManifest(ctx, { id: result.table.id(r), tree: result.table.tree(r) }), tags.get(result.table.id(r))));
     cli.out(JSON.stringify([...live, ...manifests], null, 2));
     return 0;
   }
