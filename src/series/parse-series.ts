@@ -4,6 +4,7 @@
  * "step":1,"value":0.5}` or `{"step":1,"loss":0.5,"acc":0.7}`). Pure: text in, points out.
  * Every bad line is reported as `<file>:<line>: <reason>` (BAD_INPUT).
  */
+import { basename } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { isValidName } from '../manifest/schema.js';
 
@@ -108,6 +109,9 @@ function parseDelimited(text: string, source: string, sep: string): SeriesMap {
   if (stepCol < 0) fail(source, 1, `header must name a 'step' column (long: metric,step,value[,timestamp]; wide: step,loss,acc)`);
   const timeCol = lowerHeader.findIndex((h) => TIME_COLUMNS.has(h));
   const long = col('metric') >= 0 && col('value') >= 0;
+  // `step,value[,timestamp]` is one metric named by its file — the format of the
+  // series/<metric>.tsv files git-track itself stores, so they can be given back as they are.
+  const named = !long && header.length === (timeCol >= 0 ? 3 : 2) && col('value') >= 0 ? metricOfFile(source) : undefined;
   const out = new Collector(source);
   for (let i = 1; i < lines.length; i++) {
     const raw = lines[i]!;
@@ -116,6 +120,7 @@ function parseDelimited(text: string, source: string, sep: string): SeriesMap {
     if (cells.length !== header.length) fail(source, i + 1, `expected ${header.length} fields like the header, got ${cells.length}`);
     const ts = timeCol >= 0 ? cells[timeCol] : undefined;
     if (long) out.add(i + 1, cells[col('metric')]!, cells[stepCol], cells[col('value')], ts);
+    else if (named) out.add(i + 1, named, cells[stepCol], cells[col('value')], ts);
     else {
       header.forEach((name, c) => {
         if (c === stepCol || c === timeCol || cells[c] === '') return;
@@ -125,6 +130,11 @@ function parseDelimited(text: string, source: string, sep: string): SeriesMap {
   }
   if (out.series.size === 0) fail(source, 1, 'no data rows');
   return out.series;
+}
+
+/** `runs/series/loss.tsv` → `loss`. */
+function metricOfFile(source: string): string {
+  return basename(source).replace(/\.(tsv|csv|txt)$/i, '');
 }
 
 function parseJsonLines(text: string, source: string): SeriesMap {

@@ -118,9 +118,7 @@ describe('scikit-learn under git-track run', () => {
       tags: { who: 'py' },
       artifacts: [{ path: 'weights.bin', sha256: sha256(join(dir, 'weights.bin')) }],
     });
-    // Step series need `log --series`; without it the helper says so and keeps the last values.
-    if (m.series) expect(m.series).toEqual(['loss']);
-    else expect(r.stderr).toMatch(/no 'log --series'; step series of loss not kept/);
+    expect(m.series).toEqual(['loss']);
     expect(cliWith(dir, {}, 'list').stdout).toMatch(/outside/);
   });
 });

@@ -71,3 +71,11 @@ describe('series files', () => {
     expect(summariseSeries('speed', pts)).not.toHaveProperty('bestStep');
   });
 });
+
+describe('single-metric files', () => {
+  it('names a step,value file by its file name, as git-track stores series', () => {
+    const series = parseSeries('step\tvalue\ttimestamp\n1\t0.9\t\n2\t0.5\t2026-05-30T10:00:00.000Z\n', 'out/series/loss.tsv');
+    expect([...series.keys()]).toEqual(['loss']);
+    expect(series.get('loss')!.map((p) => p.value)).toEqual([0.9, 0.5]);
+  });
+});
