@@ -1,0 +1,120 @@
+/**
+ * Talking to a remote through the system `git`, which speaks every transport users have
+ * (local paths, file://, ssh with GIT_SSH_COMMAND, http(s) with credential helpers);
+ * isomorphic-git speaks only HTTP(S). Nothing here is ever forced: a push that is not a
+ * fast-forward of the remote's ref is rejected by git and the caller merges and retries.
+ */
+import { GitTrackError, isGitTrackError } from '../errors.js';
+import type { Env } from '../env.js';
+import { readRef } from '../git/refs.js';
+import type { Repo } from '../git/repo.js';
+import { runGit } from '../git/system-git.js';
+import { RUNS_REF } from '../runs/layout.js';
+import { ARTIFACTS_REF, type Remote } from './remote.js';
+
+export interface RemoteTips {
+  runs: string | null;
+  artifacts: string | null;
+}
+
+/**
+ * Fetch the remote's `runs` and artifacts refs into their tracking refs and return the tips
+ * (null when the remote has none). The tracking refs are force-updated like any remote-tracking
+ * branch; history rewrites are judged against {@link Remote.seen}, not against them.
+ *
+ * @example
+ * const tips = await fetchRemote(repo, env, remote); // { runs: '9fce…', artifacts: null }
+ */
+export async function fetchRemote(repo: Repo, env: Env, remote: Remote): Promise<RemoteTips> {
+  const artifacts = `+${ARTIFACTS_REF}*:${remote.artifactsTracking}*`;
+  const runs = `+${RUNS_REF}:${remote.runsTracking}`;
+  try {
+    await git(repo, env, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote.target, runs, artifacts], remote);
+  } catch (err) {
+    // A remote without `runs` yet: fetch what exists (the glob never fails on no match).
+    if (!isGitTrackError(err, 'GIT_FAILED') || !/couldn't find remote ref/i.test(String(err.data.stderr))) throw err;
+    await git(repo, env, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote.target, artifacts], remote);
+    await deleteRef(repo, env, remote.runsTracking);
+    return { runs: null, artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
+  }
+  return { runs: readRef(repo.commonDir, remote.runsTracking), artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
+}
+
+export interface PushUpdate {
+  ref: string;
+  oid: string;
+}
+
+/**
+ * Push commits to refs of the remote, all or none (`--atomic`), never forced. Returns
+ * 'rejected' when the remote moved on since the fetch (someone else pushed): fetch, merge and
+ * try again. Other failures (network, authentication) throw GIT_FAILED.
+ *
+ * @example
+ * await pushRefs(repo, env, remote, [{ ref: 'refs/heads/runs', oid: tip }]); // 'pushed'
+ */
+export async function pushRefs(repo: Repo, env: Env, remote: Remote, updates: PushUpdate[]): Promise<'pushed' | 'rejected'> {
+  if (updates.length === 0) return 'pushed';
+  const specs = updates.map((u) => `${u.oid}:${u.ref}`);
+  const result = await git(repo, env, ['push', '--porcelain', '--atomic', '--no-verify', remote.target, ...specs], remote, true);
+  if (result.code === 0) return 'pushed';
+  const text = `${result.stdout}\n${result.stderr}`;
+  if (/\[rejected\]|\(fetch first\)|non-fast-forward|failed to (update|lock)|cannot lock ref|atomic push failed|stale info|remote ref updated since checkout/i.test(text)) {
+    return 'rejected';
+  }
+  throw new GitTrackError('GIT_FAILED', `git push to ${remote.label}: ${firstError(result.stderr) || `exited with ${result.code}`}`, {
+    remote: remote.label,
+    code: result.code,
+  });
+}
+
+/**
+ * Whether `ancestor` is reachable from `descendant` (git's commit-graph walk is far faster
+ * than ours over code history that run commits link to).
+ *
+ * @example
+ * await isAncestor(repo, env, remoteTip, localTip); // true: nothing to merge
+ */
+export async function isAncestor(repo: Repo, env: Env, ancestor: string, descendant: string): Promise<boolean> {
+  if (ancestor === descendant) return true;
+  const r = await runGit(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: cwdOf(repo), env, allowFailure: true });
+  if (r.code === 0) return true;
+  if (r.code === 1) return false;
+  throw new GitTrackError('GIT_FAILED', `git merge-base: ${firstError(r.stderr)}`, { ancestor, descendant });
+}
+
+async function deleteRef(repo: Repo, env: Env, ref: string): Promise<void> {
+  await runGit(['update-ref', '-d', ref], { cwd: cwdOf(repo), env, allowFailure: true });
+}
+
+/** Run git for a remote; its messages never carry credentials from a URL. */
+async function git(repo: Repo, env: Env, args: string[], remote: Remote, allowFailure = false) {
+  try {
+    const r = await runGit(args, { cwd: cwdOf(repo), env, allowFailure });
+    return { ...r, stderr: scrub(r.stderr, remote) };
+  } catch (err) {
+    if (isGitTrackError(err, 'GIT_FAILED')) {
+      const stderr = scrub(String(err.data.stderr ?? ''), remote);
+      throw new GitTrackError('GIT_FAILED', `git ${args[0]} from ${remote.label}: ${firstError(stderr) || 'failed'}`, {
+        remote: remote.label,
+        stderr,
+      });
+    }
+    throw err;
+  }
+}
+
+function scrub(text: string, remote: Remote): string {
+  const withoutTarget = remote.target === remote.label ? text : text.split(remote.target).join(remote.label);
+  return withoutTarget.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
+}
+
+function firstError(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const chosen = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? '';
+  return chosen.replace(/^(fatal|error):\s*/, '');
+}
+
+function cwdOf(repo: Repo): string {
+  return repo.workTree ?? repo.gitDir;
+}
