@@ -19,7 +19,7 @@ export const CONFIG_FILE = '.git-track.yaml';
 export const DEFAULT_GIT_MAX_BYTES = 5 * 1024 * 1024;
 
 const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i;
+const SIZE_PATTERN = /^(\d+(?:\.\d+)?) *([kKmMgG]?[bB])?$/;
 
 const sizeSchema = z
   .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, { error: 'a size such as 5MB, 512KB or a number of bytes' })])
