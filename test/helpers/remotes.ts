@@ -52,6 +52,7 @@ export function logRun(dir: string, ...args: string[]): string {
 
 /** The ids of every run on the local `runs` branch (duplicates kept, to be asserted on). */
 export function runIds(dir: string): string[] {
+  if (!git(dir, 'for-each-ref', 'refs/heads/runs')) return [];
   const out = git(dir, 'ls-tree', '-d', '-r', '--name-only', 'runs', 'runs/');
   return out
     .split('\n')
