@@ -7,3 +7,6 @@ export { defaultEnv, fixedEnv, type Env, type ProgressSink } from './env.js';
 export type { LogRunInput, LogRunResult, Scalar } from './runs/log-run.js';
 export type { RunManifest } from './manifest/schema.js';
 export type { TrackerContext } from './tracker-context.js';
+export type { PushOptions, PushResult } from './sync/push.js';
+export type { PullResult } from './sync/pull.js';
+export type { GetOptions, RestoredArtifact } from './sync/get-artifacts.js';

@@ -9,6 +9,9 @@ import { loadAllRuns } from './runs/read-runs.js';
 import { resolveRun } from './runs/resolve-run.js';
 import { ensureRunsBranch } from './runs/runs-branch.js';
 import { openContext, type TrackerContext } from './tracker-context.js';
+import { getArtifacts, type GetOptions, type RestoredArtifact } from './sync/get-artifacts.js';
+import { pullRuns, type PullResult } from './sync/pull.js';
+import { pushRuns, type PushOptions, type PushResult } from './sync/push.js';
 
 export class Tracker {
   /** The repository, object store and Env this tracker works with. */
@@ -37,6 +40,21 @@ export class Tracker {
   /** One run by id, id prefix, name, `latest` or run commit. Throws `RUN_NOT_FOUND`. */
   get(ref: string): RunManifest {
     return resolveRun(this.context, ref).manifest;
+  }
+
+  /** Send `runs` and artifact bytes to a remote (see {@link pushRuns}). */
+  push(options: PushOptions = {}): Promise<PushResult> {
+    return pushRuns(this.context, options);
+  }
+
+  /** Fetch and merge a remote's runs (see {@link pullRuns}). */
+  pull(options: { remote?: string } = {}): Promise<PullResult> {
+    return pullRuns(this.context, options);
+  }
+
+  /** Restore a run's artifact bytes, verified (see {@link getArtifacts}). */
+  restoreArtifacts(ref: string, options: GetOptions = {}): Promise<RestoredArtifact[]> {
+    return getArtifacts(this.context, ref, options);
   }
 }
 

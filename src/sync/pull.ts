@@ -30,11 +30,10 @@ export interface PullResult {
  */
 export async function pullRuns(ctx: TrackerContext, options: { remote?: string; cwd?: string } = {}): Promise<PullResult> {
   const remote = resolveRemote(ctx.repo, options.remote, options.cwd ?? ctx.repo.workTree ?? ctx.repo.gitDir);
-  const tips = await fetchRemote(ctx.repo, ctx.env, remote);
+  const [tips, identity] = await Promise.all([fetchRemote(ctx.repo, ctx.env, remote), resolveIdentity(ctx.repo, ctx.env)]);
   await checkRemoteHistory(ctx, remote, tips.runs);
   const before = readRef(ctx.repo.commonDir, RUNS_REF);
   if (!tips.runs) return { remote: remote.label, outcome: 'no-remote-runs', runsReceived: 0, tip: before };
-  const identity = await resolveIdentity(ctx.repo, ctx.env);
   const merged = await mergeRuns(ctx, identity, tips.runs, remote.label);
   if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
   markSeen(ctx, remote, tips.runs);

@@ -13,8 +13,8 @@ import { mergeRuns } from './merge-runs.js';
 import { ARTIFACTS_REF, resolveRemote } from './remote.js';
 import { stageArtifacts, type StagedArtifacts } from './stage-artifacts.js';
 import { checkRemoteHistory, markSeen } from './sync-state.js';
-import { fetchRemote, isAncestor, pushRefs, type PushUpdate } from './transport.js';
-import { addedPaths, isRunDir } from './union-trees.js';
+import { fetchRemote, pushRefs, type PushUpdate } from './transport.js';
+import { addedEntries, addedPaths, isRunDir } from './union-trees.js';
 
 export interface PushOptions {
   /** Remote name, URL or path; default: the upstream of `runs`, else `origin`. */
@@ -47,12 +47,14 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   if (!readRef(ctx.repo.commonDir, RUNS_REF)) {
     throw new GitTrackError('NO_RUNS_BRANCH', "nothing to push: no runs recorded yet (the 'runs' branch does not exist)");
   }
-  const identity = await resolveIdentity(ctx.repo, ctx.env);
-  const store = await resolveStore(ctx.repo, ctx.env);
   const maxAttempts = options.maxAttempts ?? 40;
   let runsMerged = 0;
+  // Independent git calls run side by side: each costs a process start, the fetch a connection.
+  const firstFetch = fetchRemote(ctx.repo, ctx.env, remote);
+  firstFetch.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+  const [identity, store] = await Promise.all([resolveIdentity(ctx.repo, ctx.env), resolveStore(ctx.repo, ctx.env)]);
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const tips = await fetchRemote(ctx.repo, ctx.env, remote);
+    const tips = attempt === 1 ? await firstFetch : await fetchRemote(ctx.repo, ctx.env, remote);
     await checkRemoteHistory(ctx, remote, tips.runs);
     const before = readRef(ctx.repo.commonDir, RUNS_REF)!;
     if (tips.runs) {
@@ -63,8 +65,8 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
     const remoteRoot = tips.runs ? ctx.store.readCommit(tips.runs).tree : null;
     const root = ctx.store.readCommit(local).tree;
-    const sent = tips.runs && (await isAncestor(ctx.repo, ctx.env, local, tips.runs)) ? [] : addedPaths(ctx.store, root, remoteRoot);
-    const artifacts = await stageArtifacts(ctx, identity, store, root, sent);
+    const sent = tips.runs === local ? [] : addedEntries(ctx.store, root, remoteRoot);
+    const artifacts = await stageArtifacts(ctx, identity, store, sent);
     if (tips.runs === local) {
       markSeen(ctx, remote, local);
       return { remote: remote.label, runsSent: 0, runsMerged, artifacts, attempts: attempt, upToDate: true };
@@ -74,7 +76,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     if (localArtifacts && localArtifacts !== tips.artifacts) updates.push({ ref: ARTIFACTS_REF, oid: localArtifacts });
     if ((await pushRefs(ctx.repo, ctx.env, remote, updates)) === 'pushed') {
       markSeen(ctx, remote, local);
-      return { remote: remote.label, runsSent: countRuns(sent), runsMerged, artifacts, attempts: attempt, upToDate: false };
+      return { remote: remote.label, runsSent: countRuns(sent.map((e) => e.path)), runsMerged, artifacts, attempts: attempt, upToDate: false };
     }
     await sleep(backoff(ctx.env.random(1)[0]!, attempt));
   }

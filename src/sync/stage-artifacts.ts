@@ -6,6 +6,7 @@
 import { GitTrackError } from '../errors.js';
 import type { ResolvedStore } from '../config/load-store.js';
 import type { Identity } from '../git/identity.js';
+import { catFileBatch } from '../git/cat-file-batch.js';
 import { readRef } from '../git/refs.js';
 import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
 import { decodeManifest } from '../manifest/codec.js';
@@ -14,7 +15,7 @@ import { advanceRef } from '../runs/runs-branch.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { objectsOfArtifacts, readCached, storePath, uploadToDir, type NeededObject } from './artifact-objects.js';
 import { ARTIFACTS_REF } from './remote.js';
-import { isRunDir } from './union-trees.js';
+import { isRunDir, type PathEntry } from './union-trees.js';
 
 export interface StagedArtifacts {
   /** Objects newly written to the store. */
@@ -25,27 +26,21 @@ export interface StagedArtifacts {
 }
 
 /**
- * Put the bytes behind the artifacts of the run directories `paths` (of the tree `root`) into
- * the store. With the `git` store, objects over the size cap are refused (ARTIFACT_TOO_LARGE)
+ * Put the bytes behind the artifacts of the run directories among `entries` into the store. With the `git` store, objects over the size cap are refused (ARTIFACT_TOO_LARGE)
  * before anything is written.
  *
  * @example
- * await stageArtifacts(ctx, identity, store, root, ['runs/3f/3f9a21c0b7d4']);
+ * await stageArtifacts(ctx, identity, store, addedEntries(ctx.store, localRoot, remoteRoot));
  */
 export async function stageArtifacts(
   ctx: TrackerContext,
   identity: Identity,
   store: ResolvedStore,
-  root: string,
-  paths: string[],
+  entries: PathEntry[],
 ): Promise<StagedArtifacts> {
   const wanted = new Map<string, NeededObject>();
   const missing: NeededObject[] = [];
-  for (const path of paths) {
-    if (!isRunDir(path)) continue;
-    const entry = lookupPath(ctx.store, root, `${path}/${MANIFEST_FILE}`);
-    if (!entry) continue;
-    const text = ctx.store.readBlob(entry.oid).toString('utf8');
+  for (const { path, text } of await readManifests(ctx, entries)) {
     // Most runs have no artifacts; skip the YAML parse for them (it dominates at 1,000s of runs).
     if (!/^artifacts:\n/m.test(text)) continue;
     const manifest = decodeManifest(text, `run ${path.split('/')[2]}`);
@@ -55,6 +50,21 @@ export async function stageArtifacts(
   }
   if (wanted.size === 0) return { uploaded: 0, bytes: 0, missing };
   return store.type === 'dir' ? toDir(ctx, store.dir, [...wanted.values()], missing) : toGit(ctx, identity, store.maxBytes, [...wanted.values()], missing);
+}
+
+/** Above this many runs one `git cat-file --batch` beats reading packed deltas one by one. */
+const BATCH_FROM = 64;
+
+async function readManifests(ctx: TrackerContext, entries: PathEntry[]): Promise<{ path: string; text: string }[]> {
+  const runs = entries.filter((e) => isRunDir(e.path) && e.mode === '040000');
+  if (runs.length >= BATCH_FROM) {
+    const blobs = await catFileBatch(ctx.repo.gitDir, ctx.env, runs.map((e) => `${e.oid}:${MANIFEST_FILE}`));
+    return runs.flatMap((e, i) => (blobs[i] ? [{ path: e.path, text: blobs[i].toString('utf8') }] : []));
+  }
+  return runs.flatMap((e) => {
+    const file = ctx.store.readTree(e.oid).find((f) => f.name === MANIFEST_FILE);
+    return file ? [{ path: e.path, text: ctx.store.readBlob(file.oid).toString('utf8') }] : [];
+  });
 }
 
 async function toDir(ctx: TrackerContext, dir: string, objects: NeededObject[], missing: NeededObject[]): Promise<StagedArtifacts> {

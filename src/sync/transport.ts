@@ -22,21 +22,16 @@ export interface RemoteTips {
  * (null when the remote has none). The tracking refs are force-updated like any remote-tracking
  * branch; history rewrites are judged against {@link Remote.seen}, not against them.
  *
+ * One connection: both refspecs are globs (`runs*`), which, unlike exact refspecs, do not fail
+ * when the remote has no `runs` yet, and with `--prune` a ref deleted on the remote is deleted
+ * here too (only refs under these two patterns are pruned).
+ *
  * @example
  * const tips = await fetchRemote(repo, env, remote); // { runs: '9fce…', artifacts: null }
  */
 export async function fetchRemote(repo: Repo, env: Env, remote: Remote): Promise<RemoteTips> {
-  const artifacts = `+${ARTIFACTS_REF}*:${remote.artifactsTracking}*`;
-  const runs = `+${RUNS_REF}:${remote.runsTracking}`;
-  try {
-    await git(repo, env, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote.target, runs, artifacts], remote);
-  } catch (err) {
-    // A remote without `runs` yet: fetch what exists (the glob never fails on no match).
-    if (!isGitTrackError(err, 'GIT_FAILED') || !/couldn't find remote ref/i.test(String(err.data.stderr))) throw err;
-    await git(repo, env, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote.target, artifacts], remote);
-    await deleteRef(repo, env, remote.runsTracking);
-    return { runs: null, artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
-  }
+  const specs = [`+${RUNS_REF}*:${remote.runsTracking}*`, `+${ARTIFACTS_REF}*:${remote.artifactsTracking}*`];
+  await git(repo, env, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', remote.target, ...specs], remote);
   return { runs: readRef(repo.commonDir, remote.runsTracking), artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
 }
 
@@ -81,10 +76,6 @@ export async function isAncestor(repo: Repo, env: Env, ancestor: string, descend
   if (r.code === 0) return true;
   if (r.code === 1) return false;
   throw new GitTrackError('GIT_FAILED', `git merge-base: ${firstError(r.stderr)}`, { ancestor, descendant });
-}
-
-async function deleteRef(repo: Repo, env: Env, ref: string): Promise<void> {
-  await runGit(['update-ref', '-d', ref], { cwd: cwdOf(repo), env, allowFailure: true });
 }
 
 /** Run git for a remote; its messages never carry credentials from a URL. */
