@@ -59,7 +59,14 @@ try {
   console.log(`logged ${RUNS} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s (setup, not measured)`);
   git(src, 'gc', '-q'); // a realistic, packed source repository for both sides
 
-  const rows = { push: [], gitPush: [], pull: [], gitFetch: [] };
+  const rows = { push: [], gitPush: [], pull: [], gitFetch: [], libPush: [], libPull: [] };
+  // The same through the library, in this process: what the sync itself costs without the
+  // start-up of a Node process (which the CLI numbers include, like git's include git's).
+  const timeAsync = async (fn) => {
+    const t = performance.now();
+    await fn();
+    return performance.now() - t;
+  };
   for (let r = 0; r < REPEAT; r++) {
     const ours = join(work, `ours-${r}.git`);
     const theirs = join(work, `plain-${r}.git`);
@@ -84,6 +91,14 @@ try {
     if (r % 2) pulls.reverse();
     for (const p of pulls) p();
     if (git(a, 'rev-parse', 'runs') !== git(b, 'rev-parse', 'runs')) throw new Error('pull and fetch disagree');
+
+    const lib = join(work, `lib-${r}.git`);
+    git(work, 'init', '-q', '--bare', lib);
+    rows.libPush.push(await timeAsync(() => tracker.push({ remote: lib })));
+    const c = join(work, `clone-lib-${r}`);
+    git(work, 'init', '-q', '-b', 'main', c);
+    const other = openTracker({ dir: c, env: { ...fixedEnv({ seed: r }), vars: env } });
+    rows.libPull.push(await timeAsync(() => other.pull({ remote: lib })));
   }
 
   const line = (name, ms, ref, refName) =>
@@ -91,6 +106,11 @@ try {
   console.log(`\n${RUNS} new runs to/from a local bare remote, median of ${REPEAT}:`);
   console.log(line('git-track push', rows.push, rows.gitPush, 'git push'));
   console.log(line('git-track pull', rows.pull, rows.gitFetch, 'git fetch'));
+  console.log(line('library push (in-proc)', rows.libPush, rows.gitPush, 'git push'));
+  console.log(line('library pull (in-proc)', rows.libPull, rows.gitFetch, 'git fetch'));
+  const node = [];
+  for (let i = 0; i < REPEAT; i++) node.push(time(() => execFileSync(process.execPath, ['-e', '0'])));
+  console.log(`node -e 0 (process start-up, part of every CLI number): ${median(node).toFixed(0)} ms`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

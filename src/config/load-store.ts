@@ -5,12 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import YAML from 'yaml';
 import { GitTrackError, systemCode } from '../errors.js';
 import type { Env } from '../env.js';
 import type { Repo } from '../git/repo.js';
 import { runGit } from '../git/system-git.js';
-import { CONFIG_FILE, DEFAULT_GIT_MAX_BYTES, configSchema, parseSize, type ProjectConfig } from './schema.js';
+import type { ProjectConfig } from './schema.js';
+import { DEFAULT_GIT_MAX_BYTES, parseSize } from './size.js';
+
+export const CONFIG_FILE = '.git-track.yaml';
 
 export type ResolvedStore = { type: 'git'; maxBytes: number } | { type: 'dir'; dir: string };
 
@@ -18,9 +20,9 @@ export type ResolvedStore = { type: 'git'; maxBytes: number } | { type: 'dir'; d
  * Read and validate `.git-track.yaml` (absent: `{}`). Invalid content is one BAD_INPUT line.
  *
  * @example
- * readProjectConfig('/home/ada/churn').store; // { type: 'dir', path: '/mnt/share' }
+ * (await readProjectConfig('/home/ada/churn')).store; // { type: 'dir', path: '/mnt/share' }
  */
-export function readProjectConfig(workTree: string | null): ProjectConfig {
+export async function readProjectConfig(workTree: string | null): Promise<ProjectConfig> {
   if (!workTree) return {};
   const path = join(workTree, CONFIG_FILE);
   let text: string;
@@ -30,6 +32,8 @@ export function readProjectConfig(workTree: string | null): ProjectConfig {
     if (systemCode(err) === 'ENOENT') return {};
     throw new GitTrackError('BAD_INPUT', `cannot read ${CONFIG_FILE}: ${systemCode(err) ?? String(err)}`, { path });
   }
+  // Loaded only when the file exists: zod and yaml cost start-up time on every push and pull.
+  const [{ default: YAML }, { configSchema }] = await Promise.all([import('yaml'), import('./schema.js')]);
   let value: unknown;
   try {
     value = YAML.parse(text, { schema: 'core' }) ?? {};
@@ -54,7 +58,7 @@ export function readProjectConfig(workTree: string | null): ProjectConfig {
  * await resolveStore(repo, env); // { type: 'git', maxBytes: 5242880 }
  */
 export async function resolveStore(repo: Repo, env: Env): Promise<ResolvedStore> {
-  const file = readProjectConfig(repo.workTree).store;
+  const file = (await readProjectConfig(repo.workTree)).store;
   const base = repo.workTree ?? repo.gitDir;
   const user = await readUserStoreConfig(repo, env);
   const type = user.type ?? (user.dir ? 'dir' : file?.type ?? 'git');

@@ -14,12 +14,9 @@
  * ```
  */
 import { z } from 'zod';
+import { SIZE_PATTERN } from './size.js';
 
-export const CONFIG_FILE = '.git-track.yaml';
-export const DEFAULT_GIT_MAX_BYTES = 5 * 1024 * 1024;
-
-const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-const SIZE_PATTERN = /^(\d+(?:\.\d+)?) *([kKmMgG]?[bB])?$/;
+export { DEFAULT_GIT_MAX_BYTES, parseSize } from './size.js';
 
 const sizeSchema = z
   .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, { error: 'a size such as 5MB, 512KB or a number of bytes' })])
@@ -43,19 +40,6 @@ export const configSchema = z.looseObject({
 
 export type ProjectConfig = z.infer<typeof configSchema>;
 export type StoreConfig = z.infer<typeof storeSchema>;
-
-/**
- * Bytes of a size setting.
- *
- * @example
- * parseSize('5MB'); // 5242880
- */
-export function parseSize(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const match = SIZE_PATTERN.exec(value.trim());
-  if (!match) return Number.NaN;
-  return Math.floor(Number(match[1]) * UNITS[(match[2] ?? '').toLowerCase()]!);
-}
 
 /**
  * The JSON Schema of `.git-track.yaml` (committed as schema/config.schema.json).

@@ -9,7 +9,6 @@ import type { Identity } from '../git/identity.js';
 import { catFileBatch } from '../git/cat-file-batch.js';
 import { readRef } from '../git/refs.js';
 import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
-import { decodeManifest } from '../manifest/codec.js';
 import { MANIFEST_FILE } from '../runs/layout.js';
 import { advanceRef } from '../runs/runs-branch.js';
 import type { TrackerContext } from '../tracker-context.js';
@@ -43,6 +42,8 @@ export async function stageArtifacts(
   for (const { path, text } of await readManifests(ctx, entries)) {
     // Most runs have no artifacts; skip the YAML parse for them (it dominates at 1,000s of runs).
     if (!/^artifacts:\n/m.test(text)) continue;
+    // The codec (yaml + zod) loads only when some run has artifacts.
+    const { decodeManifest } = await import('../manifest/codec.js');
     const manifest = decodeManifest(text, `run ${path.split('/')[2]}`);
     const found = objectsOfArtifacts(ctx.repo.stateDir, `run ${manifest.id}`, manifest.artifacts);
     for (const o of found.objects) wanted.set(o.sha256, o);

@@ -24,13 +24,18 @@ export async function checkRemoteHistory(ctx: TrackerContext, remote: Remote, re
   if (remoteTip === null) {
     throw new GitTrackError(
       'HISTORY_REWRITTEN',
-      `${remote.label} no longer has a runs branch, though it had ${seen.slice(0, 12)} when we last synced (runs are append-only; nothing was pushed)`,
+      `${remote.label} no longer has a runs branch, though it had ${seen.slice(0, 12)} when we last synced (runs are append-only; nothing was pushed). ` +
+        `If the remote was reset on purpose: git update-ref -d ${remote.seen}`,
       { remote: remote.label, seen },
     );
   }
   if (await isAncestor(ctx.repo, ctx.env, seen, remoteTip)) return;
   const lost = lostOrChanged(ctx.store, ctx.store.readCommit(seen).tree, ctx.store.readCommit(remoteTip).tree);
-  if (lost.length) throw rewritten(lost, remote.label, 'remote');
+  if (lost.length) {
+    const err = rewritten(lost, remote.label, 'remote');
+    err.message += `. If that was on purpose: git update-ref -d ${remote.seen}`;
+    throw err;
+  }
 }
 
 /**

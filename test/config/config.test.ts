@@ -36,7 +36,7 @@ describe('.git-track.yaml', () => {
     expect(await resolveStore(repo, env)).toEqual({ type: 'git', maxBytes: 1024 });
   });
 
-  it('rejects unknown store keys and types with the path of the problem', () => {
+  it('rejects unknown store keys and types with the path of the problem', async () => {
     const dir = makeRepo();
     for (const [text, where] of [
       ['store:\n  type: git\n  max_size: 5MB\n', 'store'],
@@ -45,7 +45,7 @@ describe('.git-track.yaml', () => {
     ] as const) {
       writeFileSync(join(dir, '.git-track.yaml'), text);
       try {
-        readProjectConfig(dir);
+        await readProjectConfig(dir);
         expect.unreachable();
       } catch (err) {
         expect(isGitTrackError(err, 'BAD_INPUT')).toBe(true);
@@ -53,6 +53,6 @@ describe('.git-track.yaml', () => {
       }
     }
     writeFileSync(join(dir, '.git-track.yaml'), 'policy:\n  required: [f1]\n');
-    expect(readProjectConfig(dir)).toEqual({ policy: { required: ['f1'] } });
+    expect(await readProjectConfig(dir)).toEqual({ policy: { required: ['f1'] } });
   });
 });
