@@ -41,4 +41,4 @@ track('log', '--name', 'tuned', '--experiment', 'churn', '-p', 'max_depth=8', '-
 track('list');
 track('show', 'latest');
 process.stdout.write('\n$ git log --oneline --first-parent runs\n' + git('log', '--oneline', '--first-parent', 'runs'));
-console.log(`\nThe working tree, index and HEAD were not touched: git status says\n${git('status', '--short') || '(clean apart from the edit above)'}`);
+console.log(`\nHEAD, the index and the working tree are as the example left them (git status --short):\n${git('status', '--short')}`);

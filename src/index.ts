@@ -10,3 +10,7 @@ export type { TrackerContext } from './tracker-context.js';
 export type { PushOptions, PushResult } from './sync/push.js';
 export type { PullResult } from './sync/pull.js';
 export type { GetOptions, RestoredArtifact } from './sync/get-artifacts.js';
+export { encodeManifest, decodeManifest } from './manifest/codec.js';
+export { validateManifest, runManifestSchema, MANIFEST_FORMAT } from './manifest/schema.js';
+export { Run, type StartRunOptions, type MetricOptions } from './capture/api-run.js';
+export type { RecoverResult, RunningRun } from './capture/recover.js';

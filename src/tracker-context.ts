@@ -4,6 +4,7 @@
 import { defaultEnv, type Env } from './env.js';
 import { ObjectStore } from './git/objects.js';
 import { findRepo, type Repo } from './git/repo.js';
+import { readGitConfig, readGitConfigFile } from './git/config.js';
 import { join } from 'node:path';
 
 export interface TrackerContext {
@@ -20,5 +21,33 @@ export interface TrackerContext {
  */
 export function openContext(options: { dir: string; env?: Env }): TrackerContext {
   const repo = findRepo(options.dir);
-  return { repo, store: new ObjectStore(join(repo.commonDir, 'objects')), env: options.env ?? defaultEnv() };
+  const env = options.env ?? defaultEnv();
+  const store = new ObjectStore(join(repo.commonDir, 'objects'), { fsync: wantsObjectFsync(repo, env) });
+  return { repo, store, env };
+}
+
+/**
+ * Whether loose objects are fsynced before the ref moves. We follow git's own setting: by
+ * default git does not fsync loose objects (only the ref update is made durable), and with
+ * `core.fsyncObjectFiles=true` or a `core.fsync` naming loose objects it does. Measured on
+ * this project's machines, fsyncing the ~6 objects of a run (and their directories) is the
+ * largest single cost of a log (~1–6 ms), so it is paid only by users who asked git for it.
+ */
+function wantsObjectFsync(repo: Repo, env: Env): boolean {
+  const home = env.vars.HOME;
+  const xdg = env.vars.XDG_CONFIG_HOME ?? (home ? join(home, '.config') : undefined);
+  const layers = [
+    xdg ? readGitConfigFile(join(xdg, 'git', 'config')) : undefined,
+    home ? readGitConfigFile(join(home, '.gitconfig')) : undefined,
+    readGitConfig(repo.commonDir),
+  ];
+  let wanted = false;
+  for (const config of layers) {
+    if (!config) continue;
+    const legacy = config.get('core.fsyncObjectFiles');
+    if (legacy !== undefined) wanted = legacy === 'true' || legacy === 'yes' || legacy === '1';
+    const components = config.get('core.fsync');
+    if (components !== undefined) wanted = /\b(loose-object|objects|committed|added|all)\b/.test(components);
+  }
+  return wanted;
 }

@@ -8,6 +8,8 @@ import { logRun, type LogRunInput, type LogRunResult } from './runs/log-run.js';
 import { loadAllRuns } from './runs/read-runs.js';
 import { resolveRun } from './runs/resolve-run.js';
 import { ensureRunsBranch } from './runs/runs-branch.js';
+import { Run, type StartRunOptions } from './capture/api-run.js';
+import { recoverStale, type RecoverResult } from './capture/recover.js';
 import { openContext, type TrackerContext } from './tracker-context.js';
 import { getArtifacts, type GetOptions, type RestoredArtifact } from './sync/get-artifacts.js';
 import { pullRuns, type PullResult } from './sync/pull.js';
@@ -35,6 +37,24 @@ export class Tracker {
   /** Every run, newest first. */
   list(options: { limit?: number } = {}): RunManifest[] {
     return loadAllRuns(this.context).slice(0, options.limit ?? Infinity);
+  }
+
+  /**
+   * Start a run from this process: log to it while training, then `finish()` records it. A
+   * process that dies before `finish()` leaves it to be recovered as `killed`.
+   *
+   * @example
+   * const run = tracker.startRun({ name: 'baseline', params: { lr: 0.01 } });
+   * for (let epoch = 0; epoch < 10; epoch++) run.logMetric('loss', 1 / (epoch + 1), { step: epoch });
+   * const manifest = await run.finish();
+   */
+  startRun(options: StartRunOptions = {}): Run {
+    return new Run(this.context, options);
+  }
+
+  /** Record runs left behind by crashed processes as `killed`; report those still running. */
+  recover(): Promise<RecoverResult> {
+    return recoverStale(this.context);
   }
 
   /** One run by id, id prefix, name, `latest` or run commit. Throws `RUN_NOT_FOUND`. */

@@ -8,7 +8,7 @@
  * never leaves a truncated object under a real name.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { constants, statSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
@@ -27,14 +27,16 @@ const PARALLEL_COPIES = 8;
  * await cacheFile(stateDir, 'models/churn.pkl', hash);
  */
 export async function cacheFile(stateDir: string, sourcePath: string, hash: { sha256: string; size: number }): Promise<void> {
+  // Synchronous on purpose: a handful of syscalls on the `log` hot path, where each trip
+  // through libuv's thread pool cost more than the call itself (measured).
   const dest = objectPath(stateDir, hash.sha256);
-  if (await hasObject(dest, hash.size)) return;
-  await mkdir(dirname(dest), { recursive: true });
+  if (hasObjectSync(dest, hash.size)) return;
+  mkdirSync(dirname(dest), { recursive: true });
   const tmp = tempBeside(dest);
   try {
     // FICLONE: a reflink (instant, no extra space) on btrfs/XFS/APFS, a plain copy elsewhere.
-    await copyFile(sourcePath, tmp, constants.COPYFILE_FICLONE);
-    const copied = (await stat(tmp)).size;
+    copyFileSync(sourcePath, tmp, constants.COPYFILE_FICLONE);
+    const copied = statSync(tmp).size;
     if (copied !== hash.size) {
       throw new GitTrackError('HASH_MISMATCH', `${sourcePath} changed since it was hashed (size ${copied}, expected ${hash.size})`, {
         path: sourcePath,
@@ -42,11 +44,20 @@ export async function cacheFile(stateDir: string, sourcePath: string, hash: { sh
         actual: copied,
       });
     }
-    await chmod(tmp, 0o444); // cache entries are not for editing
-    await rename(tmp, dest);
+    chmodSync(tmp, 0o444); // cache entries are not for editing
+    renameSync(tmp, dest);
   } catch (err) {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw fsError(err, sourcePath);
+  }
+}
+
+function hasObjectSync(path: string, size: number): boolean {
+  try {
+    const info = statSync(path);
+    return info.isFile() && info.size === size;
+  } catch {
+    return false;
   }
 }
 

@@ -13,6 +13,8 @@ import { makeCliContext, type CliContext } from './context.js';
 
 /** Exit codes: 0 success, 1 failure (a run not found, a check failed), 2 bad usage. */
 const USAGE_CODES = new Set(['USAGE']);
+/** As shells do: a command that cannot be found exits 127. */
+const EXIT_CODES: Partial<Record<string, number>> = { COMMAND_NOT_FOUND: 127 };
 
 type Action = (cli: CliContext, args: unknown[], options: Record<string, unknown>) => Promise<number | void>;
 
@@ -64,7 +66,45 @@ function buildProgram(): Command {
     .option('--duration <seconds>', 'how long the run took')
     .option('--dry-run', 'print the manifest that would be written and write nothing')
     .option('--json', 'print the recorded manifest as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ git-track log --name baseline -p max_depth=8 -p lr=0.01 -m f1=0.842 -t team=growth
+  $ git-track log --params params.yaml --metrics metrics.json -d data/train.csv@2026-05-30 -a models/churn.pkl:model
+  $ git-track log --from run-record.json
+  $ git-track log --dry-run -m f1=0.9          # print the manifest, write nothing
+
+Writes git objects and moves the \`runs\` ref only: HEAD, the index, the working tree and
+other branches are never touched. Uncommitted changes to tracked files are kept as a
+snapshot commit and a code.patch beside the manifest.`,
+    )
     .action(lazy(() => import('./commands/log.js')));
+
+  program
+    .command('run')
+    .argument('<command...>', 'the command to run, after --')
+    .usage('[log options] -- CMD [ARGS...]')
+    .description(
+      'run a command and record it: status (finished, failed, killed), duration, output, and what the program reports through $GIT_TRACK_RUN_DIR (params, metrics, step metrics, artifacts; see docs/run-contract.md). Exits with the command\'s exit code.',
+    )
+    .option('-p, --param <key=value>', 'a parameter (repeatable); YAML scalar', collect)
+    .option('-m, --metric <key=value>', 'a metric; must be a finite number (repeatable)', collect)
+    .option('-t, --tag <key=value>', 'a tag (repeatable)', collect)
+    .option('--params <file>', 'params from a YAML or JSON file (repeatable)', collect)
+    .option('--metrics <file>', 'metrics from a YAML or JSON file (repeatable)', collect)
+    .option('-d, --data <path[@label]>', 'a data input, hashed (repeatable)', collect)
+    .option('-a, --artifact <path[:role]>', 'an output the command writes, hashed after it ends (repeatable)', collect)
+    .option('--name <name>', 'a human name for the run')
+    .option('--experiment <name>', 'the experiment the run belongs to')
+    .option('--note <text>', 'a free-text note')
+    .option('--log-cap <size>', 'keep at most this much of the output, the tail (default 1MB)')
+    .action(lazy(() => import('./commands/run.js')));
+
+  program
+    .command('recover')
+    .description('record runs left behind by crashed processes as killed (run, list and log also do this)')
+    .action(lazy(() => import('./commands/recover.js')));
 
   program
     .command('show')
@@ -134,7 +174,7 @@ function reportError(err: unknown, debug: boolean): number {
   if (err instanceof GitTrackError) {
     process.stderr.write(`git-track: ${err.message}\n`);
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-    return USAGE_CODES.has(err.code) ? 2 : 1;
+    return EXIT_CODES[err.code] ?? (USAGE_CODES.has(err.code) ? 2 : 1);
   }
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`git-track: unexpected error: ${message}\n`);

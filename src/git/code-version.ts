@@ -6,7 +6,7 @@
  * index, HEAD and working tree are never touched; the snapshot commit's parent is HEAD, which
  * keeps the exact code of every run reachable from `runs` even after the branch is rebased.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../env.js';
 import type { Repo } from './repo.js';
@@ -98,7 +98,13 @@ async function writeWorkTreeSnapshot(repo: Repo, env: Env): Promise<string> {
   mkdirSync(tmpDir, { recursive: true });
   const indexFile = join(tmpDir, `index-${process.pid}-${env.random(4).toString('hex')}`);
   const userIndex = join(repo.gitDir, 'index');
-  if (existsSync(userIndex)) copyFileSync(userIndex, indexFile);
+  if (existsSync(userIndex)) {
+    copyFileSync(userIndex, indexFile);
+    // Keep the index's mtime: git trusts the stat data of entries not newer than the index, so
+    // a fresh mtime would hide a same-size edit made in the same second as the last commit.
+    const { atime, mtime } = statSync(userIndex);
+    utimesSync(indexFile, atime, mtime);
+  }
   try {
     const vars = { GIT_INDEX_FILE: indexFile };
     const cwd = repo.workTree!;

@@ -24,11 +24,21 @@ export interface GitConfig {
  * readGitConfig(repo.commonDir).get('remote.origin.url');
  */
 export function readGitConfig(gitDir: string): GitConfig {
+  return readGitConfigFile(join(gitDir, 'config'));
+}
+
+/**
+ * Parse one config file (e.g. `~/.gitconfig`). A missing or unreadable file reads as empty.
+ *
+ * @example
+ * readGitConfigFile(join(homedir(), '.gitconfig')).get('core.fsync');
+ */
+export function readGitConfigFile(path: string): GitConfig {
   let text = '';
   try {
-    text = readFileSync(join(gitDir, 'config'), 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    if (systemCode(err) !== 'ENOENT') throw err;
+    if (systemCode(err) !== 'ENOENT' && systemCode(err) !== 'EACCES' && systemCode(err) !== 'ENOTDIR') throw err;
   }
   return parseGitConfig(text);
 }

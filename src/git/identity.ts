@@ -21,7 +21,19 @@ export interface Identity {
  * @example
  * await resolveIdentity(repo, env); // { name: 'Ada', email: 'ada@example.com' }
  */
-export async function resolveIdentity(repo: Repo, env: Env): Promise<Identity> {
+export function resolveIdentity(repo: Repo, env: Env): Promise<Identity> {
+  // One `git var` per repository handle: a process logging many runs asks git once.
+  let pending = resolved.get(repo);
+  if (!pending) {
+    pending = askGit(repo, env);
+    resolved.set(repo, pending);
+  }
+  return pending;
+}
+
+const resolved = new WeakMap<Repo, Promise<Identity>>();
+
+async function askGit(repo: Repo, env: Env): Promise<Identity> {
   const result = await runGit(['var', 'GIT_AUTHOR_IDENT'], {
     cwd: repo.workTree ?? repo.gitDir,
     env,

@@ -55,8 +55,12 @@ export class ObjectStore {
   private unsyncedDirs = new Set<string>();
   private refDeltaDepth = 0;
 
-  constructor(objectsDir: string) {
+  /** Whether {@link ObjectStore.sync} flushes loose objects to disk (see {@link wantsObjectFsync}). */
+  private readonly fsyncObjects: boolean;
+
+  constructor(objectsDir: string, options: { fsync?: boolean } = {}) {
     this.objectsDir = resolve(objectsDir);
+    this.fsyncObjects = options.fsync ?? true;
     this.dirs = [this.objectsDir, ...readAlternates(this.objectsDir)];
   }
 
@@ -108,6 +112,11 @@ export class ObjectStore {
    * store.sync();
    */
   sync(): void {
+    if (!this.fsyncObjects) {
+      this.unsyncedObjects.clear();
+      this.unsyncedDirs.clear();
+      return;
+    }
     for (const oid of this.unsyncedObjects) {
       const path = loosePath(this.objectsDir, oid);
       if (fsyncPath(path, false) || this.findPacked(oid) || (this.rescan(), this.findPacked(oid))) continue;

@@ -142,10 +142,10 @@ function readLiteral(lines: string[], i: number, header: string): Maybe<[string,
   }
   if (!LITERAL_CHARS.test(content.join(''))) return FAIL;
   const firstText = content.findIndex((l) => l !== '');
+  if (firstText === -1) return FAIL;
   // Without an indicator, the indentation is detected from the first non-empty line, so
   // it must be exactly our two spaces.
-  if (m[1] === '' && firstText !== -1 && content[firstText]!.charCodeAt(0) === 0x20) return FAIL;
-  if (firstText === -1) return FAIL;
+  if (m[1] === '' && content[firstText]!.charCodeAt(0) === 0x20) return FAIL;
   let end = content.length;
   while (end > 0 && content[end - 1] === '') end--;
   // The emitter never ends a literal with a blank-looking line; parsers differ on them.

@@ -10,7 +10,7 @@
  * edits) to the `yaml` package, which takes 1.2–1.9 ms: too slow for the 10,000 manifests a
  * cold query reads.
  */
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
 import { GitTrackError } from '../errors.js';
 import { readCanonical } from './canonical-reader.js';
 import { compareCodePoints, formatScalar, formatString, LITERAL_CHARS, quoteString } from './scalars.js';
@@ -35,8 +35,17 @@ function blockMap(out: Lines, name: string, map: Record<string, Scalar | Scalar[
   for (const k of keys) out.push(`  ${formatString(k)}: ${scalarOrList(map[k]!)}`);
 }
 
+/** A map of a fixed shape, keys in the given order (the schema rejects any other key). */
+function fixedMap(out: Lines, name: string, map: object, order: readonly string[]): void {
+  out.push(`${name}:`);
+  for (const k of order) {
+    const v = (map as Record<string, Scalar | undefined>)[k];
+    if (v !== undefined) out.push(`  ${k}: ${formatScalar(v)}`);
+  }
+}
+
 /** A list of maps in a fixed key order, as a block sequence of block maps (or `[]`). */
-function blockList<T extends object>(out: Lines, name: string, items: readonly T[], order: readonly (keyof T & string)[]): void {
+function blockList<T extends object>(out: Lines, name: string, items: readonly T[], order: readonly string[]): void {
   if (items.length === 0) {
     out.push(`${name}: []`);
     return;
@@ -45,7 +54,7 @@ function blockList<T extends object>(out: Lines, name: string, items: readonly T
   for (const item of items) {
     let lead = '  - ';
     for (const k of order) {
-      const v = item[k] as Scalar | undefined;
+      const v = (item as Record<string, unknown>)[k] as Scalar | undefined;
       if (v === undefined) continue;
       out.push(`${lead}${k}: ${formatScalar(v)}`);
       lead = '    ';
@@ -79,6 +88,12 @@ function note(out: Lines, text: string): void {
 }
 
 const DATA_ORDER = ['path', 'kind', 'sha256', 'size', 'files', 'label'] as const;
+// Maps of a fixed shape read best in their natural order; free-form maps (params, metrics,
+// tags) are sorted.
+const AUTHOR_ORDER = ['name', 'email'] as const;
+const CODE_ORDER = ['commit', 'branch', 'dirty', 'snapshot', 'patch', 'remote'] as const;
+const ENV_ORDER = ['os', 'arch', 'hostname', 'node', 'python', 'git_track'] as const;
+const SOURCE_ORDER = ['kind', 'file'] as const;
 const ARTIFACT_ORDER = ['path', 'kind', 'sha256', 'size', 'files', 'role'] as const;
 
 /**
@@ -100,18 +115,18 @@ export function encodeManifest(m: RunManifest): string {
   // Validated as ISO-8601 UTC, so plain is safe; YAML 1.1 readers see the timestamp it is.
   out.push(`created: ${v.created}`);
   if (v.duration_s !== undefined) out.push(`duration_s: ${formatScalar(v.duration_s)}`);
-  blockMap(out, 'author', v.author);
+  fixedMap(out, 'author', v.author, AUTHOR_ORDER);
   if (v.command !== undefined) out.push(`command: ${scalarOrList(v.command)}`);
-  if (v.code !== undefined) blockMap(out, 'code', v.code);
+  if (v.code !== undefined) fixedMap(out, 'code', v.code, CODE_ORDER);
   blockList(out, 'data', v.data, DATA_ORDER);
   blockMap(out, 'params', v.params);
   blockMap(out, 'metrics', v.metrics);
   if (v.series !== undefined) out.push(`series: ${scalarOrList(v.series)}`);
   blockList(out, 'artifacts', v.artifacts, ARTIFACT_ORDER);
-  blockMap(out, 'env', v.env);
+  fixedMap(out, 'env', v.env, ENV_ORDER);
   blockMap(out, 'tags', v.tags);
   if (v.note !== undefined) note(out, v.note);
-  if (v.source !== undefined) blockMap(out, 'source', v.source);
+  if (v.source !== undefined) fixedMap(out, 'source', v.source, SOURCE_ORDER);
   return `${out.join('\n')}\n`;
 }
 
@@ -138,6 +153,7 @@ export function decodeManifest(text: string, source = 'manifest'): RunManifest {
  * parseYaml('a: 1\n', 'params.yaml'); // { a: 1 }
  */
 export function parseYaml(text: string, source: string): unknown {
+  const YAML = loadYaml();
   const lineCounter = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, lineCounter });
   const fail = (reason: string, offset: number | undefined): never => {
@@ -164,3 +180,15 @@ export function parseYaml(text: string, source: string): unknown {
     return fail((err as Error).message, undefined);
   }
 }
+
+/**
+ * The `yaml` package, loaded on first use: canonical manifests and `-p` flags never need it,
+ * and parsing its 260 KB at start-up was a third of `git-track log`'s time (measured). The
+ * build keeps it external, so this is a plain require from node_modules.
+ */
+function loadYaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
+}
+
+let yamlModule: typeof import('yaml') | undefined;

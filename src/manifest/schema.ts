@@ -3,7 +3,7 @@
  * the TypeScript types are inferred from it and `schema/run.schema.json` is generated from it
  * (scripts/generate-schema.mjs, pinned by a test).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GitTrackError } from '../errors.js';
 
 export const MANIFEST_FORMAT = 'git-track/run@1';
@@ -102,7 +102,7 @@ const kindSchema = z.enum(['file', 'dir']);
 /** Directory entries carry a file count; a file entry carrying one is a writer bug. */
 const filesOnlyForDirs = (e: { kind: string; files?: number | undefined }) => e.files === undefined || e.kind === 'dir';
 
-export const dataEntrySchema = z
+const hashedDataSchema = z
   .strictObject({
     path: singleLine(4096),
     kind: kindSchema,
@@ -112,6 +112,15 @@ export const dataEntrySchema = z
     label: singleLine(200).optional(),
   })
   .refine(filesOnlyForDirs, { error: "only a 'dir' entry has a file count", path: ['files'] });
+
+/** A data version declared but not hashed (an imported record's `data_version`). */
+const declaredDataSchema = z.strictObject({
+  path: singleLine(4096).optional(),
+  kind: z.literal('version'),
+  label: singleLine(200),
+});
+
+export const dataEntrySchema = z.discriminatedUnion('kind', [hashedDataSchema, declaredDataSchema]);
 export type DataEntry = z.infer<typeof dataEntrySchema>;
 
 export const artifactSchema = z
@@ -170,7 +179,7 @@ export const runManifestSchema = z
     author: authorSchema,
     command: z.array(z.string()).optional(),
     code: codeSchema.optional(),
-    data: z.array(dataEntrySchema).superRefine(uniqueBy((d) => d.path, 'data path')),
+    data: z.array(dataEntrySchema).superRefine(uniqueBy((d) => d.path ?? `version:${d.label}`, 'data path')),
     params: z.record(nameKey, paramValueSchema),
     metrics: z.record(nameKey, z.number({ error: 'must be a finite number' })),
     series: z
@@ -201,8 +210,8 @@ export function validateManifest(value: unknown, source?: string): RunManifest {
   const result = runManifestSchema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues;
-  const line = describeIssue(issues[0]!, value);
-  throw new GitTrackError('INVALID_MANIFEST', `${source ? `${source}: ` : ''}invalid manifest: ${line}`, { issues, source });
+  const why = describeIssue(issues[0]!, value);
+  throw new GitTrackError('INVALID_MANIFEST', `${source ? `${source}: ` : ''}invalid manifest: ${why}`, { issues, source });
 }
 
 /**
@@ -278,6 +287,13 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
       const what = allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`;
       return at(`must be ${what}, got ${describeValue(got)}`);
     }
+    case 'invalid_union': {
+      // zod names a discriminated union's allowed values (data entries by `kind`) only in its
+      // message; say it the way enum errors are said.
+      const options = /Expected (.+)$/.exec(issue.message)?.[1]?.replace(/'/g, '').split(' | ');
+      if (options) return at(`must be one of ${options.join(', ')}, got ${describeValue(got)}`);
+      return at(`${issue.message}, got ${describeValue(got)}`);
+    }
     case 'invalid_key':
       return at(`invalid name: ${issue.issues[0]?.message ?? issue.message}`);
     case 'too_small':
@@ -302,4 +318,16 @@ function article(expected: string): string {
   if (expected === 'int') return 'an integer';
   if (expected === 'object') return 'a map';
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+/**
+ * Validate without zod's just-in-time compiled fast path. A command that checks one manifest
+ * and exits saves ~13 ms of compilation (measured: first validation 20 ms with it, 7 ms
+ * without); bulk readers keep the default, which is faster per manifest once compiled.
+ *
+ * @example
+ * preferOneShotValidation(); // at the start of `git-track log`
+ */
+export function preferOneShotValidation(): void {
+  z.config({ jitless: true });
 }

@@ -28,7 +28,7 @@ const KNOWN = new Set([
  * @example
  * const input = readRunRecord('runs/2026-05-30.json', env);
  */
-export function readRunRecord(path: string, env: Env): LogRunInput & { dataVersion?: string } {
+export function readRunRecord(path: string, env: Env): LogRunInput {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -48,8 +48,8 @@ export function readRunRecord(path: string, env: Env): LogRunInput & { dataVersi
   return recordToInput(record as Record<string, unknown>, path, env);
 }
 
-function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogRunInput & { dataVersion?: string } {
-  const input: LogRunInput & { dataVersion?: string } = { source: { kind: 'record', file: path } };
+function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogRunInput {
+  const input: LogRunInput = { source: { kind: 'record', file: path } };
   const str = (key: string): string | undefined => {
     const v = r[key];
     if (v === undefined || v === null) return undefined;

@@ -34,8 +34,14 @@ export interface LogRunInput {
   tags?: Record<string, string>;
   /** Data inputs, hashed; `label` is a human version such as a date or a dataset release. */
   data?: { path: string; label?: string }[];
-  /** Outputs, hashed and copied into the local cache. `optional` ones that are missing are kept as path-only references. */
-  artifacts?: { path: string; role?: string; optional?: boolean }[];
+  /** A data version declared without files to hash (an imported record's `data_version`). */
+  dataVersion?: string;
+  /**
+   * Outputs, hashed and copied into the local cache. `optional` ones that are missing are kept
+   * as path-only references; `as` is the path recorded in the manifest when it differs from
+   * where the file is now (a file staged by `git-track run`).
+   */
+  artifacts?: { path: string; role?: string; optional?: boolean; as?: string }[];
   command?: string[];
   /** When the run started; defaults to now. */
   created?: Date;
@@ -46,6 +52,12 @@ export interface LogRunInput {
   files?: Record<string, Buffer>;
   series?: string[];
   source?: RunManifest['source'];
+  /**
+   * A run id fixed in advance (a run being captured owns its id from the start). If a run with
+   * this id is already on the branch, nothing is written and `CONFLICT` is thrown, so a retried
+   * recording can never create a duplicate.
+   */
+  id?: string;
 }
 
 export interface LogRunResult {
@@ -67,7 +79,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
   const { repo, env } = ctx;
   const base = repo.workTree ?? process.cwd();
   const data = await Promise.all(
-    (input.data ?? []).map(async (d) => ({ input: d, hash: await hashPath(resolve(base, d.path), { stateDir: repo.stateDir, env, label: d.path }) })),
+    (input.data ?? []).map(async (d) => ({ input: d, hash: await hashPath(resolve(base, d.path), { stateDir: repo.stateDir, env, label: `hashing ${displayPath(base, d.path)}` }) })),
   );
   const artifacts = await Promise.all((input.artifacts ?? []).map((a) => hashArtifact(ctx, base, a)));
   const identity = await resolveIdentity(repo, env);
@@ -79,7 +91,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
 
   const draft = {
     format: MANIFEST_FORMAT,
-    id: newRunId(env),
+    id: input.id ?? newRunId(env),
     name: input.name,
     experiment: input.experiment,
     status: input.status ?? 'finished',
@@ -88,7 +100,10 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     author: { name: identity.name, email: identity.email },
     command: input.command,
     code: { ...captured.code, ...(captured.patch ? { patch: PATCH_FILE } : {}) },
-    data: data.map(({ input: d, hash }) => ({ path: displayPath(base, d.path), ...pointer(hash), ...(d.label ? { label: d.label } : {}) })),
+    data: [
+      ...data.map(({ input: d, hash }) => ({ path: displayPath(base, d.path), ...pointer(hash), ...(d.label ? { label: d.label } : {}) })),
+      ...(input.dataVersion ? [{ kind: 'version', label: input.dataVersion }] : []),
+    ],
     params: input.params ?? {},
     metrics: input.metrics ?? {},
     series: input.series?.length ? input.series : undefined,
@@ -114,7 +129,9 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     const result = await appendToRuns(ctx, {
       edits: (root) => {
         collided = lookupPath(ctx.store, root, dir) !== null;
-        return collided ? [] : [{ path: dir, entry: { mode: '040000', oid: runTree } }];
+        // Throwing (not returning no edits) keeps a collision from committing an empty change.
+        if (collided) throw new GitTrackError('CONFLICT', `run ${manifest.id} is already recorded`, { id: manifest.id });
+        return [{ path: dir, entry: { mode: '040000', oid: runTree } }];
       },
       message: summariseRun(manifest),
       identity,
@@ -125,6 +142,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
       throw err;
     });
     if (result && !collided) return { manifest, yaml, commit: result.commit };
+    if (input.id) throw new GitTrackError('CONFLICT', `run ${input.id} is already recorded`, { id: input.id });
     manifest = { ...manifest, id: newRunId(env) };
   }
 }
@@ -132,13 +150,13 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
 async function hashArtifact(
   ctx: TrackerContext,
   base: string,
-  a: { path: string; role?: string; optional?: boolean },
+  a: { path: string; role?: string; optional?: boolean; as?: string },
 ): Promise<{ entry: Record<string, unknown>; absolute: string; hash: ContentHash | null }> {
   const absolute = resolve(base, a.path);
-  const path = displayPath(base, a.path);
+  const path = a.as ?? displayPath(base, a.path);
   const role = a.role ? { role: a.role } : {};
   try {
-    const hash = await hashPath(absolute, { stateDir: ctx.repo.stateDir, env: ctx.env, label: a.path });
+    const hash = await hashPath(absolute, { stateDir: ctx.repo.stateDir, env: ctx.env, label: `hashing ${path}` });
     return { entry: { path, ...pointer(hash), ...role }, absolute, hash };
   } catch (err) {
     if (!(a.optional && err instanceof GitTrackError && err.code === 'FILE_NOT_FOUND')) throw err;

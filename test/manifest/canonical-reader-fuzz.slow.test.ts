@@ -21,8 +21,8 @@ describe('readCanonical, fuzzed at length', () => {
     }
   });
 
-  it('never accepts a mutated text the yaml package reads differently or refuses (50,000 mutations)', () => {
+  it('never accepts a mutated text the yaml package reads differently or refuses (10,000 mutations)', () => {
     const bases = [...valid, ...Array.from({ length: 200 }, (_, i) => encodeManifest(randomManifest(rng(1000 + i))))];
-    expect(checkMutations(20260530, 50_000, bases)).toBeGreaterThan(5000);
+    expect(checkMutations(20260530, 10_000, bases)).toBeGreaterThan(1000);
   });
 });

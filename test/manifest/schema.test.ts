@@ -102,7 +102,7 @@ describe('validateManifest', () => {
     ['an absolute artifact path', (m) => (m.artifacts[0].path = '/etc/passwd'), 'artifacts[0].path: must be a relative path'],
     ['a size without a hash', (m) => (m.artifacts[0].sha256 = null), 'artifacts[0].size: must be null exactly when sha256 is null'],
     ['a file count on a file', (m) => (m.data[0].files = 2), "data[0].files: only a 'dir' entry has a file count"],
-    ['a bad kind', (m) => (m.data[0].kind = 'link'), "data[0].kind: must be one of file, dir, got 'link'"],
+    ['a bad kind', (m) => (m.data[0].kind = 'link'), "data[0].kind: must be one of file, dir, version, got 'link'"],
     ['a snapshot of a clean tree', (m) => (m.code.dirty = false), 'code.snapshot: is only recorded for a dirty tree'],
     ['a token in an https remote', (m) => (m.code.remote = 'https://ghp_abc@github.com/a/b'), 'code.remote: must not contain credentials'],
     ['a bad source kind', (m) => (m.source = { kind: 'mlflow', file: 'x' }), "source.kind: must be record, got 'mlflow'"],

@@ -2,8 +2,25 @@ import { GitTrackError } from '../../errors.js';
 import { loadAllRuns } from '../../runs/read-runs.js';
 import type { CliContext } from '../context.js';
 import { remoteRunsHint } from '../remote-hint.js';
-import { renderManifestJson } from '../render/manifest.js';
-import { renderRunList } from '../render/run-list.js';
+import { renderRunList, type RunningRow } from '../render/run-list.js';
+import type { RunningRun } from '../../capture/recover.js';
+import { recoverWithNotes } from './recover.js';
+
+/** A run in progress, for the list: not a manifest (the stored status is never `running`). */
+function runningRow(r: RunningRun): RunningRow {
+  const { state } = r;
+  return {
+    id: state.id,
+    status: 'running',
+    ...(state.input.name ? { name: state.input.name } : {}),
+    created: state.started.replace(/\.\d{3}Z$/, 'Z'),
+    ...(state.command ? { command: state.command } : {}),
+    pid: state.pid,
+    hostname: state.hostname,
+    params: state.input.params ?? {},
+    metrics: { ...state.input.metrics, ...r.metrics },
+  };
+}
 
 /** `git-track list`: runs newest first. */
 export default async function list(cli: CliContext, _args: unknown[], options: { limit?: string; json?: boolean }): Promise<number> {
@@ -11,9 +28,12 @@ export default async function list(cli: CliContext, _args: unknown[], options: {
   if (!(limit >= 0) || !Number.isInteger(limit === Infinity ? 0 : limit)) {
     throw new GitTrackError('USAGE', `--limit expects a whole number, got '${options.limit}'`);
   }
-  const hint = remoteRunsHint(cli.tracker());
+  const ctx = cli.tracker();
+  const hint = remoteRunsHint(ctx);
   if (hint) process.stderr.write(`hint: ${hint}\n`);
-  const runs = loadAllRuns(cli.tracker()).slice(0, limit);
-  cli.out(options.json ? renderManifestJson(runs) : renderRunList(runs));
+  const { running } = await recoverWithNotes(cli, ctx);
+  const runs = loadAllRuns(ctx).slice(0, limit);
+  const rows = running.map(runningRow);
+  cli.out(options.json ? JSON.stringify([...rows, ...runs], null, 2) : renderRunList(runs, rows));
   return 0;
 }

@@ -7,8 +7,10 @@ import { GitTrackError } from '../../errors.js';
 import { flattenValues, parseAssignment, parseMetricAssignment, readValuesFile, toMetrics } from '../../manifest/values.js';
 import { readRunRecord } from '../../runs/import-record.js';
 import { logRun, type LogRunInput, type Scalar } from '../../runs/log-run.js';
+import { preferOneShotValidation } from '../../manifest/schema.js';
 import type { CliContext } from '../context.js';
 import { renderManifestJson } from '../render/manifest.js';
+import { recoverWithNotes } from './recover.js';
 
 interface LogOptions {
   param?: string[];
@@ -29,8 +31,10 @@ interface LogOptions {
 }
 
 export default async function log(cli: CliContext, _args: unknown[], options: LogOptions): Promise<number> {
+  preferOneShotValidation();
   const input = parseLogOptions(cli, options);
   const ctx = cli.tracker();
+  if (!options.dryRun) await recoverWithNotes(cli, ctx);
   const result = await logRun(ctx, input, { dryRun: options.dryRun });
   if (options.json) cli.out(renderManifestJson(result.manifest));
   else if (options.dryRun) cli.out(result.yaml);
@@ -53,7 +57,7 @@ export function parseLogOptions(cli: CliContext, options: LogOptions): LogRunInp
     params[key] = value;
   }
   const metrics: Record<string, number> = { ...input.metrics };
-  for (const file of options.metrics ?? []) Object.assign(metrics, toMetrics(flattenValues(readValuesFile(resolve(cli.cwd, file)), file), file));
+  for (const file of options.metrics ?? []) Object.assign(metrics, toMetrics(flattenValues(readValuesFile(resolve(cli.cwd, file), 'metrics'), file), file));
   for (const m of options.metric ?? []) {
     const [key, value] = parseMetricAssignment(m, '--metric');
     metrics[key] = value;

@@ -1,5 +1,6 @@
 import { encodeManifest } from '../../manifest/codec.js';
 import { resolveRun } from '../../runs/resolve-run.js';
+import { preferOneShotValidation } from '../../manifest/schema.js';
 import type { CliContext } from '../context.js';
 import { remoteRunsHint } from '../remote-hint.js';
 import { renderManifestJson } from '../render/manifest.js';
@@ -8,6 +9,7 @@ import { renderManifestJson } from '../render/manifest.js';
 export default async function show(cli: CliContext, [ref]: unknown[], options: { json?: boolean }): Promise<number> {
   const hint = remoteRunsHint(cli.tracker());
   if (hint) process.stderr.write(`hint: ${hint}\n`);
+  preferOneShotValidation();
   const { manifest } = resolveRun(cli.tracker(), String(ref));
   cli.out(options.json ? renderManifestJson(manifest) : encodeManifest(manifest));
   return 0;

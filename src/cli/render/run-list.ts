@@ -9,13 +9,29 @@ import { formatCell, renderTable, type Column } from './table.js';
 const MAX_PARAM_COLUMNS = 4;
 const MAX_METRIC_COLUMNS = 4;
 
+/** A run in progress (from its staging dir): shown in the list, never stored as a manifest. */
+export interface RunningRow {
+  id: string;
+  status: 'running';
+  name?: string;
+  created: string;
+  command?: string[];
+  pid: number;
+  hostname: string;
+  params: RunManifest['params'];
+  metrics: Record<string, number>;
+}
+
+type ListRow = Pick<RunManifest, 'id' | 'name' | 'created' | 'params' | 'metrics'> & { status: RunManifest['status'] | 'running' };
+
 /**
- * Render runs as a table.
+ * Render runs as a table, runs in progress first.
  *
  * @example
  * renderRunList(runs); // 'id            name  created  status  f1 …'
  */
-export function renderRunList(runs: RunManifest[]): string {
+export function renderRunList(recorded: RunManifest[], running: RunningRow[] = []): string {
+  const runs: ListRow[] = [...running, ...recorded];
   if (runs.length === 0) return 'No runs yet. Record one with: git-track log -p lr=0.01 -m f1=0.84';
   const params = differingKeys(runs, (r) => r.params).slice(0, MAX_PARAM_COLUMNS);
   const metrics = differingKeys(runs, (r) => r.metrics).slice(0, MAX_METRIC_COLUMNS);
@@ -39,7 +55,7 @@ export function renderRunList(runs: RunManifest[]): string {
 }
 
 /** Keys present in some run whose values are not all equal; with one run, every key. */
-function differingKeys(runs: RunManifest[], pick: (r: RunManifest) => Record<string, unknown>): string[] {
+function differingKeys(runs: ListRow[], pick: (r: ListRow) => Record<string, unknown>): string[] {
   const seen = new Map<string, Set<string>>();
   for (const run of runs) {
     for (const [k, v] of Object.entries(pick(run))) {

@@ -1,0 +1,173 @@
+/**
+ * Turning a staging dir into the input of {@link logRun}: what the program reported (params,
+ * metrics, the step stream, tags, artifacts, DVCLive output), what was given when the run
+ * started, and how it ended. Bad content is a warning naming the file and line, never a
+ * reason to lose the run: the valid rest is kept.
+ */
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { GitTrackError } from '../errors.js';
+import { flattenValues, readValuesFile } from '../manifest/values.js';
+import { describeValue } from '../manifest/schema.js';
+import type { LogRunInput, Scalar } from '../runs/log-run.js';
+import type { CodeVersion } from '../git/code-version.js';
+import { PATCH_FILE } from '../runs/layout.js';
+import { readDvclive } from './dvclive.js';
+import { parseMetricStream } from './metric-stream.js';
+import { seriesFiles, type SeriesPoint } from './series-files.js';
+import { ARTIFACTS_DIR, OUTPUT_FILE, STREAM_FILE, type RunState } from './staging.js';
+
+/** What was given when a run started; kept in run.json so a crashed run is recorded with it. */
+export interface StagedInput {
+  name?: string;
+  experiment?: string;
+  note?: string;
+  params?: Record<string, Scalar | Scalar[]>;
+  metrics?: Record<string, number>;
+  tags?: Record<string, string>;
+  data?: { path: string; label?: string }[];
+  artifacts?: { path: string; role?: string }[];
+  /** Where the program ran; DVCLive output is looked for in `<cwd>/dvclive`. */
+  cwd?: string;
+  /** Bytes of output kept (the tail). */
+  logCap?: number;
+  /**
+   * The code version when the run started (its uncommitted changes are in `code.patch` in the
+   * staging dir); captured when the run is recorded if absent.
+   */
+  code?: CodeVersion;
+}
+
+/** How the run ended. */
+export interface RunOutcome {
+  status: 'finished' | 'failed' | 'killed';
+  durationS: number;
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
+/**
+ * The run input of a staging dir.
+ *
+ * @example
+ * const input = collectStaging(dir, state, { status: 'finished', durationS: 12.5 }, env.warn);
+ * await logRun(ctx, input);
+ */
+export function collectStaging(dir: string, state: RunState, outcome: RunOutcome, warn: (message: string) => void): LogRunInput {
+  const given = state.input;
+  const started = new Date(state.started);
+  const dvc = given.cwd ? readDvclive(join(given.cwd, 'dvclive'), started.getTime(), warn) : null;
+
+  const streamPath = join(dir, STREAM_FILE);
+  const stream = existsSync(streamPath) ? parseMetricStream(readFileSync(streamPath, 'utf8'), `run ${state.id}: ${STREAM_FILE}`, warn) : new Map();
+  const series = new Map<string, SeriesPoint[]>(dvc?.series);
+  for (const [name, points] of stream) series.set(name, points);
+  // A metric logged once is a value, not a series: no one-line table for it.
+  const { files, names } = seriesFiles(new Map([...series].filter(([, points]) => points.length > 1)));
+  const last: Record<string, number> = {};
+  for (const [name, points] of series) if (points.length > 0) last[name] = points[points.length - 1]!.value;
+  const meta = readMap(dir, state.id, ['meta.json'], warn);
+  const text = (key: string) => (typeof meta[key] === 'string' && meta[key] !== '' ? (meta[key] as string) : undefined);
+
+  const params = { ...dvc?.params, ...readMap(dir, state.id, ['params.yaml', 'params.json'], warn), ...given.params };
+  const metrics: Record<string, number> = { ...last, ...dvc?.metrics };
+  for (const [name, v] of Object.entries(readMap(dir, state.id, ['metrics.json'], warn))) {
+    if (typeof v === 'number' && Number.isFinite(v)) metrics[name] = v;
+    else warn(`run ${state.id}: metrics.json: metric '${name}' must be a finite number, got ${describeValue(v)}; ignored`);
+  }
+  Object.assign(metrics, given.metrics);
+
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(readMap(dir, state.id, ['tags.json'], warn))) tags[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  Object.assign(tags, given.tags);
+  if (outcome.exitCode !== undefined && outcome.exitCode !== null) tags.exit_code = String(outcome.exitCode);
+  if (outcome.signal) tags.signal = outcome.signal;
+
+  const output = readTail(join(dir, OUTPUT_FILE), given.logCap ?? DEFAULT_LOG_CAP);
+  if (output) files[OUTPUT_FILE] = output;
+
+  let code: LogRunInput['code'];
+  if (given.code) {
+    code = given.code;
+    const patch = join(dir, PATCH_FILE);
+    if (existsSync(patch)) {
+      files[PATCH_FILE] = readFileSync(patch);
+      // The manifest names the patch file beside it, as for a run whose code is captured at the end.
+      code = { ...given.code, patch: PATCH_FILE } as CodeVersion;
+    }
+  }
+
+  const artifactsDir = join(dir, ARTIFACTS_DIR);
+  const staged = listFiles(artifactsDir).map((path) => ({ path, as: relative(artifactsDir, path).split(sep).join('/') }));
+  return {
+    id: state.id,
+    name: given.name ?? text('name'),
+    experiment: given.experiment ?? text('experiment'),
+    note: given.note ?? text('note'),
+    status: outcome.status,
+    created: started,
+    durationS: Math.max(0, Math.round(outcome.durationS * 1000) / 1000),
+    command: state.command,
+    ...(code ? { code } : {}),
+    params,
+    metrics,
+    tags,
+    data: given.data,
+    // Declared outputs the program did not produce are kept as references, so the run is not lost.
+    artifacts: [...(given.artifacts ?? []).map((a) => ({ ...a, optional: true })), ...staged],
+    files,
+    series: names,
+  };
+}
+
+export const DEFAULT_LOG_CAP = 1024 * 1024;
+
+/** Flattened values of the first files present, later files winning; bad files are warnings. */
+function readMap(dir: string, id: string, files: string[], warn: (message: string) => void): Record<string, Scalar | Scalar[]> {
+  const out: Record<string, Scalar | Scalar[]> = {};
+  for (const file of files) {
+    const path = join(dir, file);
+    if (!existsSync(path)) continue;
+    try {
+      Object.assign(out, flattenValues(readValuesFile(path, 'metrics'), path));
+    } catch (err) {
+      if (!(err instanceof GitTrackError)) throw err;
+      // The staging dir is gone after recording: name the file as the program knows it.
+      warn(`run ${id}: ${err.message.split(`${path}`).join(file)}; ignored`);
+    }
+  }
+  return out;
+}
+
+/** The last `cap` bytes of a file, with a first line saying how much was cut. */
+export function readTail(path: string, cap: number): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return null;
+    const length = Math.min(size, cap);
+    const buf = Buffer.alloc(length);
+    readSync(fd, buf, 0, length, size - length);
+    if (length === size) return buf;
+    return Buffer.concat([Buffer.from(`[git-track: output truncated to its last ${length} bytes]\n`), buf]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function listFiles(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : e.isFile() ? [resolve(dir, e.name)] : []))
+    .sort();
+}

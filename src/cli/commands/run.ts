@@ -1,0 +1,88 @@
+/**
+ * `git-track run [log options] -- CMD ARGS…`: run a command and record it as a run.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { GitTrackError } from '../../errors.js';
+import { DEFAULT_LOG_CAP, type StagedInput } from '../../capture/collect-staging.js';
+import { pythonHelperDir } from '../../capture/python-dir.js';
+import { recordStaged } from '../../capture/record-staged.js';
+import { createStaging, OUTPUT_FILE, RUN_DIR_VAR } from '../../capture/staging.js';
+import { findExecutable, superviseCommand } from '../../capture/supervise.js';
+import type { CliContext } from '../context.js';
+import { captureCodeVersion } from '../../git/code-version.js';
+import { resolveIdentity } from '../../git/identity.js';
+import { PATCH_FILE } from '../../runs/layout.js';
+import { recoverWithNotes } from './recover.js';
+import { parseLogOptions } from './log.js';
+
+type RunOptions = Parameters<typeof parseLogOptions>[1] & { logCap?: string };
+
+export default async function run(cli: CliContext, args: unknown[], options: RunOptions): Promise<number> {
+  const command = (args[0] as string[] | undefined) ?? [];
+  if (command.length === 0) throw new GitTrackError('USAGE', 'run expects a command after --, e.g. git-track run -- python train.py');
+  const logCap = options.logCap === undefined ? DEFAULT_LOG_CAP : parseSize(options.logCap);
+  const parsed = parseLogOptions(cli, options);
+  for (const d of parsed.data ?? []) if (!existsSync(d.path)) throw new GitTrackError('FILE_NOT_FOUND', `data not found: ${d.path}`, { path: d.path });
+  if (!findExecutable(command[0]!, cli.cwd, cli.env.vars.PATH)) {
+    throw new GitTrackError('COMMAND_NOT_FOUND', `command not found: ${command[0]} (nothing was run or recorded)`, { command: command[0] });
+  }
+  const ctx = cli.tracker();
+  await recoverWithNotes(cli, ctx);
+
+  const input: StagedInput = {
+    name: parsed.name,
+    experiment: parsed.experiment,
+    note: parsed.note,
+    params: parsed.params,
+    metrics: parsed.metrics,
+    tags: parsed.tags,
+    data: parsed.data,
+    artifacts: parsed.artifacts?.map((a) => ({ path: a.path, ...(a.role ? { role: a.role } : {}) })),
+    cwd: cli.cwd,
+    logCap,
+  };
+  // The code is captured now: a long training must not be recorded with edits made meanwhile.
+  const { code, patch } = await captureCodeVersion(ctx.repo, cli.env, await resolveIdentity(ctx.repo, cli.env));
+  const { dir, state } = createStaging(ctx.repo, cli.env, { owner: 'cli', command, input: { ...input, code } });
+  if (patch) writeFileSync(join(dir, PATCH_FILE), patch);
+  const python = pythonHelperDir();
+  const vars = cli.env.vars;
+  const env: NodeJS.ProcessEnv = {
+    ...vars,
+    [RUN_DIR_VAR]: dir,
+    GIT_TRACK_RUN_ID: state.id,
+    // The program's output goes through a pipe; without this Python would hold it back.
+    PYTHONUNBUFFERED: vars.PYTHONUNBUFFERED ?? '1',
+    ...(python ? { PYTHONPATH: vars.PYTHONPATH ? `${python}${delimiter}${vars.PYTHONPATH}` : python } : {}),
+  };
+  const { outcome, exitCode } = await superviseCommand({
+    command,
+    cwd: cli.cwd,
+    env,
+    logPath: join(dir, OUTPUT_FILE),
+    logCap,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    forwardInterrupt: !process.stdin.isTTY,
+  });
+  const result = await recordStaged(ctx, dir, outcome);
+  if (result) process.stderr.write(`git-track: recorded run ${result.manifest.id} (${outcome.status}, ${outcome.durationS.toFixed(1)} s)\n`);
+  return exitCode;
+}
+
+/**
+ * `1MB`, `512KiB`, `2000` (bytes) → bytes. KB/MB/GB are powers of 1024 too: this is a cap,
+ * not a disk size on a label.
+ *
+ * @example
+ * parseSize('1MB'); // 1048576
+ */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*$/i.exec(text);
+  if (!m) throw new GitTrackError('USAGE', `--log-cap expects a size such as 1MB, 512KB or 20000, got '${text}'`);
+  const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const bytes = Math.floor(Number(m[1]) * factor);
+  if (bytes < 1) throw new GitTrackError('USAGE', `--log-cap must be at least 1 byte, got '${text}'`);
+  return bytes;
+}
