@@ -4,7 +4,7 @@
  * fetch, merge, and push again, a bounded number of times with random pauses. Never forced.
  */
 import { GitTrackError } from '../errors.js';
-import { resolveStore } from '../config/load-store.js';
+import { readProjectConfig, resolveStore } from '../config/load-store.js';
 import { resolveIdentity } from '../git/identity.js';
 import { readRef } from '../git/refs.js';
 import { RUNS_REF } from '../runs/layout.js';
@@ -49,6 +49,8 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   }
   const maxAttempts = options.maxAttempts ?? 40;
   let runsMerged = 0;
+  // Bad configuration fails before anything is fetched or written.
+  await readProjectConfig(ctx.repo.workTree);
   // Independent git calls run side by side: each costs a process start, the fetch a connection.
   const firstFetch = fetchRemote(ctx.repo, ctx.env, remote);
   firstFetch.catch(() => {}); // awaited below; not an unhandled rejection meanwhile

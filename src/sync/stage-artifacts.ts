@@ -59,7 +59,7 @@ const BATCH_FROM = 64;
 async function readManifests(ctx: TrackerContext, entries: PathEntry[]): Promise<{ path: string; text: string }[]> {
   const runs = entries.filter((e) => isRunDir(e.path) && e.mode === '040000');
   if (runs.length >= BATCH_FROM) {
-    const blobs = await catFileBatch(ctx.repo.gitDir, ctx.env, runs.map((e) => `${e.oid}:${MANIFEST_FILE}`));
+    const blobs = await catFileBatch(ctx.repo.workTree ?? ctx.repo.gitDir, ctx.env, runs.map((e) => `${e.oid}:${MANIFEST_FILE}`));
     return runs.flatMap((e, i) => (blobs[i] ? [{ path: e.path, text: blobs[i].toString('utf8') }] : []));
   }
   return runs.flatMap((e) => {
