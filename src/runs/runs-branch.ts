@@ -125,7 +125,8 @@ export type RefStep =
  * Move `ref` (default `runs`) by a step computed from its current tip, with the same
  * compare-and-swap and retry-on-contention as {@link appendToRuns}: a local logger that
  * appends a run while a merge is being built is never lost, the merge is rebuilt on its tip.
- * `decide` may throw to refuse (a conflict); it is called again on every retry.
+ * `decide` may throw to refuse (a conflict); it is called again on every retry. `who` may be
+ * a function, called only when a commit or reflog entry is written.
  * Returns the ref's value afterwards.
  *
  * @example
@@ -133,7 +134,7 @@ export type RefStep =
  */
 export async function advanceRef(
   ctx: RunsContext,
-  identity: Identity,
+  who: Identity | (() => Promise<Identity>),
   decide: (tip: string | null) => RefStep | Promise<RefStep>,
   ref: string = RUNS_REF,
 ): Promise<string | null> {
@@ -142,6 +143,8 @@ export async function advanceRef(
     const tip = readRef(ctx.repo.commonDir, ref);
     const step = await decide(tip);
     if (step === null) return tip;
+    // Resolved only when something is written (it may cost a `git var`).
+    const identity = typeof who === 'function' ? await who() : who;
     const oid = 'oid' in step ? step.oid : writeCommit(ctx, { ...step.commit, identity });
     const message = 'oid' in step ? step.message : step.commit.message;
     if (oid === tip) return tip;

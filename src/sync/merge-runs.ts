@@ -23,7 +23,7 @@ export type MergeOutcome = 'up-to-date' | 'fast-forward' | 'merged' | 'created';
  */
 export async function mergeRuns(
   ctx: TrackerContext,
-  identity: Identity,
+  identity: Identity | (() => Promise<Identity>),
   theirs: string,
   label: string,
   ref: string = RUNS_REF,

@@ -30,7 +30,11 @@ export interface PullResult {
  */
 export async function pullRuns(ctx: TrackerContext, options: { remote?: string; cwd?: string } = {}): Promise<PullResult> {
   const remote = resolveRemote(ctx.repo, options.remote, options.cwd ?? ctx.repo.workTree ?? ctx.repo.gitDir);
-  const [tips, identity] = await Promise.all([fetchRemote(ctx.repo, ctx.env, remote), resolveIdentity(ctx.repo, ctx.env)]);
+  // The identity (a `git var`) is looked up beside the fetch: pulling new runs writes a reflog entry.
+  const identityP = resolveIdentity(ctx.repo, ctx.env);
+  identityP.catch(() => {});
+  const tips = await fetchRemote(ctx.repo, ctx.env, remote);
+  const identity = () => identityP;
   await checkRemoteHistory(ctx, remote, tips.runs);
   const before = readRef(ctx.repo.commonDir, RUNS_REF);
   if (!tips.runs) return { remote: remote.label, outcome: 'no-remote-runs', runsReceived: 0, tip: before };

@@ -51,10 +51,12 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   let runsMerged = 0;
   // Bad configuration fails before anything is fetched or written.
   await readProjectConfig(ctx.repo.workTree);
-  // Independent git calls run side by side: each costs a process start, the fetch a connection.
+  // Each git call costs a process start: identity and store settings are read only when a
+  // merge commit or artifact bytes need them, and in parallel with the first fetch.
   const firstFetch = fetchRemote(ctx.repo, ctx.env, remote);
   firstFetch.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-  const [identity, store] = await Promise.all([resolveIdentity(ctx.repo, ctx.env), resolveStore(ctx.repo, ctx.env)]);
+  const identity = once(() => resolveIdentity(ctx.repo, ctx.env));
+  const store = once(() => resolveStore(ctx.repo, ctx.env));
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const tips = attempt === 1 ? await firstFetch : await fetchRemote(ctx.repo, ctx.env, remote);
     await checkRemoteHistory(ctx, remote, tips.runs);
@@ -87,6 +89,12 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     `push to ${remote.label} was rejected ${maxAttempts} times (others keep pushing); nothing was lost, run git-track push again`,
     { remote: remote.label, attempts: maxAttempts },
   );
+}
+
+/** A memoised async value, started on first use. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= make());
 }
 
 function countRuns(paths: string[]): number {

@@ -29,12 +29,12 @@ export interface StagedArtifacts {
  * before anything is written.
  *
  * @example
- * await stageArtifacts(ctx, identity, store, addedEntries(ctx.store, localRoot, remoteRoot));
+ * await stageArtifacts(ctx, () => resolveIdentity(repo, env), () => resolveStore(repo, env), addedEntries(ctx.store, localRoot, remoteRoot));
  */
 export async function stageArtifacts(
   ctx: TrackerContext,
-  identity: Identity,
-  store: ResolvedStore,
+  identity: () => Promise<Identity>,
+  storeOf: () => Promise<ResolvedStore>,
   entries: PathEntry[],
 ): Promise<StagedArtifacts> {
   const wanted = new Map<string, NeededObject>();
@@ -50,6 +50,7 @@ export async function stageArtifacts(
     missing.push(...found.missing);
   }
   if (wanted.size === 0) return { uploaded: 0, bytes: 0, missing };
+  const store = await storeOf();
   return store.type === 'dir' ? toDir(ctx, store.dir, [...wanted.values()], missing) : toGit(ctx, identity, store.maxBytes, [...wanted.values()], missing);
 }
 
@@ -80,7 +81,7 @@ async function toDir(ctx: TrackerContext, dir: string, objects: NeededObject[], 
   return { uploaded, bytes, missing };
 }
 
-async function toGit(ctx: TrackerContext, identity: Identity, maxBytes: number, objects: NeededObject[], missing: NeededObject[]): Promise<StagedArtifacts> {
+async function toGit(ctx: TrackerContext, identity: () => Promise<Identity>, maxBytes: number, objects: NeededObject[], missing: NeededObject[]): Promise<StagedArtifacts> {
   const tip = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
   const root = tip ? ctx.store.readCommit(tip).tree : null;
   const needed = root ? objects.filter((o) => !lookupPath(ctx.store, root, storePath(o.sha256))) : objects;
