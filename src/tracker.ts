@@ -14,6 +14,16 @@ import { openContext, type TrackerContext } from './tracker-context.js';
 import { getArtifacts, type GetOptions, type RestoredArtifact } from './sync/get-artifacts.js';
 import { pullRuns, type PullResult } from './sync/pull.js';
 import { pushRuns, type PushOptions, type PushResult } from './sync/push.js';
+import { checkRun, type CheckResult, type ExtraRules } from './policy/check-run.js';
+import { lineage, type LineageNode } from './provenance/lineage.js';
+import { which, type WhichResult } from './provenance/which.js';
+import { checkoutRun, type CheckoutResult } from './reproduce/checkout-run.js';
+import { reproduceRun, type ReproduceResult } from './reproduce/reproduce-run.js';
+import { promote, type PromoteResult } from './stages/promote.js';
+import { currentStages, listPromotions, type PromotionEntry } from './stages/read-stages.js';
+import { tagRun } from './stages/tag-run.js';
+import { verifyBranch, type VerifyProblem, type VerifyReport } from './verify/verify-branch.js';
+import { verifyStageFiles } from './verify/verify-stages.js';
 
 export class Tracker {
   /** The repository, object store and Env this tracker works with. */
@@ -75,6 +85,53 @@ export class Tracker {
   /** Restore a run's artifact bytes, verified (see {@link getArtifacts}). */
   restoreArtifacts(ref: string, options: GetOptions = {}): Promise<RestoredArtifact[]> {
     return getArtifacts(this.context, ref, options);
+  }
+
+  /** Promote a run to a stage; writes `.git-track/stages/<stage>.yaml` in the working tree (see {@link promote}). */
+  promote(ref: string, stage: string, reason: string): Promise<PromoteResult> {
+    return promote(this.context, { ref, stage, reason });
+  }
+
+  /** The current promotion of each stage, or with `history` every promotion, oldest first. */
+  stages(options: { stage?: string; history?: boolean } = {}): PromotionEntry[] {
+    return options.history ? listPromotions(this.context, options.stage) : [...currentStages(this.context, options.stage).values()];
+  }
+
+  /** Add tags to a run after the fact, as a new commit on `runs`. */
+  async tag(ref: string, tags: Record<string, string>): Promise<void> {
+    await tagRun(this.context, ref, tags);
+  }
+
+  /** Apply the repository's policy (plus `extra` rules) to a run. */
+  check(ref: string, extra: ExtraRules = {}): CheckResult {
+    return checkRun(this.context, ref, { extra });
+  }
+
+  /** Integrity of the runs branch and, with `stages`, of the stage files in the working tree. */
+  async verify(options: { stages?: boolean } = {}): Promise<VerifyReport> {
+    const { manifests: _m, ...report } = await verifyBranch(this.context);
+    const extra: VerifyProblem[] = options.stages ? verifyStageFiles(this.context).problems : [];
+    return { ...report, problems: [...report.problems, ...extra] };
+  }
+
+  /** The runs that produced or used the file at `path`, by content hash. */
+  which(path: string): Promise<WhichResult> {
+    return which(this.context, path);
+  }
+
+  /** A run's inputs and the runs that produced them, recursively. */
+  lineage(ref: string): LineageNode {
+    return lineage(this.context, ref);
+  }
+
+  /** Write a run's code and cached files into `dir`. */
+  checkout(ref: string, dir: string): Promise<CheckoutResult> {
+    return checkoutRun(this.context, ref, dir);
+  }
+
+  /** Re-run a run's command in a temporary checkout and compare its metrics. */
+  reproduce(ref: string, options: { tolerance?: number; metricsFile?: string } = {}): Promise<ReproduceResult> {
+    return reproduceRun(this.context, ref, options);
   }
 }
 

@@ -13,7 +13,8 @@ import { chmod, copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, wr
 import { basename, dirname, join } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
 import { defaultEnv } from '../env.js';
-import { formatListing, hashDirectory, parseListing, recentListing, sha256File, type ContentHash, type ListingEntry } from './hash.js';
+import { hashDirectory, recentListing, sha256File, type ContentHash } from './hash.js';
+import { formatListing, parseListing, type ListingEntry } from './listing.js';
 
 const PARALLEL_COPIES = 8;
 

@@ -26,6 +26,7 @@ import { resolve } from 'node:path';
 import type { Env } from '../env.js';
 import { GitTrackError, systemCode } from '../errors.js';
 import { CACHE_MIN_SIZE, openHashCache, type HashCache } from './hash-cache.js';
+import { formatListing, sortByPath, type ListingEntry } from './listing.js';
 
 /** The hash of a file or a directory; `files` is set for directories only. */
 export interface ContentHash {
@@ -33,13 +34,6 @@ export interface ContentHash {
   sha256: string;
   size: number;
   files?: number;
-}
-
-/** One line of a directory listing. */
-export interface ListingEntry {
-  path: string;
-  sha256: string;
-  size: number;
 }
 
 export interface HashOptions {
@@ -114,42 +108,6 @@ export async function hashDirectory(path: string, opts: HashOptions): Promise<{ 
 export function recentListing(path: string, sha256: string): ListingEntry[] | undefined {
   const hit = recent.get(resolve(path));
   return hit?.sha256 === sha256 ? hit.entries : undefined;
-}
-
-/**
- * The listing text of a directory from its entries (sorted here, so any order may be given).
- *
- * @example
- * formatListing([{ path: 'a.txt', sha256: 'e3b0…', size: 0 }]); // 'e3b0… 0 a.txt\n'
- */
-export function formatListing(entries: readonly ListingEntry[]): string {
-  return sortByPath(entries)
-    .map((e) => `${e.sha256} ${e.size} ${e.path}\n`)
-    .join('');
-}
-
-/**
- * Parse a listing back into entries, checking it is well formed (sorted, unique, one line
- * per file). Path safety for writing is the caller's job.
- *
- * @example
- * parseListing(formatListing(entries)); // deep-equals sorted entries
- */
-export function parseListing(text: string): ListingEntry[] {
-  if (text === '') return [];
-  const bad = (why: string) => new GitTrackError('CORRUPT_OBJECT', `malformed directory listing: ${why}`, {});
-  if (!text.endsWith('\n')) throw bad('missing final newline');
-  const entries: ListingEntry[] = [];
-  let previous: Buffer | undefined;
-  for (const line of text.slice(0, -1).split('\n')) {
-    const match = /^([0-9a-f]{64}) (0|[1-9][0-9]*) (.+)$/.exec(line);
-    if (!match) throw bad(`bad line '${line.slice(0, 100)}'`);
-    const key = Buffer.from(match[3]!);
-    if (previous && Buffer.compare(previous, key) >= 0) throw bad(`paths not sorted or repeated at '${match[3]}'`);
-    previous = key;
-    entries.push({ sha256: match[1]!, size: Number(match[2]), path: match[3]! });
-  }
-  return entries;
 }
 
 function statTop(path: string): Stats {
@@ -301,13 +259,6 @@ class Progress {
     this.env.progress.update(this.label, this.done, this.total);
     this.env.progress.done(this.label);
   }
-}
-
-function sortByPath<T extends { path: string }>(entries: readonly T[]): T[] {
-  return entries
-    .map((e) => ({ e, key: Buffer.from(e.path) }))
-    .sort((a, b) => Buffer.compare(a.key, b.key))
-    .map(({ e }) => e);
 }
 
 function readdirOrThrow(dir: string): string[] {

@@ -10,7 +10,8 @@
 import { appendFileSync, cpSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { GitTrackError } from '../errors.js';
-import { describeValue, isValidName } from '../manifest/schema.js';
+import { describeValue } from '../manifest/schema-errors.js';
+import { isValidName } from '../manifest/schema.js';
 import { flattenValues } from '../manifest/values.js';
 import type { RunManifest } from '../manifest/schema.js';
 import type { Scalar } from '../runs/log-run.js';

@@ -8,7 +8,7 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, 
 import { join, relative, resolve, sep } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { flattenValues, readValuesFile } from '../manifest/values.js';
-import { describeValue } from '../manifest/schema.js';
+import { describeValue } from '../manifest/schema-errors.js';
 import type { LogRunInput, Scalar } from '../runs/log-run.js';
 import type { CodeVersion } from '../git/code-version.js';
 import { PATCH_FILE } from '../runs/layout.js';

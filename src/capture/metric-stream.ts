@@ -4,7 +4,8 @@
  * trains. A program may be killed mid-write, so a bad line is a warning naming the file and
  * line, never a reason to lose the rest.
  */
-import { describeValue, isValidName } from '../manifest/schema.js';
+import { describeValue } from '../manifest/schema-errors.js';
+import { isValidName } from '../manifest/schema.js';
 import type { SeriesPoint } from './series-files.js';
 
 /**

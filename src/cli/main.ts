@@ -108,7 +108,7 @@ snapshot commit and a code.patch beside the manifest.`,
 
   program
     .command('show')
-    .argument('<run>', 'id, id prefix, name, `latest`, or the run commit')
+    .argument('<run>', 'id, id prefix, name, `latest`, `stage:NAME`, or the run commit')
     .description('print one run whole (canonical YAML)')
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/show.js')));
@@ -144,6 +144,88 @@ snapshot commit and a code.patch beside the manifest.`,
     .option('--force', 'overwrite existing files that differ')
     .option('--json', 'print what was restored as JSON')
     .action(lazy(() => import('./commands/get.js')));
+
+  program
+    .command('tag')
+    .argument('<run>', 'the run to tag')
+    .argument('<key=value...>', 'tags to add')
+    .description('add tags to a run after the fact, as a new commit on `runs` (the run itself never changes)')
+    .action(lazy(() => import('./commands/tag.js')));
+
+  program
+    .command('promote')
+    .argument('<run>', 'the run to promote')
+    .requiredOption('--stage <name>', 'the stage, e.g. production')
+    .requiredOption('--reason <text>', 'why this run is promoted (kept in the history)')
+    .option('--json', 'print the promotion as JSON')
+    .description(
+      'promote a run to a stage: records the promotion on `runs` and WRITES .git-track/stages/<stage>.yaml IN THE WORKING TREE (commit it for review); prints the diff against the previous run of the stage',
+    )
+    .action(lazy(() => import('./commands/promote.js')));
+
+  program
+    .command('stage')
+    .argument('[name]', 'one stage')
+    .option('--history', 'every promotion: who, when, why')
+    .option('--json', 'print JSON')
+    .description('the current run of each stage')
+    .action(lazy(() => import('./commands/stage.js')));
+
+  program
+    .command('check')
+    .argument('<run>', 'the run to check')
+    .option('--require-param <name>', 'the run must have this param (repeatable)', collect)
+    .option('--require-metric <name>', 'the run must have this metric (repeatable)', collect)
+    .option('--require-tag <name>', 'the run must have this tag (repeatable)', collect)
+    .option('--require-role <role>', 'the run must have an artifact with this role (repeatable)', collect)
+    .option('--threshold <expr>', "a bound such as 'metrics.f1>=0.8' (repeatable)", collect)
+    .option('--no-regression <stage>', 'metrics must not be worse than the run of this stage')
+    .option('--tolerance <x>', 'allowed regression (absolute) for --no-regression', '0')
+    .option('--clean-code', 'the run must come from a clean working tree')
+    .option('--no-policy', 'ignore the policy of .git-track.yaml')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json']).default('text'))
+    .description('apply the policy of .git-track.yaml (and the rules given here) to a run; exit 1 listing each failed rule')
+    .action(lazy(() => import('./commands/check.js')));
+
+  program
+    .command('verify')
+    .option('--stages', 'also check .git-track/stages/*.yaml: each matches a real run byte for byte and passes the policy')
+    .option('--json', 'print the problems as JSON')
+    .description('integrity of the runs branch: valid manifests, artifact bytes in the local cache, append-only history, promotions of real runs; exit 1 listing every problem')
+    .action(lazy(() => import('./commands/verify.js')));
+
+  program
+    .command('which')
+    .argument('<file>', 'a file or directory')
+    .option('--json', 'print JSON')
+    .description('the runs that produced this file (as an artifact) and those that used it (as data), by content hash')
+    .action(lazy(() => import('./commands/which.js')));
+
+  program
+    .command('lineage')
+    .argument('<run>', 'the run')
+    .option('--json', 'print JSON')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']).default('text'))
+    .option('--depth <n>', 'generations of producer runs to follow (default 20)')
+    .description("a run's code, data inputs and, recursively, the earlier runs whose artifacts are its inputs")
+    .action(lazy(() => import('./commands/lineage.js')));
+
+  program
+    .command('checkout')
+    .argument('<run>', 'the run')
+    .argument('[dir]', 'target directory (default: ./<run id>)')
+    .description("WRITES the run's exact code and its cached artifacts into DIR (never touches the current working tree, index or HEAD)")
+    .action(lazy(() => import('./commands/checkout.js')));
+
+  program
+    .command('reproduce')
+    .argument('<run>', 'the run')
+    .option('--metrics <file>', 'metrics file the command writes in its working directory (default: metrics.json when present; metrics reported through $GIT_TRACK_RUN_DIR, as under `git-track run`, count too)')
+    .option('--tolerance <x>', 'largest absolute difference that still matches', '0')
+    .option('--keep', 'keep the temporary checkout')
+    .option('--json', 'print the comparison as JSON')
+    .description("re-run a run's recorded command in a temporary checkout of its code and inputs, record the new run (tag reproduces=<id>) and compare metrics; exit 1 when they differ")
+    .action(lazy(() => import('./commands/reproduce.js')));
 
   return program;
 }

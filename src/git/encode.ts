@@ -7,6 +7,12 @@ import { GitTrackError } from '../errors.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
+/** An object's type and (uncompressed, headerless) content, as read from the object store. */
+export interface GitObject {
+  type: ObjectType;
+  content: Buffer;
+}
+
 export interface TreeEntry {
   mode: '100644' | '100755' | '040000' | '120000' | '160000';
   name: string;

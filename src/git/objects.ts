@@ -7,30 +7,17 @@
  * Why synchronous fs/zlib: objects are small files, and on the hot path of logging a run the
  * promise and event-loop round trips would cost more than the syscalls themselves.
  */
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  utimesSync,
-  writeSync,
-} from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { utimesSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { GitTrackError, isGitTrackError, systemCode } from '../errors.js';
-import { decodeCommit, decodeTree, hashObject, type CommitData, type ObjectType, type TreeEntry } from './encode.js';
-import { DeltaBaseCache, PackFile, type GitObject } from './pack.js';
+import { DeltaBaseCache } from './delta.js';
+import { decodeCommit, decodeTree, hashObject, type CommitData, type GitObject, type ObjectType, type TreeEntry } from './encode.js';
+import { findLoosePrefix, fsyncPath, hasLoose, listDir, loosePath, readAlternates, readLoose, touchLoose, writeLoose } from './loose.js';
+import { PackFile } from './pack.js';
 
-export type { GitObject } from './pack.js';
+export type { GitObject } from './encode.js';
 
 const OID = /^[0-9a-f]{40}$/;
-const LOOSE_NAME = /^[0-9a-f]{38}$/;
 const TYPES = new Set<string>(['blob', 'tree', 'commit', 'tag']);
 
 /**
@@ -77,28 +64,7 @@ export class ObjectStore {
     if (!TYPES.has(type)) throw new GitTrackError('BAD_INPUT', `unknown object type '${type}'`, { type });
     const oid = hashObject(type, content);
     if (this.freshen(oid)) return oid;
-    const dir = join(this.objectsDir, oid.slice(0, 2));
-    const target = join(dir, oid.slice(2));
-    // Level 1 is git's own core.looseCompression default. Measured: no difference for
-    // manifest-sized objects (~16 µs, zlib set-up dominates); on 1 MB, 11 ms vs 16.5 ms for
-    // level 6 at 12% more bytes, and loose objects are short-lived (gc repacks them).
-    const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
-    const temp = join(dir, `tmp_obj_${randomBytes(8).toString('hex')}`);
-    try {
-      const fd = this.createTemp(dir, temp);
-      try {
-        for (let done = 0; done < data.length; ) done += writeSync(fd, data, done);
-      } finally {
-        closeSync(fd);
-      }
-      // rename is atomic: readers (and a crash) see no object or the whole object.
-      renameSync(temp, target);
-    } catch (err) {
-      try {
-        unlinkSync(temp);
-      } catch {}
-      throw ioError(`cannot write object ${oid}`, target, err);
-    }
+    const dir = writeLoose(this.objectsDir, oid, type, content, (created) => this.unsyncedDirs.add(created));
     this.unsyncedObjects.add(oid);
     this.unsyncedDirs.add(dir);
     return oid;
@@ -149,9 +115,9 @@ export class ObjectStore {
    */
   has(oid: string): boolean {
     const id = checkOid(oid);
-    if (this.findPacked(id) || this.hasLoose(id)) return true;
+    if (this.findPacked(id) || hasLoose(this.dirs, id)) return true;
     this.rescan();
-    return this.findPacked(id) !== undefined || this.hasLoose(id);
+    return this.findPacked(id) !== undefined || hasLoose(this.dirs, id);
   }
 
   /**
@@ -197,12 +163,7 @@ export class ObjectStore {
     }
     this.rescan();
     const found = new Set<string>();
-    for (const dir of this.dirs) {
-      for (const name of listDir(join(dir, p.slice(0, 2)))) {
-        const oid = p.slice(0, 2) + name;
-        if (LOOSE_NAME.test(name) && oid.startsWith(p)) found.add(oid);
-      }
-    }
+    for (const oid of findLoosePrefix(this.dirs, p)) found.add(oid);
     for (const pack of this.packs.values()) for (const oid of pack.findPrefix(p)) found.add(oid);
     return [...found].sort();
   }
@@ -240,25 +201,10 @@ export class ObjectStore {
    * a loose object into a new pack, or exploded a dropped pack into loose objects.
    */
   private lookup(oid: string, rescan: boolean): GitObject | undefined {
-    const found = this.readPacked(oid) ?? this.readLoose(oid);
+    const found = this.readPacked(oid) ?? readLoose(this.dirs, oid);
     if (found || !rescan) return found;
     this.rescan();
-    return this.readPacked(oid) ?? this.readLoose(oid);
-  }
-
-  private readLoose(oid: string): GitObject | undefined {
-    for (const dir of this.dirs) {
-      const path = loosePath(dir, oid);
-      let raw: Buffer;
-      try {
-        raw = readFileSync(path);
-      } catch (err) {
-        if (systemCode(err) === 'ENOENT' || systemCode(err) === 'ENOTDIR') continue;
-        throw ioError(`cannot read object ${oid}`, path, err);
-      }
-      return parseLoose(oid, path, raw);
-    }
-    return undefined;
+    return this.readPacked(oid) ?? readLoose(this.dirs, oid);
   }
 
   private readPacked(oid: string): GitObject | undefined {
@@ -283,10 +229,6 @@ export class ObjectStore {
       if (offset !== undefined) return { pack, offset };
     }
     return undefined;
-  }
-
-  private hasLoose(oid: string): boolean {
-    return this.dirs.some((dir) => existsSync(loosePath(dir, oid)));
   }
 
   /** Open packs that appeared since the last scan and drop those that `git gc` deleted. */
@@ -323,18 +265,11 @@ export class ObjectStore {
   private freshen(oid: string): boolean {
     const now = new Date();
     for (const dir of this.dirs) {
-      const path = loosePath(dir, oid);
-      // existsSync first: a miss (the common case) as a thrown ENOENT costs 5× more.
-      if (!existsSync(path)) continue;
-      try {
-        utimesSync(path, now, now);
-        // Another process may have written it and died before its own sync: sync it too.
-        if (dir === this.objectsDir) this.unsyncedObjects.add(oid);
-        return true;
-      } catch (err) {
-        const code = systemCode(err);
-        if (code === 'EPERM' || code === 'EACCES' || code === 'EROFS') return true; // exists, not ours
-      }
+      const touched = touchLoose(dir, oid, now);
+      if (touched === undefined) continue;
+      // Another process may have written it and died before its own sync: sync it too.
+      if (touched && dir === this.objectsDir) this.unsyncedObjects.add(oid);
+      return true;
     }
     const hit = this.findPacked(oid);
     if (!hit) return false;
@@ -346,79 +281,6 @@ export class ObjectStore {
     }
     return true;
   }
-
-  private createTemp(dir: string, temp: string): number {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return openSync(temp, 'wx', 0o444);
-      } catch (err) {
-        // A missing fan-out dir is normal, and `git prune` removes empty ones at any time.
-        if (systemCode(err) !== 'ENOENT' || attempt >= 3) throw err;
-        mkdirSync(dir, { recursive: true });
-        // The new fan-out dir's own name lives in objects/: sync that too.
-        this.unsyncedDirs.add(this.objectsDir);
-      }
-    }
-  }
-}
-
-function parseLoose(oid: string, path: string, raw: Buffer): GitObject {
-  let data: Buffer;
-  try {
-    data = inflateSync(raw);
-  } catch (err) {
-    throw new GitTrackError('CORRUPT_OBJECT', `loose object ${oid} is not valid zlib data`, { oid, path }, { cause: err });
-  }
-  const nul = data.indexOf(0);
-  const header = /^(blob|tree|commit|tag) (\d+)$/.exec(data.toString('latin1', 0, Math.max(nul, 0)));
-  if (nul < 0 || nul > 32 || !header || Number(header[2]) !== data.length - nul - 1) {
-    throw new GitTrackError('CORRUPT_OBJECT', `loose object ${oid} has a bad header`, { oid, path });
-  }
-  return { type: header[1] as ObjectType, content: data.subarray(nul + 1) };
-}
-
-function readAlternates(objectsDir: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(join(objectsDir, 'info', 'alternates'), 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => (isAbsolute(line) ? line : resolve(objectsDir, line)));
-}
-
-/** fsync a file or directory; false when it no longer exists (gc packed the object). */
-function fsyncPath(path: string, isDir: boolean): boolean {
-  // Windows can neither open a directory nor flush a read-only (0444) handle; there the
-  // rename is journaled by NTFS and the data is as durable as the OS lets us make it.
-  const lenient = process.platform === 'win32';
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    fsyncSync(fd);
-  } catch (err) {
-    if (systemCode(err) === 'ENOENT') return false;
-    if (!lenient) throw ioError(`cannot sync ${isDir ? 'directory' : 'object'} ${path}`, path, err);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  return true;
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-function loosePath(dir: string, oid: string): string {
-  return join(dir, oid.slice(0, 2), oid.slice(2));
 }
 
 function checkOid(oid: string): string {
@@ -434,10 +296,4 @@ function withOid<T>(oid: string, fn: () => T): T {
     if (isGitTrackError(err, 'CORRUPT_OBJECT') && !err.data.oid) err.data.oid = oid;
     throw err;
   }
-}
-
-function ioError(message: string, path: string, err: unknown): GitTrackError {
-  // No dedicated I/O code exists yet; INTERNAL carries the system code (ENOSPC, EACCES…).
-  const code = systemCode(err);
-  return new GitTrackError('INTERNAL', `${message}: ${(err as Error).message}`, { path, syscallCode: code }, { cause: err });
 }

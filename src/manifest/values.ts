@@ -8,7 +8,8 @@ import { GitTrackError, systemCode } from '../errors.js';
 import { parseYaml } from './codec.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
 import { resolvePlain } from './scalars.js';
-import { describeValue, isValidName, type ParamValue, type Scalar } from './schema.js';
+import { isValidName, type ParamValue, type Scalar } from './schema.js';
+import { describeValue } from './schema-errors.js';
 
 const NAME_RULE = "names are dot-separated segments without spaces, control characters or '='";
 

@@ -52,6 +52,8 @@ export interface LogRunInput {
   files?: Record<string, Buffer>;
   series?: string[];
   source?: RunManifest['source'];
+  /** Directory relative data and artifact paths resolve against and are recorded relative to (default: the work tree). */
+  base?: string;
   /**
    * A run id fixed in advance (a run being captured owns its id from the start). If a run with
    * this id is already on the branch, nothing is written and `CONFLICT` is thrown, so a retried
@@ -77,7 +79,7 @@ export interface LogRunResult {
  */
 export async function logRun(ctx: TrackerContext, input: LogRunInput, options: { dryRun?: boolean } = {}): Promise<LogRunResult> {
   const { repo, env } = ctx;
-  const base = repo.workTree ?? process.cwd();
+  const base = input.base ?? repo.workTree ?? process.cwd();
   const data = await Promise.all(
     (input.data ?? []).map(async (d) => ({ input: d, hash: await hashPath(resolve(base, d.path), { stateDir: repo.stateDir, env, label: `hashing ${displayPath(base, d.path)}` }) })),
   );

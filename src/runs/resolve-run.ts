@@ -1,10 +1,12 @@
 /**
- * Turning what a user types into a run: an id or unique id prefix, `latest`, a run name (the
- * latest run with it), or the id of the run's commit on `runs`.
+ * Turning what a user types into a run: an id or unique id prefix, `latest`, `stage:NAME` (the
+ * run last promoted to that stage), a run name (the latest run with it), or the id of the
+ * run's commit on `runs`.
  */
 import { GitTrackError } from '../errors.js';
 import type { RunManifest } from '../manifest/schema.js';
 import type { TrackerContext } from '../tracker-context.js';
+import { currentRunOfStageAt } from '../stages/stage-head.js';
 import { findRunEntries, loadAllRuns, readRunManifest, runsTip, type RunEntry } from './read-runs.js';
 
 export interface ResolvedRun {
@@ -21,10 +23,12 @@ const TRAILER = /^Git-Track-Run: ([0-9a-f]{12})$/m;
  * resolveRun(ctx, '3f9a').manifest.id; // '3f9a21c0b7d4'
  * resolveRun(ctx, 'latest');
  * resolveRun(ctx, 'churn-baseline');
+ * resolveRun(ctx, 'stage:production'); // the run last promoted to production
  */
 export function resolveRun(ctx: TrackerContext, ref: string): ResolvedRun {
   const tip = runsTip(ctx);
   if (!tip) throw new GitTrackError('RUN_NOT_FOUND', `no runs recorded yet (the 'runs' branch does not exist), so '${ref}' matches nothing`, { ref });
+  if (ref.startsWith('stage:')) return byId(ctx, tip, currentRunOfStage(ctx, tip, ref.slice('stage:'.length)));
   if (ref === 'latest') {
     const latest = loadAllRuns(ctx)[0];
     if (!latest) throw new GitTrackError('RUN_NOT_FOUND', 'no runs recorded yet', { ref });
@@ -67,3 +71,9 @@ function runOfCommit(ctx: TrackerContext, tip: string, prefix: string): string |
   return null;
 }
 
+
+function currentRunOfStage(ctx: TrackerContext, tip: string, stage: string): string {
+  const id = currentRunOfStageAt(ctx.store, ctx.store.readCommit(tip).tree, stage);
+  if (!id) throw new GitTrackError('RUN_NOT_FOUND', `no run has been promoted to stage '${stage}'`, { ref: `stage:${stage}` });
+  return id;
+}

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { cachedPath, objectPath } from '../artifacts/cache.js';
-import { parseListing } from '../artifacts/hash.js';
+import { parseListing } from '../artifacts/listing.js';
 import type { Env } from '../env.js';
 import { GitTrackError } from '../errors.js';
 import type { ObjectStore } from '../git/objects.js';

@@ -7,7 +7,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { restorePath, cachedPath } from '../artifacts/cache.js';
-import { parseListing, sha256File } from '../artifacts/hash.js';
+import { sha256File } from '../artifacts/hash.js';
+import { parseListing } from '../artifacts/listing.js';
 import { resolveStore } from '../config/load-store.js';
 import { GitTrackError } from '../errors.js';
 import { readRef } from '../git/refs.js';

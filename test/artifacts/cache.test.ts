@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cachedPath, cacheFile, cachePath, cacheTree, restoreFile, restorePath, restoreTree } from '../../src/artifacts/cache.js';
-import { formatListing, hashDirectory, hashPath } from '../../src/artifacts/hash.js';
+import { hashDirectory, hashPath } from '../../src/artifacts/hash.js';
+import { formatListing } from '../../src/artifacts/listing.js';
 import { fixedEnv } from '../../src/env.js';
 import { isGitTrackError } from '../../src/errors.js';
 import { findRepo } from '../../src/git/repo.js';

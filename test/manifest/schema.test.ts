@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { decodeManifest } from '../../src/manifest/codec.js';
-import { formatPath, MANIFEST_FORMAT, manifestJsonSchema, validateManifest, type RunManifest } from '../../src/manifest/schema.js';
+import { formatPath } from '../../src/manifest/schema-errors.js';
+import { MANIFEST_FORMAT, manifestJsonSchema, validateManifest, type RunManifest } from '../../src/manifest/schema.js';
 import { GitTrackError } from '../../src/errors.js';
 
 const FIXTURES = resolve(import.meta.dirname, '..', '..', 'fixtures', 'manifests');

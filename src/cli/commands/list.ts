@@ -1,5 +1,6 @@
 import { GitTrackError } from '../../errors.js';
 import { loadAllRuns } from '../../runs/read-runs.js';
+import { allTagRecords, withTags } from '../../stages/read-stages.js';
 import type { CliContext } from '../context.js';
 import { remoteRunsHint } from '../remote-hint.js';
 import { renderRunList, type RunningRow } from '../render/run-list.js';
@@ -22,7 +23,7 @@ function runningRow(r: RunningRun): RunningRow {
   };
 }
 
-/** `git-track list`: runs newest first. */
+/** `git-track list`: runs newest first, with tags added later merged in. */
 export default async function list(cli: CliContext, _args: unknown[], options: { limit?: string; json?: boolean }): Promise<number> {
   const limit = options.limit === undefined ? Infinity : Number(options.limit);
   if (!(limit >= 0) || !Number.isInteger(limit === Infinity ? 0 : limit)) {
@@ -32,7 +33,10 @@ export default async function list(cli: CliContext, _args: unknown[], options: {
   const hint = remoteRunsHint(ctx);
   if (hint) process.stderr.write(`hint: ${hint}\n`);
   const { running } = await recoverWithNotes(cli, ctx);
-  const runs = loadAllRuns(ctx).slice(0, limit);
+  const tags = allTagRecords(ctx);
+  const runs = loadAllRuns(ctx)
+    .slice(0, limit)
+    .map((m) => withTags(m, tags.get(m.id)));
   const rows = running.map(runningRow);
   cli.out(options.json ? JSON.stringify([...rows, ...runs], null, 2) : renderRunList(runs, rows));
   return 0;

@@ -1,0 +1,29 @@
+import { GitTrackError } from '../../errors.js';
+import { reproduceRun, type ReproduceResult } from '../../reproduce/reproduce-run.js';
+import type { CliContext } from '../context.js';
+import { formatCell, renderTable } from '../render/table.js';
+
+/** `git-track reproduce RUN`: exit 0 when every metric matches within the tolerance, else 1. */
+export default async function reproduce(cli: CliContext, [ref]: unknown[], options: { metrics?: string; tolerance?: string; keep?: boolean; json?: boolean }): Promise<number> {
+  const tolerance = Number(options.tolerance ?? '0');
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw new GitTrackError('USAGE', `--tolerance expects a non-negative number, got '${options.tolerance}'`);
+  const r = await reproduceRun(cli.tracker(), String(ref), { tolerance, metricsFile: options.metrics, keep: options.keep });
+  cli.out(options.json ? renderJson(r) : renderText(r, tolerance));
+  return r.matches ? 0 : 1;
+}
+
+function renderJson(r: ReproduceResult): string {
+  return JSON.stringify({ original: r.original.id, reproduction: r.reproduction.id, exit_code: r.exitCode, matches: r.matches, metrics: r.metrics, artifacts: r.artifacts, dir: r.dir }, null, 2);
+}
+
+function renderText(r: ReproduceResult, tolerance: number): string {
+  const head = `${r.matches ? 'REPRODUCED' : 'DIFFERENT'}: run ${r.original.id} re-run as ${r.reproduction.id} (tolerance ${tolerance})`;
+  const rows = r.metrics.map((m) => [m.name, formatCell(m.before ?? undefined), formatCell(m.after ?? undefined), m.before !== null && m.after !== null ? formatCell(m.after - m.before) : '', m.matches ? 'ok' : 'DIFFERS']);
+  const lines = [head];
+  if (r.exitCode !== 0) lines.push(`the command exited with ${r.exitCode}; its output ended with:`, r.output.trimEnd());
+  if (rows.length) lines.push('', renderTable([{ header: 'metric' }, { header: 'original', align: 'right' }, { header: 'reproduced', align: 'right' }, { header: 'delta', align: 'right' }, { header: '' }], rows));
+  const arts = r.artifacts.map((a) => `  ${a.matches ? 'same bytes' : 'different '}  ${a.path}`);
+  if (arts.length) lines.push('', 'artifacts:', ...arts);
+  if (r.dir) lines.push('', `checkout kept in ${r.dir}`);
+  return lines.join('\n');
+}

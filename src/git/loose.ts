@@ -1,0 +1,239 @@
+/**
+ * Loose objects: one zlib-deflated file per object at `objects/ab/cdef…`, written to a temp
+ * file and renamed into place, made durable later by {@link fsyncPath}. Also the one level
+ * of `objects/info/alternates` the object store reads through.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { GitTrackError, systemCode } from '../errors.js';
+import type { GitObject, ObjectType } from './encode.js';
+
+const LOOSE_NAME = /^[0-9a-f]{38}$/;
+
+/**
+ * Write `content` as the loose object `oid` under `objectsDir` and return its fan-out dir.
+ * `onNewDir` is called with `objectsDir` when the fan-out dir had to be created (its name
+ * must be synced too). The object is durable only after its file and both dirs are fsynced
+ * ({@link fsyncPath}).
+ *
+ * @example
+ * const dir = writeLoose(objectsDir, hashObject('blob', buf), 'blob', buf, (d) => unsynced.add(d));
+ */
+export function writeLoose(
+  objectsDir: string,
+  oid: string,
+  type: ObjectType,
+  content: Buffer,
+  onNewDir: (dir: string) => void,
+): string {
+  const dir = join(objectsDir, oid.slice(0, 2));
+  const target = join(dir, oid.slice(2));
+  // Level 1 is git's own core.looseCompression default. Measured: no difference for
+  // manifest-sized objects (~16 µs, zlib set-up dominates); on 1 MB, 11 ms vs 16.5 ms for
+  // level 6 at 12% more bytes, and loose objects are short-lived (gc repacks them).
+  const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
+  const temp = join(dir, `tmp_obj_${randomBytes(8).toString('hex')}`);
+  try {
+    const fd = createTemp(dir, temp, () => onNewDir(objectsDir));
+    try {
+      for (let done = 0; done < data.length; ) done += writeSync(fd, data, done);
+    } finally {
+      closeSync(fd);
+    }
+    // rename is atomic: readers (and a crash) see no object or the whole object.
+    renameSync(temp, target);
+  } catch (err) {
+    try {
+      unlinkSync(temp);
+    } catch {}
+    throw ioError(`cannot write object ${oid}`, target, err);
+  }
+  return dir;
+}
+
+/**
+ * Read the loose object `oid` from the first objects dir that has it; undefined when none does.
+ *
+ * @example
+ * const obj = readLoose([objectsDir, ...alternates], oid); // { type: 'blob', content } or undefined
+ */
+export function readLoose(dirs: string[], oid: string): GitObject | undefined {
+  for (const dir of dirs) {
+    const path = loosePath(dir, oid);
+    let raw: Buffer;
+    try {
+      raw = readFileSync(path);
+    } catch (err) {
+      if (systemCode(err) === 'ENOENT' || systemCode(err) === 'ENOTDIR') continue;
+      throw ioError(`cannot read object ${oid}`, path, err);
+    }
+    return parseLoose(oid, path, raw);
+  }
+  return undefined;
+}
+
+/**
+ * Whether any of the objects dirs holds the loose object `oid`.
+ *
+ * @example
+ * hasLoose([objectsDir, ...alternates], oid); // true
+ */
+export function hasLoose(dirs: string[], oid: string): boolean {
+  return dirs.some((dir) => existsSync(loosePath(dir, oid)));
+}
+
+/**
+ * Touch the loose object `oid` in one objects dir, so a concurrent `git gc` (which prunes
+ * unreachable objects by age) keeps it: true when touched, false when it exists but is not
+ * ours to touch, undefined when it is not there (or could not be touched).
+ *
+ * @example
+ * if (touchLoose(objectsDir, oid, new Date()) !== undefined) return oid; // already stored
+ */
+export function touchLoose(dir: string, oid: string, now: Date): boolean | undefined {
+  const path = loosePath(dir, oid);
+  // existsSync first: a miss (the common case) as a thrown ENOENT costs 5× more.
+  if (!existsSync(path)) return undefined;
+  try {
+    utimesSync(path, now, now);
+    return true;
+  } catch (err) {
+    const code = systemCode(err);
+    if (code === 'EPERM' || code === 'EACCES' || code === 'EROFS') return false; // exists, not ours
+    return undefined;
+  }
+}
+
+/**
+ * Ids of the loose objects in the objects dirs that start with a lowercase hex prefix of at
+ * least 2 digits (an object in several dirs is listed once per dir).
+ *
+ * @example
+ * findLoosePrefix([objectsDir], '3f9a21'); // ['3f9a21c0…']
+ */
+export function findLoosePrefix(dirs: string[], prefix: string): string[] {
+  const found: string[] = [];
+  for (const dir of dirs) {
+    for (const name of listDir(join(dir, prefix.slice(0, 2)))) {
+      const oid = prefix.slice(0, 2) + name;
+      if (LOOSE_NAME.test(name) && oid.startsWith(prefix)) found.push(oid);
+    }
+  }
+  return found;
+}
+
+/**
+ * The objects dirs listed in `<objectsDir>/info/alternates`, resolved; [] when there is none.
+ *
+ * @example
+ * readAlternates('/repo/.git/objects'); // ['/shared/objects']
+ */
+export function readAlternates(objectsDir: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(objectsDir, 'info', 'alternates'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => (isAbsolute(line) ? line : resolve(objectsDir, line)));
+}
+
+/**
+ * fsync a file or directory; false when it no longer exists (gc packed the object).
+ *
+ * @example
+ * if (!fsyncPath(loosePath(objectsDir, oid), false)) checkPacked(oid);
+ */
+export function fsyncPath(path: string, isDir: boolean): boolean {
+  // Windows can neither open a directory nor flush a read-only (0444) handle; there the
+  // rename is journaled by NTFS and the data is as durable as the OS lets us make it.
+  const lenient = process.platform === 'win32';
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    fsyncSync(fd);
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') return false;
+    if (!lenient) throw ioError(`cannot sync ${isDir ? 'directory' : 'object'} ${path}`, path, err);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * The file of a loose object under an objects dir.
+ *
+ * @example
+ * loosePath('/repo/.git/objects', '45b983be…'); // '/repo/.git/objects/45/b983be…'
+ */
+export function loosePath(dir: string, oid: string): string {
+  return join(dir, oid.slice(0, 2), oid.slice(2));
+}
+
+/**
+ * A directory's entries; [] when it does not exist (or cannot be read).
+ *
+ * @example
+ * listDir(join(objectsDir, 'pack')); // ['pack-1.idx', 'pack-1.pack']
+ */
+export function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function createTemp(dir: string, temp: string, onNewDir: () => void): number {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openSync(temp, 'wx', 0o444);
+    } catch (err) {
+      // A missing fan-out dir is normal, and `git prune` removes empty ones at any time.
+      if (systemCode(err) !== 'ENOENT' || attempt >= 3) throw err;
+      mkdirSync(dir, { recursive: true });
+      // The new fan-out dir's own name lives in objects/: sync that too.
+      onNewDir();
+    }
+  }
+}
+
+function parseLoose(oid: string, path: string, raw: Buffer): GitObject {
+  let data: Buffer;
+  try {
+    data = inflateSync(raw);
+  } catch (err) {
+    throw new GitTrackError('CORRUPT_OBJECT', `loose object ${oid} is not valid zlib data`, { oid, path }, { cause: err });
+  }
+  const nul = data.indexOf(0);
+  const header = /^(blob|tree|commit|tag) (\d+)$/.exec(data.toString('latin1', 0, Math.max(nul, 0)));
+  if (nul < 0 || nul > 32 || !header || Number(header[2]) !== data.length - nul - 1) {
+    throw new GitTrackError('CORRUPT_OBJECT', `loose object ${oid} has a bad header`, { oid, path });
+  }
+  return { type: header[1] as ObjectType, content: data.subarray(nul + 1) };
+}
+
+function ioError(message: string, path: string, err: unknown): GitTrackError {
+  // No dedicated I/O code exists yet; INTERNAL carries the system code (ENOSPC, EACCES…).
+  const code = systemCode(err);
+  return new GitTrackError('INTERNAL', `${message}: ${(err as Error).message}`, { path, syscallCode: code }, { cause: err });
+}

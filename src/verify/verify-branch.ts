@@ -1,0 +1,93 @@
+/**
+ * `verify`: the integrity of the whole `runs` branch, every problem collected (not the first).
+ */
+import { isGitTrackError } from '../errors.js';
+import { hashedData } from '../manifest/hashed-data.js';
+import type { RunManifest } from '../manifest/schema.js';
+import { listRunEntries, readRunManifest, runsTip } from '../runs/read-runs.js';
+import { allTagRecords, listPromotionsAt } from '../stages/read-stages.js';
+import type { TrackerContext } from '../tracker-context.js';
+import { checkHistory } from './history.js';
+import { checkCachedPointers } from './pointers.js';
+
+export interface VerifyProblem {
+  kind: 'manifest' | 'artifact' | 'history' | 'promotion' | 'tags' | 'stage-file' | 'policy';
+  message: string;
+}
+
+export interface VerifyReport {
+  problems: VerifyProblem[];
+  runs: number;
+  commits: number;
+  promotions: number;
+  /** Pointers whose bytes were found in the local cache and re-hashed. */
+  pointersChecked: number;
+  /** Pointers whose bytes are not in the local cache (not an error). */
+  pointersMissing: number;
+}
+
+/**
+ * Verify the branch: manifests valid and filed under their own id, cached bytes matching
+ * their pointers, append-only history, promotions and tags naming existing runs.
+ *
+ * @example
+ * const report = await verifyBranch(ctx);
+ * report.problems.length === 0; // intact
+ */
+export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & { manifests: Map<string, RunManifest> }> {
+  const report: VerifyReport = { problems: [], runs: 0, commits: 0, promotions: 0, pointersChecked: 0, pointersMissing: 0 };
+  const manifests = new Map<string, RunManifest>();
+  const tip = runsTip(ctx);
+  if (!tip) return { ...report, manifests };
+  const entries = listRunEntries(ctx, tip);
+  const ids = new Set(entries.map((e) => e.id));
+  report.runs = entries.length;
+  for (const entry of entries) {
+    try {
+      const m = readRunManifest(ctx, entry);
+      if (m.id !== entry.id) report.problems.push({ kind: 'manifest', message: `run directory ${entry.id} holds the manifest of run ${m.id}` });
+      manifests.set(entry.id, m);
+    } catch (err) {
+      if (!isGitTrackError(err)) throw err;
+      report.problems.push({ kind: 'manifest', message: err.message.startsWith(`run ${entry.id}`) ? err.message : `run ${entry.id}: ${err.message}` });
+    }
+  }
+
+  const pointers = [...manifests.values()].flatMap((m) => [
+    ...hashedData(m.data).map((d) => ({ kind: d.kind, sha256: d.sha256 })),
+    ...m.artifacts.flatMap((a) => (a.sha256 ? [{ kind: a.kind, sha256: a.sha256 }] : [])),
+  ]);
+  const cached = await checkCachedPointers(ctx.repo.stateDir, pointers);
+  report.pointersChecked = cached.checked;
+  report.pointersMissing = cached.missing;
+  for (const p of cached.problems) {
+    const users = [...manifests.values()].filter((m) => [...hashedData(m.data), ...m.artifacts].some((x) => x.sha256 === p.sha256)).map((m) => m.id);
+    report.problems.push({ kind: 'artifact', message: `${p.message}; used by run ${users.join(', ')}` });
+  }
+
+  const history = await checkHistory(ctx, tip);
+  for (const h of history.problems) report.problems.push({ kind: 'history', message: h.message });
+  report.commits = history.commits;
+
+  try {
+    const promotions = listPromotionsAt(ctx.store, ctx.store.readCommit(tip).tree);
+    report.promotions = promotions.length;
+    for (const p of promotions) {
+      if (!ids.has(p.run)) report.problems.push({ kind: 'promotion', message: `${p.path} promotes run ${p.run}, which is not on the branch` });
+      if (p.previous && !ids.has(p.previous)) report.problems.push({ kind: 'promotion', message: `${p.path} names previous run ${p.previous}, which is not on the branch` });
+    }
+  } catch (err) {
+    if (!isGitTrackError(err)) throw err;
+    report.problems.push({ kind: 'promotion', message: err.message });
+  }
+  try {
+    for (const id of allTagRecords(ctx).keys()) {
+      if (!ids.has(id)) report.problems.push({ kind: 'tags', message: `tags recorded for run ${id}, which is not on the branch` });
+    }
+  } catch (err) {
+    if (!isGitTrackError(err)) throw err;
+    report.problems.push({ kind: 'tags', message: err.message });
+  }
+  return { ...report, manifests };
+}
+
