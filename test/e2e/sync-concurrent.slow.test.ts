@@ -31,11 +31,15 @@ describe('many clones pushing to one remote at once', () => {
         expected.push(logRun(dir, '-m', `f1=0.${i}${r}`, '-t', `clone=${i}`, '-a', 'model.bin'));
       }
     });
-    const results = await Promise.all(clones.map((dir) => cliAsync(dir, 'push')));
+    const results = await Promise.all(clones.map((dir) => cliAsync(dir, 'push', '--json')));
     for (const r of results) {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
     }
+    // Pushers that lost a race fetched, merged and pushed again.
+    const attempts = results.map((r) => (JSON.parse(r.stdout) as { attempts: number }).attempts);
+    expect(Math.max(...attempts)).toBeGreaterThan(1);
+    expect(results.reduce((n, r) => n + (JSON.parse(r.stdout) as { runsSent: number }).runsSent, 0)).toBe(36); // each clone sent its own 3, nobody re-sent another's
     const onRemote = remoteRunIds(bare);
     expect(onRemote).toEqual([...expected].sort());
     expect(new Set(onRemote).size).toBe(36);
