@@ -31,7 +31,7 @@ export interface RemoteTips {
  */
 export async function fetchRemote(repo: Repo, env: Env, remote: Remote): Promise<RemoteTips> {
   const specs = [`+${RUNS_REF}*:${remote.runsTracking}*`, `+${ARTIFACTS_REF}*:${remote.artifactsTracking}*`];
-  await git(repo, env, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', remote.target, ...specs], remote);
+  await git(repo, env, ['fetch', '--progress', '--no-tags', '--no-write-fetch-head', '--prune', remote.target, ...specs], remote, false, `fetching from ${remote.label}`);
   return { runs: readRef(repo.commonDir, remote.runsTracking), artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
 }
 
@@ -51,7 +51,7 @@ export interface PushUpdate {
 export async function pushRefs(repo: Repo, env: Env, remote: Remote, updates: PushUpdate[]): Promise<'pushed' | 'rejected'> {
   if (updates.length === 0) return 'pushed';
   const specs = updates.map((u) => `${u.oid}:${u.ref}`);
-  const result = await git(repo, env, ['push', '--porcelain', '--atomic', '--no-verify', remote.target, ...specs], remote, true);
+  const result = await git(repo, env, ['push', '--progress', '--porcelain', '--atomic', '--no-verify', remote.target, ...specs], remote, true, `pushing to ${remote.label}`);
   if (result.code === 0) return 'pushed';
   const text = `${result.stdout}\n${result.stderr}`;
   if (/\[rejected\]|\(fetch first\)|non-fast-forward|failed to (update|lock)|cannot lock ref|atomic push failed|stale info|remote ref updated since checkout/i.test(text)) {
@@ -78,10 +78,14 @@ export async function isAncestor(repo: Repo, env: Env, ancestor: string, descend
   throw new GitTrackError('GIT_FAILED', `git merge-base: ${firstError(r.stderr)}`, { ancestor, descendant });
 }
 
-/** Run git for a remote; its messages never carry credentials from a URL. */
-async function git(repo: Repo, env: Env, args: string[], remote: Remote, allowFailure = false) {
+/**
+ * Run git for a remote; its messages never carry credentials from a URL. Its transfer progress
+ * (`Writing objects: 45% (9/20), 1.20 MiB`) is relayed to `env.progress` under `label`.
+ */
+async function git(repo: Repo, env: Env, args: string[], remote: Remote, allowFailure = false, label?: string) {
+  const onStderr = label ? relayProgress(env, label) : undefined;
   try {
-    const r = await runGit(args, { cwd: cwdOf(repo), env, allowFailure });
+    const r = await runGit(args, { cwd: cwdOf(repo), env, allowFailure, onStderr });
     return { ...r, stderr: scrub(r.stderr, remote) };
   } catch (err) {
     if (isGitTrackError(err, 'GIT_FAILED')) {
@@ -92,7 +96,21 @@ async function git(repo: Repo, env: Env, args: string[], remote: Remote, allowFa
       });
     }
     throw err;
+  } finally {
+    if (label) env.progress.done(label);
   }
+}
+
+const UNITS: Record<string, number> = { bytes: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** Bytes sent or received so far, from git's progress lines (it knows no total in bytes). */
+function relayProgress(env: Env, label: string): (chunk: string) => void {
+  return (chunk) => {
+    for (const line of chunk.split(/[\r\n]/)) {
+      const m = /(?:Writing|Receiving) objects:\s+\d+% \(\d+\/\d+\), ([\d.]+) (bytes|KiB|MiB|GiB)/.exec(line);
+      if (m) env.progress.update(label, Math.round(Number(m[1]) * UNITS[m[2]!]!));
+    }
+  };
 }
 
 function scrub(text: string, remote: Remote): string {

@@ -47,3 +47,22 @@ describe('pushing many runs at once', () => {
     expect(out[2]!.toString()).toBe('print(1)\n');
   });
 });
+
+describe('transfer progress', () => {
+  it("relays git's byte counts while pushing and pulling large artifacts", async () => {
+    const bare = makeBare();
+    const dir = makeOrigin(bare);
+    const updates: [string, number][] = [];
+    const done: string[] = [];
+    const progress = { update: (l: string, d: number) => updates.push([l, d]), done: (l: string) => done.push(l) };
+    const tracker = openTracker({ dir, env: { ...env(), progress } });
+    const { randomBytes } = await import('node:crypto');
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `w${i}.bin`), randomBytes(4 * 1024 * 1024));
+    await tracker.log({ metrics: { f1: 1 }, artifacts: [0, 1, 2].map((i) => ({ path: `w${i}.bin` })) });
+    await tracker.push({ remote: bare });
+    const pushing = updates.filter(([l]) => l === `pushing to ${bare}`);
+    expect(pushing.length).toBeGreaterThan(0);
+    expect(Math.max(...pushing.map(([, d]) => d))).toBeGreaterThan(10 * 1024 * 1024);
+    expect(done).toContain(`pushing to ${bare}`);
+  });
+});
