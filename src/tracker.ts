@@ -18,6 +18,9 @@ import { ensureRunsBranch } from './runs/runs-branch.js';
 import { Run, type StartRunOptions } from './capture/api-run.js';
 import { recoverStale, type RecoverResult } from './capture/recover.js';
 import { openContext, type TrackerContext } from './tracker-context.js';
+import { getArtifacts, type GetOptions, type RestoredArtifact } from './sync/get-artifacts.js';
+import { pullRuns, type PullResult } from './sync/pull.js';
+import { pushRuns, type PushOptions, type PushResult } from './sync/push.js';
 import { checkRun, type CheckResult, type ExtraRules } from './policy/check-run.js';
 import { lineage, type LineageNode } from './provenance/lineage.js';
 import { which, type WhichResult } from './provenance/which.js';
@@ -99,6 +102,21 @@ export class Tracker {
   /** One run by id, id prefix, name, `latest` or run commit. Throws `RUN_NOT_FOUND`. */
   get(ref: string): RunManifest {
     return resolveRun(this.context, ref).manifest;
+  }
+
+  /** Send `runs` and artifact bytes to a remote (see {@link pushRuns}). */
+  push(options: PushOptions = {}): Promise<PushResult> {
+    return pushRuns(this.context, options);
+  }
+
+  /** Fetch and merge a remote's runs (see {@link pullRuns}). */
+  pull(options: { remote?: string } = {}): Promise<PullResult> {
+    return pullRuns(this.context, options);
+  }
+
+  /** Restore a run's artifact bytes, verified (see {@link getArtifacts}). */
+  restoreArtifacts(ref: string, options: GetOptions = {}): Promise<RestoredArtifact[]> {
+    return getArtifacts(this.context, ref, options);
   }
 
   /** Promote a run to a stage; writes `.git-track/stages/<stage>.yaml` in the working tree (see {@link promote}). */

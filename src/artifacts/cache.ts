@@ -193,7 +193,8 @@ export async function restoreTree(stateDir: string, dirSha256: string, destDir: 
   await forEachParallel(entries, (entry) => restoreFile(stateDir, entry.sha256, join(destDir, entry.path)));
 }
 
-function objectPath(stateDir: string, sha256: string): string {
+/** Where the object `sha256` sits (or would sit) in the cache. */
+export function objectPath(stateDir: string, sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) {
     throw new GitTrackError('BAD_INPUT', `not a sha256 (64 lowercase hex digits): '${sha256}'`, { sha256 });
   }

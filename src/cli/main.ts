@@ -162,6 +162,30 @@ snapshot commit and a code.patch beside the manifest.`,
     .action(lazy(() => import('./commands/metrics.js')));
 
   program
+    .command('push')
+    .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs`, else origin)')
+    .description('send `runs` (with the code snapshots and artifact bytes it references) to a remote; merges and retries if others pushed meanwhile, never forces')
+    .option('--json', 'print the result as JSON')
+    .action(lazy(() => import('./commands/push.js')));
+
+  program
+    .command('pull')
+    .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs`, else origin)')
+    .description("fetch the remote's `runs` and merge it into the local one (a union of runs; refuses rewritten history)")
+    .option('--json', 'print the result as JSON')
+    .action(lazy(() => import('./commands/pull.js')));
+
+  program
+    .command('get')
+    .argument('<run>', 'id, id prefix, name, `latest`, or the run commit')
+    .argument('[path]', 'only this artifact (or those below this directory)')
+    .description("restore a run's artifact bytes (verified by sha256) from the local cache or the shared store; writes into the working tree by default")
+    .option('-o, --output <dir>', 'write under this directory instead of the work tree')
+    .option('--force', 'overwrite existing files that differ')
+    .option('--json', 'print what was restored as JSON')
+    .action(lazy(() => import('./commands/get.js')));
+
+  program
     .command('tag')
     .argument('<run>', 'the run to tag')
     .argument('<key=value...>', 'tags to add')

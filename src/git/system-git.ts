@@ -22,6 +22,8 @@ export interface GitOptions {
   /** Resolve with the exit code instead of throwing on a non-zero exit. */
   allowFailure?: boolean;
   encoding?: 'utf8' | 'buffer';
+  /** Sees stderr as it arrives (transfer progress), besides collecting it. */
+  onStderr?: (chunk: string) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
         resolvePromise({ stdout, stderr, code });
       },
     );
+    if (options.onStderr) child.stderr?.on('data', (chunk: Buffer | string) => options.onStderr!(String(chunk)));
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }

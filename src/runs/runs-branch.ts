@@ -112,6 +112,59 @@ export async function ensureRunsBranch(ctx: RunsContext, identity: Identity): Pr
   }
 }
 
+/** What {@link advanceRef} should do with the tip it read. */
+export type RefStep =
+  /** Write a commit with this tree and these parents, and move the ref to it. */
+  | { commit: { tree: string; parents: string[]; message: string } }
+  /** Move the ref to an existing commit (a fast-forward). */
+  | { oid: string; message: string }
+  /** Leave the ref as it is. */
+  | null;
+
+/**
+ * Move `ref` (default `runs`) by a step computed from its current tip, with the same
+ * compare-and-swap and retry-on-contention as {@link appendToRuns}: a local logger that
+ * appends a run while a merge is being built is never lost, the merge is rebuilt on its tip.
+ * `decide` may throw to refuse (a conflict); it is called again on every retry. `who` may be
+ * a function, called only when a commit or reflog entry is written.
+ * Returns the ref's value afterwards.
+ *
+ * @example
+ * await advanceRef(ctx, identity, (tip) => ({ commit: { tree, parents: [tip!, theirs], message: 'Merge runs' } }));
+ */
+export async function advanceRef(
+  ctx: RunsContext,
+  who: Identity | (() => Promise<Identity>),
+  decide: (tip: string | null) => RefStep | Promise<RefStep>,
+  ref: string = RUNS_REF,
+): Promise<string | null> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const tip = readRef(ctx.repo.commonDir, ref);
+    const step = await decide(tip);
+    if (step === null) return tip;
+    // Resolved only when something is written (it may cost a `git var`).
+    const identity = typeof who === 'function' ? await who() : who;
+    const oid = 'oid' in step ? step.oid : writeCommit(ctx, { ...step.commit, identity });
+    const message = 'oid' in step ? step.message : step.commit.message;
+    if (oid === tip) return tip;
+    ctx.store.sync();
+    try {
+      updateRef(ctx.repo.commonDir, {
+        name: ref,
+        oid,
+        expected: tip,
+        reflog: { ident: ident(identity, ctx.env.now()), message: `git-track: ${message.split('\n')[0]}` },
+      });
+      return oid;
+    } catch (err) {
+      const contended = isGitTrackError(err, 'REF_MOVED') || isGitTrackError(err, 'LOCK_TIMEOUT');
+      if (!contended || Date.now() - started > RETRY_DEADLINE_MS) throw err;
+      await sleep(jitter(ctx.env, attempt));
+    }
+  }
+}
+
 /** The root commit of the branch: the format marker and the README, no parents. */
 function writeInitCommit(ctx: RunsContext, identity: Identity): string {
   const edits: TreeEdit[] = [

@@ -3,10 +3,13 @@ import { resolveRun } from '../../runs/resolve-run.js';
 import { preferOneShotValidation } from '../../manifest/schema.js';
 import { tagRecordsOf, withTags } from '../../stages/read-stages.js';
 import type { CliContext } from '../context.js';
+import { remoteRunsHint } from '../remote-hint.js';
 import { renderManifestJson } from '../render/manifest.js';
 
 /** `git-track show RUN`: the run's manifest, whole, with tags added later merged in. */
 export default async function show(cli: CliContext, [ref]: unknown[], options: { json?: boolean }): Promise<number> {
+  const hint = remoteRunsHint(cli.tracker());
+  if (hint) process.stderr.write(`hint: ${hint}\n`);
   preferOneShotValidation();
   const ctx = cli.tracker();
   const { manifest } = resolveRun(ctx, String(ref));

@@ -1,0 +1,15 @@
+import { getArtifacts } from '../../sync/get-artifacts.js';
+import type { CliContext } from '../context.js';
+import { resolve } from 'node:path';
+
+/** `git-track get RUN [PATH]`: restore artifact bytes, verified. */
+export default async function get(cli: CliContext, [run, path]: unknown[], options: { output?: string; force?: boolean; json?: boolean }): Promise<number> {
+  const restored = await getArtifacts(cli.tracker(), String(run), {
+    path: path === undefined ? undefined : String(path),
+    outDir: options.output === undefined ? undefined : resolve(cli.cwd, options.output),
+    force: options.force,
+  });
+  if (options.json) cli.out(JSON.stringify(restored, null, 2));
+  else cli.out(restored.map((r) => `${r.status === 'restored' ? 'restored ' : 'unchanged'} ${r.dest}`).join('\n'));
+  return 0;
+}

@@ -1,0 +1,86 @@
+/**
+ * Which shared artifact store this repository uses: `.git-track.yaml` (committed, the team's
+ * choice) overridden per user by git config (`git config gittrack.store.dir /mnt/share`),
+ * since the mount point of a shared directory differs between machines.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { GitTrackError, systemCode } from '../errors.js';
+import type { Env } from '../env.js';
+import type { Repo } from '../git/repo.js';
+import { runGit } from '../git/system-git.js';
+import type { ProjectConfig } from './schema.js';
+import { DEFAULT_GIT_MAX_BYTES, parseSize } from './size.js';
+
+export const CONFIG_FILE = '.git-track.yaml';
+
+export type ResolvedStore = { type: 'git'; maxBytes: number } | { type: 'dir'; dir: string };
+
+/**
+ * Read and validate `.git-track.yaml` (absent: `{}`). Invalid content is one BAD_INPUT line.
+ *
+ * @example
+ * (await readProjectConfig('/home/ada/churn')).store; // { type: 'dir', path: '/mnt/share' }
+ */
+export async function readProjectConfig(workTree: string | null): Promise<ProjectConfig> {
+  if (!workTree) return {};
+  const path = join(workTree, CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (systemCode(err) === 'ENOENT') return {};
+    throw new GitTrackError('BAD_INPUT', `cannot read ${CONFIG_FILE}: ${systemCode(err) ?? String(err)}`, { path });
+  }
+  // Loaded only when the file exists: zod and yaml cost start-up time on every push and pull.
+  const [{ default: YAML }, { configSchema }] = await Promise.all([import('yaml'), import('./schema.js')]);
+  let value: unknown;
+  try {
+    value = YAML.parse(text, { schema: 'core' }) ?? {};
+  } catch (err) {
+    throw new GitTrackError('BAD_INPUT', `${CONFIG_FILE}: ${(err as Error).message.split('\n')[0]}`, { path });
+  }
+  const parsed = configSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : '(root)';
+    throw new GitTrackError('BAD_INPUT', `${CONFIG_FILE}: ${where}: ${issue.message}`, { path, issues: parsed.error.issues });
+  }
+  return parsed.data;
+}
+
+/**
+ * The effective store: git config `gittrack.store.type`, `gittrack.store.dir` (implies `dir`)
+ * and `gittrack.store.maxFileSize` win over `.git-track.yaml`; the default is `git` with a
+ * 5 MB cap per file.
+ *
+ * @example
+ * await resolveStore(repo, env); // { type: 'git', maxBytes: 5242880 }
+ */
+export async function resolveStore(repo: Repo, env: Env): Promise<ResolvedStore> {
+  const file = (await readProjectConfig(repo.workTree)).store;
+  const base = repo.workTree ?? repo.gitDir;
+  const user = await readUserStoreConfig(repo, env);
+  const type = user.type ?? (user.dir ? 'dir' : file?.type ?? 'git');
+  if (type === 'dir') {
+    const dir = user.dir ?? (file?.type === 'dir' ? file.path : undefined);
+    if (!dir) throw new GitTrackError('BAD_INPUT', 'store type is dir but no directory is set (git config gittrack.store.dir PATH)');
+    return { type: 'dir', dir: isAbsolute(dir) ? dir : resolve(base, dir) };
+  }
+  if (type !== 'git') throw new GitTrackError('BAD_INPUT', `gittrack.store.type must be 'git' or 'dir', got '${type}'`);
+  const raw = user.maxFileSize ?? (file?.type === 'git' ? file.max_file_size : undefined);
+  const maxBytes = raw === undefined ? DEFAULT_GIT_MAX_BYTES : parseSize(raw);
+  if (!Number.isFinite(maxBytes)) throw new GitTrackError('BAD_INPUT', `gittrack.store.maxFileSize: not a size: '${raw}'`);
+  return { type: 'git', maxBytes };
+}
+
+async function readUserStoreConfig(repo: Repo, env: Env): Promise<{ type?: string; dir?: string; maxFileSize?: string }> {
+  // git itself, so every level (system, global, repo, GIT_CONFIG_*) is honoured.
+  const r = await runGit(['config', '--get-regexp', '^gittrack\\.store\\.'], { cwd: repo.workTree ?? repo.gitDir, env, allowFailure: true });
+  const out: Record<string, string> = {};
+  for (const line of r.stdout.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0) out[line.slice(0, space).toLowerCase()] = line.slice(space + 1);
+  }
+  return { type: out['gittrack.store.type'], dir: out['gittrack.store.dir'], maxFileSize: out['gittrack.store.maxfilesize'] };
+}

@@ -1,0 +1,56 @@
+/**
+ * The committed project configuration, `.git-track.yaml` at the work-tree root. This zod
+ * schema is the single source of truth: types are inferred from it and
+ * schema/config.schema.json is generated from it (scripts/generate-schema.mjs).
+ *
+ * ```yaml
+ * store:
+ *   type: git            # artifact bytes on refs/git-track/artifacts, pushed with the runs
+ *   max_file_size: 5MB   # larger artifacts need a `dir` store
+ * # or
+ * store:
+ *   type: dir
+ *   path: /mnt/share/ml-artifacts
+ * ```
+ */
+import { z } from 'zod';
+import { SIZE_PATTERN } from './size.js';
+
+export { DEFAULT_GIT_MAX_BYTES, parseSize } from './size.js';
+
+const sizeSchema = z
+  .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, { error: 'a size such as 5MB, 512KB or a number of bytes' })])
+  .meta({ description: 'bytes, or a size with a unit: B, KB, MB, GB (powers of 1024)' });
+
+export const storeSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('git').meta({ description: 'artifact bytes travel on refs/git-track/artifacts with push and pull' }),
+    max_file_size: sizeSchema.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('dir').meta({ description: 'a shared directory (e.g. a network mount), layout sha256/<ab>/<rest>' }),
+    path: z.string().min(1).meta({ description: 'absolute, or relative to the work-tree root' }),
+  }),
+]);
+
+/** Unknown top-level sections are allowed: other features own them. */
+export const configSchema = z.looseObject({
+  store: storeSchema.optional(),
+});
+
+export type ProjectConfig = z.infer<typeof configSchema>;
+export type StoreConfig = z.infer<typeof storeSchema>;
+
+/**
+ * The JSON Schema of `.git-track.yaml` (committed as schema/config.schema.json).
+ *
+ * @example
+ * JSON.stringify(configJsonSchema(), null, 2);
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    $id: 'https://git-track.dev/schema/config.schema.json',
+    title: 'git-track project configuration (.git-track.yaml)',
+    ...z.toJSONSchema(configSchema, { target: 'draft-2020-12' }),
+  } as Record<string, unknown>;
+}

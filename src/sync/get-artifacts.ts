@@ -1,0 +1,113 @@
+/**
+ * `get`: restore a run's artifact bytes into a directory (default: the work tree, at the
+ * artifacts' own relative paths), from the local cache or else the shared store. Every byte is
+ * verified against the pointer's sha256; an existing different file is never overwritten
+ * unless forced.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { restorePath, cachedPath } from '../artifacts/cache.js';
+import { sha256File } from '../artifacts/hash.js';
+import { parseListing } from '../artifacts/listing.js';
+import { resolveStore } from '../config/load-store.js';
+import { GitTrackError } from '../errors.js';
+import { readRef } from '../git/refs.js';
+import type { ArtifactEntry } from '../manifest/schema.js';
+import { resolveRun } from '../runs/resolve-run.js';
+import type { TrackerContext } from '../tracker-context.js';
+import { downloadObject } from './artifact-objects.js';
+import { ARTIFACTS_REF } from './remote.js';
+
+export interface GetOptions {
+  /** Only artifacts at this path or below it (a directory artifact's file is not selectable alone). */
+  path?: string;
+  /** Output directory; default the work tree. */
+  outDir?: string;
+  /** Overwrite existing files that differ. */
+  force?: boolean;
+}
+
+export interface RestoredArtifact {
+  path: string;
+  /** Where it was written. */
+  dest: string;
+  /** 'restored', or 'unchanged' when an identical file was already there. */
+  status: 'restored' | 'unchanged';
+}
+
+/**
+ * Restore artifacts of `runRef`.
+ *
+ * @example
+ * await getArtifacts(ctx, 'churn-baseline', { path: 'models/churn.pkl' }); // [{ path, dest, status: 'restored' }]
+ */
+export async function getArtifacts(ctx: TrackerContext, runRef: string, options: GetOptions = {}): Promise<RestoredArtifact[]> {
+  const { manifest } = resolveRun(ctx, runRef);
+  const wanted = manifest.artifacts.filter((a) => !options.path || a.path === trimSlash(options.path) || a.path.startsWith(`${trimSlash(options.path)}/`));
+  if (wanted.length === 0) {
+    const what = options.path ? `no artifact at '${options.path}'` : 'no artifacts';
+    throw new GitTrackError('FILE_NOT_FOUND', `run ${manifest.id} has ${what} (it has: ${manifest.artifacts.map((a) => a.path).join(', ') || 'none'})`, {
+      run: manifest.id,
+    });
+  }
+  const outDir = resolve(options.outDir ?? ctx.repo.workTree ?? '.');
+  const out: RestoredArtifact[] = [];
+  // Check every destination before writing anything: a refusal leaves the tree as it was.
+  const plans = wanted.map((a) => ({ a, dest: join(outDir, a.path) }));
+  for (const { a, dest } of plans) {
+    if (a.sha256 === null) throw new GitTrackError('FILE_NOT_FOUND', `artifact ${a.path} of run ${manifest.id} was missing when the run was logged; there are no bytes to restore`);
+    if (!options.force && a.kind === 'file' && (await compare(dest, a.sha256)) === 'different') {
+      throw new GitTrackError('BAD_INPUT', `${dest} exists and differs from the artifact of run ${manifest.id}; use --force to overwrite`, { path: dest });
+    }
+  }
+  for (const { a, dest } of plans) {
+    if (a.kind === 'file' && (await compare(dest, a.sha256!)) === 'same') {
+      out.push({ path: a.path, dest, status: 'unchanged' });
+      continue;
+    }
+    await fetchIntoCache(ctx, a, manifest.id);
+    await restorePath(ctx.repo.stateDir, { kind: a.kind, sha256: a.sha256! }, dest);
+    out.push({ path: a.path, dest, status: 'restored' });
+  }
+  return out;
+}
+
+/** Make every object behind the pointer present in the local cache. */
+async function fetchIntoCache(ctx: TrackerContext, a: ArtifactEntry, runId: string): Promise<void> {
+  const store = await resolveStore(ctx.repo, ctx.env);
+  const source =
+    store.type === 'dir'
+      ? ({ type: 'dir', dir: store.dir } as const)
+      : ({ type: 'git', store: ctx.store, roots: artifactRoots(ctx) } as const);
+  const need = async (sha256: string, label: string) => {
+    if (await downloadObject(source, ctx.repo.stateDir, sha256, label, ctx.env)) return;
+    const where = store.type === 'dir' ? `the shared directory ${store.dir}` : `${ARTIFACTS_REF} (run git-track pull first?)`;
+    throw new GitTrackError('OBJECT_NOT_FOUND', `the bytes of ${label} (run ${runId}, sha256 ${sha256.slice(0, 12)}…) are neither in the local cache nor in ${where}`, {
+      sha256,
+      run: runId,
+    });
+  };
+  await need(a.sha256!, a.path);
+  if (a.kind === 'dir') {
+    const listing = parseListing(readFileSync(cachedPath(ctx.repo.stateDir, a.sha256!)!, 'utf8'));
+    for (const e of listing) await need(e.sha256, `${a.path}/${e.path}`);
+  }
+}
+
+function artifactRoots(ctx: TrackerContext): string[] {
+  const tip = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
+  return tip ? [ctx.store.readCommit(tip).tree] : [];
+}
+
+async function compare(path: string, sha256: string): Promise<'missing' | 'same' | 'different'> {
+  try {
+    if (!statSync(path).isFile()) return 'different';
+  } catch {
+    return 'missing';
+  }
+  return (await sha256File(path)).sha256 === sha256 ? 'same' : 'different';
+}
+
+function trimSlash(p: string): string {
+  return p.replace(/\/+$/, '').replace(/^\.\//, '');
+}

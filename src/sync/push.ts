@@ -1,0 +1,112 @@
+/**
+ * `push`: send `runs` (its run commits carry the code snapshots as parents) and the artifact
+ * bytes to a remote. The remote may move on while we work (other people push runs): then we
+ * fetch, merge, and push again, a bounded number of times with random pauses. Never forced.
+ */
+import { GitTrackError } from '../errors.js';
+import { readProjectConfig, resolveStore } from '../config/load-store.js';
+import { resolveIdentity } from '../git/identity.js';
+import { readRef } from '../git/refs.js';
+import { RUNS_REF } from '../runs/layout.js';
+import type { TrackerContext } from '../tracker-context.js';
+import { mergeRuns } from './merge-runs.js';
+import { ARTIFACTS_REF, resolveRemote } from './remote.js';
+import { stageArtifacts, type StagedArtifacts } from './stage-artifacts.js';
+import { checkRemoteHistory, markSeen } from './sync-state.js';
+import { fetchRemote, pushRefs, type PushUpdate } from './transport.js';
+import { addedEntries, addedPaths, isRunDir } from './union-trees.js';
+
+export interface PushOptions {
+  /** Remote name, URL or path; default: the upstream of `runs`, else `origin`. */
+  remote?: string;
+  /** Directory relative paths are resolved from. */
+  cwd?: string;
+  /** Fetch-merge-push rounds before giving up (PUSH_REJECTED). */
+  maxAttempts?: number;
+}
+
+export interface PushResult {
+  remote: string;
+  /** Runs the remote did not have before this push. */
+  runsSent: number;
+  /** Runs that came from the remote and were merged locally on the way. */
+  runsMerged: number;
+  artifacts: StagedArtifacts;
+  attempts: number;
+  upToDate: boolean;
+}
+
+/**
+ * Push the local `runs` to a remote.
+ *
+ * @example
+ * const r = await pushRuns(ctx, { remote: 'origin' }); // { runsSent: 3, attempts: 1, … }
+ */
+export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): Promise<PushResult> {
+  const remote = resolveRemote(ctx.repo, options.remote, options.cwd ?? ctx.repo.workTree ?? ctx.repo.gitDir);
+  if (!readRef(ctx.repo.commonDir, RUNS_REF)) {
+    throw new GitTrackError('NO_RUNS_BRANCH', "nothing to push: no runs recorded yet (the 'runs' branch does not exist)");
+  }
+  const maxAttempts = options.maxAttempts ?? 40;
+  let runsMerged = 0;
+  // Bad configuration fails before anything is fetched or written.
+  await readProjectConfig(ctx.repo.workTree);
+  // Each git call costs a process start: identity and store settings are read only when a
+  // merge commit or artifact bytes need them, and in parallel with the first fetch.
+  const firstFetch = fetchRemote(ctx.repo, ctx.env, remote);
+  firstFetch.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+  const identity = once(() => resolveIdentity(ctx.repo, ctx.env));
+  const store = once(() => resolveStore(ctx.repo, ctx.env));
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const tips = attempt === 1 ? await firstFetch : await fetchRemote(ctx.repo, ctx.env, remote);
+    await checkRemoteHistory(ctx, remote, tips.runs);
+    const before = readRef(ctx.repo.commonDir, RUNS_REF)!;
+    if (tips.runs) {
+      const merged = await mergeRuns(ctx, identity, tips.runs, remote.label);
+      if (merged.outcome !== 'up-to-date') runsMerged += countRuns(addedPaths(ctx.store, ctx.store.readCommit(merged.tip).tree, ctx.store.readCommit(before).tree));
+    }
+    if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
+    const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
+    const remoteRoot = tips.runs ? ctx.store.readCommit(tips.runs).tree : null;
+    const root = ctx.store.readCommit(local).tree;
+    const sent = tips.runs === local ? [] : addedEntries(ctx.store, root, remoteRoot);
+    const artifacts = await stageArtifacts(ctx, identity, store, sent);
+    if (tips.runs === local) {
+      markSeen(ctx, remote, local);
+      return { remote: remote.label, runsSent: 0, runsMerged, artifacts, attempts: attempt, upToDate: true };
+    }
+    const updates: PushUpdate[] = [{ ref: RUNS_REF, oid: local }];
+    const localArtifacts = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
+    if (localArtifacts && localArtifacts !== tips.artifacts) updates.push({ ref: ARTIFACTS_REF, oid: localArtifacts });
+    if ((await pushRefs(ctx.repo, ctx.env, remote, updates)) === 'pushed') {
+      markSeen(ctx, remote, local);
+      return { remote: remote.label, runsSent: countRuns(sent.map((e) => e.path)), runsMerged, artifacts, attempts: attempt, upToDate: false };
+    }
+    await sleep(backoff(ctx.env.random(1)[0]!, attempt));
+  }
+  throw new GitTrackError(
+    'PUSH_REJECTED',
+    `push to ${remote.label} was rejected ${maxAttempts} times (others keep pushing); nothing was lost, run git-track push again`,
+    { remote: remote.label, attempts: maxAttempts },
+  );
+}
+
+/** A memoised async value, started on first use. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= make());
+}
+
+function countRuns(paths: string[]): number {
+  return paths.filter(isRunDir).length;
+}
+
+/** Random pause growing with the attempt number (capped at ~2 s), so contending pushers spread out. */
+function backoff(randomByte: number, attempt: number): number {
+  const span = Math.min(100 * 2 ** Math.min(attempt, 5), 2000);
+  return 20 + (randomByte / 255) * span;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,64 @@
+/**
+ * Naming a remote: a configured remote name (`origin`) or a URL / path given directly, and
+ * the local refs that track what we last fetched from it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { GitTrackError } from '../errors.js';
+import { readGitConfig } from '../git/config.js';
+import { stripCredentials } from '../git/code-version.js';
+import type { Repo } from '../git/repo.js';
+
+export const ARTIFACTS_REF = 'refs/git-track/artifacts';
+
+export interface Remote {
+  /** What git is given: the remote's name, or the URL / absolute path. */
+  target: string;
+  /** For messages: the name, or the URL without credentials. */
+  label: string;
+  /** Where the remote's `runs` is fetched to (refs/remotes/<name>/runs for a named remote). */
+  runsTracking: string;
+  /** Where the remote's artifacts ref is fetched to. */
+  artifactsTracking: string;
+  /** The remote `runs` tip we last merged or pushed: the base of the history-rewrite check. */
+  seen: string;
+}
+
+/**
+ * Resolve `arg` (default: the upstream of `runs`, else `origin`).
+ *
+ * @example
+ * resolveRemote(repo, undefined, cwd).runsTracking; // 'refs/remotes/origin/runs'
+ * resolveRemote(repo, '../shared.git', cwd).target; // '/home/ada/shared.git'
+ */
+export function resolveRemote(repo: Repo, arg: string | undefined, cwd: string): Remote {
+  const config = readGitConfig(repo.commonDir);
+  const name = arg ?? config.get('branch.runs.remote') ?? 'origin';
+  if (/^[A-Za-z0-9._-]+$/.test(name) && config.get(`remote.${name}.url`) !== undefined) {
+    return {
+      target: name,
+      label: name,
+      runsTracking: `refs/remotes/${name}/runs`,
+      artifactsTracking: `refs/git-track/remotes/${name}/artifacts`,
+      seen: `refs/git-track/remotes/${name}/seen`,
+    };
+  }
+  if (arg === undefined) {
+    throw new GitTrackError('USAGE', `no remote named '${name}': give one (git-track push REMOTE) or add it (git remote add ${name} URL)`, { name });
+  }
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(arg) || /^[^/]+@[^/:]+:/.test(arg) || /^[^/.][^/:]*:[^\\]/.test(arg);
+  const local = resolve(cwd, arg);
+  if (!isUrl && !existsSync(local)) {
+    throw new GitTrackError('USAGE', `'${arg}' is neither a configured remote nor an existing path or URL`, { remote: arg });
+  }
+  const target = isUrl ? arg : local;
+  const key = `url-${createHash('sha1').update(stripCredentials(target)).digest('hex').slice(0, 16)}`;
+  return {
+    target,
+    label: stripCredentials(target),
+    runsTracking: `refs/git-track/remotes/${key}/runs`,
+    artifactsTracking: `refs/git-track/remotes/${key}/artifacts`,
+    seen: `refs/git-track/remotes/${key}/seen`,
+  };
+}

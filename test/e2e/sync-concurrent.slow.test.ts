@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, git, testGitEnv } from '../helpers/repo.js';
+import { cloneOf, expectFsckClean, logRun, makeBare, makeOrigin, ok, remoteRunIds, runIds } from '../helpers/remotes.js';
+
+/** The CLI as a child process that does not block the event loop (so many run at once). */
+function cliAsync(dir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: testGitEnv() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('many clones pushing to one remote at once', () => {
+  it('12 clones × 3 runs (with artifacts) pushed concurrently: every run arrives exactly once', async () => {
+    const bare = makeBare();
+    const seed = makeOrigin(bare);
+    git(seed, 'push', '-q', 'origin', 'main');
+    const clones = Array.from({ length: 12 }, () => cloneOf(bare));
+    const expected: string[] = [];
+    clones.forEach((dir, i) => {
+      for (let r = 0; r < 3; r++) {
+        writeFileSync(join(dir, 'model.bin'), randomBytes(2048));
+        expected.push(logRun(dir, '-m', `f1=0.${i}${r}`, '-t', `clone=${i}`, '-a', 'model.bin'));
+      }
+    });
+    const results = await Promise.all(clones.map((dir) => cliAsync(dir, 'push', '--json')));
+    for (const r of results) {
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    }
+    // Pushers that lost a race fetched, merged and pushed again.
+    const attempts = results.map((r) => (JSON.parse(r.stdout) as { attempts: number }).attempts);
+    expect(Math.max(...attempts)).toBeGreaterThan(1);
+    expect(results.reduce((n, r) => n + (JSON.parse(r.stdout) as { runsSent: number }).runsSent, 0)).toBe(36); // each clone sent its own 3, nobody re-sent another's
+    const onRemote = remoteRunIds(bare);
+    expect(onRemote).toEqual([...expected].sort());
+    expect(new Set(onRemote).size).toBe(36);
+    expectFsckClean(bare);
+    // Every artifact's bytes arrived too, and every clone converges on pull.
+    const artifactBlobs = git(bare, 'ls-tree', '-r', '--name-only', 'refs/git-track/artifacts').trim().split('\n');
+    expect(artifactBlobs).toHaveLength(36);
+    const last = clones[0]!;
+    ok(last, {}, 'pull');
+    expect(runIds(last)).toEqual([...expected].sort());
+    expectFsckClean(last);
+    // Somebody had to merge and retry: the remote history has merge commits.
+    expect(Number(git(bare, 'rev-list', '--count', '--merges', 'runs').trim())).toBeGreaterThan(0);
+  }, 300_000);
+});
