@@ -21,7 +21,7 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
   // Minified: parsing the bundled zod + yaml is most of a command's start-up (measured).
-  minify: true,
+  minify: !process.env.GT_NO_MINIFY,
   sourcemap: 'linked',
 });
 if (!process.argv.includes('--no-types')) {

@@ -149,7 +149,8 @@ export function decodeCommit(buf: Buffer): CommitData {
   return { tree, parents, author, committer, message };
 }
 
-function checkTreeEntry(entry: TreeEntry): void {
+/** Throw BAD_INPUT unless `entry` is one `git fsck --strict` accepts (name, mode, id). */
+export function checkTreeEntry(entry: TreeEntry): void {
   const { name, mode, oid } = entry;
   if (!TREE_MODES.has(mode)) bad(`invalid tree entry mode '${mode}' for '${name}'`, { name, mode });
   checkOid(oid, `tree entry '${name}'`);

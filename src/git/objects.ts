@@ -182,7 +182,8 @@ export class ObjectStore {
     this.scanned = false;
   }
 
-  private readTyped(oid: string, type: ObjectType): Buffer {
+  /** An object's content, checked to be of `type` (CORRUPT_OBJECT otherwise). */
+  readTyped(oid: string, type: ObjectType): Buffer {
     const obj = this.read(oid);
     if (obj.type !== type) {
       throw new GitTrackError('CORRUPT_OBJECT', `object ${oid} is a ${obj.type}, expected a ${type}`, {

@@ -4,8 +4,10 @@
  */
 import { GitTrackError } from '../errors.js';
 import type { TreeEntry } from './encode.js';
-import { encodeTree } from './encode.js';
 import type { ObjectStore } from './objects.js';
+import { findTreeEntry, spliceTree, type TreeChange } from './tree-splice.js';
+
+const EMPTY = Buffer.alloc(0);
 
 export interface TreeEdit {
   /** Slash-separated path from the root tree. */
@@ -21,34 +23,33 @@ export interface TreeEdit {
  * const root2 = editTree(store, root, [{ path: 'runs/3f/3f9a21c0b7d4', entry: { mode: '040000', oid } }]);
  */
 export function editTree(store: ObjectStore, root: string | null, edits: TreeEdit[]): string {
-  return editLevel(store, root, edits) ?? store.write('tree', encodeTree([]));
+  return editLevel(store, root, edits) ?? store.write('tree', EMPTY);
 }
 
 /** One level of {@link editTree}; null when the resulting tree is empty (git drops empty dirs). */
 function editLevel(store: ObjectStore, root: string | null, edits: TreeEdit[]): string | null {
-  const entries = root ? store.readTree(root) : [];
-  const byName = new Map(entries.map((e) => [e.name, e]));
+  const bytes = root ? store.readTyped(root, 'tree') : EMPTY;
+  const changes = new Map<string, TreeChange>();
   const nested = new Map<string, TreeEdit[]>();
   for (const edit of edits) {
     const slash = edit.path.indexOf('/');
     if (slash < 0) {
-      if (edit.entry) byName.set(edit.path, { name: edit.path, ...edit.entry });
-      else byName.delete(edit.path);
+      changes.set(edit.path, edit.entry);
       continue;
     }
     const head = edit.path.slice(0, slash);
     nested.set(head, [...(nested.get(head) ?? []), { path: edit.path.slice(slash + 1), entry: edit.entry }]);
   }
   for (const [name, subEdits] of nested) {
-    const existing = byName.get(name);
+    const existing = findTreeEntry(bytes, name);
     if (existing && existing.mode !== '040000') {
       throw new GitTrackError('CONFLICT', `cannot write below '${name}': it is a file`, { name });
     }
     const subtree = editLevel(store, existing?.oid ?? null, subEdits);
-    if (subtree === null) byName.delete(name);
-    else byName.set(name, { name, mode: '040000', oid: subtree });
+    changes.set(name, subtree === null ? null : { mode: '040000', oid: subtree });
   }
-  return byName.size === 0 ? null : store.write('tree', encodeTree([...byName.values()]));
+  const edited = spliceTree(bytes, changes);
+  return edited.length === 0 ? null : store.write('tree', edited);
 }
 
 /**
@@ -61,7 +62,7 @@ export function lookupPath(store: ObjectStore, root: string, path: string): Tree
   let tree = root;
   const parts = path.split('/');
   for (let i = 0; i < parts.length; i++) {
-    const entry = store.readTree(tree).find((e) => e.name === parts[i]);
+    const entry = findTreeEntry(store.readTyped(tree, 'tree'), parts[i]!);
     if (!entry) return null;
     if (i === parts.length - 1) return entry;
     if (entry.mode !== '040000') return null;
