@@ -13,7 +13,7 @@
  *   path: /mnt/share/ml-artifacts
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SIZE_PATTERN } from './size.js';
 
 export { DEFAULT_GIT_MAX_BYTES, parseSize } from './size.js';

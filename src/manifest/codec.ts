@@ -182,11 +182,11 @@ export function parseYaml(text: string, source: string): unknown {
 }
 
 /**
- * The `yaml` package, loaded on first use: canonical manifests and `-p` flags never need it,
- * and parsing its 260 KB at start-up was a third of `git-track log`'s time (measured). The
- * build keeps it external, so this is a plain require from node_modules.
+ * The `yaml` package, loaded on first use; every module reaches it through here. Canonical
+ * manifests and `-p` flags never need it, and parsing its 260 KB at start-up was a third of
+ * `git-track log`'s time (measured). The build keeps it external: a plain require.
  */
-function loadYaml(): typeof import('yaml') {
+export function loadYaml(): typeof import('yaml') {
   yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
   return yamlModule;
 }

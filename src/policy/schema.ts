@@ -16,7 +16,7 @@
  *   no_regression: {stage: production, tolerance: 0.01, metrics: [f1], minimize: [loss]}
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const names = z.array(z.string().min(1));
 

@@ -11,8 +11,8 @@
  * directory listing; the random suffix keeps two writers promoting in the same millisecond
  * from colliding. Month directories keep each tree well under ~1,000 entries.
  */
-import YAML from 'yaml';
-import { z } from 'zod';
+import { loadYaml } from '../manifest/codec.js';
+import * as z from 'zod';
 import { GitTrackError } from '../errors.js';
 import { authorSchema, NAME_PATTERN } from '../manifest/schema.js';
 import { shardOf } from '../runs/layout.js';
@@ -94,7 +94,7 @@ export function tagsPath(id: string, added: string, rand: string): string {
  * encodeRecord(promotion); // 'format: git-track/promotion@1\nstage: production\n…'
  */
 export function encodeRecord(record: Promotion | TagsRecord): string {
-  return YAML.stringify(record, { lineWidth: 0 });
+  return loadYaml().stringify(record, { lineWidth: 0 });
 }
 
 /**
@@ -116,7 +116,7 @@ export function decodeTagsRecord(text: string, source: string): TagsRecord {
 function decodeWith<T>(schema: z.ZodType<T>, text: string, source: string): T {
   let value: unknown;
   try {
-    value = YAML.parse(text, { schema: 'core' });
+    value = loadYaml().parse(text, { schema: 'core' });
   } catch (err) {
     throw new GitTrackError('INVALID_MANIFEST', `${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { source });
   }

@@ -15,7 +15,7 @@
  * file shows exactly which params, metrics, data and code changed for the stage, and CI can
  * compare it byte for byte with the run on `runs` (`verify --stages`).
  */
-import YAML from 'yaml';
+import { loadYaml } from '../manifest/codec.js';
 import { GitTrackError } from '../errors.js';
 import { promotionSchema, type Promotion } from './records.js';
 
@@ -30,7 +30,7 @@ const HEADER = '# Written by `git-track promote`. CI checks it with `git-track v
  * renderStageFile(promotion, encodeManifest(manifest));
  */
 export function renderStageFile(promotion: Promotion, manifestYaml: string): string {
-  const promo = YAML.stringify({ promotion }, { lineWidth: 0 });
+  const promo = loadYaml().stringify({ promotion }, { lineWidth: 0 });
   return `${HEADER}${promo}run:\n${indent(manifestYaml)}`;
 }
 
@@ -53,7 +53,7 @@ export function parseStageFile(text: string, source: string): ParsedStageFile {
   if (at < 0) throw new GitTrackError('BAD_INPUT', `${source}: no 'run:' section`, { source });
   let head: unknown;
   try {
-    head = YAML.parse(lines.slice(0, at).join('\n'), { schema: 'core' });
+    head = loadYaml().parse(lines.slice(0, at).join('\n'), { schema: 'core' });
   } catch (err) {
     throw new GitTrackError('BAD_INPUT', `${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { source });
   }
