@@ -13,7 +13,7 @@ import { mergeRuns } from './merge-runs.js';
 import { ARTIFACTS_REF, resolveRemote } from './remote.js';
 import { stageArtifacts, type StagedArtifacts } from './stage-artifacts.js';
 import { checkRemoteHistory, markSeen } from './sync-state.js';
-import { fetchRemote, pushRefs, type PushUpdate } from './transport.js';
+import { fetchRemote, pushRefs, type PushUpdate, type RemoteTips } from './transport.js';
 import { addedEntries, addedPaths, isRunDir } from './union-trees.js';
 
 export interface PushOptions {
@@ -52,13 +52,40 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   // Bad configuration fails before anything is fetched or written.
   await readProjectConfig(ctx.repo.workTree);
   // Each git call costs a process start: identity and store settings are read only when a
-  // merge commit or artifact bytes need them, and in parallel with the first fetch.
-  const firstFetch = fetchRemote(ctx.repo, ctx.env, remote);
-  firstFetch.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+  // merge commit or artifact bytes need them.
   const identity = once(() => resolveIdentity(ctx.repo, ctx.env));
   const store = once(() => resolveStore(ctx.repo, ctx.env));
+
+  /** Upload what `tips` lacks and push; null when the remote moved on meanwhile. */
+  const send = async (tips: RemoteTips, attempt: number): Promise<PushResult | null> => {
+    const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
+    const remoteRoot = tips.runs ? ctx.store.readCommit(tips.runs).tree : null;
+    const sent = tips.runs === local ? [] : addedEntries(ctx.store, ctx.store.readCommit(local).tree, remoteRoot);
+    const artifacts = await stageArtifacts(ctx, identity, store, sent);
+    const result = { remote: remote.label, runsSent: countRuns(sent.map((e) => e.path)), runsMerged, artifacts, attempts: attempt };
+    if (tips.runs === local) {
+      markSeen(ctx, remote, local);
+      return { ...result, runsSent: 0, upToDate: true };
+    }
+    const updates: PushUpdate[] = [{ ref: RUNS_REF, oid: local }];
+    const localArtifacts = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
+    if (localArtifacts && localArtifacts !== tips.artifacts) updates.push({ ref: ARTIFACTS_REF, oid: localArtifacts });
+    if ((await pushRefs(ctx.repo, ctx.env, remote, updates)) === 'rejected') return null;
+    markSeen(ctx, remote, local);
+    return { ...result, upToDate: false };
+  };
+
+  // Most pushes find the remote where the last sync left it: push straight away, one git call
+  // instead of a fetch and a push. A push is never forced, so the remote can only
+  // fast-forward: a stale view costs one rejected push, never a run, and the fetch-merge loop
+  // below takes over. (Without a previous sync, the remote's runs are unknown: fetch first.)
+  const seen = readRef(ctx.repo.commonDir, remote.seen);
+  if (seen && seen !== readRef(ctx.repo.commonDir, RUNS_REF)) {
+    const direct = await send({ runs: seen, artifacts: readRef(ctx.repo.commonDir, remote.artifactsTracking) }, 1);
+    if (direct) return direct;
+  }
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const tips = attempt === 1 ? await firstFetch : await fetchRemote(ctx.repo, ctx.env, remote);
+    const tips = await fetchRemote(ctx.repo, ctx.env, remote);
     await checkRemoteHistory(ctx, remote, tips.runs);
     const before = readRef(ctx.repo.commonDir, RUNS_REF)!;
     if (tips.runs) {
@@ -66,22 +93,8 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
       if (merged.outcome !== 'up-to-date') runsMerged += countRuns(addedPaths(ctx.store, ctx.store.readCommit(merged.tip).tree, ctx.store.readCommit(before).tree));
     }
     if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
-    const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
-    const remoteRoot = tips.runs ? ctx.store.readCommit(tips.runs).tree : null;
-    const root = ctx.store.readCommit(local).tree;
-    const sent = tips.runs === local ? [] : addedEntries(ctx.store, root, remoteRoot);
-    const artifacts = await stageArtifacts(ctx, identity, store, sent);
-    if (tips.runs === local) {
-      markSeen(ctx, remote, local);
-      return { remote: remote.label, runsSent: 0, runsMerged, artifacts, attempts: attempt, upToDate: true };
-    }
-    const updates: PushUpdate[] = [{ ref: RUNS_REF, oid: local }];
-    const localArtifacts = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
-    if (localArtifacts && localArtifacts !== tips.artifacts) updates.push({ ref: ARTIFACTS_REF, oid: localArtifacts });
-    if ((await pushRefs(ctx.repo, ctx.env, remote, updates)) === 'pushed') {
-      markSeen(ctx, remote, local);
-      return { remote: remote.label, runsSent: countRuns(sent.map((e) => e.path)), runsMerged, artifacts, attempts: attempt, upToDate: false };
-    }
+    const done = await send(tips, attempt);
+    if (done) return done;
     await sleep(backoff(ctx.env.random(1)[0]!, attempt));
   }
   throw new GitTrackError(
