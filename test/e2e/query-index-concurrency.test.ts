@@ -1,19 +1,8 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, makeRepo, testGitEnv } from '../helpers/repo.js';
+import { cli, cliAsync, makeRepo } from '../helpers/repo.js';
 
-function run(dir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: testGitEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe('query index under concurrent processes', () => {
   it('readers and writers racing on a missing index all answer correctly and leave a valid index', async () => {
@@ -22,8 +11,8 @@ describe('query index under concurrent processes', () => {
     rmSync(join(dir, '.git', 'git-track', 'query-index.bin'), { force: true });
     const jobs = [];
     for (let i = 0; i < 6; i++) {
-      jobs.push(run(dir, 'list', '--format', 'json', '--columns', 'id'));
-      jobs.push(run(dir, 'log', '-m', `f1=0.5${i}`, '--name', `w${i}`));
+      jobs.push(cliAsync(dir, 'list', '--format', 'json', '--columns', 'id'));
+      jobs.push(cliAsync(dir, 'log', '-m', `f1=0.5${i}`, '--name', `w${i}`));
     }
     const results = await Promise.all(jobs);
     for (const r of results) expect(r.stderr).toBe('');

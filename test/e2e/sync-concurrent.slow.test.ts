@@ -1,22 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, git, testGitEnv } from '../helpers/repo.js';
+import { cliAsync, git } from '../helpers/repo.js';
 import { cloneOf, expectFsckClean, logRun, makeBare, makeOrigin, ok, remoteRunIds, runIds } from '../helpers/remotes.js';
 
-/** The CLI as a child process that does not block the event loop (so many run at once). */
-function cliAsync(dir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: testGitEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe('many clones pushing to one remote at once', () => {
   it('12 clones × 3 runs (with artifacts) pushed concurrently: every run arrives exactly once', async () => {

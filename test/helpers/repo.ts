@@ -2,7 +2,7 @@
  * Real repositories for tests: `git init` in a temp dir, a fixed identity, and helpers to run
  * git and the built git-track binary in it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -80,6 +80,28 @@ export function cli(dir: string, ...args: string[]): CliResult {
 export function cliWith(dir: string, env: Record<string, string>, ...args: string[]): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env: testGitEnv(env), encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Run a program without blocking the event loop, so that many run at once.
+ *
+ * @example
+ * const results = await Promise.all([runAsync(dir, 'git', ['gc']), cliAsync(dir, 'log', '-m', 'f1=1')]);
+ */
+export function runAsync(dir: string, command: string, args: string[]): Promise<CliResult> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { cwd: dir, env: testGitEnv() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** The real git-track binary as a child process that does not block the event loop. */
+export function cliAsync(dir: string, ...args: string[]): Promise<CliResult> {
+  return runAsync(dir, process.execPath, [BIN, ...args]);
 }
 
 /** Everything about a repository that logging must not change: HEAD, index, status, branches. */

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../helpers/errors.js';
 import { decodeManifest, encodeManifest, parseYaml } from '../../src/manifest/codec.js';
 import { validateManifest, type RunManifest } from '../../src/manifest/schema.js';
 import { GitTrackError } from '../../src/errors.js';
@@ -13,15 +14,6 @@ const FIXTURES = resolve(import.meta.dirname, '..', '..', 'fixtures', 'manifests
 const read = (...p: string[]) => readFileSync(join(FIXTURES, ...p), 'utf8');
 const validNames = readdirSync(join(FIXTURES, 'valid')).filter((f) => f.endsWith('.yaml'));
 
-function errorOf(fn: () => unknown): GitTrackError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GitTrackError) return err;
-    throw err;
-  }
-  throw new Error('expected a GitTrackError');
-}
 
 describe('canonical fixtures', () => {
   it.each(validNames)('%s is a fixed point: encode(decode(x)) === x', (name) => {

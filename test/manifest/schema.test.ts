@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../helpers/errors.js';
 import { decodeManifest } from '../../src/manifest/codec.js';
 import { formatPath } from '../../src/manifest/schema-errors.js';
 import { MANIFEST_FORMAT, manifestJsonSchema, validateManifest, type RunManifest } from '../../src/manifest/schema.js';
@@ -15,15 +16,6 @@ function load(name: string): RunManifest {
   return decodeManifest(readFileSync(join(FIXTURES, 'valid', name), 'utf8'), name);
 }
 
-function errorOf(fn: () => unknown): GitTrackError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GitTrackError) return err;
-    throw err;
-  }
-  throw new Error('expected a GitTrackError');
-}
 
 describe('valid fixtures', () => {
   it('has several', () => expect(validNames.length).toBeGreaterThanOrEqual(4));

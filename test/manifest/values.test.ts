@@ -2,20 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { errorOf } from '../helpers/errors.js';
 import { GitTrackError } from '../../src/errors.js';
 import { jsonErrorOffset, lineColumn } from '../../src/manifest/json-position.js';
 import { flattenValues, parseAssignment, parseMetricAssignment, readValuesFile, toMetrics } from '../../src/manifest/values.js';
 import { pick, randomString, rng } from './random.js';
 
-function errorOf(fn: () => unknown): GitTrackError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GitTrackError) return err;
-    throw err;
-  }
-  throw new Error('expected a GitTrackError');
-}
 
 describe('parseAssignment', () => {
   it.each<[string, string, unknown]>([

@@ -1,20 +1,9 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, git, makeRepo, testGitEnv } from '../helpers/repo.js';
+import { BIN, git, makeRepo, runAsync } from '../helpers/repo.js';
 
 const WORKER = resolve(import.meta.dirname, '..', 'helpers', 'log-worker.mjs');
 
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(cmd, args, { cwd, env: testGitEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 function runIdsOnBranch(dir: string): string[] {
   return git(dir, 'ls-tree', '-d', '--name-only', '-r', 'runs', 'runs/')
@@ -26,11 +15,11 @@ function runIdsOnBranch(dir: string): string[] {
 describe('concurrent writers', () => {
   it('8 processes x 10 runs with git gc and pack-refs running: every run kept exactly once', async () => {
     const dir = makeRepo({ commit: true });
-    const loggers = Array.from({ length: 8 }, (_, w) => run(process.execPath, [WORKER, dir, '10', `w${w}`], dir));
+    const loggers = Array.from({ length: 8 }, (_, w) => runAsync(dir, process.execPath, [WORKER, dir, '10', `w${w}`]));
     const maintenance = (async () => {
       for (let i = 0; i < 4; i++) {
-        await run('git', ['pack-refs', '--all'], dir);
-        await run('git', ['gc', '--quiet'], dir);
+        await runAsync(dir, 'git', ['pack-refs', '--all']);
+        await runAsync(dir, 'git', ['gc', '--quiet']);
       }
     })();
     const results = await Promise.all(loggers);
@@ -49,7 +38,7 @@ describe('concurrent writers', () => {
   it('8 CLI processes at once through the real binary', async () => {
     const dir = makeRepo({ commit: true });
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, w) => run(process.execPath, [BIN, 'log', '--name', `p${w}`, '-m', `f1=0.${w}`], dir)),
+      Array.from({ length: 8 }, (_, w) => runAsync(dir, process.execPath, [BIN, 'log', '--name', `p${w}`, '-m', `f1=0.${w}`])),
     );
     for (const r of results) expect(r.code).toBe(0);
     const ids = results.map((r) => r.stdout.trim());
@@ -59,10 +48,10 @@ describe('concurrent writers', () => {
 
   it('works when the runs ref lives only in packed-refs', async () => {
     const dir = makeRepo({ commit: true });
-    await run(process.execPath, [BIN, 'log', '-m', 'f1=0.1'], dir);
+    await runAsync(dir, process.execPath, [BIN, 'log', '-m', 'f1=0.1']);
     git(dir, 'pack-refs', '--all');
     const tip = git(dir, 'rev-parse', 'runs').trim();
-    const r = await run(process.execPath, [BIN, 'log', '-m', 'f1=0.2'], dir);
+    const r = await runAsync(dir, process.execPath, [BIN, 'log', '-m', 'f1=0.2']);
     expect(r.code).toBe(0);
     expect(git(dir, 'rev-parse', 'runs^').trim()).toBe(tip);
   });

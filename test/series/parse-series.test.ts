@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../helpers/errors.js';
 import { GitTrackError } from '../../src/errors.js';
 import { parseSeries } from '../../src/series/parse-series.js';
 import { decodeSeries, seriesPath } from '../../src/series/series-file.js';
@@ -7,15 +8,6 @@ import { summariseSeries } from '../../src/series/read-series.js';
 
 const obj = (text: string, source: string) => Object.fromEntries(parseSeries(text, source));
 
-function errorOf(fn: () => unknown): GitTrackError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GitTrackError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 describe('series files', () => {
   const expected = {
