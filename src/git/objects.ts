@@ -67,7 +67,20 @@ export class ObjectStore {
     const dir = writeLoose(this.objectsDir, oid, type, content, (created) => this.unsyncedDirs.add(created));
     this.unsyncedObjects.add(oid);
     this.unsyncedDirs.add(dir);
+    if (type !== 'blob') this.remember(oid, { type, content });
     return oid;
+  }
+
+  /**
+   * Trees and commits this store wrote lately: the next run logged in the same process builds
+   * on exactly these, and reading them back from disk (inflating a shard tree of hundreds of
+   * entries) was a measurable part of a write.
+   */
+  private readonly written = new Map<string, GitObject>();
+
+  private remember(oid: string, obj: GitObject): void {
+    this.written.set(oid, obj);
+    if (this.written.size > 64) this.written.delete(this.written.keys().next().value!);
   }
 
   /**
@@ -102,7 +115,7 @@ export class ObjectStore {
    */
   read(oid: string): GitObject {
     const id = checkOid(oid);
-    const found = this.lookup(id, true);
+    const found = this.written.get(id) ?? this.lookup(id, true);
     if (!found) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${id} not found`, { oid: id });
     return found;
   }
