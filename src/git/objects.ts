@@ -2,10 +2,10 @@
  * The object database: loose objects and packs under `<commonDir>/objects`, plus one level
  * of `objects/info/alternates` for reads.
  *
- * Why not isomorphic-git: its writeObject costs 5–8 ms per object against ~0.4 ms for node's
- * zlib + fs, it reads whole packs into memory, and 10,000 reads through it take 16–25 s.
- * Why synchronous fs/zlib: objects are small files, and on the hot path of logging a run the
- * promise and event-loop round trips would cost more than the syscalls themselves.
+ * Not isomorphic-git: its writeObject costs 5–8 ms per object against ~0.4 ms for node's zlib
+ * + fs, it reads whole packs into memory, and 10,000 reads through it take 16–25 s. Sync I/O:
+ * objects are small, and on the hot path of logging a run promise round trips cost more than
+ * the syscalls.
  */
 import { utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { DeltaBaseCache } from './delta.js';
 import { decodeCommit, decodeTree, hashObject, type CommitData, type GitObject, type ObjectType, type TreeEntry } from './encode.js';
 import { findLoosePrefix, fsyncPath, hasLoose, listDir, loosePath, readAlternates, readLoose, touchLoose, writeLoose } from './loose.js';
 import { PackFile } from './pack.js';
+import { RecentObjects } from './recent-objects.js';
 
 export type { GitObject } from './encode.js';
 
@@ -67,21 +68,11 @@ export class ObjectStore {
     const dir = writeLoose(this.objectsDir, oid, type, content, (created) => this.unsyncedDirs.add(created));
     this.unsyncedObjects.add(oid);
     this.unsyncedDirs.add(dir);
-    if (type !== 'blob') this.remember(oid, { type, content });
+    if (type !== 'blob') this.written.add(oid, { type, content });
     return oid;
   }
 
-  /**
-   * Trees and commits this store wrote lately: the next run logged in the same process builds
-   * on exactly these, and reading them back from disk (inflating a shard tree of hundreds of
-   * entries) was a measurable part of a write.
-   */
-  private readonly written = new Map<string, GitObject>();
-
-  private remember(oid: string, obj: GitObject): void {
-    this.written.set(oid, obj);
-    if (this.written.size > 64) this.written.delete(this.written.keys().next().value!);
-  }
+  private readonly written = new RecentObjects();
 
   /**
    * fsync every object written since the last call and the directories that name them.
