@@ -15,8 +15,13 @@ const MARK: Record<ChangeKind, string> = { same: ' ', changed: '~', added: '+', 
 export function formatDelta(m: MetricChange): string {
   if (m.delta === undefined) return '';
   const sign = m.delta > 0 ? '+' : '';
-  const rel = m.relative === undefined ? '' : ` (${m.relative > 0 ? '+' : ''}${formatCell(m.relative * 100)}%)`;
+  const rel = m.relative === undefined ? '' : ` (${m.relative > 0 ? '+' : ''}${percent(m.relative * 100)}%)`;
   return `${sign}${formatCell(m.delta)}${rel}`;
+}
+
+/** Percentages to three significant digits (`6.25`, `-16.7`, `0.0123`): more reads as noise. */
+function percent(p: number): string {
+  return String(Number(p.toPrecision(3)));
 }
 
 function betterText(m: MetricChange, d: RunDiff): string {
