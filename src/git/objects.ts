@@ -13,12 +13,12 @@ import { GitTrackError, isGitTrackError, systemCode } from '../errors.js';
 import { DeltaBaseCache } from './delta.js';
 import { decodeCommit, decodeTree, hashObject, type CommitData, type GitObject, type ObjectType, type TreeEntry } from './encode.js';
 import { findLoosePrefix, fsyncPath, hasLoose, listDir, loosePath, readAlternates, readLoose, touchLoose, writeLoose } from './loose.js';
+import { checkOid, withOid } from './oid.js';
 import { PackFile } from './pack.js';
 import { RecentObjects } from './recent-objects.js';
 
 export type { GitObject } from './encode.js';
 
-const OID = /^[0-9a-f]{40}$/;
 const TYPES = new Set<string>(['blob', 'tree', 'commit', 'tag']);
 
 /**
@@ -285,20 +285,5 @@ export class ObjectStore {
       } catch {}
     }
     return true;
-  }
-}
-
-function checkOid(oid: string): string {
-  const id = typeof oid === 'string' ? oid.toLowerCase() : '';
-  if (!OID.test(id)) throw new GitTrackError('BAD_INPUT', `'${oid}' is not a 40-digit hex object id`, { oid });
-  return id;
-}
-
-function withOid<T>(oid: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (isGitTrackError(err, 'CORRUPT_OBJECT') && !err.data.oid) err.data.oid = oid;
-    throw err;
   }
 }

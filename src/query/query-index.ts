@@ -30,19 +30,10 @@ export const INDEX_FILE = 'query-index.bin';
  * table.size; // number of runs on the branch
  */
 export function loadQueryIndex(ctx: TrackerContext): RunTable {
-  const tip = runsTip(ctx);
-  const cached = opened.get(ctx);
-  if (cached && cached.tip === tip) return cached;
-  const path = join(ctx.repo.stateDir, INDEX_FILE);
-  let table = readIndex(path);
-  if (!table || table.tip !== tip) {
-    const plan = planUpdate(ctx, table ?? cached ?? null, tip);
-    readManifestsForIndex(ctx, plan.added, (e, m) => plan.builder.addRun(e.id, e.tree, m));
-    table = plan.builder.build(tip, plan.shards);
-    writeIndex(path, table);
-  }
-  opened.set(ctx, table);
-  return table;
+  const state = indexState(ctx);
+  if ('table' in state) return state.table;
+  readManifestsForIndex(ctx, state.plan.added, (e, m) => state.plan.builder.addRun(e.id, e.tree, m));
+  return state.finish();
 }
 
 /**
@@ -54,19 +45,35 @@ export function loadQueryIndex(ctx: TrackerContext): RunTable {
  * await loadQueryIndexAsync(ctx);
  */
 export async function loadQueryIndexAsync(ctx: TrackerContext): Promise<RunTable> {
+  const state = indexState(ctx);
+  if ('table' in state) return state.table;
+  await readManifestsForIndexAsync(ctx, state.plan.added, (e, m) => state.plan.builder.addRun(e.id, e.tree, m));
+  return state.finish();
+}
+
+type IndexState = { table: RunTable } | { plan: ReturnType<typeof planUpdate>; finish(): RunTable };
+
+/** The up-to-date table, or the plan to bring it up to date (its manifests still to read). */
+function indexState(ctx: TrackerContext): IndexState {
   const tip = runsTip(ctx);
   const cached = opened.get(ctx);
-  if (cached && cached.tip === tip) return cached;
+  if (cached && cached.tip === tip) return { table: cached };
   const path = join(ctx.repo.stateDir, INDEX_FILE);
-  let table = readIndex(path);
-  if (!table || table.tip !== tip) {
-    const plan = planUpdate(ctx, table ?? cached ?? null, tip);
-    await readManifestsForIndexAsync(ctx, plan.added, (e, m) => plan.builder.addRun(e.id, e.tree, m));
-    table = plan.builder.build(tip, plan.shards);
-    writeIndex(path, table);
+  const saved = readIndex(path);
+  if (saved && saved.tip === tip) {
+    opened.set(ctx, saved);
+    return { table: saved };
   }
-  opened.set(ctx, table);
-  return table;
+  const plan = planUpdate(ctx, saved ?? cached ?? null, tip);
+  return {
+    plan,
+    finish() {
+      const table = plan.builder.build(tip, plan.shards);
+      writeIndex(path, table);
+      opened.set(ctx, table);
+      return table;
+    },
+  };
 }
 
 /** One open index per context: commands that resolve several runs read it once. */

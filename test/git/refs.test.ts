@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isGitTrackError } from '../../src/errors.js';
 import { readRef, updateRef } from '../../src/git/refs.js';
+import { errorOf } from '../helpers/errors.js';
 import { BIN, cli, git, makeRepo, testGitEnv } from '../helpers/repo.js';
 
 describe('updateRef', () => {
@@ -13,13 +13,7 @@ describe('updateRef', () => {
     const head = git(dir, 'rev-parse', 'HEAD').trim();
     updateRef(gitDir, { name: 'refs/heads/copy', oid: head, expected: null });
     expect(git(dir, 'rev-parse', 'refs/heads/copy').trim()).toBe(head);
-    let err: unknown;
-    try {
-      updateRef(gitDir, { name: 'refs/heads/copy', oid: head, expected: null });
-    } catch (e) {
-      err = e;
-    }
-    expect(isGitTrackError(err, 'REF_MOVED')).toBe(true);
+    expect(errorOf(() => updateRef(gitDir, { name: 'refs/heads/copy', oid: head, expected: null })).code).toBe('REF_MOVED');
     expect(existsSync(join(gitDir, 'refs/heads/copy.lock'))).toBe(false);
   });
 
@@ -36,13 +30,7 @@ describe('updateRef', () => {
     const gitDir = join(dir, '.git');
     const head = git(dir, 'rev-parse', 'HEAD').trim();
     writeFileSync(join(gitDir, 'refs/heads/main.lock'), '');
-    let err: unknown;
-    try {
-      updateRef(gitDir, { name: 'refs/heads/main', oid: head, expected: head });
-    } catch (e) {
-      err = e;
-    }
-    expect(isGitTrackError(err, 'LOCK_TIMEOUT')).toBe(true);
+    expect(errorOf(() => updateRef(gitDir, { name: 'refs/heads/main', oid: head, expected: head })).code).toBe('LOCK_TIMEOUT');
     expect(existsSync(join(gitDir, 'refs/heads/main.lock'))).toBe(true);
   });
 });
