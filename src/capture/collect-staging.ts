@@ -4,8 +4,8 @@
  * started, and how it ended. Bad content is a warning naming the file and line, never a
  * reason to lose the run: the valid rest is kept.
  */
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { flattenValues, readValuesFile } from '../manifest/values.js';
 import { describeValue } from '../manifest/schema-errors.js';
@@ -13,6 +13,7 @@ import type { LogRunInput, Scalar } from '../runs/log-run.js';
 import type { CodeVersion } from '../git/code-version.js';
 import { PATCH_FILE } from '../runs/layout.js';
 import { readDvclive } from './dvclive.js';
+import { listFilesBelow } from './list-files.js';
 import { parseMetricStream } from './metric-stream.js';
 import { seriesFiles, type SeriesPoint } from './series-files.js';
 import { ARTIFACTS_DIR, OUTPUT_FILE, STREAM_FILE, type RunState } from './staging.js';
@@ -98,7 +99,7 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
   }
 
   const artifactsDir = join(dir, ARTIFACTS_DIR);
-  const staged = listFiles(artifactsDir).map((path) => ({ path, as: relative(artifactsDir, path).split(sep).join('/') }));
+  const staged = listFilesBelow(artifactsDir).map((path) => ({ path, as: relative(artifactsDir, path).split(sep).join('/') }));
   return {
     id: state.id,
     name: given.name ?? text('name'),
@@ -160,14 +161,3 @@ export function readTail(path: string, cap: number): Buffer | null {
   }
 }
 
-function listFiles(dir: string): string[] {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries
-    .flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : e.isFile() ? [resolve(dir, e.name)] : []))
-    .sort();
-}

@@ -4,11 +4,12 @@
  * `<metric>`; timestamp in epoch milliseconds). Files older than the run are ignored, so a
  * previous run's output is not attributed to this one.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { isValidName } from '../manifest/schema.js';
 import { flattenValues, readValuesFile } from '../manifest/values.js';
 import type { Scalar } from '../runs/log-run.js';
+import { listFilesBelow } from './list-files.js';
 import { toMillis } from './metric-stream.js';
 import type { SeriesPoint } from './series-files.js';
 
@@ -53,7 +54,7 @@ export function readDvclive(dir: string, sinceMs: number, warn: (message: string
     else warn(`${join(dir, 'metrics.json')}: metric '${name}' is not a finite number; ignored`);
   }
   const plots = join(dir, 'plots', 'metrics');
-  for (const file of walk(plots)) {
+  for (const file of listFilesBelow(plots)) {
     if (!file.endsWith('.tsv') || !fresh(file)) continue;
     const name = relative(plots, file).slice(0, -4).split(sep).join('.').replace(/\//g, '.');
     if (!isValidName(name)) {
@@ -87,12 +88,3 @@ function readDvcliveTsv(file: string, warn: (message: string) => void): SeriesPo
   return points;
 }
 
-function walk(dir: string): string[] {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));
-}

@@ -7,12 +7,12 @@ import { RUNS_REF } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 
 /**
- * The one-line hint, or null when the local branch exists or origin has no runs.
+ * Print the one-line hint to stderr, unless the local branch exists or origin has no runs.
  *
  * @example
- * remoteRunsHint(ctx); // 'runs exist on origin: run git-track pull'
+ * showRemoteRunsHint(cli.tracker()); // stderr: 'hint: runs exist on origin: run git-track pull'
  */
-export function remoteRunsHint(ctx: TrackerContext): string | null {
-  if (readRef(ctx.repo.commonDir, RUNS_REF)) return null;
-  return readRef(ctx.repo.commonDir, 'refs/remotes/origin/runs') ? 'runs exist on origin: run git-track pull' : null;
+export function showRemoteRunsHint(ctx: TrackerContext): void {
+  if (readRef(ctx.repo.commonDir, RUNS_REF)) return;
+  if (readRef(ctx.repo.commonDir, 'refs/remotes/origin/runs')) process.stderr.write('hint: runs exist on origin: run git-track pull\n');
 }

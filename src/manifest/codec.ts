@@ -105,7 +105,18 @@ const ARTIFACT_ORDER = ['path', 'kind', 'sha256', 'size', 'files', 'role'] as co
  * await writeFile('run.yaml', encodeManifest(manifest));
  */
 export function encodeManifest(m: RunManifest): string {
-  const v = validateManifest(m);
+  return encodeValidManifest(validateManifest(m));
+}
+
+/**
+ * {@link encodeManifest} for a manifest that `validateManifest` just returned: writing a run
+ * validates once, not twice, on the hot path.
+ *
+ * @example
+ * const manifest = validateManifest(draft);
+ * const yaml = encodeValidManifest(manifest);
+ */
+export function encodeValidManifest(v: RunManifest): string {
   const out: Lines = [];
   out.push(`format: ${formatString(v.format)}`);
   out.push(`id: ${formatString(v.id)}`);

@@ -6,13 +6,13 @@
  * fails before the first write, so a refused run leaves the branch exactly as it was.
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, isGitTrackError } from '../errors.js';
 import { hashPath, type ContentHash } from '../artifacts/hash.js';
 import { cachePath } from '../artifacts/cache.js';
 import { captureCodeVersion, type CodeVersion } from '../git/code-version.js';
 import { resolveIdentity } from '../git/identity.js';
 import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
-import { encodeManifest } from '../manifest/codec.js';
+import { encodeValidManifest } from '../manifest/codec.js';
 import { MANIFEST_FORMAT, validateManifest, type RunManifest } from '../manifest/schema.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { gitTrackVersion } from '../version.js';
@@ -116,35 +116,35 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     source: input.source,
   };
   let manifest = validateManifest(stripUndefined(draft));
-  if (options.dryRun) return { manifest, yaml: encodeManifest(manifest), commit: null };
+  if (options.dryRun) return { manifest, yaml: encodeValidManifest(manifest), commit: null };
 
   for (const a of artifacts) if (a.hash) await cachePath(repo.stateDir, a.absolute, a.hash);
   const files: Record<string, Buffer> = { ...(input.files ?? {}) };
   if (captured.patch) files[PATCH_FILE] = Buffer.from(captured.patch);
 
-  // A fresh id is drawn if it collides with a run already on the branch (~2e-5 at 100k runs).
+  // A fresh id is drawn if it collides with a run already on the branch (~2e-5 at 100k runs);
+  // an id the caller fixed is never redrawn.
   for (;;) {
-    const yaml = encodeManifest(manifest);
+    const yaml = encodeValidManifest(manifest);
     const runTree = writeRunTree(ctx, { ...files, [MANIFEST_FILE]: Buffer.from(yaml) });
     const dir = runDirPath(manifest.id);
-    let collided = false;
-    const result = await appendToRuns(ctx, {
-      edits: (root) => {
-        collided = lookupPath(ctx.store, root, dir) !== null;
-        // Throwing (not returning no edits) keeps a collision from committing an empty change.
-        if (collided) throw new GitTrackError('CONFLICT', `run ${manifest.id} is already recorded`, { id: manifest.id });
-        return [{ path: dir, entry: { mode: '040000', oid: runTree } }];
-      },
-      message: summariseRun(manifest),
-      identity,
-      extraParents: codeParent(captured.code),
-      authorDate: input.created,
-    }).catch((err: unknown) => {
-      if (collided) return null;
-      throw err;
-    });
-    if (result && !collided) return { manifest, yaml, commit: result.commit };
-    if (input.id) throw new GitTrackError('CONFLICT', `run ${input.id} is already recorded`, { id: input.id });
+    const id = manifest.id;
+    try {
+      const result = await appendToRuns(ctx, {
+        edits: (root) => {
+          // Throwing (not returning no edits) keeps a collision from committing an empty change.
+          if (lookupPath(ctx.store, root, dir)) throw new GitTrackError('CONFLICT', `run ${id} is already recorded`, { id, idTaken: true });
+          return [{ path: dir, entry: { mode: '040000', oid: runTree } }];
+        },
+        message: summariseRun(manifest),
+        identity,
+        extraParents: codeParent(captured.code),
+        authorDate: input.created,
+      });
+      return { manifest, yaml, commit: result.commit };
+    } catch (err) {
+      if (input.id || !isGitTrackError(err, 'CONFLICT') || !err.data.idTaken) throw err;
+    }
     manifest = { ...manifest, id: newRunId(env) };
   }
 }

@@ -15,7 +15,7 @@ import { allTagRecords, withTags } from '../../stages/read-stages.js';
 import type { CliContext } from '../context.js';
 import { FORMATS, parseFormat, renderRows } from '../render/formats.js';
 import type { Column } from '../render/table.js';
-import { remoteRunsHint } from '../remote-hint.js';
+import { showRemoteRunsHint } from '../remote-hint.js';
 import { recoverWithNotes } from './recover.js';
 
 interface ListOptions {
@@ -52,8 +52,7 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   const sort = options.sort === undefined ? undefined : parseSort(options.sort);
   const fields = options.columns === undefined ? undefined : parseColumns(options.columns);
   const ctx = cli.tracker();
-  const hint = remoteRunsHint(ctx);
-  if (hint) process.stderr.write(`hint: ${hint}\n`);
+  showRemoteRunsHint(ctx);
   const { running } = await recoverWithNotes(cli, ctx);
   await loadQueryIndexAsync(ctx); // a cold index streams manifests from git while parsing them
   const result = queryRuns(ctx, { filter, sort, limit });
