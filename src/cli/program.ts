@@ -25,6 +25,12 @@ function lazy(load: () => Promise<{ default: Action }>) {
   };
 }
 
+/** Metric directions, shared by diff, compare and metrics. */
+const higherIsBetter = () =>
+  new Option('--higher-is-better <metrics>', 'comma-separated metrics where higher is better (default by name: accuracy, f1, auc, …)').argParser(collect);
+const lowerIsBetter = () =>
+  new Option('--lower-is-better <metrics>', 'comma-separated metrics where lower is better (default by name: loss, error, rmse, …)').argParser(collect);
+
 /**
  * The commander program with every command declared.
  *
@@ -131,8 +137,8 @@ snapshot commit and a code.patch beside the manifest.`,
     .addOption(new Option('--format <format>', 'text (coloured on a terminal), md (for a pull request) or json').choices(['text', 'md', 'json']).default('text'))
     .option('--manifest', 'also show a unified diff of the two run.yaml files')
     .option('--all', 'also list params, tags and artifacts that did not change')
-    .option('--higher-is-better <metrics>', 'comma-separated metrics where higher is better (default by name: accuracy, f1, auc, …)', collect)
-    .option('--lower-is-better <metrics>', 'comma-separated metrics where lower is better (default by name: loss, error, rmse, …)', collect)
+    .addOption(higherIsBetter())
+    .addOption(lowerIsBetter())
     .action(lazy(() => import('./commands/diff.js')));
 
   program
@@ -144,8 +150,8 @@ snapshot commit and a code.patch beside the manifest.`,
     .option('-n, --limit <n>', 'at most n runs from the filter (default 20)')
     .option('--all', 'show every param and metric, also those that are the same')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json', 'csv']).default('text'))
-    .option('--higher-is-better <metrics>', 'comma-separated metrics where higher is better', collect)
-    .option('--lower-is-better <metrics>', 'comma-separated metrics where lower is better', collect)
+    .addOption(higherIsBetter())
+    .addOption(lowerIsBetter())
     .action(lazy(() => import('./commands/compare.js')));
 
   program
@@ -154,8 +160,8 @@ snapshot commit and a code.patch beside the manifest.`,
     .argument('[name]', 'one metric: print its points too')
     .description('a run\'s metric step series: summary (last, min, max, best step) and a sparkline per metric')
     .option('--json', 'print JSON: summary and points per metric')
-    .option('--higher-is-better <metrics>', 'comma-separated metrics where higher is better', collect)
-    .option('--lower-is-better <metrics>', 'comma-separated metrics where lower is better', collect)
+    .addOption(higherIsBetter())
+    .addOption(lowerIsBetter())
     .action(lazy(() => import('./commands/metrics.js')));
 
   program
