@@ -18,12 +18,17 @@ export function terminalProgress(stream: NodeJS.WriteStream): ProgressSink {
   let last = 0;
   let shown = false;
   return {
-    update(label, done, total) {
+    update(label, done, total, unit = 'bytes') {
       const now = Date.now();
       if (now - last < THROTTLE_MS) return;
       last = now;
       shown = true;
-      const amount = total ? `${Math.floor((100 * done) / total)}% (${formatBytes(done)} / ${formatBytes(total)})` : formatBytes(done);
+      const amount =
+        unit === 'objects'
+          ? `${total ? `${Math.floor((100 * done) / total)}% (${done} / ${total} objects)` : `${done} objects`}`
+          : total
+            ? `${Math.floor((100 * done) / total)}% (${formatBytes(done)} / ${formatBytes(total)})`
+            : formatBytes(done);
       stream.write(`\r\x1b[K${label}: ${amount}`);
     },
     done() {

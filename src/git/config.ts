@@ -15,6 +15,8 @@ export interface GitConfig {
   get(key: string): string | undefined;
   /** Every value of a multi-valued key, in file order. */
   getAll(key: string): string[];
+  /** Every key set, as `section.subsection.key` with section and key lowercase. */
+  keys(): string[];
 }
 
 /**
@@ -77,6 +79,7 @@ export function parseGitConfig(text: string): GitConfig {
   return {
     get: (key) => values.get(normalise(key))?.at(-1),
     getAll: (key) => values.get(normalise(key)) ?? [],
+    keys: () => [...values.keys()],
   };
 }
 

@@ -6,7 +6,7 @@
  * protocol instead — create `<ref>.lock` with O_EXCL, check the tip under the lock, write,
  * fsync, rename — so concurrent git-track processes and canonical git exclude each other.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, appendFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
 
@@ -29,6 +29,47 @@ export function readRef(gitDir: string, name: string): string | null {
     name = loose.slice(5).trim();
   }
   throw new GitTrackError('CORRUPT_OBJECT', `symbolic ref loop at ${name}`, { name });
+}
+
+/**
+ * The distinct object ids of every ref under `refs/` (loose and packed; symbolic refs skipped):
+ * what a repository tells a pushing or fetching peer it has.
+ *
+ * @example
+ * listRefTips(remoteGitDir); // ['9fceb02…', '3f9a21c…']
+ */
+export function listRefTips(gitDir: string): string[] {
+  const tips = new Set<string>();
+  const walk = (dir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.endsWith('.lock')) continue;
+      const path = join(dir, name);
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        if (systemCode(err) === 'EISDIR') walk(path);
+        continue;
+      }
+      const oid = text.trim();
+      if (/^[0-9a-f]{40}$/.test(oid)) tips.add(oid);
+    }
+  };
+  walk(join(gitDir, 'refs'));
+  try {
+    for (const line of readFileSync(join(gitDir, 'packed-refs'), 'utf8').split('\n')) {
+      if (/^[0-9a-f]{40} refs\//.test(line)) tips.add(line.slice(0, 40));
+    }
+  } catch (err) {
+    if (systemCode(err) !== 'ENOENT') throw err;
+  }
+  return [...tips];
 }
 
 /** The branch HEAD points at (e.g. 'refs/heads/main'), or null when detached. */

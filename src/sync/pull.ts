@@ -33,7 +33,7 @@ export async function pullRuns(ctx: TrackerContext, options: { remote?: string; 
   // The identity (a `git var`) is looked up beside the fetch: pulling new runs writes a reflog entry.
   const identityP = resolveIdentity(ctx.repo, ctx.env);
   identityP.catch(() => {});
-  const tips = await fetchRemote(ctx.repo, ctx.env, remote);
+  const tips = await fetchRemote(ctx, remote);
   const identity = () => identityP;
   await checkRemoteHistory(ctx, remote, tips.runs);
   const before = readRef(ctx.repo.commonDir, RUNS_REF);

@@ -13,7 +13,7 @@ import { mergeRuns } from './merge-runs.js';
 import { ARTIFACTS_REF, resolveRemote } from './remote.js';
 import { stageArtifacts, type StagedArtifacts } from './stage-artifacts.js';
 import { checkRemoteHistory, markSeen } from './sync-state.js';
-import { fetchRemote, pushRefs, type PushUpdate, type RemoteTips } from './transport.js';
+import { beginPush, fetchRemote, type PushUpdate, type RemoteTips } from './transport.js';
 import { addedEntries, addedPaths, isRunDir } from './union-trees.js';
 
 export interface PushOptions {
@@ -59,6 +59,9 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   /** Upload what `tips` lacks and push; null when the remote moved on meanwhile. */
   const send = async (tips: RemoteTips, attempt: number): Promise<PushResult | null> => {
     const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
+    // The runs' objects may travel while we list the pushed runs and read their manifests
+    // for artifacts to stage.
+    const pending = tips.runs === local ? null : beginPush(ctx, remote, [{ ref: RUNS_REF, oid: local }]);
     const remoteRoot = tips.runs ? ctx.store.readCommit(tips.runs).tree : null;
     const sent = tips.runs === local ? [] : addedEntries(ctx.store, ctx.store.readCommit(local).tree, remoteRoot);
     const artifacts = await stageArtifacts(ctx, identity, store, sent);
@@ -70,7 +73,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     const updates: PushUpdate[] = [{ ref: RUNS_REF, oid: local }];
     const localArtifacts = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
     if (localArtifacts && localArtifacts !== tips.artifacts) updates.push({ ref: ARTIFACTS_REF, oid: localArtifacts });
-    if ((await pushRefs(ctx.repo, ctx.env, remote, updates)) === 'rejected') return null;
+    if ((await pending!.finish(updates)) === 'rejected') return null;
     markSeen(ctx, remote, local);
     return { ...result, upToDate: false };
   };
@@ -85,7 +88,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     if (direct) return direct;
   }
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const tips = await fetchRemote(ctx.repo, ctx.env, remote);
+    const tips = await fetchRemote(ctx, remote);
     await checkRemoteHistory(ctx, remote, tips.runs);
     const before = readRef(ctx.repo.commonDir, RUNS_REF)!;
     if (tips.runs) {

@@ -1,7 +1,8 @@
 /**
  * Talking to a remote through the system `git`, which speaks every transport users have
  * (local paths, file://, ssh with GIT_SSH_COMMAND, http(s) with credential helpers);
- * isomorphic-git speaks only HTTP(S). Nothing here is ever forced: a push that is not a
+ * isomorphic-git speaks only HTTP(S) — or, for a repository on this filesystem, directly
+ * (see local-remote.ts). Nothing here is ever forced: a push that is not a
  * fast-forward of the remote's ref is rejected by git and the caller merges and retries.
  */
 import { GitTrackError, isGitTrackError } from '../errors.js';
@@ -10,7 +11,10 @@ import { readRef } from '../git/refs.js';
 import type { Repo } from '../git/repo.js';
 import { runGit } from '../git/system-git.js';
 import { RUNS_REF } from '../runs/layout.js';
+import type { TrackerContext } from '../tracker-context.js';
+import { beginLocalPush, fetchLocal, localRemote } from './local-remote.js';
 import { ARTIFACTS_REF, type Remote } from './remote.js';
+import { relayProgress } from './git-progress.js';
 
 export interface RemoteTips {
   runs: string | null;
@@ -27,9 +31,20 @@ export interface RemoteTips {
  * here too (only refs under these two patterns are pruned).
  *
  * @example
- * const tips = await fetchRemote(repo, env, remote); // { runs: '9fce…', artifacts: null }
+ * const tips = await fetchRemote(ctx, remote); // { runs: '9fce…', artifacts: null }
  */
-export async function fetchRemote(repo: Repo, env: Env, remote: Remote): Promise<RemoteTips> {
+export async function fetchRemote(ctx: TrackerContext, remote: Remote): Promise<RemoteTips> {
+  const { repo, env } = ctx;
+  const local = localRemote(repo, env, remote, 'fetch');
+  if (local) {
+    try {
+      return await fetchLocal(ctx, remote, local);
+    } catch (err) {
+      // Whatever stopped the direct copy (a pack git could not write there), git's own
+      // transport takes over and reports in its words.
+      if (!isGitTrackError(err, 'GIT_FAILED')) throw err;
+    }
+  }
   const specs = [`+${RUNS_REF}*:${remote.runsTracking}*`, `+${ARTIFACTS_REF}*:${remote.artifactsTracking}*`];
   await git(repo, env, ['fetch', '--progress', '--no-tags', '--no-write-fetch-head', '--prune', remote.target, ...specs], remote, false, `fetching from ${remote.label}`);
   return { runs: readRef(repo.commonDir, remote.runsTracking), artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
@@ -40,16 +55,46 @@ export interface PushUpdate {
   oid: string;
 }
 
+/** A push under way: objects may already be travelling while the caller prepares the rest. */
+export interface PendingPush {
+  /**
+   * Move the remote's refs to `updates`, all or none where the transport allows, never
+   * forced. 'rejected' when the remote moved on since the fetch (someone else pushed):
+   * fetch, merge and try again. Other failures (network, authentication) throw GIT_FAILED.
+   */
+  finish(updates: PushUpdate[]): Promise<'pushed' | 'rejected'>;
+}
+
 /**
- * Push commits to refs of the remote, all or none (`--atomic`), never forced. Returns
- * 'rejected' when the remote moved on since the fetch (someone else pushed): fetch, merge and
- * try again. Other failures (network, authentication) throw GIT_FAILED.
+ * Start a push of `early` (the `runs` tip): to a remote on this filesystem its objects start
+ * travelling now, beside the caller's remaining work (reading the pushed manifests for
+ * artifacts); through git, everything goes at {@link PendingPush.finish}.
  *
  * @example
- * await pushRefs(repo, env, remote, [{ ref: 'refs/heads/runs', oid: tip }]); // 'pushed'
+ * const pending = beginPush(ctx, remote, [{ ref: 'refs/heads/runs', oid: tip }]);
+ * await pending.finish([{ ref: 'refs/heads/runs', oid: tip }]); // 'pushed'
  */
-export async function pushRefs(repo: Repo, env: Env, remote: Remote, updates: PushUpdate[]): Promise<'pushed' | 'rejected'> {
-  if (updates.length === 0) return 'pushed';
+export function beginPush(ctx: TrackerContext, remote: Remote, early: PushUpdate[]): PendingPush {
+  const local = localRemote(ctx.repo, ctx.env, remote, 'push');
+  const direct = local ? beginLocalPush(ctx, remote, local, early) : null;
+  return {
+    async finish(updates) {
+      if (updates.length === 0) return 'pushed';
+      if (direct) {
+        try {
+          return await direct.finish(updates);
+        } catch (err) {
+          // Whatever stopped the direct write, git's own transport takes over.
+          if (!isGitTrackError(err, 'GIT_FAILED')) throw err;
+        }
+      }
+      return gitPush(ctx, remote, updates);
+    },
+  };
+}
+
+async function gitPush(ctx: TrackerContext, remote: Remote, updates: PushUpdate[]): Promise<'pushed' | 'rejected'> {
+  const { repo, env } = ctx;
   const specs = updates.map((u) => `${u.oid}:${u.ref}`);
   const result = await git(repo, env, ['push', '--progress', '--porcelain', '--atomic', '--no-verify', remote.target, ...specs], remote, true, `pushing to ${remote.label}`);
   if (result.code === 0) return 'pushed';
@@ -99,18 +144,6 @@ async function git(repo: Repo, env: Env, args: string[], remote: Remote, allowFa
   } finally {
     if (label) env.progress.done(label);
   }
-}
-
-const UNITS: Record<string, number> = { bytes: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
-
-/** Bytes sent or received so far, from git's progress lines (it knows no total in bytes). */
-function relayProgress(env: Env, label: string): (chunk: string) => void {
-  return (chunk) => {
-    for (const line of chunk.split(/[\r\n]/)) {
-      const m = /(?:Writing|Receiving) objects:\s+\d+% \(\d+\/\d+\), ([\d.]+) (bytes|KiB|MiB|GiB)/.exec(line);
-      if (m) env.progress.update(label, Math.round(Number(m[1]) * UNITS[m[2]!]!));
-    }
-  };
 }
 
 function scrub(text: string, remote: Remote): string {

@@ -21,7 +21,7 @@ function filesContaining(dir: string, needle: string): string[] {
   return hits;
 }
 
-describe('transports: everything goes through the system git', () => {
+describe('network transports go through the system git', () => {
   it("git's smart HTTP (http-backend): push, clone, pull", async () => {
     const bare = makeBare();
     git(bare, 'config', 'http.receivepack', 'true');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixedEnv } from '../../src/env.js';
@@ -51,6 +51,11 @@ describe('pushing many runs at once', () => {
 describe('transfer progress', () => {
   it("relays git's byte counts while pushing and pulling large artifacts", async () => {
     const bare = makeBare();
+    // A receive hook makes this a real `git push` (a plain local remote gets a direct pack
+    // write, which reports objects: see local-remote.test.ts).
+    const hook = join(bare, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\nexit 0\n');
+    chmodSync(hook, 0o755);
     const dir = makeOrigin(bare);
     const updates: [string, number][] = [];
     const done: string[] = [];

@@ -1,0 +1,146 @@
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fixedEnv, type ProgressSink } from '../../src/env.js';
+import { openTracker } from '../../src/tracker.js';
+import { GitTrackError } from '../../src/errors.js';
+import { cloneOf, expectFsckClean, makeBare, makeOrigin, remoteRunIds, runIds } from '../helpers/remotes.js';
+import { git, makeRepo, testGitEnv } from '../helpers/repo.js';
+
+type Update = { label: string; done: number; total?: number; unit?: string };
+
+function trackerIn(dir: string, seed = 1) {
+  const updates: Update[] = [];
+  const progress: ProgressSink = { update: (label, done, total, unit) => updates.push({ label, done, total, unit }), done: () => {} };
+  const tracker = openTracker({ dir, env: { ...fixedEnv({ seed }), vars: testGitEnv() as Record<string, string>, progress } });
+  return { tracker, updates };
+}
+
+function packedObjects(bare: string): string[] {
+  const packDir = join(bare, 'objects', 'pack');
+  return readdirSync(packDir)
+    .filter((n) => n.endsWith('.idx'))
+    .flatMap((idx) => git(packDir, 'verify-pack', '-v', idx).split('\n'))
+    .filter((line) => /^[0-9a-f]{40} /.test(line))
+    .map((line) => line.slice(0, 40));
+}
+
+function hook(bare: string, name: string, script: string): void {
+  const path = join(bare, 'hooks', name);
+  writeFileSync(path, `#!/bin/sh\n${script}\n`);
+  chmodSync(path, 0o755);
+}
+
+describe('remotes on this filesystem: packs written straight into the other repository', () => {
+  it('push sends only what the remote lacks, as one complete pack; a clone pulls it back', async () => {
+    const bare = makeBare();
+    const dir = makeOrigin(bare);
+    git(dir, 'push', '-q', 'origin', 'main');
+    const { tracker, updates } = trackerIn(dir);
+    for (let i = 0; i < 3; i++) await tracker.log({ metrics: { f1: i / 10 } });
+    const r = await tracker.push({ remote: bare });
+    expect(r.runsSent).toBe(3);
+    expect(git(bare, 'rev-parse', 'runs')).toBe(git(dir, 'rev-parse', 'runs'));
+    expectFsckClean(bare);
+    expect(readdirSync(join(bare, 'objects', 'pack')).filter((n) => n.startsWith('tmp_'))).toEqual([]);
+    // The code commit the remote already had through main was not sent again.
+    const main = git(dir, 'rev-parse', 'main').trim();
+    expect(packedObjects(bare).filter((oid) => oid === main)).toHaveLength(0);
+    expect(updates.some((u) => u.label === `pushing to ${bare}` && u.unit === 'objects' && u.done === u.total)).toBe(true);
+
+    const clone = cloneOf(bare);
+    const pulled = await trackerIn(clone, 2).tracker.pull();
+    expect(pulled.runsReceived).toBe(3);
+    expect(runIds(clone)).toEqual(runIds(dir));
+    expectFsckClean(clone);
+  });
+
+  it('a remote moved on by someone else: the direct push is refused, merged and retried', async () => {
+    const bare = makeBare();
+    const a = makeOrigin(bare);
+    git(a, 'push', '-q', 'origin', 'main');
+    const b = cloneOf(bare);
+    const ta = trackerIn(a, 3).tracker;
+    const tb = trackerIn(b, 4).tracker;
+    await ta.log({ metrics: { f1: 0.1 } });
+    await tb.log({ metrics: { f1: 0.2 } });
+    await ta.push();
+    const r = await tb.push();
+    expect(r.runsMerged).toBe(1);
+    expect(r.attempts).toBe(1);
+    expect(remoteRunIds(bare)).toEqual([...runIds(a), ...runIds(b)].filter((v, i, all) => all.indexOf(v) === i).sort());
+    expect(remoteRunIds(bare)).toHaveLength(2);
+    expectFsckClean(bare);
+  });
+
+  it('file:// URLs and configured remotes with a relative path go direct too', async () => {
+    const bare = makeBare();
+    const viaUrl = makeOrigin(pathToFileURL(bare).href);
+    const t1 = trackerIn(viaUrl, 5);
+    await t1.tracker.log({ metrics: { f1: 0.5 } });
+    await t1.tracker.push();
+    expect(t1.updates.some((u) => u.unit === 'objects')).toBe(true);
+
+    const viaRelative = makeOrigin(relative(makeRepo(), bare));
+    git(viaRelative, 'remote', 'set-url', 'origin', relative(viaRelative, bare));
+    const t2 = trackerIn(viaRelative, 6);
+    await t2.tracker.log({ metrics: { f1: 0.6 } });
+    const r = await t2.tracker.push();
+    expect(r.runsMerged).toBe(1);
+    expect(t2.updates.some((u) => u.unit === 'objects')).toBe(true);
+    expect(remoteRunIds(bare)).toHaveLength(2);
+    expectFsckClean(bare);
+  });
+
+  it('pulls from the .git of a working repository by path', async () => {
+    const source = makeRepo({ commit: true });
+    const t = trackerIn(source, 7).tracker;
+    await t.log({ metrics: { f1: 0.7 } });
+    await t.log({ metrics: { f1: 0.8 } });
+    const dest = makeRepo();
+    const r = await trackerIn(dest, 8).tracker.pull({ remote: source });
+    expect(r.runsReceived).toBe(2);
+    expect(runIds(dest)).toEqual(runIds(source));
+    expectFsckClean(dest);
+  });
+
+  it("a remote with a receive hook gets a real git push, and the hook's refusal stands", async () => {
+    const bare = makeBare();
+    const dir = makeOrigin(bare);
+    hook(bare, 'pre-receive', `echo seen >> "${join(bare, 'hook-ran')}"; exit 1`);
+    const { tracker } = trackerIn(dir, 9);
+    await tracker.log({ metrics: { f1: 0.9 } });
+    const err = await tracker.push().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(GitTrackError);
+    expect((err as GitTrackError).code).toBe('GIT_FAILED');
+    expect(git(bare, 'for-each-ref', 'refs/heads')).toBe('');
+    hook(bare, 'pre-receive', `echo seen >> "${join(bare, 'hook-ran')}"; exit 0`);
+    await tracker.push();
+    expect(readFileSync(join(bare, 'hook-ran'), 'utf8')).toBe('seen\nseen\n');
+    expect(remoteRunIds(bare)).toHaveLength(1);
+  });
+
+  it('past gc.autoPackLimit packs, the remote is repacked as after git push', async () => {
+    const bare = makeBare();
+    git(bare, 'config', 'gc.autoPackLimit', '3');
+    git(bare, 'config', 'gc.autoDetach', 'false');
+    const dir = makeOrigin(bare);
+    const { tracker } = trackerIn(dir, 10);
+    const packs = () => readdirSync(join(bare, 'objects', 'pack')).filter((n) => n.endsWith('.pack')).length;
+    let most = 0;
+    for (let i = 0; i < 6; i++) {
+      await tracker.log({ metrics: { f1: i } });
+      await tracker.push();
+      most = Math.max(most, packs());
+    }
+    // Six pushes, six packs written; never more than the limit left standing.
+    expect(most).toBe(3);
+    expect(packs()).toBeLessThanOrEqual(3);
+    expect(remoteRunIds(bare)).toHaveLength(6);
+    expectFsckClean(bare);
+  });
+});
