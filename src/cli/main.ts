@@ -21,7 +21,7 @@ const EXIT_CODES: Partial<Record<string, number>> = { COMMAND_NOT_FOUND: 127 };
  * process.exitCode = await main(process.argv.slice(2));
  */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });
