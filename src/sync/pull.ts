@@ -11,7 +11,7 @@ import { mergeRuns, type MergeOutcome } from './merge-runs.js';
 import { ARTIFACTS_REF, resolveRemote } from './remote.js';
 import { checkRemoteHistory, markSeen } from './sync-state.js';
 import { fetchRemote } from './transport.js';
-import { addedPaths, isRunDir } from './union-trees.js';
+import { addedPaths, countRunDirs, isRunDir } from './union-trees.js';
 
 export interface PullResult {
   remote: string;
@@ -41,7 +41,12 @@ export async function pullRuns(ctx: TrackerContext, options: { remote?: string; 
   const merged = await mergeRuns(ctx, identity, tips.runs, remote.label);
   if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
   markSeen(ctx, remote, tips.runs);
-  const beforeRoot = before ? ctx.store.readCommit(before).tree : null;
-  const received = merged.outcome === 'up-to-date' ? 0 : addedPaths(ctx.store, ctx.store.readCommit(merged.tip).tree, beforeRoot).filter(isRunDir).length;
+  const tipRoot = () => ctx.store.readCommit(merged.tip).tree;
+  const received =
+    merged.outcome === 'up-to-date'
+      ? 0
+      : before === null
+        ? countRunDirs(ctx.store, tipRoot())
+        : addedPaths(ctx.store, tipRoot(), ctx.store.readCommit(before).tree).filter(isRunDir).length;
   return { remote: remote.label, outcome: merged.outcome, runsReceived: received, tip: merged.tip };
 }

@@ -109,6 +109,26 @@ export function addedEntries(store: ObjectStore, tree: string, base: string | nu
   return out;
 }
 
+/**
+ * How many run directories `root` holds. Counts the entries of each shard tree without
+ * decoding them (an entry is `mode name NUL sha1`): a fresh clone's first pull counts
+ * thousands of runs, and this is all it needs to know about them.
+ *
+ * @example
+ * countRunDirs(store, store.readCommit(tip).tree); // 1000
+ */
+export function countRunDirs(store: ObjectStore, root: string): number {
+  const runs = store.readTree(root).find((e) => e.name === RUNS_DIR && e.mode === TREE);
+  if (!runs) return 0;
+  let count = 0;
+  for (const shard of store.readTree(runs.oid)) {
+    if (shard.mode !== TREE) continue;
+    const bytes = store.readTyped(shard.oid, 'tree');
+    for (let at = bytes.indexOf(0); at >= 0; at = bytes.indexOf(0, at + 21)) count++;
+  }
+  return count;
+}
+
 /** `runs/<ab>/<id>`: a run directory, compared as a whole. */
 export function isRunDir(path: string): boolean {
   return path.startsWith(`${RUNS_DIR}/`) && path.split('/').length === 3;
