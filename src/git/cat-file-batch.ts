@@ -18,7 +18,7 @@ export function catFileBatch(cwd: string, env: Env, specs: string[]): Promise<(B
   return new Promise((resolve, reject) => {
     const child = execFile(
       env.gitBinary,
-      ['cat-file', '--batch'],
+      ['cat-file', '--batch', '--buffer'],
       { cwd, env: { ...env.vars, GIT_TERMINAL_PROMPT: '0' } as NodeJS.ProcessEnv, encoding: 'buffer', maxBuffer: 1 << 30 },
       (error, stdout) => {
         if (error) {

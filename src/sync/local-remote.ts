@@ -8,7 +8,7 @@
  * git's transport would — hooks to run, settings that change how objects are received, an
  * unusual repository layout — sends the work back to the system git.
  */
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isGitTrackError } from '../errors.js';
@@ -155,18 +155,29 @@ interface RefUpdateSpec {
 async function packInto(env: Env, destGitDir: string, sourceObjects: string, wants: string[], label: string): Promise<void> {
   const haves = listRefTips(destGitDir);
   const input = `${wants.join('\n')}\n--not\n${haves.map((h) => `${h}\n`).join('')}`;
+  const base = join(destGitDir, 'objects', 'pack', 'pack');
+  let name: string;
   try {
-    await runGit(['--git-dir', destGitDir, 'pack-objects', '--revs', '--delta-base-offset', '--progress', join(destGitDir, 'objects', 'pack', 'pack')], {
+    const { stdout } = await runGit(['--git-dir', destGitDir, 'pack-objects', '--revs', '--delta-base-offset', '--progress', base], {
       cwd: destGitDir,
       env,
       vars: { GIT_ALTERNATE_OBJECT_DIRECTORIES: sourceObjects },
       input,
       onStderr: relayProgress(env, label),
     });
+    name = stdout.trim();
   } finally {
     env.progress.done(label);
   }
+  // Nothing was missing: git still writes a pack of no objects (header and checksum only).
+  if (/^[0-9a-f]{40}$/.test(name) && statSync(`${base}-${name}.pack`).size <= EMPTY_PACK_BYTES) {
+    rmSync(`${base}-${name}.idx`, { force: true });
+    rmSync(`${base}-${name}.pack`, { force: true });
+  }
 }
+
+/** A pack's 12-byte header and 20-byte trailer. */
+const EMPTY_PACK_BYTES = 32;
 
 /** Point a tracking ref at `oid` (force, like a fetch), or remove it when the remote has no such ref. */
 async function track(ctx: TrackerContext, ref: string, oid: string | null): Promise<void> {

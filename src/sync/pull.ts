@@ -11,7 +11,7 @@ import { mergeRuns, type MergeOutcome } from './merge-runs.js';
 import { ARTIFACTS_REF, resolveRemote } from './remote.js';
 import { checkRemoteHistory, markSeen } from './sync-state.js';
 import { fetchRemote } from './transport.js';
-import { addedPaths, countRunDirs, isRunDir } from './union-trees.js';
+import { addedRuns } from './added-runs.js';
 
 export interface PullResult {
   remote: string;
@@ -41,12 +41,6 @@ export async function pullRuns(ctx: TrackerContext, options: { remote?: string; 
   const merged = await mergeRuns(ctx, identity, tips.runs, remote.label);
   if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
   markSeen(ctx, remote, tips.runs);
-  const tipRoot = () => ctx.store.readCommit(merged.tip).tree;
-  const received =
-    merged.outcome === 'up-to-date'
-      ? 0
-      : before === null
-        ? countRunDirs(ctx.store, tipRoot())
-        : addedPaths(ctx.store, tipRoot(), ctx.store.readCommit(before).tree).filter(isRunDir).length;
+  const received = merged.outcome === 'up-to-date' ? 0 : (await addedRuns(ctx, merged.tip, before)).length;
   return { remote: remote.label, outcome: merged.outcome, runsReceived: received, tip: merged.tip };
 }

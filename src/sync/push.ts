@@ -14,7 +14,7 @@ import { ARTIFACTS_REF, resolveRemote } from './remote.js';
 import { stageArtifacts, type StagedArtifacts } from './stage-artifacts.js';
 import { checkRemoteHistory, markSeen } from './sync-state.js';
 import { beginPush, fetchRemote, type PushUpdate, type RemoteTips } from './transport.js';
-import { addedEntries, addedPaths, isRunDir } from './union-trees.js';
+import { addedRuns } from './added-runs.js';
 
 export interface PushOptions {
   /** Remote name, URL or path; default: the upstream of `runs`, else `origin`. */
@@ -59,13 +59,12 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   /** Upload what `tips` lacks and push; null when the remote moved on meanwhile. */
   const send = async (tips: RemoteTips, attempt: number): Promise<PushResult | null> => {
     const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
-    // The runs' objects may travel while we list the pushed runs and read their manifests
-    // for artifacts to stage.
+    // The runs' objects travel while we list the pushed runs and read their manifests for
+    // artifacts to stage.
     const pending = tips.runs === local ? null : beginPush(ctx, remote, [{ ref: RUNS_REF, oid: local }]);
-    const remoteRoot = tips.runs ? ctx.store.readCommit(tips.runs).tree : null;
-    const sent = tips.runs === local ? [] : addedEntries(ctx.store, ctx.store.readCommit(local).tree, remoteRoot);
+    const sent = await addedRuns(ctx, local, tips.runs);
     const artifacts = await stageArtifacts(ctx, identity, store, sent);
-    const result = { remote: remote.label, runsSent: countRuns(sent.map((e) => e.path)), runsMerged, artifacts, attempts: attempt };
+    const result = { remote: remote.label, runsSent: sent.length, runsMerged, artifacts, attempts: attempt };
     if (tips.runs === local) {
       markSeen(ctx, remote, local);
       return { ...result, runsSent: 0, upToDate: true };
@@ -93,7 +92,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     const before = readRef(ctx.repo.commonDir, RUNS_REF)!;
     if (tips.runs) {
       const merged = await mergeRuns(ctx, identity, tips.runs, remote.label);
-      if (merged.outcome !== 'up-to-date') runsMerged += countRuns(addedPaths(ctx.store, ctx.store.readCommit(merged.tip).tree, ctx.store.readCommit(before).tree));
+      if (merged.outcome !== 'up-to-date') runsMerged += (await addedRuns(ctx, merged.tip, before)).length;
     }
     if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
     const done = await send(tips, attempt);
@@ -111,10 +110,6 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
 function once<T>(make: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined;
   return () => (value ??= make());
-}
-
-function countRuns(paths: string[]): number {
-  return paths.filter(isRunDir).length;
 }
 
 /** Random pause growing with the attempt number (capped at ~2 s), so contending pushers spread out. */

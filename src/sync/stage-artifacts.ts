@@ -9,12 +9,11 @@ import type { Identity } from '../git/identity.js';
 import { catFileBatch } from '../git/cat-file-batch.js';
 import { readRef } from '../git/refs.js';
 import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
-import { MANIFEST_FILE } from '../runs/layout.js';
 import { advanceRef } from '../runs/runs-branch.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { objectsOfArtifacts, readCached, storePath, uploadToDir, type NeededObject } from './artifact-objects.js';
 import { ARTIFACTS_REF } from './remote.js';
-import { isRunDir, type PathEntry } from './union-trees.js';
+import type { AddedRun } from './added-runs.js';
 
 export interface StagedArtifacts {
   /** Objects newly written to the store. */
@@ -25,21 +24,21 @@ export interface StagedArtifacts {
 }
 
 /**
- * Put the bytes behind the artifacts of the run directories among `entries` into the store. With the `git` store, objects over the size cap are refused (ARTIFACT_TOO_LARGE)
- * before anything is written.
+ * Put the bytes behind the artifacts of `runs` into the store. With the `git` store, objects
+ * over the size cap are refused (ARTIFACT_TOO_LARGE) before anything is written.
  *
  * @example
- * await stageArtifacts(ctx, () => resolveIdentity(repo, env), () => resolveStore(repo, env), addedEntries(ctx.store, localRoot, remoteRoot));
+ * await stageArtifacts(ctx, () => resolveIdentity(repo, env), () => resolveStore(repo, env), await addedRuns(ctx, localTip, remoteTip));
  */
 export async function stageArtifacts(
   ctx: TrackerContext,
   identity: () => Promise<Identity>,
   storeOf: () => Promise<ResolvedStore>,
-  entries: PathEntry[],
+  runs: AddedRun[],
 ): Promise<StagedArtifacts> {
   const wanted = new Map<string, NeededObject>();
   const missing: NeededObject[] = [];
-  for (const { path, text } of await readManifests(ctx, entries)) {
+  for (const { path, text } of await readManifests(ctx, runs)) {
     // Most runs have no artifacts; skip the YAML parse for them (it dominates at 1,000s of runs).
     if (!/^artifacts:\n/m.test(text)) continue;
     // The codec (yaml + zod) loads only when some run has artifacts.
@@ -57,16 +56,12 @@ export async function stageArtifacts(
 /** Above this many runs one `git cat-file --batch` beats reading packed deltas one by one. */
 const BATCH_FROM = 64;
 
-async function readManifests(ctx: TrackerContext, entries: PathEntry[]): Promise<{ path: string; text: string }[]> {
-  const runs = entries.filter((e) => isRunDir(e.path) && e.mode === '040000');
+async function readManifests(ctx: TrackerContext, runs: AddedRun[]): Promise<{ path: string; text: string }[]> {
   if (runs.length >= BATCH_FROM) {
-    const blobs = await catFileBatch(ctx.repo.workTree ?? ctx.repo.gitDir, ctx.env, runs.map((e) => `${e.oid}:${MANIFEST_FILE}`));
-    return runs.flatMap((e, i) => (blobs[i] ? [{ path: e.path, text: blobs[i].toString('utf8') }] : []));
+    const blobs = await catFileBatch(ctx.repo.workTree ?? ctx.repo.gitDir, ctx.env, runs.map((r) => r.manifest));
+    return runs.flatMap((r, i) => (blobs[i] ? [{ path: r.path, text: blobs[i].toString('utf8') }] : []));
   }
-  return runs.flatMap((e) => {
-    const file = ctx.store.readTree(e.oid).find((f) => f.name === MANIFEST_FILE);
-    return file ? [{ path: e.path, text: ctx.store.readBlob(file.oid).toString('utf8') }] : [];
-  });
+  return runs.map((r) => ({ path: r.path, text: ctx.store.readBlob(r.manifest).toString('utf8') }));
 }
 
 async function toDir(ctx: TrackerContext, dir: string, objects: NeededObject[], missing: NeededObject[]): Promise<StagedArtifacts> {

@@ -69,13 +69,6 @@ export function lostOrChanged(store: ObjectStore, before: string, after: string)
   return addedPaths(store, before, after);
 }
 
-/** A leaf (run directory or file) found by {@link addedEntries}. */
-export interface PathEntry {
-  path: string;
-  oid: string;
-  mode: TreeEntry['mode'];
-}
-
 /**
  * Paths of run directories (or other leaves) in `tree` that are not in `base`: the runs one
  * side added. Reads only the subtrees that differ.
@@ -83,50 +76,19 @@ export interface PathEntry {
  * @example
  * addedPaths(store, localRoot, remoteRoot); // ['runs/3f/3f9a21c0b7d4', …]
  */
-export function addedPaths(store: ObjectStore, tree: string, base: string | null): string[] {
-  return addedEntries(store, tree, base).map((e) => e.path);
-}
-
-/**
- * {@link addedPaths} with each leaf's object id, so callers read a run directory without
- * walking down from the root again (at 1,000 runs that walk dominated the cost of a push).
- *
- * @example
- * addedEntries(store, localRoot, null)[0]; // { path: 'README.md', oid: '…', mode: '100644' }
- */
-export function addedEntries(store: ObjectStore, tree: string, base: string | null, prefix = ''): PathEntry[] {
+export function addedPaths(store: ObjectStore, tree: string, base: string | null, prefix = ''): string[] {
   if (tree === base) return [];
   const other = new Map<string, TreeEntry>(base ? store.readTree(base).map((e) => [e.name, e]) : []);
-  const out: PathEntry[] = [];
+  const out: string[] = [];
   for (const entry of store.readTree(tree)) {
     const path = `${prefix}${entry.name}`;
     const there = other.get(entry.name);
     if (there && there.oid === entry.oid && there.mode === entry.mode) continue;
     if (entry.mode === TREE && !isRunDir(path)) {
-      out.push(...addedEntries(store, entry.oid, there?.mode === TREE ? there.oid : null, `${path}/`));
-    } else out.push({ path, oid: entry.oid, mode: entry.mode });
+      out.push(...addedPaths(store, entry.oid, there?.mode === TREE ? there.oid : null, `${path}/`));
+    } else out.push(path);
   }
   return out;
-}
-
-/**
- * How many run directories `root` holds. Counts the entries of each shard tree without
- * decoding them (an entry is `mode name NUL sha1`): a fresh clone's first pull counts
- * thousands of runs, and this is all it needs to know about them.
- *
- * @example
- * countRunDirs(store, store.readCommit(tip).tree); // 1000
- */
-export function countRunDirs(store: ObjectStore, root: string): number {
-  const runs = store.readTree(root).find((e) => e.name === RUNS_DIR && e.mode === TREE);
-  if (!runs) return 0;
-  let count = 0;
-  for (const shard of store.readTree(runs.oid)) {
-    if (shard.mode !== TREE) continue;
-    const bytes = store.readTyped(shard.oid, 'tree');
-    for (let at = bytes.indexOf(0); at >= 0; at = bytes.indexOf(0, at + 21)) count++;
-  }
-  return count;
 }
 
 /** `runs/<ab>/<id>`: a run directory, compared as a whole. */

@@ -144,3 +144,20 @@ describe('remotes on this filesystem: packs written straight into the other repo
     expectFsckClean(bare);
   });
 });
+
+describe('nothing missing on the remote', () => {
+  it('moves the ref without leaving an empty pack behind', async () => {
+    const bare = makeBare();
+    const dir = makeOrigin(bare);
+    const { tracker } = trackerIn(dir, 12);
+    await tracker.log({ metrics: { f1: 0.4 } });
+    // The remote gets every object under another name first.
+    git(dir, 'push', '-q', bare, 'runs:refs/heads/copy');
+    const before = readdirSync(join(bare, 'objects', 'pack')).sort();
+    const r = await tracker.push({ remote: bare });
+    expect(r.runsSent).toBe(1);
+    expect(git(bare, 'rev-parse', 'runs')).toBe(git(dir, 'rev-parse', 'runs'));
+    expect(readdirSync(join(bare, 'objects', 'pack')).sort()).toEqual(before);
+    expectFsckClean(bare);
+  });
+});

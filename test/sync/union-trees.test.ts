@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fixedEnv } from '../../src/env.js';
 import { editTree, lookupPath } from '../../src/git/tree-edit.js';
 import { openContext } from '../../src/tracker-context.js';
-import { addedPaths, countRunDirs, describePath, isRunDir, lostOrChanged, unionTrees } from '../../src/sync/union-trees.js';
+import { addedPaths, describePath, isRunDir, lostOrChanged, unionTrees } from '../../src/sync/union-trees.js';
 import { makeRepo } from '../helpers/repo.js';
 
 function setup() {
@@ -66,17 +66,5 @@ describe('lostOrChanged / addedPaths', () => {
   it('describes runs by id and other paths quoted', () => {
     expect(describePath(`runs/aa/${A}`)).toBe(`run ${A}`);
     expect(describePath('README.md')).toBe("'README.md'");
-  });
-});
-
-describe('countRunDirs', () => {
-  it('counts the run directories of every shard, as a full listing does', () => {
-    const { ctx, tree } = setup();
-    expect(countRunDirs(ctx.store, tree({ 'README.md': 'r' }))).toBe(0);
-    // Many ids in one shard: their entries' object ids contain NUL bytes often enough.
-    const runs = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`${i % 3 === 0 ? 'aa' : 'b7'}${String(i).padStart(10, '0')}`, `run ${i}`]));
-    const root = tree({ 'README.md': 'r' }, runs);
-    expect(countRunDirs(ctx.store, root)).toBe(300);
-    expect(countRunDirs(ctx.store, root)).toBe(addedPaths(ctx.store, root, null).filter(isRunDir).length);
   });
 });
