@@ -4,9 +4,9 @@
  * repository with `git pack-objects` and move the ref with git's lock protocol: `git push` of
  * 1,000 runs spends ~190 ms in three processes (pack-objects streaming to index-pack, which
  * re-hashes every object, then a connectivity walk over them), the direct write ~40 ms.
- * Anything a direct write could not honour the way
- * git's transport would — hooks to run, settings that change how objects are received, an
- * unusual repository layout — sends the work back to the system git.
+ * Anything a direct write could not honour the way git's transport would — hooks to run,
+ * settings that change how objects are received, an unusual repository layout — sends the
+ * work back to the system git.
  */
 import { accessSync, constants, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -39,7 +39,7 @@ const RECEIVE_HOOKS = ['pre-receive', 'update', 'post-receive', 'post-update', '
  * The remote's repository when it is a local one we can use directly, else null (use git).
  *
  * @example
- * await localRemote(repo, env, remote, 'push'); // { gitDir: '/srv/git/churn.git' } or null
+ * localRemote(repo, env, remote, 'push'); // { gitDir: '/srv/git/churn.git' } or null
  */
 export function localRemote(repo: Repo, env: Env, remote: Remote, purpose: 'fetch' | 'push'): LocalRemote | null {
   if (env.vars.GIT_CONFIG_PARAMETERS || env.vars.GIT_CONFIG_COUNT) return null;
@@ -207,7 +207,7 @@ async function isAncestor(ctx: TrackerContext, ancestor: string, descendant: str
 async function collectGarbageIfNeeded(ctx: TrackerContext, local: LocalRemote): Promise<void> {
   const config = readGitConfig(local.gitDir);
   const limit = Number(config.get('gc.autopacklimit') ?? 50);
-  if (limit <= 0 || config.get('gc.auto') === '0') return;
+  if (limit <= 0 || config.get('gc.auto') === '0' || config.get('receive.autogc') === 'false') return;
   const packs = readdirSync(join(local.gitDir, 'objects', 'pack')).filter((n) => n.endsWith('.idx')).length;
   if (packs <= limit) return;
   await runGit(['--git-dir', local.gitDir, 'gc', '--auto', '--quiet'], { cwd: local.gitDir, env: ctx.env, allowFailure: true }).catch(() => {});
