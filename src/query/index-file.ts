@@ -44,9 +44,9 @@ const pad8 = (n: number) => (n + 7) & ~7;
  * Serialise a table (every column is read).
  *
  * @example
- * writeFileSync(path, encodeIndex(table));
+ * for (const part of encodeIndex(table)) writeSync(fd, part);
  */
-export function encodeIndex(table: RunTable): Buffer {
+export function encodeIndex(table: RunTable): Buffer[] {
   const n = table.size;
   const body: Buffer[] = [];
   let offset = 0; // relative to the start of the body
@@ -81,7 +81,8 @@ export function encodeIndex(table: RunTable): Buffer {
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(json.length, 8);
   json.copy(prefix, 12);
-  return Buffer.concat([prefix, ...body]);
+  // The parts, not one buffer: joined, a 100,000-run index would be a second 64 MB copy.
+  return [prefix, ...body];
 }
 
 const corrupt = (why: string) => new GitTrackError('CORRUPT_OBJECT', `query index is corrupt: ${why}`);

@@ -9,7 +9,7 @@
  * concurrent processes never see a half-written index (the last writer wins, and both
  * versions are correct).
  */
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { systemCode } from '../errors.js';
@@ -130,7 +130,14 @@ function writeIndex(path: string, table: RunTable): void {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(temp, encodeIndex(table));
+    const fd = openSync(temp, 'w');
+    try {
+      for (const part of encodeIndex(table)) {
+        for (let done = 0; done < part.length; ) done += writeSync(fd, part, done, part.length - done);
+      }
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temp, path);
   } catch (err) {
     try {

@@ -73,12 +73,101 @@ export function flattenRun(m: RunManifest): [string, FieldValue][] {
   return out;
 }
 
-interface Cells {
-  rows: number[];
-  kinds: number[];
-  nums: number[];
-  strings: string[];
-  interned: Map<string, number>;
+/**
+ * One column being built, in typed arrays grown by doubling (plain arrays cost ~24 bytes a
+ * cell plus growth slack; at 100,000 runs × ~50 fields that decided whether a cold index
+ * fits in 200 MB). A column that starts at the first row is kept dense — kind and value
+ * indexed by row, 9 bytes a row — until fewer than half the rows have it; then, like a
+ * column that starts later, it lists its rows beside their values.
+ */
+class Cells {
+  /** Sparse only: the row of each value, ascending. */
+  rows: Uint32Array | null;
+  kinds: Uint8Array;
+  nums: Float64Array;
+  /** Values held (sparse: also the length of the arrays in use). */
+  count = 0;
+  /** Dense only: rows covered so far. */
+  extent = 0;
+  readonly strings: string[] = [];
+  readonly interned = new Map<string, number>();
+
+  constructor(firstRow: number) {
+    this.rows = firstRow === 0 ? null : new Uint32Array(64);
+    this.kinds = new Uint8Array(64);
+    this.nums = new Float64Array(64);
+  }
+
+  push(row: number, kind: number, num: number): void {
+    if (this.rows === null && (this.count + 1) * 2 < row + 1) this.makeSparse();
+    const at = this.rows === null ? row : this.count;
+    while (at >= this.kinds.length) this.grow();
+    if (this.rows !== null) this.rows[at] = row;
+    else this.extent = row + 1;
+    this.kinds[at] = kind;
+    this.nums[at] = num;
+    this.count++;
+  }
+
+  /** Dense arrays of `n` rows, or null when fewer than half of them have a value. */
+  dense(n: number): { kinds: Uint8Array; nums: Float64Array } | null {
+    if (this.count * 2 < n) return null;
+    if (this.rows === null) return { kinds: fit(this.kinds, n), nums: fit(this.nums, n) };
+    const kinds = new Uint8Array(n);
+    const nums = new Float64Array(n);
+    for (let i = 0; i < this.count; i++) {
+      kinds[this.rows[i]!] = this.kinds[i]!;
+      nums[this.rows[i]!] = this.nums[i]!;
+    }
+    return { kinds, nums };
+  }
+
+  /** Rows, kinds and values of the rows that have one. */
+  sparse(): { rows: Uint32Array; kinds: Uint8Array; nums: Float64Array } {
+    if (this.rows === null) this.makeSparse();
+    return { rows: this.rows!.slice(0, this.count), kinds: this.kinds.slice(0, this.count), nums: this.nums.slice(0, this.count) };
+  }
+
+  private makeSparse(): void {
+    const size = Math.max(64, this.count * 2);
+    const rows = new Uint32Array(size);
+    const kinds = new Uint8Array(size);
+    const nums = new Float64Array(size);
+    let j = 0;
+    for (let r = 0; r < this.extent; r++) {
+      if (this.kinds[r] === Kind.Missing) continue;
+      rows[j] = r;
+      kinds[j] = this.kinds[r]!;
+      nums[j] = this.nums[r]!;
+      j++;
+    }
+    this.rows = rows;
+    this.kinds = kinds;
+    this.nums = nums;
+  }
+
+  private grow(): void {
+    const size = this.kinds.length * 2;
+    const kinds = new Uint8Array(size);
+    const nums = new Float64Array(size);
+    kinds.set(this.kinds);
+    nums.set(this.nums);
+    this.kinds = kinds;
+    this.nums = nums;
+    if (this.rows !== null) {
+      const rows = new Uint32Array(size);
+      rows.set(this.rows);
+      this.rows = rows;
+    }
+  }
+}
+
+/** The first `n` elements, copied unless the array is exactly that long. */
+function fit<T extends Uint8Array | Float64Array>(a: T, n: number): T {
+  if (a.length === n) return a;
+  const out = new (a.constructor as new (n: number) => T)(n);
+  out.set(a.subarray(0, Math.min(n, a.length)));
+  return out;
 }
 
 /** Accumulates rows, then packs them into a {@link RunTable}. */
@@ -115,7 +204,7 @@ export class TableBuilder {
         const kind = col.kinds[slot]!;
         if (kind === Kind.Missing) return;
         const num = col.nums[slot]!;
-        if (kind === Kind.String || kind === Kind.List) this.push(key, base + i, kind, this.intern(key, col.strings[num]!));
+        if (kind === Kind.String || kind === Kind.List) this.push(key, base + i, kind, this.intern(key, base + i, col.strings[num]!));
         else this.push(key, base + i, kind, num);
       });
     }
@@ -123,33 +212,31 @@ export class TableBuilder {
 
   private set(row: number, key: string, value: FieldValue): void {
     if (typeof value === 'number') this.push(key, row, Kind.Number, value);
-    else if (typeof value === 'string') this.push(key, row, Kind.String, this.intern(key, value));
+    else if (typeof value === 'string') this.push(key, row, Kind.String, this.intern(key, row, value));
     else if (value === true) this.push(key, row, Kind.True, 0);
     else if (value === false) this.push(key, row, Kind.False, 0);
     else if (value === null) this.push(key, row, Kind.Null, 0);
-    else this.push(key, row, Kind.List, this.intern(key, JSON.stringify(value)));
+    else this.push(key, row, Kind.List, this.intern(key, row, JSON.stringify(value)));
   }
 
-  private cellsOf(key: string): Cells {
+  private cellsOf(key: string, firstRow: number): Cells {
     let cell = this.cells.get(key);
-    if (!cell) this.cells.set(key, (cell = { rows: [], kinds: [], nums: [], strings: [], interned: new Map() }));
+    if (!cell) this.cells.set(key, (cell = new Cells(firstRow)));
     return cell;
   }
 
   private push(key: string, row: number, kind: number, num: number): void {
-    const cell = this.cellsOf(key);
-    cell.rows.push(row);
-    cell.kinds.push(kind);
-    cell.nums.push(num);
+    this.cellsOf(key, row).push(row, kind, num);
   }
 
-  private intern(key: string, s: string): number {
-    const cell = this.cellsOf(key);
+  private intern(key: string, row: number, s: string): number {
+    const cell = this.cellsOf(key, row);
     let i = cell.interned.get(s);
     if (i === undefined) {
       i = cell.strings.length;
-      cell.strings.push(s);
-      cell.interned.set(s, i);
+      const own = detach(s);
+      cell.strings.push(own);
+      cell.interned.set(own, i);
     }
     return i;
   }
@@ -159,21 +246,23 @@ export class TableBuilder {
     const n = this.ids.length;
     const columns = new Map<string, Column>();
     for (const [key, cell] of this.cells) {
-      if (cell.rows.length * 2 >= n) {
-        const kinds = new Uint8Array(n);
-        const nums = new Float64Array(n);
-        cell.rows.forEach((r, i) => {
-          kinds[r] = cell.kinds[i]!;
-          nums[r] = cell.nums[i]!;
-        });
-        columns.set(key, { rows: null, kinds, nums, strings: cell.strings });
-      } else {
-        columns.set(key, { rows: Uint32Array.from(cell.rows), kinds: Uint8Array.from(cell.kinds), nums: Float64Array.from(cell.nums), strings: cell.strings });
-      }
+      const dense = cell.dense(n);
+      columns.set(key, dense ? { rows: null, ...dense, strings: cell.strings } : { ...cell.sparse(), strings: cell.strings });
+      // Each column's building arrays can go as soon as it is packed.
+      this.cells.delete(key);
     }
     const { ids, trees } = this;
     return { tip, shards, size: n, id: (r) => ids[r]!, tree: (r) => trees[r]!, keys: () => [...columns.keys()], column: (k) => columns.get(k) };
   }
+}
+
+/**
+ * A copy of `s` that does not share memory with the text it was cut from. V8 keeps a
+ * substring of 13+ characters as a view of its parent: kept in the index, a run's `created`
+ * would hold its whole manifest text (~2 KB) alive — 200 MB at 100,000 runs.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function bsearch(rows: Uint32Array, row: number): number {
