@@ -6,10 +6,10 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isValidName } from '../manifest/schema.js';
+import { isValidName } from '../manifest/names.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { isOwnerAlive } from './liveness.js';
-import { readClaim, recordClaimed, recordStaged, type RecordResult } from './record-staged.js';
+import type { RecordResult } from './record-staged.js';
 import { listStaging, readState, STREAM_FILE, type RunState } from './staging.js';
 
 /** A run whose owner is still working on it. */
@@ -38,7 +38,12 @@ export interface RecoverResult {
 export async function recoverStale(ctx: TrackerContext, options: { nowMs?: number } = {}): Promise<RecoverResult> {
   const result: RecoverResult = { recovered: [], running: [], failed: [] };
   const nowMs = options.nowMs ?? Date.now();
-  for (const entry of listStaging(ctx.repo)) {
+  const entries = listStaging(ctx.repo);
+  if (entries.length === 0) return result;
+  // Recording reads and writes manifests: its modules (zod among them) load only when some
+  // staging dir exists, not on every `log` and `list`.
+  const { readClaim, recordClaimed, recordStaged } = await import('./record-staged.js');
+  for (const entry of entries) {
     try {
       const lastActivity = lastActivityMs(entry.dir);
       if (entry.claimed) {

@@ -6,16 +6,9 @@
 import * as z from 'zod';
 import { GitTrackError } from '../errors.js';
 import { describeIssue, formatPath, valueAt } from './schema-errors.js';
+import { LONE_SURROGATE, MANIFEST_FORMAT, NAME_MAX, NAME_PATTERN } from './names.js';
 
-export const MANIFEST_FORMAT = 'git-track/run@1';
-
-/**
- * A param, metric, tag or series name: dot-separated segments, no whitespace, no control
- * characters and no `=` (so `-p NAME=VALUE` always splits where the user expects).
- * Length and well-formed UTF-16 keep a quoted name under YAML's 1024-character limit for keys.
- */
-export const NAME_PATTERN = /^[^\s.=\x00-\x1f\x7f-\x9f\ufffe\uffff]+(?:\.[^\s.=\x00-\x1f\x7f-\x9f\ufffe\uffff]+)*$/;
-export const NAME_MAX = 256;
+export { isValidName, MANIFEST_FORMAT, NAME_MAX, NAME_PATTERN } from './names.js';
 
 const SHA1_HEX = /^[0-9a-f]{40}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -24,19 +17,6 @@ const SINGLE_LINE = /^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
 
 const singleLine = (max: number) =>
   z.string().min(1).max(max).regex(SINGLE_LINE, { error: 'must be one line without control characters' });
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * True for a valid param, metric, tag or series name.
- *
- * @example
- * isValidName('model.depth'); // true
- * isValidName('learning rate'); // false
- */
-export function isValidName(name: string): boolean {
-  return name.length <= NAME_MAX && NAME_PATTERN.test(name) && !LONE_SURROGATE.test(name);
-}
 
 const nameKey = z
   .string()

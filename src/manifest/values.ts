@@ -5,10 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
-import { parseYaml } from './codec.js';
+import { parseYaml } from './yaml-text.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
 import { resolvePlain } from './scalars.js';
-import { isValidName, type ParamValue, type Scalar } from './schema.js';
+import { isValidName } from './names.js';
+import type { ParamValue, Scalar } from './schema.js';
 import { describeValue } from './schema-errors.js';
 
 const NAME_RULE = "names are dot-separated segments without spaces, control characters or '='";

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
-import { parseYaml } from '../manifest/codec.js';
+import { parseYaml } from '../manifest/yaml-text.js';
 import { formatPath } from '../manifest/schema-errors.js';
 import { configFileSchema, emptyPolicy, type Policy } from './schema.js';
 

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { GitTrackError } from '../errors.js';
-import { isValidName } from '../manifest/schema.js';
+import { isValidName } from '../manifest/names.js';
 
 import type { SeriesPoint } from '../capture/series-files.js';
 

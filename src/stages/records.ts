@@ -11,7 +11,7 @@
  * directory listing; the random suffix keeps two writers promoting in the same millisecond
  * from colliding. Month directories keep each tree well under ~1,000 entries.
  */
-import { loadYaml } from '../manifest/codec.js';
+import { loadYaml } from '../manifest/yaml-text.js';
 import * as z from 'zod';
 import { GitTrackError } from '../errors.js';
 import { authorSchema, NAME_PATTERN } from '../manifest/schema.js';

@@ -15,7 +15,7 @@
  * file shows exactly which params, metrics, data and code changed for the stage, and CI can
  * compare it byte for byte with the run on `runs` (`verify --stages`).
  */
-import { loadYaml } from '../manifest/codec.js';
+import { loadYaml } from '../manifest/yaml-text.js';
 import { GitTrackError } from '../errors.js';
 import { promotionSchema, type Promotion } from './records.js';
 
