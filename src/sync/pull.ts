@@ -38,9 +38,13 @@ export async function pullRuns(ctx: TrackerContext, options: { remote?: string; 
   await checkRemoteHistory(ctx, remote, tips.runs);
   const before = readRef(ctx.repo.commonDir, RUNS_REF);
   if (!tips.runs) return { remote: remote.label, outcome: 'no-remote-runs', runsReceived: 0, tip: before };
+  // New here are the remote's runs that `before` lacks (a union adds nothing else): git counts
+  // them while the refs move.
+  const receivedP = addedRuns(ctx, tips.runs, before);
+  receivedP.catch(() => {});
   const merged = await mergeRuns(ctx, identity, tips.runs, remote.label);
   if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
   markSeen(ctx, remote, tips.runs);
-  const received = merged.outcome === 'up-to-date' ? 0 : (await addedRuns(ctx, merged.tip, before)).length;
+  const received = merged.outcome === 'up-to-date' ? 0 : (await receivedP).length;
   return { remote: remote.label, outcome: merged.outcome, runsReceived: received, tip: merged.tip };
 }
