@@ -51,15 +51,20 @@ try {
   const { openTracker, fixedEnv } = await import(resolve(root, 'dist', 'index.js'));
   const tracker = openTracker({ dir: src, env: { ...fixedEnv({ seed: 7 }), vars: env } });
   const t0 = performance.now();
-  for (let i = 0; i < RUNS; i++) {
+  // Twice RUNS runs: the first half is what a remote already has in the incremental case.
+  for (let i = 0; i < 2 * RUNS; i++) {
+    if (i === RUNS) git(src, 'branch', 'half', 'runs');
     const params = Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`p${k}`, i * k]));
     const metrics = Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`m${k}`, (i + k) / 1000]));
     await tracker.log({ params, metrics, code: { commit: head, branch: 'main', dirty: false } });
   }
-  console.log(`logged ${RUNS} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s (setup, not measured)`);
+  console.log(`logged ${2 * RUNS} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s (setup, not measured)`);
   git(src, 'gc', '-q'); // a realistic, packed source repository for both sides
+  const full = git(src, 'rev-parse', 'runs').trim();
+  // The fresh case pushes the first RUNS runs; the incremental case the next RUNS onto them.
+  git(src, 'update-ref', 'refs/heads/runs', 'half');
 
-  const rows = { push: [], gitPush: [], pull: [], gitFetch: [], libPush: [], libPull: [] };
+  const rows = { push: [], gitPush: [], pull: [], gitFetch: [], libPush: [], libPull: [], incPush: [], incGitPush: [], incPull: [], incGitFetch: [] };
   // The same through the library, in this process: what the sync itself costs without the
   // start-up of a Node process (which the CLI numbers include, like git's include git's).
   const timeAsync = async (fn) => {
@@ -101,6 +106,37 @@ try {
     rows.libPull.push(await timeAsync(() => other.pull({ remote: lib })));
   }
 
+  // Incremental: RUNS new runs onto remotes (and clones) that already have RUNS.
+  git(src, 'update-ref', 'refs/heads/runs', full);
+  for (let r = 0; r < REPEAT; r++) {
+    const ours = join(work, `inc-ours-${r}.git`);
+    const theirs = join(work, `inc-plain-${r}.git`);
+    for (const bare of [ours, theirs]) {
+      git(work, 'init', '-q', '--bare', bare);
+      git(src, 'push', '-q', bare, 'half:refs/heads/runs');
+    }
+    const a = join(work, `inc-clone-ours-${r}`);
+    const b = join(work, `inc-clone-plain-${r}`);
+    for (const [clone, bare] of [[a, ours], [b, theirs]]) {
+      git(work, 'init', '-q', '-b', 'main', clone);
+      git(clone, 'fetch', '-q', bare, 'refs/heads/runs:refs/heads/runs');
+    }
+    gt(a, 'pull', ours); // a previous sync: git-track knows what this remote had
+    const pushes = [
+      () => rows.incPush.push(time(() => gt(src, 'push', ours))),
+      () => rows.incGitPush.push(time(() => git(src, 'push', '-q', theirs, 'refs/heads/runs:refs/heads/runs'))),
+    ];
+    if (r % 2) pushes.reverse();
+    for (const p of pushes) p();
+    const pulls = [
+      () => rows.incPull.push(time(() => gt(a, 'pull', ours))),
+      () => rows.incGitFetch.push(time(() => git(b, 'fetch', '-q', theirs, 'refs/heads/runs:refs/heads/runs'))),
+    ];
+    if (r % 2) pulls.reverse();
+    for (const p of pulls) p();
+    if (git(a, 'rev-parse', 'runs') !== git(b, 'rev-parse', 'runs')) throw new Error('incremental pull and fetch disagree');
+  }
+
   const line = (name, ms, ref, refName) =>
     `${name.padEnd(22)} ${median(ms).toFixed(0).padStart(6)} ms   ${refName.padEnd(12)} ${median(ref).toFixed(0).padStart(6)} ms   ratio ${(median(ms) / median(ref)).toFixed(2)}× (budget ≤ 1.50×)`;
   console.log(`\n${RUNS} new runs to/from a local bare remote, median of ${REPEAT}:`);
@@ -108,6 +144,9 @@ try {
   console.log(line('git-track pull', rows.pull, rows.gitFetch, 'git fetch'));
   console.log(line('library push (in-proc)', rows.libPush, rows.gitPush, 'git push'));
   console.log(line('library pull (in-proc)', rows.libPull, rows.gitFetch, 'git fetch'));
+  console.log(`\n${RUNS} new runs onto ${RUNS} the remote (or clone) already has, median of ${REPEAT}:`);
+  console.log(line('git-track push', rows.incPush, rows.incGitPush, 'git push'));
+  console.log(line('git-track pull', rows.incPull, rows.incGitFetch, 'git fetch'));
   const node = [];
   for (let i = 0; i < REPEAT; i++) node.push(time(() => execFileSync(process.execPath, ['-e', '0'])));
   console.log(`node -e 0 (process start-up, part of every CLI number): ${median(node).toFixed(0)} ms`);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { isGitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 import { readGitConfig, readGitConfigFile, type GitConfig } from '../git/config.js';
+import { isAncestor } from '../git/ancestry.js';
 import { listRefTips, readRef, updateRef } from '../git/refs.js';
 import type { Repo } from '../git/repo.js';
 import { runGit } from '../git/system-git.js';
@@ -107,7 +108,7 @@ export function beginLocalPush(ctx: TrackerContext, remote: Remote, local: Local
       const theirs = readRef(local.gitDir, u.ref);
       before.set(u.ref, theirs);
       if (theirs === null || theirs === u.oid) continue;
-      if (!ctx.store.has(theirs) || !(await isAncestor(ctx, theirs, u.oid))) return false;
+      if (!ctx.store.has(theirs) || !(await isAncestor(ctx.repo, ctx.env, theirs, u.oid))) return false;
     }
     if (updates.length > 0) {
       await packInto(ctx.env, local.gitDir, join(ctx.repo.commonDir, 'objects'), updates.map((u) => u.oid), `pushing to ${remote.label}`);
@@ -192,11 +193,6 @@ async function track(ctx: TrackerContext, ref: string, oid: string | null): Prom
       if (attempt >= 3 || !(isGitTrackError(err, 'REF_MOVED') || isGitTrackError(err, 'LOCK_TIMEOUT') || isGitTrackError(err, 'GIT_FAILED'))) throw err;
     }
   }
-}
-
-async function isAncestor(ctx: TrackerContext, ancestor: string, descendant: string): Promise<boolean> {
-  const r = await runGit(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: ctx.repo.gitDir, env: ctx.env, allowFailure: true });
-  return r.code === 0;
 }
 
 /**

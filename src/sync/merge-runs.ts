@@ -8,7 +8,7 @@ import type { Identity } from '../git/identity.js';
 import { advanceRef } from '../runs/runs-branch.js';
 import { RUNS_REF } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { isAncestor } from './transport.js';
+import { isAncestor } from '../git/ancestry.js';
 import { describePath, lostOrChanged, unionTrees } from './union-trees.js';
 
 export type MergeOutcome = 'up-to-date' | 'fast-forward' | 'merged' | 'created';

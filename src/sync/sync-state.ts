@@ -8,7 +8,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import { GitTrackError } from '../errors.js';
 import { rewritten } from './merge-runs.js';
 import type { Remote } from './remote.js';
-import { isAncestor } from './transport.js';
+import { isAncestor } from '../git/ancestry.js';
 import { lostOrChanged } from './union-trees.js';
 
 /**

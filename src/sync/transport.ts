@@ -109,21 +109,6 @@ async function gitPush(ctx: TrackerContext, remote: Remote, updates: PushUpdate[
 }
 
 /**
- * Whether `ancestor` is reachable from `descendant` (git's commit-graph walk is far faster
- * than ours over code history that run commits link to).
- *
- * @example
- * await isAncestor(repo, env, remoteTip, localTip); // true: nothing to merge
- */
-export async function isAncestor(repo: Repo, env: Env, ancestor: string, descendant: string): Promise<boolean> {
-  if (ancestor === descendant) return true;
-  const r = await runGit(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: cwdOf(repo), env, allowFailure: true });
-  if (r.code === 0) return true;
-  if (r.code === 1) return false;
-  throw new GitTrackError('GIT_FAILED', `git merge-base: ${firstError(r.stderr)}`, { ancestor, descendant });
-}
-
-/**
  * Run git for a remote; its messages never carry credentials from a URL. Its transfer progress
  * (`Writing objects: 45% (9/20), 1.20 MiB`) is relayed to `env.progress` under `label`.
  */
