@@ -99,7 +99,6 @@ function shardTrees(ctx: TrackerContext, tip: string): Record<string, string> {
 /** Which rows of the old table to keep and which runs to read, for the tip. */
 function planUpdate(ctx: TrackerContext, old: RunTable | null, tip: string | null): { builder: TableBuilder; added: RunEntry[]; shards: Record<string, string> } {
   const shards = tip ? shardTrees(ctx, tip) : {};
-  const builder = new TableBuilder();
   const changed = new Set(Object.keys(shards).filter((s) => old?.shards[s] !== shards[s]));
   // Rows of unchanged shards are kept as they are; changed shards are re-listed, and of their
   // runs only those whose tree is not in the index yet are read.
@@ -122,6 +121,7 @@ function planUpdate(ctx: TrackerContext, old: RunTable | null, tip: string | nul
       else added.push({ id: e.name, tree: e.oid });
     }
   }
+  const builder = new TableBuilder(kept.length + added.length);
   if (old) builder.copyRows(old, kept);
   return { builder, added, shards };
 }

@@ -17,10 +17,13 @@ import { readRunFile, type RunEntry } from '../runs/read-runs.js';
 import { MANIFEST_FILE } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { GitTrackError } from '../errors.js';
+import { collectGarbage } from './collect-garbage.js';
 
 /** Below this many manifests a git process costs more than it saves. */
 const BATCH_THRESHOLD = 200;
 const BATCH_SIZE = 5000;
+/** A cold build collects its garbage every this many manifests (see collect-garbage.ts). */
+const GC_EVERY = 5000;
 
 /**
  * Call `each` with every entry's manifest (as far as the index needs it), in order.
@@ -41,6 +44,7 @@ export function readManifestsForIndex(
       const texts = catFileBatch(ctx, chunk.map((e) => `${e.tree}:${MANIFEST_FILE}`));
       if (!texts) break; // no usable git: read the rest in-process
       chunk.forEach((e, i) => each(e, manifestForIndex(texts[i] ?? missing(e), e)));
+      if (entries.length >= GC_EVERY) collectGarbage();
     }
   }
   for (let i = start; i < entries.length; i++) {
@@ -104,6 +108,7 @@ function streamCatFile(ctx: TrackerContext, entries: RunEntry[], each: (e: RunEn
           if (end + 1 > buf.length) break;
           each(entries[delivered]!, buf.toString('utf8', nl + 1, end));
           delivered++;
+          if (delivered % GC_EVERY === 0) collectGarbage();
           pos = end + 1;
         }
       } catch (err) {

@@ -92,10 +92,12 @@ class Cells {
   readonly strings: string[] = [];
   readonly interned = new Map<string, number>();
 
-  constructor(firstRow: number) {
-    this.rows = firstRow === 0 ? null : new Uint32Array(64);
-    this.kinds = new Uint8Array(64);
-    this.nums = new Float64Array(64);
+  /** `expectedRows`: the table's final size when known, so a dense column never regrows. */
+  constructor(firstRow: number, expectedRows = 0) {
+    const size = firstRow === 0 ? Math.max(64, expectedRows) : 64;
+    this.rows = firstRow === 0 ? null : new Uint32Array(size);
+    this.kinds = new Uint8Array(size);
+    this.nums = new Float64Array(size);
   }
 
   push(row: number, kind: number, num: number): void {
@@ -172,6 +174,9 @@ function fit<T extends Uint8Array | Float64Array>(a: T, n: number): T {
 
 /** Accumulates rows, then packs them into a {@link RunTable}. */
 export class TableBuilder {
+  /** @param expectedRows how many rows the table will have, when known (sizes dense columns once). */
+  constructor(private readonly expectedRows = 0) {}
+
   private readonly ids: string[] = [];
   private readonly trees: string[] = [];
   private readonly cells = new Map<string, Cells>();
@@ -221,7 +226,7 @@ export class TableBuilder {
 
   private cellsOf(key: string, firstRow: number): Cells {
     let cell = this.cells.get(key);
-    if (!cell) this.cells.set(key, (cell = new Cells(firstRow)));
+    if (!cell) this.cells.set(key, (cell = new Cells(firstRow, this.expectedRows)));
     return cell;
   }
 

@@ -1,0 +1,31 @@
+/**
+ * A full garbage collection on request, for the one place that needs it: a cold query index
+ * build parses ~1 GB of short-lived manifest objects at 100,000 runs, and left to its own
+ * pacing V8 lets 100–200 MB of that garbage pile up before collecting (measured: peak RSS
+ * 280–380 MB, of which ~70 MB live). Collecting every few thousand manifests keeps the peak
+ * near the live size, for ~2% of the build's time.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+let gc: (() => void) | null | undefined;
+
+/**
+ * Collect garbage now, when the runtime allows it (a no-op otherwise).
+ *
+ * @example
+ * if (done % 10_000 === 0) collectGarbage();
+ */
+export function collectGarbage(): void {
+  if (gc === undefined) {
+    try {
+      // `gc` appears on contexts created after the flag is set; this one is made for it.
+      setFlagsFromString('--expose-gc');
+      const found = runInNewContext('gc') as unknown;
+      gc = typeof found === 'function' ? (found as () => void) : null;
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
+}
