@@ -162,7 +162,7 @@ async function packInto(env: Env, destGitDir: string, sourceObjects: string, wan
     const { stdout } = await runGit(['--git-dir', destGitDir, 'pack-objects', '--revs', '--delta-base-offset', '--progress', base], {
       cwd: destGitDir,
       env,
-      vars: { GIT_ALTERNATE_OBJECT_DIRECTORIES: sourceObjects },
+      vars: { GIT_ALTERNATE_OBJECT_DIRECTORIES: alternatesEntry(sourceObjects) },
       input,
       onStderr: relayProgress(env, label),
     });
@@ -175,6 +175,11 @@ async function packInto(env: Env, destGitDir: string, sourceObjects: string, wan
     rmSync(`${base}-${name}.idx`, { force: true });
     rmSync(`${base}-${name}.pack`, { force: true });
   }
+}
+
+/** One entry of GIT_ALTERNATE_OBJECT_DIRECTORIES, a `:`-separated list: a path with `:` or `"` goes C-quoted. */
+function alternatesEntry(path: string): string {
+  return /[:"\\]/.test(path) ? `"${path.replace(/[\\"]/g, (c) => `\\${c}`)}"` : path;
 }
 
 /** A pack's 12-byte header and 20-byte trailer. */

@@ -6,7 +6,7 @@ import { fixedEnv, type ProgressSink } from '../../src/env.js';
 import { openTracker } from '../../src/tracker.js';
 import { GitTrackError } from '../../src/errors.js';
 import { cloneOf, expectFsckClean, makeBare, makeOrigin, remoteRunIds, runIds } from '../helpers/remotes.js';
-import { git, makeRepo, testGitEnv } from '../helpers/repo.js';
+import { git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
 
 type Update = { label: string; done: number; total?: number; unit?: string };
 
@@ -159,5 +159,29 @@ describe('nothing missing on the remote', () => {
     expect(git(bare, 'rev-parse', 'runs')).toBe(git(dir, 'rev-parse', 'runs'));
     expect(readdirSync(join(bare, 'objects', 'pack')).sort()).toEqual(before);
     expectFsckClean(bare);
+  });
+});
+
+describe('paths git would split', () => {
+  it('a remote whose path holds a colon or a quote is read through a quoted alternate', async () => {
+    const bare = join(tempDir('gt-remote-'), 're:mo"te.git');
+    git(tempDir(), 'init', '-q', '--bare', bare);
+    const dir = makeOrigin(bare);
+    const { tracker } = trackerIn(dir, 13);
+    await tracker.log({ metrics: { f1: 0.3 } });
+    await tracker.push();
+    const dest = makeRepo();
+    // A git that notes its subcommands: the pull must not fall back to `git fetch`.
+    const log = join(tempDir(), 'git-calls');
+    const wrapper = join(tempDir(), 'git');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$1 $2 $3" >> "${log}"\nexec git "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const env = { ...fixedEnv({ seed: 14 }), vars: testGitEnv() as Record<string, string>, gitBinary: wrapper };
+    const pulled = await openTracker({ dir: dest, env }).pull({ remote: bare });
+    expect(pulled.runsReceived).toBe(1);
+    expect(readFileSync(log, 'utf8')).toContain('pack-objects');
+    expect(readFileSync(log, 'utf8')).not.toMatch(/^fetch /m);
+    expect(runIds(dest)).toEqual(runIds(dir));
+    expectFsckClean(dest);
   });
 });
