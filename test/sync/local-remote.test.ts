@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,11 +10,17 @@ import { git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
 
 type Update = { label: string; done: number; total?: number; unit?: string };
 
+/** A tracker whose git notes its subcommands, to tell a direct pack write from `git push`/`fetch`. */
 function trackerIn(dir: string, seed = 1) {
   const updates: Update[] = [];
   const progress: ProgressSink = { update: (label, done, total, unit) => updates.push({ label, done, total, unit }), done: () => {} };
-  const tracker = openTracker({ dir, env: { ...fixedEnv({ seed }), vars: testGitEnv() as Record<string, string>, progress } });
-  return { tracker, updates };
+  const log = join(tempDir(), 'git-calls');
+  const gitBinary = join(tempDir(), 'git');
+  writeFileSync(gitBinary, `#!/bin/sh\nfor a in "$@"; do case "$a" in -*|/*) ;; *) echo "$a" >> "${log}"; break;; esac; done\nexec git "$@"\n`);
+  chmodSync(gitBinary, 0o755);
+  const tracker = openTracker({ dir, env: { ...fixedEnv({ seed }), vars: testGitEnv() as Record<string, string>, progress, gitBinary } });
+  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+  return { tracker, updates, calls };
 }
 
 function packedObjects(bare: string): string[] {
@@ -37,7 +43,7 @@ describe('remotes on this filesystem: packs written straight into the other repo
     const bare = makeBare();
     const dir = makeOrigin(bare);
     git(dir, 'push', '-q', 'origin', 'main');
-    const { tracker, updates } = trackerIn(dir);
+    const { tracker, updates, calls } = trackerIn(dir);
     for (let i = 0; i < 3; i++) await tracker.log({ metrics: { f1: i / 10 } });
     const r = await tracker.push({ remote: bare });
     expect(r.runsSent).toBe(3);
@@ -48,10 +54,15 @@ describe('remotes on this filesystem: packs written straight into the other repo
     const main = git(dir, 'rev-parse', 'main').trim();
     expect(packedObjects(bare).filter((oid) => oid === main)).toHaveLength(0);
     expect(updates.some((u) => u.label === `pushing to ${bare}` && u.unit === 'objects' && u.done === u.total)).toBe(true);
+    expect(calls()).toContain('pack-objects');
+    expect(calls()).not.toContain('push');
 
     const clone = cloneOf(bare);
-    const pulled = await trackerIn(clone, 2).tracker.pull();
+    const puller = trackerIn(clone, 2);
+    const pulled = await puller.tracker.pull();
     expect(pulled.runsReceived).toBe(3);
+    // The clone has the objects already (git clone fetched every branch): nothing to copy.
+    expect(puller.calls()).not.toContain('fetch');
     expect(runIds(clone)).toEqual(runIds(dir));
     expectFsckClean(clone);
   });
@@ -80,7 +91,8 @@ describe('remotes on this filesystem: packs written straight into the other repo
     const t1 = trackerIn(viaUrl, 5);
     await t1.tracker.log({ metrics: { f1: 0.5 } });
     await t1.tracker.push();
-    expect(t1.updates.some((u) => u.unit === 'objects')).toBe(true);
+    expect(t1.calls()).toContain('pack-objects');
+    expect(t1.calls()).not.toContain('push');
 
     const viaRelative = makeOrigin(relative(makeRepo(), bare));
     git(viaRelative, 'remote', 'set-url', 'origin', relative(viaRelative, bare));
@@ -88,7 +100,9 @@ describe('remotes on this filesystem: packs written straight into the other repo
     await t2.tracker.log({ metrics: { f1: 0.6 } });
     const r = await t2.tracker.push();
     expect(r.runsMerged).toBe(1);
-    expect(t2.updates.some((u) => u.unit === 'objects')).toBe(true);
+    expect(t2.calls()).toContain('pack-objects');
+    expect(t2.calls()).not.toContain('push');
+    expect(t2.calls()).not.toContain('fetch');
     expect(remoteRunIds(bare)).toHaveLength(2);
     expectFsckClean(bare);
   });
@@ -109,7 +123,7 @@ describe('remotes on this filesystem: packs written straight into the other repo
     const bare = makeBare();
     const dir = makeOrigin(bare);
     hook(bare, 'pre-receive', `echo seen >> "${join(bare, 'hook-ran')}"; exit 1`);
-    const { tracker } = trackerIn(dir, 9);
+    const { tracker, calls } = trackerIn(dir, 9);
     await tracker.log({ metrics: { f1: 0.9 } });
     const err = await tracker.push().then(
       () => null,
@@ -121,6 +135,8 @@ describe('remotes on this filesystem: packs written straight into the other repo
     hook(bare, 'pre-receive', `echo seen >> "${join(bare, 'hook-ran')}"; exit 0`);
     await tracker.push();
     expect(readFileSync(join(bare, 'hook-ran'), 'utf8')).toBe('seen\nseen\n');
+    expect(calls()).toContain('push');
+    expect(calls()).not.toContain('pack-objects');
     expect(remoteRunIds(bare)).toHaveLength(1);
   });
 
