@@ -55,7 +55,7 @@ export function resolveHead(repo: Repo): { commit: string | null; branch: string
 export async function captureCodeVersion(
   repo: Repo,
   env: Env,
-  identity: Identity,
+  identity: Identity | Promise<Identity>,
   options: { snapshot?: boolean } = {},
 ): Promise<CapturedCode> {
   const head = resolveHead(repo);
@@ -70,16 +70,18 @@ export async function captureCodeVersion(
   code.dirty = true;
   if (options.snapshot === false) return { code };
   const tree = await writeWorkTreeSnapshot(repo, env);
+  // Only a snapshot commit needs the identity: callers may still be looking it up.
+  const who = await identity;
   const parents = head.commit ? ['-p', head.commit] : [];
   const when = `${Math.floor(env.now().getTime() / 1000)} +0000`;
   const commit = await runGit(['commit-tree', tree, ...parents, '-m', `git-track snapshot of uncommitted changes${head.branch ? ` on ${head.branch}` : ''}`], {
     cwd: repo.workTree,
     env,
     vars: {
-      GIT_AUTHOR_NAME: identity.name,
-      GIT_AUTHOR_EMAIL: identity.email,
-      GIT_COMMITTER_NAME: identity.name,
-      GIT_COMMITTER_EMAIL: identity.email,
+      GIT_AUTHOR_NAME: who.name,
+      GIT_AUTHOR_EMAIL: who.email,
+      GIT_COMMITTER_NAME: who.name,
+      GIT_COMMITTER_EMAIL: who.email,
       GIT_AUTHOR_DATE: when,
       GIT_COMMITTER_DATE: when,
     },

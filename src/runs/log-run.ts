@@ -84,11 +84,14 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     (input.data ?? []).map(async (d) => ({ input: d, hash: await hashPath(resolve(base, d.path), { stateDir: repo.stateDir, env, label: `hashing ${displayPath(base, d.path)}` }) })),
   );
   const artifacts = await Promise.all((input.artifacts ?? []).map((a) => hashArtifact(ctx, base, a)));
-  const identity = await resolveIdentity(repo, env);
+  // `git var` (identity) and `git status` (code) run side by side.
+  const identityP = resolveIdentity(repo, env);
+  identityP.catch(() => {});
   // A dry run detects a dirty tree but writes no snapshot commit.
   const captured = input.code
     ? { code: input.code, patch: undefined }
-    : await captureCodeVersion(repo, env, identity, { snapshot: !options.dryRun });
+    : await captureCodeVersion(repo, env, identityP, { snapshot: !options.dryRun });
+  const identity = await identityP;
   const environment = await captureEnvironment({ stateDir: repo.stateDir, env, version: gitTrackVersion() });
 
   const draft = {
