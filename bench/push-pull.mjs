@@ -1,6 +1,7 @@
 // Benchmark: `git-track push` / `git-track pull` of 1,000 new runs to / from a local bare
-// remote, beside plain `git push` / `git fetch` of the same branch, measured in the same run.
-// Budget: our time ≤ 1.5× plain git's.
+// remote, beside plain `git push` / `git fetch` of the same branch, measured in the same run:
+// first to a fresh remote (the budget's case), then 1,000 more onto remotes and clones that
+// already have the first 1,000. Budget: our time ≤ 1.5× plain git's.
 //
 //   node scripts/build.mjs --no-types && node bench/push-pull.mjs [--runs 1000] [--repeat 5]
 import { execFileSync } from 'node:child_process';
