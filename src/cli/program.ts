@@ -183,7 +183,7 @@ snapshot commit and a code.patch beside the manifest.`,
     (program) =>
       program
         .command('push')
-        .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs`, else origin)')
+        .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs` or of the current branch, else origin, else the only remote)')
         .description('send `runs` (with the code snapshots and artifact bytes it references) to a remote; merges and retries if others pushed meanwhile, never forces')
         .option('--json', 'print the result as JSON')
         .action(lazy(() => import('./commands/push.js'))),
@@ -193,7 +193,7 @@ snapshot commit and a code.patch beside the manifest.`,
     (program) =>
       program
         .command('pull')
-        .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs`, else origin)')
+        .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs` or of the current branch, else origin, else the only remote)')
         .description("fetch the remote's `runs` and merge it into the local one (a union of runs; refuses rewritten history)")
         .option('--json', 'print the result as JSON')
         .action(lazy(() => import('./commands/pull.js'))),

@@ -23,7 +23,8 @@ export interface PullResult {
 }
 
 /**
- * Pull runs from a remote (default: the upstream of `runs`, else `origin`).
+ * Pull runs from a remote (default: the upstream of `runs` or of the current branch, else
+ * `origin`, else the only remote).
  *
  * @example
  * await pullRuns(ctx, { remote: 'origin' }); // { outcome: 'merged', runsReceived: 4, … }

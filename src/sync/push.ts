@@ -17,7 +17,7 @@ import { beginPush, fetchRemote, type PushUpdate, type RemoteTips } from './tran
 import { addedRuns } from './added-runs.js';
 
 export interface PushOptions {
-  /** Remote name, URL or path; default: the upstream of `runs`, else `origin`. */
+  /** Remote name, URL or path; default: the upstream of `runs` or of the current branch, else `origin`, else the only remote. */
   remote?: string;
   /** Directory relative paths are resolved from. */
   cwd?: string;

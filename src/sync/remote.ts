@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GitTrackError } from '../errors.js';
-import { readGitConfig } from '../git/config.js';
+import { readGitConfig, type GitConfig } from '../git/config.js';
+import { readSymbolicHead } from '../git/refs.js';
 import { stripCredentials } from '../git/code-version.js';
 import type { Repo } from '../git/repo.js';
 
@@ -26,7 +27,8 @@ export interface Remote {
 }
 
 /**
- * Resolve `arg` (default: the upstream of `runs`, else `origin`).
+ * Resolve `arg` (default: the upstream of `runs`, else that of the checked-out branch, else
+ * `origin`, else the repository's only remote).
  *
  * @example
  * resolveRemote(repo, undefined, cwd).runsTracking; // 'refs/remotes/origin/runs'
@@ -34,7 +36,7 @@ export interface Remote {
  */
 export function resolveRemote(repo: Repo, arg: string | undefined, cwd: string): Remote {
   const config = readGitConfig(repo.commonDir);
-  const name = arg ?? config.get('branch.runs.remote') ?? 'origin';
+  const name = arg ?? defaultRemote(repo, config);
   if (/^[A-Za-z0-9._-]+$/.test(name) && config.get(`remote.${name}.url`) !== undefined) {
     return {
       target: name,
@@ -61,4 +63,15 @@ export function resolveRemote(repo: Repo, arg: string | undefined, cwd: string):
     artifactsTracking: `refs/git-track/remotes/${key}/artifacts`,
     seen: `refs/git-track/remotes/${key}/seen`,
   };
+}
+
+/** The remote a bare `push` or `pull` means; `origin` when nothing says otherwise. */
+function defaultRemote(repo: Repo, config: GitConfig): string {
+  const head = readSymbolicHead(repo.gitDir)?.replace(/^refs\/heads\//, '');
+  const upstream = config.get('branch.runs.remote') ?? (head ? config.get(`branch.${head}.remote`) : undefined);
+  // `.` is git's name for the repository itself: not somewhere to share runs with.
+  if (upstream !== undefined && upstream !== '.') return upstream;
+  if (config.get('remote.origin.url') !== undefined) return 'origin';
+  const remotes = [...new Set(config.keys().filter((k) => /^remote\..+\.url$/.test(k)).map((k) => k.slice('remote.'.length, -'.url'.length)))];
+  return remotes.length === 1 ? remotes[0]! : 'origin';
 }

@@ -180,6 +180,27 @@ describe('git-track push / pull between clones', () => {
     expect(u.stderr).toContain("'nosuchremote' is neither a configured remote nor an existing path or URL");
   });
 
+  it('without REMOTE: the upstream of runs, else of the current branch, else origin, else the only remote', () => {
+    const only = makeBare();
+    const a = makeOrigin(only);
+    git(a, 'remote', 'rename', 'origin', 'github');
+    const id1 = logRun(a, '-m', 'f1=0.1');
+    expect(ok(a, {}, 'push')).toContain('to github');
+    expect(remoteRunIds(only)).toEqual([id1]);
+
+    const upstream = makeBare();
+    git(a, 'remote', 'add', 'team', upstream);
+    git(a, 'config', 'branch.main.remote', 'team');
+    expect(ok(a, {}, 'push')).toContain('to team');
+    expect(remoteRunIds(upstream)).toEqual([id1]);
+
+    git(a, 'config', 'branch.runs.remote', 'github');
+    const id2 = logRun(a, '-m', 'f1=0.2');
+    expect(ok(a, {}, 'push')).toContain('to github');
+    expect(remoteRunIds(only)).toEqual([id1, id2].sort());
+    expect(remoteRunIds(upstream)).toEqual([id1]);
+  });
+
   it('says clearly when git is missing', () => {
     const bare = makeBare();
     const a = makeOrigin(bare);
