@@ -26,9 +26,10 @@ export interface RemoteTips {
  * (null when the remote has none). The tracking refs are force-updated like any remote-tracking
  * branch; history rewrites are judged against {@link Remote.seen}, not against them.
  *
- * One connection: both refspecs are globs (`runs*`), which, unlike exact refspecs, do not fail
- * when the remote has no `runs` yet, and with `--prune` a ref deleted on the remote is deleted
- * here too (only refs under these two patterns are pruned).
+ * `runs` is fetched by its exact name (a glob such as `runs*` would also bring any `runs-old`
+ * branch and its history); the artifacts ref, ours alone, by a glob, which does not fail when
+ * the remote has none. A remote without `runs` makes the exact refspec fail: then only its
+ * artifacts are fetched, one more round trip that happens before the first push.
  *
  * @example
  * const tips = await fetchRemote(ctx, remote); // { runs: '9fce…', artifacts: null }
@@ -45,9 +46,22 @@ export async function fetchRemote(ctx: TrackerContext, remote: Remote): Promise<
       if (!isGitTrackError(err, 'GIT_FAILED')) throw err;
     }
   }
-  const specs = [`+${RUNS_REF}*:${remote.runsTracking}*`, `+${ARTIFACTS_REF}*:${remote.artifactsTracking}*`];
-  await git(repo, env, ['fetch', '--progress', '--no-tags', '--no-write-fetch-head', '--prune', remote.target, ...specs], remote, false, `fetching from ${remote.label}`);
-  return { runs: readRef(repo.commonDir, remote.runsTracking), artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
+  const runsSpec = `+${RUNS_REF}:${remote.runsTracking}`;
+  const artifactsSpec = `+${ARTIFACTS_REF}*:${remote.artifactsTracking}*`;
+  const fetch = (specs: string[], allowFailure: boolean) =>
+    git(repo, env, ['fetch', '--progress', '--no-tags', '--no-write-fetch-head', '--prune', remote.target, ...specs], remote, allowFailure, `fetching from ${remote.label}`);
+  const both = await fetch([runsSpec, artifactsSpec], true);
+  if (both.code === 0) return { runs: readRef(repo.commonDir, remote.runsTracking), artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
+  if (!/couldn't find remote ref/i.test(both.stderr)) {
+    throw new GitTrackError('GIT_FAILED', `git fetch from ${remote.label}: ${firstError(both.stderr) || `exited with ${both.code}`}`, {
+      remote: remote.label,
+      stderr: both.stderr,
+    });
+  }
+  await fetch([artifactsSpec], false);
+  const stale = readRef(repo.commonDir, remote.runsTracking);
+  if (stale) await runGit(['update-ref', '-d', remote.runsTracking, stale], { cwd: cwdOf(repo), env });
+  return { runs: null, artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
 }
 
 export interface PushUpdate {

@@ -109,4 +109,24 @@ describe('network transports go through the system git', () => {
     expect(calls).toContain(`build-host git-receive-pack '${bare}'`);
     expect(calls).toContain(`build-host git-upload-pack '${bare}'`);
   });
+
+  it('fetches runs by its exact name: a runs-old branch on the remote stays there', () => {
+    const bare = makeBare();
+    const ssh = fakeSsh();
+    const env = { GIT_SSH_COMMAND: ssh.command, GIT_SSH_VARIANT: 'simple' };
+    const a = makeOrigin(`ssh://build-host${bare}`);
+    logRun(a, '-m', 'f1=0.1');
+    ok(a, env, 'push');
+    // Someone keeps an unrelated branch whose name starts with "runs".
+    writeFileSync(join(a, 'big.txt'), 'not runs\n');
+    git(a, 'checkout', '-q', '-b', 'runs-old');
+    git(a, 'add', 'big.txt');
+    git(a, 'commit', '-q', '-m', 'old');
+    git(a, 'push', '-q', bare, 'runs-old');
+    const old = git(a, 'rev-parse', 'runs-old').trim();
+    const b = makeOrigin(`ssh://build-host${bare}`);
+    expect(ok(b, env, 'pull')).toContain('pulled 1 run(s)');
+    expect(git(b, 'for-each-ref', '--format=%(refname)')).not.toContain('runs-old');
+    expect(() => git(b, 'cat-file', '-e', old)).toThrow();
+  });
 });
