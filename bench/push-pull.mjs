@@ -35,6 +35,8 @@ const time = (fn) => {
   fn();
   return performance.now() - t;
 };
+/** Run both measurements, in alternating order so neither side always gets a warmer page cache. */
+const inTurn = (r, pair) => (r % 2 ? [...pair].reverse() : pair).forEach((f) => f());
 const median = (v) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -78,24 +80,19 @@ try {
     const theirs = join(work, `plain-${r}.git`);
     git(work, 'init', '-q', '--bare', ours);
     git(work, 'init', '-q', '--bare', theirs);
-    // Alternate the order so neither side always gets a warmer page cache.
-    const pushes = [
+    inTurn(r, [
       () => rows.push.push(time(() => gt(src, 'push', ours))),
       () => rows.gitPush.push(time(() => git(src, 'push', '-q', theirs, 'refs/heads/runs:refs/heads/runs'))),
-    ];
-    if (r % 2) pushes.reverse();
-    for (const p of pushes) p();
+    ]);
 
     const a = join(work, `clone-ours-${r}`);
     const b = join(work, `clone-plain-${r}`);
     git(work, 'init', '-q', '-b', 'main', a);
     git(work, 'init', '-q', '-b', 'main', b);
-    const pulls = [
+    inTurn(r, [
       () => rows.pull.push(time(() => gt(a, 'pull', ours))),
       () => rows.gitFetch.push(time(() => git(b, 'fetch', '-q', theirs, 'refs/heads/runs:refs/heads/runs'))),
-    ];
-    if (r % 2) pulls.reverse();
-    for (const p of pulls) p();
+    ]);
     if (git(a, 'rev-parse', 'runs') !== git(b, 'rev-parse', 'runs')) throw new Error('pull and fetch disagree');
 
     const lib = join(work, `lib-${r}.git`);
@@ -123,18 +120,14 @@ try {
       git(clone, 'fetch', '-q', bare, 'refs/heads/runs:refs/heads/runs');
     }
     gt(a, 'pull', ours); // a previous sync: git-track knows what this remote had
-    const pushes = [
+    inTurn(r, [
       () => rows.incPush.push(time(() => gt(src, 'push', ours))),
       () => rows.incGitPush.push(time(() => git(src, 'push', '-q', theirs, 'refs/heads/runs:refs/heads/runs'))),
-    ];
-    if (r % 2) pushes.reverse();
-    for (const p of pushes) p();
-    const pulls = [
+    ]);
+    inTurn(r, [
       () => rows.incPull.push(time(() => gt(a, 'pull', ours))),
       () => rows.incGitFetch.push(time(() => git(b, 'fetch', '-q', theirs, 'refs/heads/runs:refs/heads/runs'))),
-    ];
-    if (r % 2) pulls.reverse();
-    for (const p of pulls) p();
+    ]);
     if (git(a, 'rev-parse', 'runs') !== git(b, 'rev-parse', 'runs')) throw new Error('incremental pull and fetch disagree');
   }
 

@@ -34,6 +34,7 @@ export type { LineageNode, LineageInput } from './provenance/lineage.js';
 export type { CheckoutResult } from './reproduce/checkout-run.js';
 export type { ReproduceResult, MetricComparison } from './reproduce/reproduce-run.js';
 export { encodeManifest, decodeManifest } from './manifest/codec.js';
-export { validateManifest, runManifestSchema, MANIFEST_FORMAT } from './manifest/schema.js';
+export { validateManifest, runManifestSchema } from './manifest/schema.js';
+export { MANIFEST_FORMAT } from './manifest/names.js';
 export { Run, type StartRunOptions, type MetricOptions } from './capture/api-run.js';
 export type { RecoverResult, RunningRun } from './capture/recover.js';

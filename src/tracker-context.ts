@@ -4,7 +4,7 @@
 import { defaultEnv, type Env } from './env.js';
 import { ObjectStore } from './git/objects.js';
 import { findRepo, type Repo } from './git/repo.js';
-import { readGitConfig, readGitConfigFile } from './git/config.js';
+import { globalConfigPaths, readGitConfig, readGitConfigFile } from './git/config.js';
 import { join } from 'node:path';
 
 export interface TrackerContext {
@@ -34,16 +34,9 @@ export function openContext(options: { dir: string; env?: Env }): TrackerContext
  * largest single cost of a log (~1–6 ms), so it is paid only by users who asked git for it.
  */
 function wantsObjectFsync(repo: Repo, env: Env): boolean {
-  const home = env.vars.HOME;
-  const xdg = env.vars.XDG_CONFIG_HOME ?? (home ? join(home, '.config') : undefined);
-  const layers = [
-    xdg ? readGitConfigFile(join(xdg, 'git', 'config')) : undefined,
-    home ? readGitConfigFile(join(home, '.gitconfig')) : undefined,
-    readGitConfig(repo.commonDir),
-  ];
+  const layers = [...globalConfigPaths(env.vars).map(readGitConfigFile), readGitConfig(repo.commonDir)];
   let wanted = false;
   for (const config of layers) {
-    if (!config) continue;
     const legacy = config.get('core.fsyncObjectFiles');
     if (legacy !== undefined) wanted = legacy === 'true' || legacy === 'yes' || legacy === '1';
     const components = config.get('core.fsync');

@@ -11,7 +11,7 @@ import { appendFileSync, cpSync, renameSync, statSync, writeFileSync } from 'nod
 import { basename, join, resolve } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { describeValue } from '../manifest/schema-errors.js';
-import { isValidName } from '../manifest/schema.js';
+import { isValidName } from '../manifest/names.js';
 import { flattenValues } from '../manifest/values.js';
 import type { RunManifest } from '../manifest/schema.js';
 import type { Scalar } from '../runs/log-run.js';

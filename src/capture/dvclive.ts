@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { isValidName } from '../manifest/schema.js';
+import { isValidName } from '../manifest/names.js';
 import { flattenValues, readValuesFile } from '../manifest/values.js';
 import type { Scalar } from '../runs/log-run.js';
 import { listFilesBelow } from './list-files.js';

@@ -5,7 +5,7 @@
  * line, never a reason to lose the rest.
  */
 import { describeValue } from '../manifest/schema-errors.js';
-import { isValidName } from '../manifest/schema.js';
+import { isValidName } from '../manifest/names.js';
 import type { SeriesPoint } from './series-files.js';
 
 /**

@@ -5,7 +5,7 @@
 import { GitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 import type { Repo } from './repo.js';
-import { runGit } from './system-git.js';
+import { firstLine, runGit } from './system-git.js';
 
 /**
  * Whether `ancestor` is reachable from `descendant`. One `git merge-base` answers the question
@@ -22,8 +22,7 @@ export async function isAncestor(repo: Repo, env: Env, ancestor: string, descend
   const r = await runGit(['merge-base', ancestor, descendant], { cwd: repo.workTree ?? repo.gitDir, env, allowFailure: true });
   // Exit 1 without output: the two share no history at all.
   if (r.code !== 0 && !(r.code === 1 && r.stdout.trim() === '')) {
-    const reason = r.stderr.split('\n').find((l) => l.trim()) ?? `exited with ${r.code}`;
-    throw new GitTrackError('GIT_FAILED', `git merge-base: ${reason.replace(/^(fatal|error):\s*/, '')}`, { ancestor, descendant });
+    throw new GitTrackError('GIT_FAILED', `git merge-base: ${firstLine(r.stderr) || `exited with ${r.code}`}`, { ancestor, descendant });
   }
   const base = r.stdout.trim();
   if (answers.size >= MAX_ANSWERS) answers.clear();

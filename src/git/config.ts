@@ -30,6 +30,19 @@ export function readGitConfig(gitDir: string): GitConfig {
 }
 
 /**
+ * The per-user config files git reads, lowest precedence first: `$XDG_CONFIG_HOME/git/config`
+ * (default `~/.config/git/config`), then `~/.gitconfig`.
+ *
+ * @example
+ * globalConfigPaths(env.vars).map(readGitConfigFile);
+ */
+export function globalConfigPaths(vars: Record<string, string | undefined>): string[] {
+  const home = vars.HOME;
+  const xdg = vars.XDG_CONFIG_HOME ?? (home ? join(home, '.config') : undefined);
+  return [...(xdg ? [join(xdg, 'git', 'config')] : []), ...(home ? [join(home, '.gitconfig')] : [])];
+}
+
+/**
  * Parse one config file (e.g. `~/.gitconfig`). A missing or unreadable file reads as empty.
  *
  * @example

@@ -63,7 +63,13 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
   });
 }
 
-function firstLine(text: string): string {
+/**
+ * git's first message line without its `fatal:`/`error:` prefix, for a one-line error.
+ *
+ * @example
+ * firstLine('fatal: Not a valid object name f00\n'); // 'Not a valid object name f00'
+ */
+export function firstLine(text: string): string {
   return (
     text
       .split('\n')

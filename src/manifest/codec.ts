@@ -10,13 +10,10 @@
  * edits) to the `yaml` package, which takes 1.2–1.9 ms: too slow for the 10,000 manifests a
  * cold query reads.
  */
-import { GitTrackError } from '../errors.js';
 import { readCanonical } from './canonical-reader.js';
 import { compareCodePoints, formatScalar, formatString, LITERAL_CHARS, quoteString } from './scalars.js';
 import { validateManifest, type RunManifest, type Scalar } from './schema.js';
 import { parseYaml } from './yaml-text.js';
-
-export { loadYaml, parseYaml } from './yaml-text.js';
 
 type Lines = string[];
 

@@ -8,8 +8,6 @@ import { GitTrackError } from '../errors.js';
 import { describeIssue, formatPath, valueAt } from './schema-errors.js';
 import { LONE_SURROGATE, MANIFEST_FORMAT, NAME_MAX, NAME_PATTERN } from './names.js';
 
-export { isValidName, MANIFEST_FORMAT, NAME_MAX, NAME_PATTERN } from './names.js';
-
 const SHA1_HEX = /^[0-9a-f]{40}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;

@@ -18,7 +18,8 @@ import { readManifestsForIndex, readManifestsForIndexAsync } from './read-manife
 import { RUN_ID_PATTERN, RUNS_DIR } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { encodeIndex, openIndex } from './index-file.js';
-import { TableBuilder, type RunTable } from './run-table.js';
+import type { RunTable } from './run-table.js';
+import { TableBuilder } from './table-builder.js';
 
 export const INDEX_FILE = 'query-index.bin';
 

@@ -14,7 +14,8 @@
 import { loadYaml } from '../manifest/yaml-text.js';
 import * as z from 'zod';
 import { GitTrackError } from '../errors.js';
-import { authorSchema, NAME_PATTERN } from '../manifest/schema.js';
+import { authorSchema } from '../manifest/schema.js';
+import { NAME_PATTERN } from '../manifest/names.js';
 import { shardOf } from '../runs/layout.js';
 
 export const STAGES_DIR = 'stages';

@@ -3,7 +3,7 @@
  */
 import { GitTrackError } from '../errors.js';
 import { resolveIdentity } from '../git/identity.js';
-import { isValidName } from '../manifest/schema.js';
+import { isValidName } from '../manifest/names.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import { appendToRuns } from '../runs/runs-branch.js';
 import type { TrackerContext } from '../tracker-context.js';

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isGitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
-import { readGitConfig, readGitConfigFile, type GitConfig } from '../git/config.js';
+import { globalConfigPaths, readGitConfig, readGitConfigFile, type GitConfig } from '../git/config.js';
 import { isAncestor } from '../git/ancestry.js';
 import { listRefTips, readRef, updateRef } from '../git/refs.js';
 import type { Repo } from '../git/repo.js';
@@ -22,10 +22,13 @@ import { RUNS_REF } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { ARTIFACTS_REF, type Remote } from './remote.js';
 import { relayProgress } from './git-progress.js';
+import { setTrackingRef } from './sync-state.js';
 
 /** The git directory of a remote we can read (and, for a push, write) directly. */
 export interface LocalRemote {
   gitDir: string;
+  /** Its own `config` file. */
+  config: GitConfig;
 }
 
 export interface LocalTips {
@@ -40,7 +43,7 @@ const RECEIVE_HOOKS = ['pre-receive', 'update', 'post-receive', 'post-update', '
  * The remote's repository when it is a local one we can use directly, else null (use git).
  *
  * @example
- * localRemote(repo, env, remote, 'push'); // { gitDir: '/srv/git/churn.git' } or null
+ * localRemote(repo, env, remote, 'push')?.gitDir; // '/srv/git/churn.git', or undefined: use git
  */
 export function localRemote(repo: Repo, env: Env, remote: Remote, purpose: 'fetch' | 'push'): LocalRemote | null {
   if (env.vars.GIT_CONFIG_PARAMETERS || env.vars.GIT_CONFIG_COUNT) return null;
@@ -67,7 +70,7 @@ export function localRemote(repo: Repo, env: Env, remote: Remote, purpose: 'fetc
     if (logs !== undefined && logs !== 'false') return null;
     if (!isWritable(join(gitDir, 'objects', 'pack')) || !isWritable(join(gitDir, 'refs', 'heads'))) return null;
   }
-  return { gitDir };
+  return { gitDir, config: own };
 }
 
 /**
@@ -83,8 +86,8 @@ export async function fetchLocal(ctx: TrackerContext, remote: Remote, local: Loc
   if (wanted.length > 0) {
     await packInto(ctx.env, ctx.repo.commonDir, join(local.gitDir, 'objects'), wanted, `fetching from ${remote.label}`);
   }
-  await track(ctx, remote.runsTracking, tips.runs);
-  await track(ctx, remote.artifactsTracking, tips.artifacts);
+  await setTrackingRef(ctx, remote.runsTracking, tips.runs);
+  await setTrackingRef(ctx, remote.artifactsTracking, tips.artifacts);
   return tips;
 }
 
@@ -185,28 +188,13 @@ function alternatesEntry(path: string): string {
 /** A pack's 12-byte header and 20-byte trailer. */
 const EMPTY_PACK_BYTES = 32;
 
-/** Point a tracking ref at `oid` (force, like a fetch), or remove it when the remote has no such ref. */
-async function track(ctx: TrackerContext, ref: string, oid: string | null): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const current = readRef(ctx.repo.commonDir, ref);
-    if (current === oid) return;
-    try {
-      if (oid === null) await runGit(['update-ref', '-d', ref, current!], { cwd: ctx.repo.gitDir, env: ctx.env });
-      else updateRef(ctx.repo.commonDir, { name: ref, oid, expected: current });
-      return;
-    } catch (err) {
-      if (attempt >= 3 || !(isGitTrackError(err, 'REF_MOVED') || isGitTrackError(err, 'LOCK_TIMEOUT') || isGitTrackError(err, 'GIT_FAILED'))) throw err;
-    }
-  }
-}
-
 /**
  * Each direct push adds a pack, as each `git push` does; git's receive-pack then runs
  * `git gc --auto`, which repacks past `gc.autoPackLimit` packs. Counting them is a readdir,
  * so git is started only when there is something to do.
  */
 async function collectGarbageIfNeeded(ctx: TrackerContext, local: LocalRemote): Promise<void> {
-  const config = readGitConfig(local.gitDir);
+  const { config } = local;
   const limit = Number(config.get('gc.autopacklimit') ?? 50);
   if (limit <= 0 || config.get('gc.auto') === '0' || config.get('receive.autogc') === 'false') return;
   const packs = readdirSync(join(local.gitDir, 'objects', 'pack')).filter((n) => n.endsWith('.idx')).length;
@@ -253,16 +241,9 @@ function repositoryAt(path: string, purpose: 'fetch' | 'push'): string | null {
 
 /** The system and user config files git reads for every repository. */
 function userConfigLayers(env: Env): GitConfig[] {
-  const home = env.vars.HOME;
-  const xdg = env.vars.XDG_CONFIG_HOME ?? (home ? join(home, '.config') : undefined);
-  const files: string[] = [];
-  if (!env.vars.GIT_CONFIG_NOSYSTEM) files.push(env.vars.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig');
-  if (env.vars.GIT_CONFIG_GLOBAL !== undefined) files.push(env.vars.GIT_CONFIG_GLOBAL);
-  else {
-    if (xdg) files.push(join(xdg, 'git', 'config'));
-    if (home) files.push(join(home, '.gitconfig'));
-  }
-  return files.filter(Boolean).map((f) => readGitConfigFile(f));
+  const system = env.vars.GIT_CONFIG_NOSYSTEM ? [] : [env.vars.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig'];
+  const global = env.vars.GIT_CONFIG_GLOBAL !== undefined ? [env.vars.GIT_CONFIG_GLOBAL] : globalConfigPaths(env.vars);
+  return [...system, ...global].filter(Boolean).map((f) => readGitConfigFile(f));
 }
 
 function hasIncludes(config: GitConfig): boolean {

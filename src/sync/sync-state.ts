@@ -9,6 +9,7 @@ import { GitTrackError } from '../errors.js';
 import { rewritten } from './merge-runs.js';
 import type { Remote } from './remote.js';
 import { isAncestor } from '../git/ancestry.js';
+import { runGit } from '../git/system-git.js';
 import { lostOrChanged } from './union-trees.js';
 
 /**
@@ -53,6 +54,28 @@ export function markSeen(ctx: TrackerContext, remote: Remote, tip: string): void
       return;
     } catch (err) {
       if (!isGitTrackError(err, 'REF_MOVED') && !isGitTrackError(err, 'LOCK_TIMEOUT')) throw err;
+    }
+  }
+}
+
+/**
+ * Point a remote-tracking ref at `oid`, forced as a fetch does, or remove it when the remote
+ * has no such ref. Retried while another process is moving it.
+ *
+ * @example
+ * await setTrackingRef(ctx, remote.runsTracking, tips.runs);
+ */
+export async function setTrackingRef(ctx: TrackerContext, ref: string, oid: string | null): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const current = readRef(ctx.repo.commonDir, ref);
+    if (current === oid) return;
+    try {
+      // Deleting may mean rewriting packed-refs: git's job.
+      if (oid === null) await runGit(['update-ref', '-d', ref, current!], { cwd: ctx.repo.gitDir, env: ctx.env });
+      else updateRef(ctx.repo.commonDir, { name: ref, oid, expected: current });
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !(isGitTrackError(err, 'REF_MOVED') || isGitTrackError(err, 'LOCK_TIMEOUT') || isGitTrackError(err, 'GIT_FAILED'))) throw err;
     }
   }
 }

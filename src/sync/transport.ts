@@ -15,6 +15,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import { beginLocalPush, fetchLocal, localRemote } from './local-remote.js';
 import { ARTIFACTS_REF, type Remote } from './remote.js';
 import { relayProgress } from './git-progress.js';
+import { setTrackingRef } from './sync-state.js';
 
 export interface RemoteTips {
   runs: string | null;
@@ -59,8 +60,7 @@ export async function fetchRemote(ctx: TrackerContext, remote: Remote): Promise<
     });
   }
   await fetch([artifactsSpec], false);
-  const stale = readRef(repo.commonDir, remote.runsTracking);
-  if (stale) await runGit(['update-ref', '-d', remote.runsTracking, stale], { cwd: cwdOf(repo), env });
+  await setTrackingRef(ctx, remote.runsTracking, null);
   return { runs: null, artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
 }
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { errorOf } from '../helpers/errors.js';
 import { decodeManifest } from '../../src/manifest/codec.js';
 import { formatPath } from '../../src/manifest/schema-errors.js';
-import { MANIFEST_FORMAT, manifestJsonSchema, validateManifest, type RunManifest } from '../../src/manifest/schema.js';
+import { manifestJsonSchema, validateManifest, type RunManifest } from '../../src/manifest/schema.js';
+import { MANIFEST_FORMAT } from '../../src/manifest/names.js';
 import { GitTrackError } from '../../src/errors.js';
 
 const FIXTURES = resolve(import.meta.dirname, '..', '..', 'fixtures', 'manifests');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_FORMAT, type RunManifest } from '../../src/manifest/schema.js';
+import { type RunManifest } from '../../src/manifest/schema.js';
+import { MANIFEST_FORMAT } from '../../src/manifest/names.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
 import { parsePolicy } from '../../src/policy/load-policy.js';
 import { mergeRules } from '../../src/policy/check-run.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { encodeManifest } from '../../src/manifest/codec.js';
-import { MANIFEST_FORMAT, type RunManifest } from '../../src/manifest/schema.js';
+import { type RunManifest } from '../../src/manifest/schema.js';
+import { MANIFEST_FORMAT } from '../../src/manifest/names.js';
 import { parseStageFile, renderStageFile } from '../../src/stages/stage-file.js';
 import { PROMOTION_FORMAT, promotionPath, tagsPath, type Promotion } from '../../src/stages/records.js';
 import { diffRuns } from '../../src/stages/stage-diff.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { columnReader, TableBuilder } from '../../src/query/run-table.js';
+import { columnReader } from '../../src/query/run-table.js';
+import { TableBuilder } from '../../src/query/table-builder.js';
 import type { RunManifest } from '../../src/manifest/schema.js';
 
 const manifest = (i: number, params: Record<string, unknown>): RunManifest =>

@@ -1,0 +1,322 @@
+/**
+ * The commands and options of the git-track CLI. Each command's module is imported only when
+ * that command runs, so `--version` and `--help` load commander alone.
+ */
+import { type Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { makeCliContext, type CliContext } from './context.js';
+
+type Action = (cli: CliContext, args: unknown[], options: Record<string, unknown>) => Promise<number | void>;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Wire a command to its module, loaded only when the command runs. */
+function lazy(load: () => Promise<{ default: Action }>) {
+  return async (...raw: unknown[]) => {
+    const command = raw.at(-1) as Command;
+    const options = command.opts();
+    const args = raw.slice(0, -2);
+    const global = command.optsWithGlobals() as { C?: string };
+    const cli = makeCliContext(resolve(global.C ?? process.cwd()));
+    const { default: action } = await load();
+    const code = await action(cli, args, options);
+    if (typeof code === 'number') process.exitCode = code;
+  };
+}
+
+/** Metric directions, shared by diff, compare and metrics. */
+const higherIsBetter = () =>
+  new Option('--higher-is-better <metrics>', 'comma-separated metrics where higher is better (default by name: accuracy, f1, auc, …)').argParser(collect);
+const lowerIsBetter = () =>
+  new Option('--lower-is-better <metrics>', 'comma-separated metrics where lower is better (default by name: loss, error, rmse, …)').argParser(collect);
+
+/** Each command's declaration, by the names that invoke it. */
+export const COMMANDS: [names: string[], declare: (program: Command) => void][] = [
+  [
+    ['init'],
+    (program) =>
+      program
+        .command('init')
+        .description('create the `runs` branch (idempotent; never touches HEAD, the index or the working tree)')
+        .action(lazy(() => import('./commands/init.js'))),
+  ],
+  [
+    ['log'],
+    (program) =>
+      program
+        .command('log')
+        .description('record a finished run as one commit on `runs` and print its id')
+        .option('-p, --param <key=value>', 'a parameter (repeatable); values are read as YAML scalars: 8 is a number, true a boolean, quote to force a string: -p "tag=\\"007\\""', collect)
+        .option('-m, --metric <key=value>', 'a metric; must be a finite number (repeatable)', collect)
+        .option('-t, --tag <key=value>', 'a tag; always a string (repeatable)', collect)
+        .option('--params <file>', 'params from a YAML or JSON file; nested keys become dotted names (repeatable)', collect)
+        .option('--metrics <file>', 'metrics from a YAML or JSON file (repeatable)', collect)
+        .option('--from <record.json>', 'import a JSON run record (git_commit, data_version, params, metrics, artifact(s), created_at)')
+        .option('-d, --data <path[@label]>', 'a data input: file or directory, hashed with sha256 (repeatable)', collect)
+        .option('-a, --artifact <path[:role]>', 'an output file or directory: hashed and copied to the local cache (repeatable)', collect)
+        .option('--name <name>', 'a human name for the run')
+        .option('--experiment <name>', 'the experiment the run belongs to')
+        .option('--note <text>', 'a free-text note')
+        .addOption(new Option('--status <status>', 'how the run ended').choices(['finished', 'failed', 'killed']))
+        .option('--duration <seconds>', 'how long the run took')
+        .option('--series <file>', 'metric step series: CSV/TSV (metric,step,value[,timestamp] or step,loss,acc) or JSON lines; stored as series/<metric>.tsv, the metric set to its last value unless -m gives it (repeatable)', collect)
+        .option('--dry-run', 'print the manifest that would be written and write nothing')
+        .option('--json', 'print the recorded manifest as JSON')
+        .addHelpText(
+          'after',
+          `
+Examples:
+  $ git-track log --name baseline -p max_depth=8 -p lr=0.01 -m f1=0.842 -t team=growth
+  $ git-track log --params params.yaml --metrics metrics.json -d data/train.csv@2026-05-30 -a models/churn.pkl:model
+  $ git-track log --from run-record.json
+  $ git-track log --dry-run -m f1=0.9          # print the manifest, write nothing
+
+Writes git objects and moves the \`runs\` ref only: HEAD, the index, the working tree and
+other branches are never touched. Uncommitted changes to tracked files are kept as a
+snapshot commit and a code.patch beside the manifest.`,
+        )
+        .action(lazy(() => import('./commands/log.js'))),
+  ],
+  [
+    ['run'],
+    (program) =>
+      program
+        .command('run')
+        .argument('<command...>', 'the command to run, after --')
+        .usage('[log options] -- CMD [ARGS...]')
+        .description(
+          'run a command and record it: status (finished, failed, killed), duration, output, and what the program reports through $GIT_TRACK_RUN_DIR (params, metrics, step metrics, artifacts; see docs/run-contract.md). Exits with the command\'s exit code.',
+        )
+        .option('-p, --param <key=value>', 'a parameter (repeatable); YAML scalar', collect)
+        .option('-m, --metric <key=value>', 'a metric; must be a finite number (repeatable)', collect)
+        .option('-t, --tag <key=value>', 'a tag (repeatable)', collect)
+        .option('--params <file>', 'params from a YAML or JSON file (repeatable)', collect)
+        .option('--metrics <file>', 'metrics from a YAML or JSON file (repeatable)', collect)
+        .option('-d, --data <path[@label]>', 'a data input, hashed (repeatable)', collect)
+        .option('-a, --artifact <path[:role]>', 'an output the command writes, hashed after it ends (repeatable)', collect)
+        .option('--name <name>', 'a human name for the run')
+        .option('--experiment <name>', 'the experiment the run belongs to')
+        .option('--note <text>', 'a free-text note')
+        .option('--log-cap <size>', 'keep at most this much of the output, the tail (default 1MB)')
+        .action(lazy(() => import('./commands/run.js'))),
+  ],
+  [
+    ['recover'],
+    (program) =>
+      program
+        .command('recover')
+        .description('record runs left behind by crashed processes as killed (run, list and log also do this)')
+        .action(lazy(() => import('./commands/recover.js'))),
+  ],
+  [
+    ['show'],
+    (program) =>
+      program
+        .command('show')
+        .argument('<run>', 'id, id prefix, name, `latest`, `stage:NAME`, or the run commit')
+        .description('print one run whole (canonical YAML)')
+        .option('--json', 'print JSON')
+        .action(lazy(() => import('./commands/show.js'))),
+  ],
+  [
+    ['list', 'ls'],
+    (program) =>
+      program
+        .command('list')
+        .alias('ls')
+        .description('find runs: filter, sort and show them, newest first by default')
+        .option('-f, --filter <expr>', "keep runs matching EXPR, e.g. \"metrics.f1 > 0.8 AND params.model IN ('xgb', 'rf') AND NOT tags.bad = 'yes'\"; fields: params.X, metrics.X, tags.X, data.PATH, id, name, experiment, status, created, author, code.commit, code.branch, code.dirty; operators = != < <= > >= LIKE IN AND OR NOT")
+        .option('-s, --sort <keys>', 'comma-separated fields; a leading - sorts descending: -metrics.f1,name')
+        .option('--columns <fields>', 'comma-separated fields to show: id,name,params.lr,metrics.f1')
+        .option('-n, --limit <n>', 'show at most n runs')
+        .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'md', 'yaml']).default('table'))
+        .option('--json', 'same as --format json (whole manifests unless --columns is given)')
+        .action(lazy(() => import('./commands/list.js'))),
+  ],
+  [
+    ['diff'],
+    (program) =>
+      program
+        .command('diff')
+        .argument('<a>', 'the first run (id, prefix, name, `latest`, run commit)')
+        .argument('<b>', 'the second run')
+        .description('what changed between two runs: params, metrics (delta, better side), tags, data, code, artifacts, environment')
+        .addOption(new Option('--format <format>', 'text (coloured on a terminal), md (for a pull request) or json').choices(['text', 'md', 'json']).default('text'))
+        .option('--manifest', 'also show a unified diff of the two run.yaml files')
+        .option('--all', 'also list params, tags and artifacts that did not change')
+        .addOption(higherIsBetter())
+        .addOption(lowerIsBetter())
+        .action(lazy(() => import('./commands/diff.js'))),
+  ],
+  [
+    ['compare'],
+    (program) =>
+      program
+        .command('compare')
+        .argument('[runs...]', 'runs to compare (ids, prefixes, names, `latest`)')
+        .description('runs side by side: a column per run, a row per param or metric that differs, the best value marked')
+        .option('-f, --filter <expr>', 'also compare the runs this filter selects (see `list --help`)')
+        .option('-s, --sort <keys>', 'order of the runs a filter selects')
+        .option('-n, --limit <n>', 'at most n runs from the filter (default 20)')
+        .option('--all', 'show every param and metric, also those that are the same')
+        .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json', 'csv']).default('text'))
+        .addOption(higherIsBetter())
+        .addOption(lowerIsBetter())
+        .action(lazy(() => import('./commands/compare.js'))),
+  ],
+  [
+    ['metrics'],
+    (program) =>
+      program
+        .command('metrics')
+        .argument('<run>', 'id, id prefix, name, `latest`, or the run commit')
+        .argument('[name]', 'one metric: print its points too')
+        .description('a run\'s metric step series: summary (last, min, max, best step) and a sparkline per metric')
+        .option('--json', 'print JSON: summary and points per metric')
+        .addOption(higherIsBetter())
+        .addOption(lowerIsBetter())
+        .action(lazy(() => import('./commands/metrics.js'))),
+  ],
+  [
+    ['push'],
+    (program) =>
+      program
+        .command('push')
+        .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs` or of the current branch, else origin, else the only remote)')
+        .description('send `runs` (with the code snapshots and artifact bytes it references) to a remote; merges and retries if others pushed meanwhile, never forces')
+        .option('--json', 'print the result as JSON')
+        .action(lazy(() => import('./commands/push.js'))),
+  ],
+  [
+    ['pull'],
+    (program) =>
+      program
+        .command('pull')
+        .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs` or of the current branch, else origin, else the only remote)')
+        .description("fetch the remote's `runs` and merge it into the local one (a union of runs; refuses rewritten history)")
+        .option('--json', 'print the result as JSON')
+        .action(lazy(() => import('./commands/pull.js'))),
+  ],
+  [
+    ['get'],
+    (program) =>
+      program
+        .command('get')
+        .argument('<run>', 'id, id prefix, name, `latest`, or the run commit')
+        .argument('[path]', 'only this artifact (or those below this directory)')
+        .description("restore a run's artifact bytes (verified by sha256) from the local cache or the shared store; writes into the working tree by default")
+        .option('-o, --output <dir>', 'write under this directory instead of the work tree')
+        .option('--force', 'overwrite existing files that differ')
+        .option('--json', 'print what was restored as JSON')
+        .action(lazy(() => import('./commands/get.js'))),
+  ],
+  [
+    ['tag'],
+    (program) =>
+      program
+        .command('tag')
+        .argument('<run>', 'the run to tag')
+        .argument('<key=value...>', 'tags to add')
+        .description('add tags to a run after the fact, as a new commit on `runs` (the run itself never changes)')
+        .action(lazy(() => import('./commands/tag.js'))),
+  ],
+  [
+    ['promote'],
+    (program) =>
+      program
+        .command('promote')
+        .argument('<run>', 'the run to promote')
+        .requiredOption('--stage <name>', 'the stage, e.g. production')
+        .requiredOption('--reason <text>', 'why this run is promoted (kept in the history)')
+        .option('--json', 'print the promotion as JSON')
+        .description(
+          'promote a run to a stage: records the promotion on `runs` and WRITES .git-track/stages/<stage>.yaml IN THE WORKING TREE (commit it for review); prints the diff against the previous run of the stage',
+        )
+        .action(lazy(() => import('./commands/promote.js'))),
+  ],
+  [
+    ['stage'],
+    (program) =>
+      program
+        .command('stage')
+        .argument('[name]', 'one stage')
+        .option('--history', 'every promotion: who, when, why')
+        .option('--json', 'print JSON')
+        .description('the current run of each stage')
+        .action(lazy(() => import('./commands/stage.js'))),
+  ],
+  [
+    ['check'],
+    (program) =>
+      program
+        .command('check')
+        .argument('<run>', 'the run to check')
+        .option('--require-param <name>', 'the run must have this param (repeatable)', collect)
+        .option('--require-metric <name>', 'the run must have this metric (repeatable)', collect)
+        .option('--require-tag <name>', 'the run must have this tag (repeatable)', collect)
+        .option('--require-role <role>', 'the run must have an artifact with this role (repeatable)', collect)
+        .option('--threshold <expr>', "a bound such as 'metrics.f1>=0.8' (repeatable)", collect)
+        .option('--no-regression <stage>', 'metrics must not be worse than the run of this stage')
+        .option('--tolerance <x>', 'allowed regression (absolute) for --no-regression', '0')
+        .option('--clean-code', 'the run must come from a clean working tree')
+        .option('--no-policy', 'ignore the policy of .git-track.yaml')
+        .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json']).default('text'))
+        .description('apply the policy of .git-track.yaml (and the rules given here) to a run; exit 1 listing each failed rule')
+        .action(lazy(() => import('./commands/check.js'))),
+  ],
+  [
+    ['verify'],
+    (program) =>
+      program
+        .command('verify')
+        .option('--stages', 'also check .git-track/stages/*.yaml: each matches a real run byte for byte and passes the policy')
+        .option('--json', 'print the problems as JSON')
+        .description('integrity of the runs branch: valid manifests, artifact bytes in the local cache, append-only history, promotions of real runs; exit 1 listing every problem')
+        .action(lazy(() => import('./commands/verify.js'))),
+  ],
+  [
+    ['which'],
+    (program) =>
+      program
+        .command('which')
+        .argument('<file>', 'a file or directory')
+        .option('--json', 'print JSON')
+        .description('the runs that produced this file (as an artifact) and those that used it (as data), by content hash')
+        .action(lazy(() => import('./commands/which.js'))),
+  ],
+  [
+    ['lineage'],
+    (program) =>
+      program
+        .command('lineage')
+        .argument('<run>', 'the run')
+        .option('--json', 'print JSON')
+        .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']).default('text'))
+        .option('--depth <n>', 'generations of producer runs to follow (default 20)')
+        .description("a run's code, data inputs and, recursively, the earlier runs whose artifacts are its inputs")
+        .action(lazy(() => import('./commands/lineage.js'))),
+  ],
+  [
+    ['checkout'],
+    (program) =>
+      program
+        .command('checkout')
+        .argument('<run>', 'the run')
+        .argument('[dir]', 'target directory (default: ./<run id>)')
+        .description("WRITES the run's exact code and its cached artifacts into DIR (never touches the current working tree, index or HEAD)")
+        .action(lazy(() => import('./commands/checkout.js'))),
+  ],
+  [
+    ['reproduce'],
+    (program) =>
+      program
+        .command('reproduce')
+        .argument('<run>', 'the run')
+        .option('--metrics <file>', 'metrics file the command writes in its working directory (default: metrics.json when present; metrics reported through $GIT_TRACK_RUN_DIR, as under `git-track run`, count too)')
+        .option('--tolerance <x>', 'largest absolute difference that still matches', '0')
+        .option('--keep', 'keep the temporary checkout')
+        .option('--json', 'print the comparison as JSON')
+        .description("re-run a run's recorded command in a temporary checkout of its code and inputs, record the new run (tag reproduces=<id>) and compare metrics; exit 1 when they differ")
+        .action(lazy(() => import('./commands/reproduce.js'))),
+  ],
+];

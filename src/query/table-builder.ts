@@ -1,0 +1,217 @@
+/**
+ * Building a {@link RunTable} from manifests (a cold or updated query index): rows appended
+ * run by run, each field's values collected in its own column, then packed.
+ */
+import type { RunManifest } from '../manifest/schema.js';
+import type { FieldValue } from './evaluate.js';
+import { flattenRun, Kind, type Column, type RunTable } from './run-table.js';
+
+/**
+ * One column being built, in typed arrays grown by doubling (plain arrays cost ~24 bytes a
+ * cell plus growth slack; at 100,000 runs × ~50 fields that decided whether a cold index
+ * fits in 200 MB). A column that starts at the first row is kept dense — kind and value
+ * indexed by row, 9 bytes a row — until fewer than half the rows have it; then, like a
+ * column that starts later, it lists its rows beside their values.
+ */
+class Cells {
+  /** Sparse only: the row of each value, ascending. */
+  rows: Uint32Array | null;
+  kinds: Uint8Array;
+  nums: Float64Array;
+  /** Values held (sparse: also the length of the arrays in use). */
+  count = 0;
+  /** Dense only: rows covered so far. */
+  extent = 0;
+  readonly strings: string[] = [];
+  readonly interned = new Map<string, number>();
+
+  /** `expectedRows`: the table's final size when known, so a dense column never regrows. */
+  constructor(firstRow: number, expectedRows = 0) {
+    const size = firstRow === 0 ? Math.max(64, expectedRows) : 64;
+    this.rows = firstRow === 0 ? null : new Uint32Array(size);
+    this.kinds = new Uint8Array(size);
+    this.nums = new Float64Array(size);
+  }
+
+  push(row: number, kind: number, num: number): void {
+    if (this.rows === null && (this.count + 1) * 2 < row + 1) this.makeSparse();
+    const at = this.rows === null ? row : this.count;
+    while (at >= this.kinds.length) this.grow();
+    if (this.rows !== null) this.rows[at] = row;
+    else this.extent = row + 1;
+    this.kinds[at] = kind;
+    this.nums[at] = num;
+    this.count++;
+  }
+
+  /** Dense arrays of `n` rows, or null when fewer than half of them have a value. */
+  dense(n: number): { kinds: Uint8Array; nums: Float64Array } | null {
+    if (this.count * 2 < n) return null;
+    if (this.rows === null) return { kinds: fit(this.kinds, n), nums: fit(this.nums, n) };
+    const kinds = new Uint8Array(n);
+    const nums = new Float64Array(n);
+    for (let i = 0; i < this.count; i++) {
+      kinds[this.rows[i]!] = this.kinds[i]!;
+      nums[this.rows[i]!] = this.nums[i]!;
+    }
+    return { kinds, nums };
+  }
+
+  /** Rows, kinds and values of the rows that have one. */
+  sparse(): { rows: Uint32Array; kinds: Uint8Array; nums: Float64Array } {
+    if (this.rows === null) this.makeSparse();
+    return { rows: this.rows!.slice(0, this.count), kinds: this.kinds.slice(0, this.count), nums: this.nums.slice(0, this.count) };
+  }
+
+  private makeSparse(): void {
+    const size = Math.max(64, this.count * 2);
+    const rows = new Uint32Array(size);
+    const kinds = new Uint8Array(size);
+    const nums = new Float64Array(size);
+    let j = 0;
+    for (let r = 0; r < this.extent; r++) {
+      if (this.kinds[r] === Kind.Missing) continue;
+      rows[j] = r;
+      kinds[j] = this.kinds[r]!;
+      nums[j] = this.nums[r]!;
+      j++;
+    }
+    this.rows = rows;
+    this.kinds = kinds;
+    this.nums = nums;
+  }
+
+  private grow(): void {
+    const size = this.kinds.length * 2;
+    const kinds = new Uint8Array(size);
+    const nums = new Float64Array(size);
+    kinds.set(this.kinds);
+    nums.set(this.nums);
+    this.kinds = kinds;
+    this.nums = nums;
+    if (this.rows !== null) {
+      const rows = new Uint32Array(size);
+      rows.set(this.rows);
+      this.rows = rows;
+    }
+  }
+}
+
+/** The first `n` elements, copied unless the array is exactly that long. */
+function fit<T extends Uint8Array | Float64Array>(a: T, n: number): T {
+  if (a.length === n) return a;
+  const out = new (a.constructor as new (n: number) => T)(n);
+  out.set(a.subarray(0, Math.min(n, a.length)));
+  return out;
+}
+
+/** Accumulates rows, then packs them into a {@link RunTable}. */
+export class TableBuilder {
+  /** @param expectedRows how many rows the table will have, when known (sizes dense columns once). */
+  constructor(private readonly expectedRows = 0) {}
+
+  private readonly ids: string[] = [];
+  private readonly trees: string[] = [];
+  private readonly cells = new Map<string, Cells>();
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Add a run from its manifest; returns its row. */
+  addRun(id: string, tree: string, m: RunManifest): number {
+    const row = this.ids.length;
+    this.ids.push(id);
+    this.trees.push(tree);
+    for (const [key, value] of flattenRun(m)) this.set(row, key, value);
+    return row;
+  }
+
+  /** Copy rows of an existing table (the rows kept across an update), column by column. */
+  copyRows(table: RunTable, from: number[]): void {
+    const base = this.ids.length;
+    for (const r of from) {
+      this.ids.push(table.id(r));
+      this.trees.push(table.tree(r));
+    }
+    for (const key of table.keys()) {
+      const col = table.column(key)!;
+      from.forEach((r, i) => {
+        const slot = col.rows ? bsearch(col.rows, r) : r;
+        if (slot < 0) return;
+        const kind = col.kinds[slot]!;
+        if (kind === Kind.Missing) return;
+        const num = col.nums[slot]!;
+        if (kind === Kind.String || kind === Kind.List) this.push(key, base + i, kind, this.intern(key, base + i, col.strings[num]!));
+        else this.push(key, base + i, kind, num);
+      });
+    }
+  }
+
+  private set(row: number, key: string, value: FieldValue): void {
+    if (typeof value === 'number') this.push(key, row, Kind.Number, value);
+    else if (typeof value === 'string') this.push(key, row, Kind.String, this.intern(key, row, value));
+    else if (value === true) this.push(key, row, Kind.True, 0);
+    else if (value === false) this.push(key, row, Kind.False, 0);
+    else if (value === null) this.push(key, row, Kind.Null, 0);
+    else this.push(key, row, Kind.List, this.intern(key, row, JSON.stringify(value)));
+  }
+
+  private cellsOf(key: string, firstRow: number): Cells {
+    let cell = this.cells.get(key);
+    if (!cell) this.cells.set(key, (cell = new Cells(firstRow, this.expectedRows)));
+    return cell;
+  }
+
+  private push(key: string, row: number, kind: number, num: number): void {
+    this.cellsOf(key, row).push(row, kind, num);
+  }
+
+  private intern(key: string, row: number, s: string): number {
+    const cell = this.cellsOf(key, row);
+    let i = cell.interned.get(s);
+    if (i === undefined) {
+      i = cell.strings.length;
+      const own = detach(s);
+      cell.strings.push(own);
+      cell.interned.set(own, i);
+    }
+    return i;
+  }
+
+  /** Pack into a table; a column present in at least half the rows is stored dense. */
+  build(tip: string | null, shards: Record<string, string>): RunTable {
+    const n = this.ids.length;
+    const columns = new Map<string, Column>();
+    for (const [key, cell] of this.cells) {
+      const dense = cell.dense(n);
+      columns.set(key, dense ? { rows: null, ...dense, strings: cell.strings } : { ...cell.sparse(), strings: cell.strings });
+      // Each column's building arrays can go as soon as it is packed.
+      this.cells.delete(key);
+    }
+    const { ids, trees } = this;
+    return { tip, shards, size: n, id: (r) => ids[r]!, tree: (r) => trees[r]!, keys: () => [...columns.keys()], column: (k) => columns.get(k) };
+  }
+}
+
+/**
+ * A copy of `s` that does not share memory with the text it was cut from. V8 keeps a
+ * substring of 13+ characters as a view of its parent: kept in the index, a run's `created`
+ * would hold its whole manifest text (~2 KB) alive — 200 MB at 100,000 runs.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
+function bsearch(rows: Uint32Array, row: number): number {
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = rows[mid]!;
+    if (v === row) return mid;
+    if (v < row) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
