@@ -1,0 +1,38 @@
+/**
+ * Every size, count and depth that git-track accepts, in one place. Input from the command
+ * line, from files and from other people (a pulled run, a tag record, a network client) is
+ * refused past these with one line naming the limit; the README lists them beside MLflow's.
+ *
+ * MLflow's own limits, for comparison: a param value 6,000 characters, a tag value 8,000,
+ * a log-batch request 1 MB with at most 1,000 metrics, 100 params and 100 tags.
+ */
+
+/** A run's `run.yaml`, written or read. MLflow's whole log-batch request is 1 MB. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/** One metric's step series file (≈ 40 bytes a step: about 800,000 steps). */
+export const MAX_SERIES_BYTES = 32 * 1024 * 1024;
+
+/** A later-fact record on `runs` (tag, promotion, archive, rename) or a stage file. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+
+/** A params, metrics or run-record file named on the command line (`--params`, `--from`, …). */
+export const MAX_INPUT_FILE_BYTES = 4 * 1024 * 1024;
+
+/** A param value, as text (MLflow: 6,000). */
+export const MAX_PARAM_VALUE_CHARS = 6000;
+
+/** A tag value or a note (MLflow: 8,000 for a tag). */
+export const MAX_TAG_VALUE_CHARS = 8000;
+
+/** Nesting of a params/metrics/record file, a JSON body, or a filter expression. */
+export const MAX_NESTING_DEPTH = 64;
+
+/** Entries read from any one tree of `runs` (a shard holds ~400 at 100,000 runs). */
+export const MAX_TREE_ENTRIES = 65536;
+
+/** A filter expression, in characters. */
+export const MAX_FILTER_CHARS = 10000;
+
+/** How much of an offending value an error message quotes. */
+export const MAX_QUOTED_CHARS = 200;
