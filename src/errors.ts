@@ -2,6 +2,7 @@
  * Every failure the library reports is a {@link GitTrackError} with a stable string `code`
  * (tests and callers branch on it) and structured `data`. The CLI maps codes to exit codes.
  */
+import { MAX_QUOTED_CHARS } from './limits.js';
 
 export type ErrorCode =
   | 'NOT_A_GIT_REPO'
@@ -60,3 +61,36 @@ export function isGitTrackError(err: unknown, code?: ErrorCode): err is GitTrack
 export function systemCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
+
+/**
+ * An input value as an error message quotes it: in single quotes, control and line-breaking
+ * characters escaped (a newline in a name keeps the message on one line), and at most
+ * {@link MAX_QUOTED_CHARS} characters of it, the rest counted. Every error that echoes what a
+ * user, a file or a remote gave goes through here.
+ *
+ * @example
+ * quoteInput('a\nb');            // "'a\\nb'"
+ * quoteInput('x'.repeat(5000));  // "'xxx…xxx…' (5000 characters)"
+ */
+export function quoteInput(value: unknown): string {
+  const text = String(value);
+  const chars = Array.from(text.length > MAX_QUOTED_CHARS * 4 ? text.slice(0, MAX_QUOTED_CHARS * 2) : text);
+  const total = text.length > MAX_QUOTED_CHARS * 4 ? text.length : chars.length;
+  const shown = escapeControls(chars.slice(0, MAX_QUOTED_CHARS).join(''));
+  return total > MAX_QUOTED_CHARS ? `'${shown}…' (${total} characters)` : `'${shown}'`;
+}
+
+/**
+ * Control characters, line and paragraph separators and lone surrogates as visible escapes,
+ * so that a message stays one line whatever it quotes.
+ *
+ * @example
+ * escapeControls('a\tb'); // 'a\\tb'
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

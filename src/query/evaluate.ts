@@ -5,6 +5,7 @@
  * list-valued param matches only `=`/`!=`/IN against its written form `[a, b]`.
  */
 import { DATE_ATTRIBUTES, type Expr, type Field, type Literal } from './ast.js';
+import { compileLike, type LikeMatcher } from './like.js';
 
 export type FieldValue = number | string | boolean | null | FieldValue[];
 
@@ -49,7 +50,7 @@ export function matches(expr: Expr, get: FieldAccessor): boolean {
     case 'like': {
       const v = get(expr.field);
       if (v === undefined || v === null) return false;
-      return likeRegExp(expr.pattern, expr.caseInsensitive).test(valueText(v)) !== expr.negated;
+      return likeMatcher(expr).test(valueText(v)) !== expr.negated;
     }
     case 'in': {
       const v = get(expr.field);
@@ -92,27 +93,16 @@ export function valueText(v: FieldValue): string {
   return String(v);
 }
 
-const likeCache = new Map<string, RegExp>();
+type LikeExpr = Extract<Expr, { kind: 'like' }>;
 
-/** SQL LIKE: `%` any run of characters, `_` one character, `\` escapes either. */
-function likeRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  const key = `${caseInsensitive ? 'i' : 's'}${pattern}`;
-  let re = likeCache.get(key);
-  if (!re) {
-    let src = '';
-    for (let i = 0; i < pattern.length; i++) {
-      const c = pattern[i]!;
-      if (c === '\\' && i + 1 < pattern.length) src += escapeRe(pattern[++i]!);
-      else if (c === '%') src += '[\\s\\S]*';
-      else if (c === '_') src += '[\\s\\S]';
-      else src += escapeRe(c);
-    }
-    re = new RegExp(`^${src}$`, caseInsensitive ? 'iu' : 'u');
-    likeCache.set(key, re);
+/** Compiled once per parsed filter; held by the tree, so a long-running server keeps none. */
+const likeMatchers = new WeakMap<LikeExpr, LikeMatcher>();
+
+function likeMatcher(expr: LikeExpr): LikeMatcher {
+  let m = likeMatchers.get(expr);
+  if (!m) {
+    m = compileLike(expr.pattern, expr.caseInsensitive);
+    likeMatchers.set(expr, m);
   }
-  return re;
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return m;
 }

@@ -9,7 +9,8 @@
  * predicate := field op value | field [NOT] (LIKE | ILIKE) string | field [NOT] IN '(' value, … ')'
  * ```
  */
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
+import { MAX_FILTER_CHARS, MAX_NESTING_DEPTH } from '../limits.js';
 import { resolveField, type CompareOp, type Expr, type Field, type Literal } from './ast.js';
 import { filterError, tokenize, type Token } from './tokenize.js';
 
@@ -23,6 +24,10 @@ const KEYWORDS = new Set(['and', 'or', 'not', 'like', 'ilike', 'in', 'true', 'fa
  * parseFilter('metrics.f1 >'); // throws "filter: expected a value after '>' at column 13"
  */
 export function parseFilter(source: string): Expr {
+  // Filters also arrive from the network: bound the text before reading any of it.
+  if (source.length > MAX_FILTER_CHARS) {
+    throw filterError(`longer than the limit of ${MAX_FILTER_CHARS.toLocaleString('en-US')} characters (MAX_FILTER_CHARS)`, MAX_FILTER_CHARS + 1);
+  }
   const parser = new Parser(tokenize(source));
   const expr = parser.or();
   const end = parser.peek();
@@ -42,13 +47,15 @@ export function parseFieldName(text: string, what = 'field'): Field {
   const unquoted = text.startsWith('`') ? tokenize(text)[0]!.text : text;
   const field = resolveField(unquoted);
   if (!field) {
-    throw new GitTrackError('USAGE', `${what}: unknown field '${text}' (use params.X, metrics.X, tags.X, data.PATH or an attribute such as name, created, status)`, { field: text });
+    throw new GitTrackError('USAGE', `${what}: unknown field ${quoteInput(text)} (use params.X, metrics.X, tags.X, data.PATH or an attribute such as name, created, status)`, { field: text });
   }
   return field;
 }
 
 class Parser {
   private pos = 0;
+  /** Open parentheses and NOTs around the current token: the parser and evaluator recurse on them. */
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
 
   peek(): Token {
@@ -81,16 +88,25 @@ class Parser {
   }
 
   private unary(): Expr {
-    if (this.keyword('not')) return { kind: 'not', expr: this.unary() };
     const t = this.peek();
+    if (this.keyword('not')) return { kind: 'not', expr: this.nested(t, () => this.unary()) };
     if (t.type === 'lparen') {
       this.pos++;
-      const inner = this.or();
+      const inner = this.nested(t, () => this.or());
       const close = this.next();
       if (close.type !== 'rparen') throw filterError(`expected ')' to close the '(' at column ${t.column}, got ${describe(close)}`, close.column);
       return inner;
     }
     return this.predicate();
+  }
+
+  private nested<T>(opener: Token, parse: () => T): T {
+    if (++this.depth > MAX_NESTING_DEPTH) {
+      throw filterError(`nested deeper than ${MAX_NESTING_DEPTH} parentheses and NOTs (MAX_NESTING_DEPTH)`, opener.column);
+    }
+    const inner = parse();
+    this.depth--;
+    return inner;
   }
 
   private predicate(): Expr {
@@ -100,7 +116,7 @@ class Parser {
     }
     const field = resolveField(t.text);
     if (!field) {
-      throw filterError(`unknown field '${t.text}' (use params.X, metrics.X, tags.X, data.PATH or an attribute such as name, created, status)`, t.column);
+      throw filterError(`unknown field ${quoteInput(t.text)} (use params.X, metrics.X, tags.X, data.PATH or an attribute such as name, created, status)`, t.column);
     }
     const negated = this.keyword('not');
     if (this.keyword('like')) return this.like(field, negated, false);
@@ -108,7 +124,7 @@ class Parser {
     if (this.keyword('in')) return this.in(field, negated);
     const op = this.next();
     if (negated) throw filterError(`expected LIKE or IN after NOT, got ${describe(op)}`, op.column);
-    if (op.type !== 'op') throw filterError(`expected an operator (=, !=, <, <=, >, >=, LIKE, IN) after '${t.text}', got ${describe(op)}`, op.column);
+    if (op.type !== 'op') throw filterError(`expected an operator (=, !=, <, <=, >, >=, LIKE, IN) after ${quoteInput(t.text)}, got ${describe(op)}`, op.column);
     return { kind: 'compare', field, op: op.text as CompareOp, value: this.value(op) };
   }
 
@@ -142,13 +158,12 @@ class Parser {
       if (w === 'true' || w === 'false') return { type: 'boolean', value: w === 'true' };
       if (w === 'null') return { type: 'null' };
     }
-    const hint = t.type === 'word' && !KEYWORDS.has(t.text.toLowerCase()) ? ` (quote strings: '${t.text}')` : '';
+    const hint = t.type === 'word' && !KEYWORDS.has(t.text.toLowerCase()) ? ` (quote strings: ${quoteInput(t.text)})` : '';
     throw filterError(`expected a value after '${after.text}'${t.type === 'end' ? '' : `, got ${describe(t)}${hint}`}`, t.column);
   }
 }
 
 function describe(t: Token): string {
   if (t.type === 'end') return 'the end';
-  if (t.type === 'string') return `'${t.text}'`;
-  return `'${t.text}'`;
+  return quoteInput(t.text);
 }

@@ -2,7 +2,7 @@
  * Sort keys (`--sort -metrics.f1,name`): ascending unless prefixed with `-`; runs missing a
  * key sort after those that have it, whichever the direction.
  */
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 import type { Field } from './ast.js';
 import type { FieldValue } from './evaluate.js';
 import { valueText } from './evaluate.js';
@@ -21,7 +21,7 @@ export interface SortKey {
  */
 export function parseSort(text: string): SortKey[] {
   const parts = text.split(',').map((s) => s.trim());
-  if (parts.some((p) => p === '' || p === '-' || p === '+')) throw new GitTrackError('USAGE', `--sort expects comma-separated fields, got '${text}'`);
+  if (parts.some((p) => p === '' || p === '-' || p === '+')) throw new GitTrackError('USAGE', `--sort expects comma-separated fields, got ${quoteInput(text)}`);
   return parts.map((p) => {
     const descending = p.startsWith('-');
     return { field: parseFieldName(p.replace(/^[-+]/, ''), '--sort'), descending };

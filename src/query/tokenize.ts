@@ -1,7 +1,7 @@
 /**
  * Tokens of the filter language. Positions are 1-based columns, so an error can point at them.
  */
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 
 export type TokenType = 'word' | 'number' | 'string' | 'op' | 'lparen' | 'rparen' | 'comma' | 'end';
 
@@ -60,7 +60,7 @@ export function tokenize(source: string): Token[] {
     }
     let j = i;
     while (j < source.length && !WORD_END.test(source[j]!)) j++;
-    if (j === i) throw filterError(`unexpected '${c}'`, column);
+    if (j === i) throw filterError(`unexpected ${quoteInput(c)}`, column);
     tokens.push({ type: 'word', text: source.slice(i, j), column });
     i = j;
   }

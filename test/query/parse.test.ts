@@ -125,3 +125,32 @@ describe('filter parser', () => {
     expect(err.message).toBe(message);
   });
 });
+
+describe('filter limits', () => {
+  it('refuses a filter over MAX_FILTER_CHARS with one line pointing past the limit', () => {
+    const err = errorOf(`name = '${'x'.repeat(10001)}'`);
+    expect(err.code).toBe('USAGE');
+    expect(err.message).toBe('filter: longer than the limit of 10,000 characters (MAX_FILTER_CHARS) at column 10001');
+  });
+
+  it('refuses parentheses and NOTs nested past MAX_NESTING_DEPTH at the column of the opener', () => {
+    expect(errorOf(`${'('.repeat(4000)}name = 'a'${')'.repeat(4000)}`).message).toBe(
+      'filter: nested deeper than 64 parentheses and NOTs (MAX_NESTING_DEPTH) at column 65',
+    );
+    expect(errorOf(`${'NOT '.repeat(2000)}name = 'a'`).message).toBe('filter: nested deeper than 64 parentheses and NOTs (MAX_NESTING_DEPTH) at column 257');
+    expect(() => parseFilter(`${'('.repeat(64)}name = 'a'${')'.repeat(64)}`)).not.toThrow();
+    expect(() => parseFilter(`${'NOT '.repeat(64)}name = 'a'`)).not.toThrow();
+  });
+
+  it('takes a chain of ANDs as long as the length limit allows', () => {
+    const chain = Array.from({ length: 1200 }, (_, i) => `params.p${i} = 1`).join(' AND ').slice(0, 10000).replace(/ AND [^A]*$/, '');
+    expect(() => printFilter(parseFilter(chain))).not.toThrow();
+  });
+
+  it('quotes at most 200 characters of an unknown field, on one line', () => {
+    const err = errorOf(`\`bad\nfield${'y'.repeat(500)}\` = 1`);
+    expect(err.message).not.toContain('\n');
+    expect(err.message).toContain("unknown field 'bad\\nfield");
+    expect(err.message).toContain('…\' (509 characters)');
+  });
+});
