@@ -7,6 +7,7 @@
  */
 import { CommanderError } from 'commander';
 import { escapeControls, GitTrackError } from '../errors.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { buildProgram } from './program.js';
 
 /** Exit codes: 0 success, 1 failure (a run not found, a check failed), 2 bad usage. */
@@ -21,6 +22,7 @@ const EXIT_CODES: Partial<Record<string, number>> = { COMMAND_NOT_FOUND: 127 };
  * process.exitCode = await main(process.argv.slice(2));
  */
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe([process.stdout, process.stderr]);
   const program = buildProgram(argv);
   const debug = argv.includes('--debug');
   try {

@@ -9,6 +9,7 @@ import { pythonHelperDir } from '../../capture/python-dir.js';
 import { recordStaged } from '../../capture/record-staged.js';
 import { createStaging, OUTPUT_FILE, RUN_DIR_VAR } from '../../capture/staging.js';
 import { findExecutable, superviseCommand } from '../../capture/supervise.js';
+import { dropOutputOnClosedPipe } from '../closed-pipe.js';
 import type { CliContext } from '../context.js';
 import { captureCodeVersion } from '../../git/code-version.js';
 import { resolveIdentity } from '../../git/identity.js';
@@ -56,6 +57,7 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
     PYTHONUNBUFFERED: vars.PYTHONUNBUFFERED ?? '1',
     ...(python ? { PYTHONPATH: vars.PYTHONPATH ? `${python}${delimiter}${vars.PYTHONPATH}` : python } : {}),
   };
+  dropOutputOnClosedPipe();
   const { outcome, exitCode } = await superviseCommand({
     command,
     cwd: cli.cwd,
