@@ -2,7 +2,7 @@
 // command becomes its own chunk, so start-up parses only what the command uses.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
@@ -24,6 +24,22 @@ await build({
   minify: !process.env.GT_NO_MINIFY,
   sourcemap: 'linked',
 });
+
+// The manual page, from the same command declarations as --help: `git track --help` runs
+// `man git-track`, and npm links dist/man/man1/git-track.1 (package.json `man`) on install.
+// Bundled into dist/ itself, so commander resolves and the version is read from package.json.
+{
+  const entry = new URL('../dist/.man-page.mjs', import.meta.url);
+  try {
+    await build({ entryPoints: ['scripts/man-page-entry.ts'], outfile: entry.pathname, bundle: true, packages: 'external', format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+    const page = execFileSync(process.execPath, [entry.pathname], { encoding: 'utf8' });
+    mkdirSync(new URL('../dist/man/man1', import.meta.url), { recursive: true });
+    writeFileSync(new URL('../dist/man/man1/git-track.1', import.meta.url), page);
+  } finally {
+    rmSync(entry, { force: true });
+  }
+}
+
 if (!process.argv.includes('--no-types')) {
   execFileSync('node_modules/.bin/tsc', ['-p', 'tsconfig.json'], { stdio: 'inherit' });
 }
