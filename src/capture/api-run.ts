@@ -21,6 +21,7 @@ import { ARTIFACTS_DIR, createStaging, STREAM_FILE, writeState } from './staging
 import { captureCodeVersion } from '../git/code-version.js';
 import { resolveIdentity } from '../git/identity.js';
 import { PATCH_FILE } from '../runs/layout.js';
+import { resolveParent } from '../runs/resolve-parent.js';
 
 /** Steps kept in memory before they are appended to the staging dir. */
 const BATCH = 2000;
@@ -28,6 +29,11 @@ const BATCH = 2000;
 export interface StartRunOptions {
   name?: string;
   experiment?: string;
+  /**
+   * The run to nest this one under: a {@link Run} of this process, a run id, or any run
+   * reference (prefix, name, `latest`). Throws `RUN_NOT_FOUND` when it names no run.
+   */
+  parent?: Run | string;
   note?: string;
   params?: Record<string, unknown>;
   tags?: Record<string, string>;
@@ -57,7 +63,9 @@ export class Run {
   /** Use {@link Tracker.startRun}. */
   constructor(private readonly ctx: TrackerContext, options: StartRunOptions = {}) {
     const { name, experiment, note } = options;
-    const { dir, state } = createStaging(ctx.repo, ctx.env, { owner: 'api', input: { name, experiment, note, cwd: process.cwd() } });
+    const parent = options.parent === undefined ? undefined : options.parent instanceof Run ? options.parent.id : resolveParent(ctx, options.parent);
+    const input = { name, experiment, note, ...(parent ? { parent } : {}), cwd: process.cwd() };
+    const { dir, state } = createStaging(ctx.repo, ctx.env, { owner: 'api', input });
     this.id = state.id;
     this.dir = dir;
     this.started = new Date(state.started);

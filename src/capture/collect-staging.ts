@@ -11,7 +11,7 @@ import { flattenValues, readValuesFile } from '../manifest/values.js';
 import { describeValue } from '../manifest/schema-errors.js';
 import type { LogRunInput, Scalar } from '../runs/log-run.js';
 import type { CodeVersion } from '../git/code-version.js';
-import { PATCH_FILE } from '../runs/layout.js';
+import { PATCH_FILE, RUN_ID_PATTERN } from '../runs/layout.js';
 import { readDvclive } from './dvclive.js';
 import { listFilesBelow } from './list-files.js';
 import { parseMetricStream } from './metric-stream.js';
@@ -22,6 +22,8 @@ import { ARTIFACTS_DIR, OUTPUT_FILE, STREAM_FILE, type RunState } from './stagin
 export interface StagedInput {
   name?: string;
   experiment?: string;
+  /** Id of the run this one is nested under. */
+  parent?: string;
   note?: string;
   params?: Record<string, Scalar | Scalar[]>;
   metrics?: Record<string, number>;
@@ -104,6 +106,7 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
     id: state.id,
     name: given.name ?? text('name'),
     experiment: given.experiment ?? text('experiment'),
+    parent: given.parent ?? parentOf(text('parent'), state.id, warn),
     note: given.note ?? text('note'),
     status: outcome.status,
     created: started,
@@ -122,6 +125,14 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
 }
 
 export const DEFAULT_LOG_CAP = 1024 * 1024;
+
+/** A parent named by the program (meta.json): kept only when it is a run id other than the run's own. */
+function parentOf(value: string | undefined, id: string, warn: (message: string) => void): string | undefined {
+  if (value === undefined) return undefined;
+  if (RUN_ID_PATTERN.test(value) && value !== id) return value;
+  warn(`run ${id}: meta.json: parent ${describeValue(value)} is not another run's id (12 hex characters); ignored`);
+  return undefined;
+}
 
 /** Flattened values of the first files present, later files winning; bad files are warnings. */
 function readMap(dir: string, id: string, files: string[], warn: (message: string) => void): Record<string, Scalar | Scalar[]> {

@@ -10,7 +10,7 @@
  * metrics.json      final metrics reported by the program
  * metrics.jsonl     step metrics, one JSON object per line, appended while training
  * tags.json         tags (strings)
- * meta.json         name, experiment, note (flags of `git-track run` win)
+ * meta.json         name, experiment, note, parent (a run id) (flags of `git-track run` win)
  * artifacts/        files placed here become artifacts (recorded path: relative to artifacts/)
  * output.log        captured stdout+stderr (git-track run only)
  * ```

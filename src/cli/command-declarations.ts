@@ -56,6 +56,7 @@ export const COMMANDS: [names: string[], declare: (program: Command) => void][] 
         .option('-a, --artifact <path[:role]>', 'an output file or directory: hashed and copied to the local cache (repeatable)', collect)
         .option('--name <name>', 'a human name for the run')
         .option('--experiment <name>', 'the experiment the run belongs to')
+        .option('--parent <run>', 'nest the run under this one (id, prefix, name, `latest`, or the id of a run still in progress)')
         .option('--note <text>', 'a free-text note')
         .addOption(new Option('--status <status>', 'how the run ended').choices(['finished', 'failed', 'killed']))
         .option('--duration <seconds>', 'how long the run took')

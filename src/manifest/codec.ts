@@ -121,6 +121,7 @@ export function encodeValidManifest(v: RunManifest): string {
   out.push(`id: ${formatString(v.id)}`);
   if (v.name !== undefined) out.push(`name: ${formatString(v.name)}`);
   if (v.experiment !== undefined) out.push(`experiment: ${formatString(v.experiment)}`);
+  if (v.parent !== undefined) out.push(`parent: ${formatString(v.parent)}`);
   out.push(`status: ${v.status}`);
   // Validated as ISO-8601 UTC, so plain is safe; YAML 1.1 readers see the timestamp it is.
   out.push(`created: ${v.created}`);

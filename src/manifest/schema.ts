@@ -139,15 +139,19 @@ const uniqueBy =
     });
   };
 
+/** A run id: 12 lowercase hex characters. */
+export const runIdSchema = z.string().regex(/^[0-9a-f]{12}$/, { error: 'must be 12 lowercase hex characters' });
+
 export const statusSchema = z.enum(['finished', 'failed', 'killed']);
 export type RunStatus = z.infer<typeof statusSchema>;
 
 export const runManifestSchema = z
   .strictObject({
     format: z.literal(MANIFEST_FORMAT),
-    id: z.string().regex(/^[0-9a-f]{12}$/, { error: 'must be 12 lowercase hex characters' }),
+    id: runIdSchema,
     name: singleLine(200).optional(),
     experiment: singleLine(200).optional(),
+    parent: runIdSchema.optional().meta({ description: 'id of the run this one is nested under (a sweep, a script starting several runs)' }),
     status: statusSchema,
     created: z
       .string()
@@ -172,6 +176,7 @@ export const runManifestSchema = z
     note: z.string().optional(),
     source: z.strictObject({ kind: z.literal('record'), file: singleLine(4096) }).optional(),
   })
+  .refine((m) => m.parent === undefined || m.parent !== m.id, { error: 'must be another run, not the run itself', path: ['parent'] })
   .meta({ title: 'git-track run manifest', description: `run.yaml, format ${MANIFEST_FORMAT}` });
 
 export type RunManifest = z.infer<typeof runManifestSchema>;

@@ -27,13 +27,16 @@ export type Expr =
   | { kind: 'not'; expr: Expr }
   | { kind: 'compare'; field: Field; op: CompareOp; value: Literal }
   | { kind: 'like'; field: Field; pattern: string; caseInsensitive: boolean; negated: boolean }
-  | { kind: 'in'; field: Field; values: Literal[]; negated: boolean };
+  | { kind: 'in'; field: Field; values: Literal[]; negated: boolean }
+  /** `field IS [NOT] NULL`: the run lacks the field (or holds null). The one test a missing field passes. */
+  | { kind: 'is-null'; field: Field; negated: boolean };
 
 /** Run attributes a filter can name, beside params/metrics/tags/data. */
 export const ATTRIBUTES = [
   'id',
   'name',
   'experiment',
+  'parent',
   'status',
   'created',
   'duration',

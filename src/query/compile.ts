@@ -61,7 +61,8 @@ export function compileFilter(expr: Expr, column: (field: Field) => RowReader): 
       return (r) => matches(expr, (f) => (f === field ? read(r) : undefined));
     }
     case 'like':
-    case 'in': {
+    case 'in':
+    case 'is-null': {
       const read = column(expr.field);
       const field = expr.field;
       return (r) => matches(expr, (f) => (f === field ? read(r) : undefined));

@@ -57,6 +57,10 @@ export function matches(expr: Expr, get: FieldAccessor): boolean {
       if (v === undefined) return false;
       return expr.values.some((l) => compareValues(v, l, false) === 0) !== expr.negated;
     }
+    case 'is-null': {
+      const v = get(expr.field);
+      return (v === undefined || v === null) !== expr.negated;
+    }
   }
 }
 

@@ -2,7 +2,7 @@
  * The query index on disk, built to load fast and lazily:
  *
  * ```
- * "GTIDX002" | uint32 header length | header JSON | sections, each 8-byte aligned:
+ * "GTIDX003" | uint32 header length | header JSON | sections, each 8-byte aligned:
  *   ids    n × 12 bytes (latin1)
  *   trees  n × 20 bytes (binary object ids)
  *   per column: [rows uint32 × count, if sparse] kinds uint8 × count | nums float64 × count | strings JSON
@@ -21,7 +21,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { GitTrackError } from '../errors.js';
 import type { Column, RunTable } from './run-table.js';
 
-const MAGIC = 'GTIDX002';
+// 003: rows carry `parent`; an index written before that lacks it for runs that have one.
+const MAGIC = 'GTIDX003';
 
 interface ColumnEntry {
   key: string;

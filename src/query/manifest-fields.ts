@@ -20,6 +20,8 @@ export function attributeValue(m: RunManifest, name: string): FieldValue | undef
       return m.name;
     case 'experiment':
       return m.experiment;
+    case 'parent':
+      return m.parent;
     case 'status':
       return m.status;
     case 'created':

@@ -7,6 +7,7 @@
  * and     := unary (AND unary)*
  * unary   := NOT unary | '(' or ')' | predicate
  * predicate := field op value | field [NOT] (LIKE | ILIKE) string | field [NOT] IN '(' value, … ')'
+ *            | field IS [NOT] NULL
  * ```
  */
 import { GitTrackError, quoteInput } from '../errors.js';
@@ -14,7 +15,7 @@ import { MAX_FILTER_CHARS, MAX_NESTING_DEPTH } from '../limits.js';
 import { resolveField, type CompareOp, type Expr, type Field, type Literal } from './ast.js';
 import { filterError, tokenize, type Token } from './tokenize.js';
 
-const KEYWORDS = new Set(['and', 'or', 'not', 'like', 'ilike', 'in', 'true', 'false', 'null']);
+const KEYWORDS = new Set(['and', 'or', 'not', 'like', 'ilike', 'in', 'is', 'true', 'false', 'null']);
 
 /**
  * Parse a filter expression. Throws USAGE with one line pointing at the offending column.
@@ -117,6 +118,11 @@ class Parser {
     const field = resolveField(t.text);
     if (!field) {
       throw filterError(`unknown field ${quoteInput(t.text)} (use params.X, metrics.X, tags.X, data.PATH or an attribute such as name, created, status)`, t.column);
+    }
+    if (this.keyword('is')) {
+      const negated = this.keyword('not');
+      if (!this.keyword('null')) throw filterError(`expected NULL after IS${negated ? ' NOT' : ''}, got ${describe(this.peek())}`, this.peek().column);
+      return { kind: 'is-null', field, negated };
     }
     const negated = this.keyword('not');
     if (this.keyword('like')) return this.like(field, negated, false);

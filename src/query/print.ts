@@ -4,7 +4,7 @@
  */
 import { fieldKey, resolveField, type Expr, type Field, type Literal } from './ast.js';
 
-const PRECEDENCE: Record<Expr['kind'], number> = { or: 1, and: 2, not: 3, compare: 4, like: 4, in: 4 };
+const PRECEDENCE: Record<Expr['kind'], number> = { or: 1, and: 2, not: 3, compare: 4, like: 4, in: 4, 'is-null': 4 };
 
 /**
  * Print a filter.
@@ -30,6 +30,8 @@ export function printFilter(expr: Expr): string {
       return `${printField(expr.field)} ${expr.negated ? 'NOT ' : ''}${expr.caseInsensitive ? 'ILIKE' : 'LIKE'} ${quote(expr.pattern)}`;
     case 'in':
       return `${printField(expr.field)} ${expr.negated ? 'NOT ' : ''}IN (${expr.values.map(printLiteral).join(', ')})`;
+    case 'is-null':
+      return `${printField(expr.field)} IS ${expr.negated ? 'NOT ' : ''}NULL`;
   }
 }
 
@@ -40,7 +42,7 @@ function wrap(expr: Expr, needed: boolean): string {
 /** A field, backtick-quoted when its name would not read back as one bare word. */
 export function printField(field: Field): string {
   const key = fieldKey(field);
-  const bare = /^[^\s'"`()=!<>,]+$/.test(key) && !/^[+-]?[\d.]/.test(key) && !/^(?:and|or|not|like|ilike|in|true|false|null)$/i.test(key);
+  const bare = /^[^\s'"`()=!<>,]+$/.test(key) && !/^[+-]?[\d.]/.test(key) && !/^(?:and|or|not|like|ilike|in|is|true|false|null)$/i.test(key);
   const back = resolveField(key);
   if (bare && back && back.scope === field.scope && back.name === field.name) return key;
   return `\`${key.replace(/[`\\]/g, (c) => `\\${c}`)}\``;

@@ -28,6 +28,11 @@ export type Scalar = string | number | boolean | null;
 export interface LogRunInput {
   name?: string;
   experiment?: string;
+  /**
+   * Id of the run this one is nested under. Not checked against the branch: the parent may
+   * still be running (a sweep records its children before itself).
+   */
+  parent?: string;
   note?: string;
   status?: RunManifest['status'];
   params?: Record<string, Scalar | Scalar[]>;
@@ -100,6 +105,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     id: input.id ?? newRunId(env),
     name: input.name,
     experiment: input.experiment,
+    parent: input.parent,
     status: input.status ?? 'finished',
     created: (input.created ?? env.now()).toISOString().replace(/\.000Z$/, 'Z'),
     duration_s: input.durationS,

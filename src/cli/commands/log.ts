@@ -12,6 +12,7 @@ import { preferOneShotValidation } from '../../manifest/schema.js';
 import type { CliContext } from '../context.js';
 import { renderManifestJson } from '../render/manifest.js';
 import { recoverWithNotes } from './recover.js';
+import { resolveParent } from '../../runs/resolve-parent.js';
 
 interface LogOptions {
   param?: string[];
@@ -24,6 +25,7 @@ interface LogOptions {
   artifact?: string[];
   name?: string;
   experiment?: string;
+  parent?: string;
   note?: string;
   status?: 'finished' | 'failed' | 'killed';
   duration?: string;
@@ -35,13 +37,31 @@ interface LogOptions {
 export default async function log(cli: CliContext, _args: unknown[], options: LogOptions): Promise<number> {
   preferOneShotValidation();
   const input = parseLogOptions(cli, options);
+  refuseEmptyRun(input);
   const ctx = cli.tracker();
+  if (options.parent !== undefined) input.parent = resolveParent(ctx, options.parent);
   if (!options.dryRun) await recoverWithNotes(cli, ctx);
   const result = await logRun(ctx, input, { dryRun: options.dryRun });
   if (options.json) cli.out(renderManifestJson(result.manifest));
   else if (options.dryRun) cli.out(result.yaml);
   else cli.out(result.manifest.id);
   return 0;
+}
+
+/**
+ * A run with nothing in it is almost always a forgotten flag (`log --name x` alone); an empty
+ * run would sit in every listing forever, since runs are never deleted.
+ */
+function refuseEmptyRun(input: LogRunInput): void {
+  const has = (o: object | undefined) => o !== undefined && Object.keys(o).length > 0;
+  if (has(input.params) || has(input.metrics) || has(input.tags) || input.data?.length || input.dataVersion !== undefined) return;
+  if (input.artifacts?.length || input.note !== undefined || input.series?.length) return;
+  // A run that failed or was killed is a fact worth keeping even when it got nowhere.
+  if (input.status === 'failed' || input.status === 'killed') return;
+  throw new GitTrackError(
+    'USAGE',
+    'nothing to record: give at least one of -p/--param, -m/--metric, -t/--tag, -d/--data, -a/--artifact, --params, --metrics, --series, --from or --note',
+  );
 }
 
 /**

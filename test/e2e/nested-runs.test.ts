@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { cli, git, makeRepo } from '../helpers/repo.js';
+import { openTracker, fixedEnv, isGitTrackError } from '../../src/index.js';
+
+function manifestOf(dir: string, id: string): string {
+  return git(dir, 'show', `runs:runs/${id.slice(0, 2)}/${id}/run.yaml`);
+}
+
+describe('nested runs: log --parent', () => {
+  it('records the parent id right after the experiment, resolved from a name, and plain git reads it', () => {
+    const dir = makeRepo({ commit: true });
+    const parent = cli(dir, 'log', '--name', 'sweep-lr', '--experiment', 'churn', '-p', 'grid=lr').stdout.trim();
+    const child = cli(dir, 'log', '--parent', 'sweep-lr', '--experiment', 'churn', '-p', 'lr=0.1', '-m', 'f1=0.8');
+    expect(child.stderr).toBe('');
+    expect(child.code).toBe(0);
+    const id = child.stdout.trim();
+    const yaml = manifestOf(dir, id);
+    expect(yaml).toMatch(new RegExp(`^experiment: churn\nparent: "?${parent}"?\nstatus: finished$`, 'm'));
+    // A prefix resolves to the full id too.
+    const byPrefix = cli(dir, 'log', '--parent', parent.slice(0, 6), '-m', 'f1=0.7').stdout.trim();
+    expect(manifestOf(dir, byPrefix)).toMatch(new RegExp(`^parent: "?${parent}"?$`, 'm'));
+    git(dir, 'fsck', '--strict');
+  });
+
+  it('refuses a parent that names no run, writing nothing', () => {
+    const dir = makeRepo({ commit: true });
+    cli(dir, 'log', '-m', 'f1=0.5');
+    const tip = git(dir, 'rev-parse', 'runs').trim();
+    const r = cli(dir, 'log', '--parent', 'no-such-run', '-m', 'f1=0.8');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^git-track: parent run not found: no run matches 'no-such-run'/);
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(git(dir, 'rev-parse', 'runs').trim()).toBe(tip);
+  });
+
+  it('filters on parent: children of a run, and parent IS NULL for top-level runs', () => {
+    const dir = makeRepo({ commit: true });
+    const parent = cli(dir, 'log', '--name', 'p', '-p', 'grid=x').stdout.trim();
+    const a = cli(dir, 'log', '--parent', parent, '--name', 'a', '-m', 'f1=0.1').stdout.trim();
+    const b = cli(dir, 'log', '--parent', parent, '--name', 'b', '-m', 'f1=0.2').stdout.trim();
+    const solo = cli(dir, 'log', '--name', 'solo', '-m', 'f1=0.3').stdout.trim();
+    const ids = (filter: string) =>
+      (JSON.parse(cli(dir, 'list', '--filter', filter, '--json').stdout) as { id: string }[]).map((r) => r.id).sort();
+    expect(ids(`parent = '${parent}'`)).toEqual([a, b].sort());
+    expect(ids('parent IS NULL')).toEqual([parent, solo].sort());
+    expect(ids('parent is not null')).toEqual([a, b].sort());
+    expect(ids(`parent IS NULL AND name = 'solo'`)).toEqual([solo]);
+  });
+});
+
+describe('nested runs: refusing an empty log', () => {
+  it('exits 2 with a usage line and writes nothing', () => {
+    const dir = makeRepo({ commit: true });
+    cli(dir, 'init');
+    const tip = git(dir, 'rev-parse', 'runs').trim();
+    const r = cli(dir, 'log', '--name', 'forgot-everything');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^git-track: nothing to record: give at least one of -p\/--param, -m\/--metric/);
+    expect(r.stdout).toBe('');
+    expect(git(dir, 'rev-parse', 'runs').trim()).toBe(tip);
+    // A note alone is something to record, and so is a run that failed before reporting anything.
+    expect(cli(dir, 'log', '--note', 'data looked off').code).toBe(0);
+    expect(cli(dir, 'log', '--status', 'failed').code).toBe(0);
+    expect(cli(dir, 'log', '--status', 'finished').code).toBe(2);
+  });
+});
+
+describe('nested runs: tracker.startRun({ parent })', () => {
+  it('nests under a Run object still in progress, an id, or a name; a missing parent throws RUN_NOT_FOUND', async () => {
+    const dir = makeRepo({ commit: true });
+    const tracker = openTracker({ dir, env: fixedEnv({ seed: 3 }) });
+    const sweep = tracker.startRun({ name: 'sweep' });
+    const child = tracker.startRun({ name: 'child', parent: sweep });
+    child.logMetric('f1', 0.5);
+    const childManifest = await child.finish();
+    expect(childManifest.parent).toBe(sweep.id);
+    // The parent is still running: its id alone is accepted too.
+    const byId = tracker.startRun({ parent: sweep.id });
+    byId.logMetric('f1', 0.6);
+    expect((await byId.finish()).parent).toBe(sweep.id);
+    const sweepManifest = await sweep.finish();
+    expect(sweepManifest.parent).toBeUndefined();
+    const byName = tracker.startRun({ parent: 'sweep' });
+    expect((await byName.finish()).parent).toBe(sweep.id);
+    let thrown: unknown;
+    try {
+      tracker.startRun({ parent: 'nope-nope' });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isGitTrackError(thrown, 'RUN_NOT_FOUND')).toBe(true);
+    expect(manifestOf(dir, childManifest.id)).toMatch(new RegExp(`^parent: "?${sweep.id}"?$`, 'm'));
+  });
+});
