@@ -15,6 +15,7 @@ import { GitTrackError, systemCode } from '../errors.js';
 import { defaultEnv } from '../env.js';
 import { hashDirectory, recentListing, sha256File, type ContentHash } from './hash.js';
 import { formatListing, parseListing, type ListingEntry } from './listing.js';
+import { assertWritablePath, ensureDirWithin, pathProblem, relativeInside } from './safe-path.js';
 
 const PARALLEL_COPIES = 8;
 
@@ -114,8 +115,8 @@ export async function cachePath(stateDir: string, path: string, hash: ContentHas
  * @example
  * await restorePath(stateDir, { kind: 'dir', sha256: artifact.sha256 }, 'models/');
  */
-export function restorePath(stateDir: string, pointer: { kind: 'file' | 'dir'; sha256: string }, destPath: string): Promise<void> {
-  return pointer.kind === 'dir' ? restoreTree(stateDir, pointer.sha256, destPath) : restoreFile(stateDir, pointer.sha256, destPath);
+export function restorePath(stateDir: string, pointer: { kind: 'file' | 'dir'; sha256: string }, destPath: string, within?: string): Promise<void> {
+  return pointer.kind === 'dir' ? restoreTree(stateDir, pointer.sha256, destPath, within) : restoreFile(stateDir, pointer.sha256, destPath, within);
 }
 
 /**
@@ -137,17 +138,26 @@ export function cachedPath(stateDir: string, sha256: string): string | null {
  * Copy an object out of the cache to `destPath` (parents created), checking the sha256 of the
  * bytes written. The copy goes to a temp file renamed into place only when it verifies, so a
  * bad cache object never replaces an existing file; on mismatch the temp file is removed and
- * HASH_MISMATCH is thrown.
+ * HASH_MISMATCH is thrown. With `within`, `destPath` must lie inside that directory and its
+ * parents are created one by one, never through a symlink (see safe-path.ts); a symlink at
+ * `destPath` itself is replaced, not followed.
  *
  * @example
  * await restoreFile(stateDir, artifact.sha256, 'models/churn.pkl');
  */
-export async function restoreFile(stateDir: string, sha256: string, destPath: string): Promise<void> {
+export async function restoreFile(stateDir: string, sha256: string, destPath: string, within?: string): Promise<void> {
   const source = cachedPath(stateDir, sha256);
   if (!source) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${sha256} is not in the local cache`, { sha256 });
-  await mkdir(dirname(destPath), { recursive: true }).catch((err: unknown) => {
-    throw fsError(err, destPath);
-  });
+  if (within === undefined) {
+    await mkdir(dirname(destPath), { recursive: true }).catch((err: unknown) => {
+      throw fsError(err, destPath);
+    });
+  } else {
+    const rel = relativeInside(within, destPath);
+    if (rel === null) throw new GitTrackError('BAD_INPUT', `refusing to write ${destPath}: it is outside ${within}`, { path: destPath });
+    assertWritablePath(rel, 'file');
+    ensureDirWithin(within, rel.split('/').slice(0, -1).join('/'));
+  }
   const tmp = tempBeside(destPath);
   try {
     await copyFile(source, tmp, constants.COPYFILE_FICLONE);
@@ -175,7 +185,7 @@ export async function restoreFile(stateDir: string, sha256: string, destPath: st
  * @example
  * await restoreTree(stateDir, artifact.sha256, 'models/');
  */
-export async function restoreTree(stateDir: string, dirSha256: string, destDir: string): Promise<void> {
+export async function restoreTree(stateDir: string, dirSha256: string, destDir: string, within?: string): Promise<void> {
   const source = cachedPath(stateDir, dirSha256);
   if (!source) throw new GitTrackError('OBJECT_NOT_FOUND', `directory ${dirSha256} is not in the local cache`, { sha256: dirSha256 });
   const bytes = await readFile(source).catch((err: unknown) => {
@@ -191,8 +201,9 @@ export async function restoreTree(stateDir: string, dirSha256: string, destDir: 
   }
   const entries = parseListing(bytes.toString('utf8'));
   for (const entry of entries) assertSafePath(entry.path);
-  await mkdir(destDir, { recursive: true });
-  await forEachParallel(entries, (entry) => restoreFile(stateDir, entry.sha256, join(destDir, entry.path)));
+  if (within === undefined) await mkdir(destDir, { recursive: true });
+  else ensureDirWithin(within, relativeInside(within, destDir) ?? '');
+  await forEachParallel(entries, (entry) => restoreFile(stateDir, entry.sha256, join(destDir, entry.path), within));
 }
 
 /** Where the object `sha256` sits (or would sit) in the cache. */
@@ -235,9 +246,7 @@ async function storeBytes(stateDir: string, hash: { sha256: string; size: number
  * (a listing can arrive from a shared store; hooks there would run code).
  */
 function assertSafePath(path: string): void {
-  const segments = path.split(process.platform === 'win32' ? /[/\\]/ : '/');
-  const bad = segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git' || s.includes('\0'));
-  if (bad || (process.platform === 'win32' && path.includes(':'))) {
+  if (pathProblem(path) !== null || (process.platform === 'win32' && path.includes(':'))) {
     throw new GitTrackError('CORRUPT_OBJECT', `unsafe path in directory listing: '${path}'`, { path });
   }
 }

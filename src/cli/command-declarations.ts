@@ -305,6 +305,7 @@ snapshot commit and a code.patch beside the manifest.`,
         .argument('<run>', 'the run')
         .argument('[dir]', 'target directory (default: ./<run id>)')
         .description("WRITES the run's exact code and its cached artifacts into DIR (never touches the current working tree, index or HEAD)")
+        .option('-o, --output <dir>', 'also write inputs recorded outside the work tree (absolute or ../ paths) under this directory')
         .action(lazy(() => import('./commands/checkout.js'))),
   ],
   [

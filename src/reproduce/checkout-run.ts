@@ -5,9 +5,10 @@
  * artifact cache.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { cachedPath, restorePath } from '../artifacts/cache.js';
 import { hashPath } from '../artifacts/hash.js';
+import { assertWritablePath, crossesLink, lstatKind, outsideName, pathProblem, relativeInside } from '../artifacts/safe-path.js';
 import { GitTrackError } from '../errors.js';
 import { runGit } from '../git/system-git.js';
 import { hashedData } from '../manifest/hashed-data.js';
@@ -24,46 +25,101 @@ export interface CheckoutResult {
   restored: string[];
   /** Paths whose bytes are neither in the code nor in the local cache. */
   missing: string[];
+  /** Inputs recorded outside the work tree (absolute or `..`), not written: no `outsideDir` was named. */
+  outside: string[];
+  /** Paths not written because a directory on their way is a symlink or a file (from the code tree). */
+  refused: string[];
+}
+
+export interface CheckoutOptions {
+  /** false: restore only the data inputs (what `reproduce` needs). */
+  artifacts?: boolean;
+  /** Where inputs recorded outside the work tree go, each under a safe relative name. */
+  outsideDir?: string;
 }
 
 /**
  * Write the run `ref`'s code and cached files into `dir` (created; must be empty).
- * `artifacts: false` restores only the data inputs (what `reproduce` needs).
+ * Recorded paths are untrusted: one naming `.git` refuses the whole checkout before anything
+ * is written, and nothing is written through a symlink or outside `dir` (and `outsideDir`).
  *
  * @example
  * await checkoutRun(ctx, 'stage:production', '/tmp/prod');
  */
-export async function checkoutRun(ctx: TrackerContext, ref: string, dir: string, options: { artifacts?: boolean } = {}): Promise<CheckoutResult> {
+export async function checkoutRun(ctx: TrackerContext, ref: string, dir: string, options: CheckoutOptions = {}): Promise<CheckoutResult> {
   const run = resolveRun(ctx, ref).manifest;
+  dir = resolve(dir);
+  const gitDir = resolve(ctx.repo.gitDir);
+  for (const target of [dir, ...(options.outsideDir === undefined ? [] : [resolve(options.outsideDir)])]) {
+    if (target === gitDir || relativeInside(gitDir, target) !== null) throw new GitTrackError('USAGE', `refusing to check out into the git directory (${target})`, { dir: target });
+  }
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new GitTrackError('USAGE', `${dir} is not empty; checkout writes into an empty or new directory`, { dir });
   const commit = run.code?.snapshot ?? run.code?.commit ?? null;
   if (commit && !ctx.store.has(commit)) {
     throw new GitTrackError('OBJECT_NOT_FOUND', `the code of run ${run.id} (commit ${commit.slice(0, 12)}) is not in this repository; fetch the runs branch`, { commit });
   }
+  const result: CheckoutResult = { run, dir, commit, restored: [], missing: [], outside: [], refused: [] };
+  const plans = planRestores(run, dir, options, result);
   mkdirSync(dir, { recursive: true });
+  if (options.outsideDir !== undefined) mkdirSync(resolve(options.outsideDir), { recursive: true });
   if (commit) await extractCommit(ctx, commit, dir);
-  const restored: string[] = [];
-  const missing: string[] = [];
-  const wanted = [
-    ...hashedData(run.data).filter((d) => !isAbsolute(d.path)).map((d) => ({ path: d.path, kind: d.kind, sha256: d.sha256 })),
-    ...(options.artifacts === false ? [] : run.artifacts.flatMap((a) => (a.sha256 ? [{ path: a.path, kind: a.kind, sha256: a.sha256 }] : []))),
-  ];
-  for (const w of wanted) {
-    const dest = join(dir, w.path);
-    if (existsSync(dest)) {
+  for (const w of plans) {
+    // The code tree just written is as untrusted as the manifest: `models -> /elsewhere`.
+    if (crossesLink(w.root, w.rel)) {
+      result.refused.push(w.path);
+      continue;
+    }
+    const dest = join(w.root, w.rel);
+    const kind = lstatKind(dest);
+    if (kind === 'file' || kind === 'dir') {
       // Committed data: keep it if it is the recorded version.
       const now = await hashPath(dest, { stateDir: ctx.repo.stateDir, env: ctx.env });
       if (now.sha256 === w.sha256) continue;
-      rmSync(dest, { recursive: true, force: true });
     }
     if (!cachedPath(ctx.repo.stateDir, w.sha256)) {
-      missing.push(w.path);
+      result.missing.push(w.path);
       continue;
     }
-    await restorePath(ctx.repo.stateDir, w, dest);
-    restored.push(w.path);
+    // Parents checked above: this removes an entry inside `root`, a symlink itself, never its target.
+    if (kind !== 'missing') rmSync(dest, { recursive: true, force: true });
+    await restorePath(ctx.repo.stateDir, w, dest, w.root);
+    result.restored.push(w.path);
   }
-  return { run, dir, commit, restored, missing };
+  return result;
+}
+
+interface RestorePlan {
+  path: string;
+  kind: 'file' | 'dir';
+  sha256: string;
+  root: string;
+  rel: string;
+}
+
+/** Where each recorded input and artifact goes; refuses `.git` paths, sets aside outside ones. */
+function planRestores(run: RunManifest, dir: string, options: CheckoutOptions, result: CheckoutResult): RestorePlan[] {
+  const wanted = [
+    ...hashedData(run.data).map((d) => ({ path: d.path, kind: d.kind, sha256: d.sha256 })),
+    ...(options.artifacts === false ? [] : run.artifacts.flatMap((a) => (a.sha256 ? [{ path: a.path, kind: a.kind, sha256: a.sha256 }] : []))),
+  ];
+  const plans: RestorePlan[] = [];
+  for (const w of wanted) {
+    const what = `input of run ${run.id}`;
+    const problem = pathProblem(w.path);
+    if (problem === 'git') assertWritablePath(w.path, what);
+    if (problem === null) {
+      plans.push({ ...w, root: dir, rel: w.path });
+      continue;
+    }
+    const name = options.outsideDir === undefined ? null : outsideName(w.path);
+    if (name === null) {
+      if (options.outsideDir !== undefined) assertWritablePath(w.path, what);
+      result.outside.push(w.path);
+      continue;
+    }
+    plans.push({ ...w, root: resolve(options.outsideDir!), rel: name });
+  }
+  return plans;
 }
 
 /**

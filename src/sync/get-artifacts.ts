@@ -4,11 +4,12 @@
  * verified against the pointer's sha256; an existing different file is never overwritten
  * unless forced.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { restorePath, cachedPath } from '../artifacts/cache.js';
 import { sha256File } from '../artifacts/hash.js';
 import { parseListing } from '../artifacts/listing.js';
+import { assertWritablePath, crossesLink, lstatKind, outsideName, pathProblem, relativeInside } from '../artifacts/safe-path.js';
 import { resolveStore } from '../config/load-store.js';
 import { GitTrackError } from '../errors.js';
 import { readRef } from '../git/refs.js';
@@ -29,10 +30,13 @@ export interface GetOptions {
 
 export interface RestoredArtifact {
   path: string;
-  /** Where it was written. */
-  dest: string;
-  /** 'restored', or 'unchanged' when an identical file was already there. */
-  status: 'restored' | 'unchanged';
+  /** Where it was written (null when it was not: see `status`). */
+  dest: string | null;
+  /**
+   * 'restored'; 'unchanged' when an identical file was already there; 'outside' when the
+   * recorded path leaves the work tree and no output directory was named (nothing written).
+   */
+  status: 'restored' | 'unchanged' | 'outside';
 }
 
 /**
@@ -51,22 +55,45 @@ export async function getArtifacts(ctx: TrackerContext, runRef: string, options:
     });
   }
   const outDir = resolve(options.outDir ?? ctx.repo.workTree ?? '.');
+  if (relativeInside(resolve(ctx.repo.gitDir), outDir) !== null || outDir === resolve(ctx.repo.gitDir)) {
+    throw new GitTrackError('USAGE', `refusing to write artifacts into the git directory (${outDir})`, { dir: outDir });
+  }
   const out: RestoredArtifact[] = [];
   // Check every destination before writing anything: a refusal leaves the tree as it was.
-  const plans = wanted.map((a) => ({ a, dest: join(outDir, a.path) }));
+  const plans: { a: ArtifactEntry; rel: string; dest: string }[] = [];
+  for (const a of wanted) {
+    const what = `artifact of run ${manifest.id}`;
+    const problem = pathProblem(a.path);
+    if (problem === 'git') assertWritablePath(a.path, what);
+    let rel = a.path;
+    if (problem === 'outside') {
+      // Recorded outside the work tree: shown, and written only under a directory the user named.
+      const name = options.outDir === undefined ? null : outsideName(a.path);
+      if (name === null) {
+        if (options.outDir !== undefined) assertWritablePath(a.path, what);
+        out.push({ path: a.path, dest: null, status: 'outside' });
+        continue;
+      }
+      rel = name;
+    }
+    const dest = join(outDir, rel);
+    if (crossesLink(outDir, rel)) throw new GitTrackError('BAD_INPUT', `refusing to write ${what} '${a.path}': a directory on the way to ${dest} is a symlink or a file`, { path: dest });
+    plans.push({ a, rel, dest });
+  }
   for (const { a, dest } of plans) {
     if (a.sha256 === null) throw new GitTrackError('FILE_NOT_FOUND', `artifact ${a.path} of run ${manifest.id} was missing when the run was logged; there are no bytes to restore`);
     if (!options.force && a.kind === 'file' && (await compare(dest, a.sha256)) === 'different') {
       throw new GitTrackError('BAD_INPUT', `${dest} exists and differs from the artifact of run ${manifest.id}; use --force to overwrite`, { path: dest });
     }
   }
+  if (plans.length) mkdirSync(outDir, { recursive: true }); // the directory the user named (or the work tree)
   for (const { a, dest } of plans) {
     if (a.kind === 'file' && (await compare(dest, a.sha256!)) === 'same') {
       out.push({ path: a.path, dest, status: 'unchanged' });
       continue;
     }
     await fetchIntoCache(ctx, a, manifest.id);
-    await restorePath(ctx.repo.stateDir, { kind: a.kind, sha256: a.sha256! }, dest);
+    await restorePath(ctx.repo.stateDir, { kind: a.kind, sha256: a.sha256! }, dest, outDir);
     out.push({ path: a.path, dest, status: 'restored' });
   }
   return out;
@@ -100,11 +127,10 @@ function artifactRoots(ctx: TrackerContext): string[] {
 }
 
 async function compare(path: string, sha256: string): Promise<'missing' | 'same' | 'different'> {
-  try {
-    if (!statSync(path).isFile()) return 'different';
-  } catch {
-    return 'missing';
-  }
+  const kind = lstatKind(path);
+  if (kind === 'missing') return 'missing';
+  // A symlink is never read through: it is replaced by the file.
+  if (kind !== 'file') return 'different';
   return (await sha256File(path)).sha256 === sha256 ? 'same' : 'different';
 }
 

@@ -1,4 +1,4 @@
-import { getArtifacts } from '../../sync/get-artifacts.js';
+import { getArtifacts, type RestoredArtifact } from '../../sync/get-artifacts.js';
 import type { CliContext } from '../context.js';
 import { resolve } from 'node:path';
 
@@ -10,6 +10,11 @@ export default async function get(cli: CliContext, [run, path]: unknown[], optio
     force: options.force,
   });
   if (options.json) cli.out(JSON.stringify(restored, null, 2));
-  else cli.out(restored.map((r) => `${r.status === 'restored' ? 'restored ' : 'unchanged'} ${r.dest}`).join('\n'));
+  else cli.out(restored.map(describe).join('\n'));
   return 0;
+}
+
+function describe(r: RestoredArtifact): string {
+  if (r.status === 'outside') return `not written ${r.path} (recorded outside the work tree; name a directory with -o DIR to restore it there)`;
+  return `${r.status === 'restored' ? 'restored ' : 'unchanged'} ${r.dest}`;
 }

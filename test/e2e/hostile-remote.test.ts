@@ -1,0 +1,149 @@
+/**
+ * A teammate who can push to the shared remote is not trusted with our file system: runs
+ * built with git plumbing on a bare remote, pulled with the real binary, must never write into
+ * `.git`, outside the directory named, or through a symlink they brought.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addArtifactBytes, addRun, codeCommit, manifestText } from '../helpers/hostile.js';
+import { cloneOf, logRun, makeBare, makeOrigin } from '../helpers/remotes.js';
+import { cli, git, tempDir } from '../helpers/repo.js';
+
+/** A shared bare remote with one honest run, and a victim clone of it. */
+function setup(): { bare: string; victim: string } {
+  const bare = makeBare();
+  const honest = makeOrigin(bare);
+  git(honest, 'push', '-q', 'origin', 'main');
+  logRun(honest, '-m', 'f1=0.8');
+  expect(cli(honest, 'push').code).toBe(0);
+  const victim = cloneOf(bare);
+  return { bare, victim };
+}
+
+function pull(victim: string): void {
+  const r = cli(victim, 'pull');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+}
+
+/** Files under `dir`, recursively, as relative paths (symlinks not followed). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: false } as { recursive: true }).map(String).sort();
+}
+
+const HOOK = '#!/bin/sh\necho owned > /tmp/owned\n';
+
+describe('a hostile remote', () => {
+  it('cannot make get or checkout write into .git, under any alias', () => {
+    const { bare, victim } = setup();
+    const aliases = ['.git/hooks/post-checkout', '.GIT/hooks/post-checkout', 'sub/.git/config', 'git~1/config', '.git./config', '.git /config', '.g\u200cit/config'];
+    const ids = aliases.map((path, i) => {
+      const id = `a${i}`.padEnd(12, '0');
+      addArtifactBytes(bare, HOOK);
+      addRun(bare, id, { 'run.yaml': { blob: manifestText({ id, artifacts: [{ path, bytes: HOOK }] }) } });
+      return id;
+    });
+    pull(victim);
+    const hooksBefore = filesUnder(join(victim, '.git'));
+    for (const [i, id] of ids.entries()) {
+      const r = cli(victim, 'get', id);
+      expect(r.code, aliases[i]).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^git-track: refusing to write artifact of run .* inside \.git/);
+      const out = join(tempDir(), 'co');
+      const c = cli(victim, 'checkout', id, out);
+      expect(c.code, aliases[i]).toBe(1);
+      expect(existsSync(out)).toBe(false);
+    }
+    expect(filesUnder(join(victim, '.git'))).toEqual(hooksBefore);
+    expect(git(victim, 'status', '--porcelain')).toBe('');
+  });
+
+  it('shows data recorded outside the work tree without writing it, and places it under -o DIR', () => {
+    const { bare, victim } = setup();
+    const id = 'b00000000000';
+    const bytes = 'stolen\n';
+    addArtifactBytes(bare, bytes);
+    const outside = tempDir();
+    const victimName = join(outside, 'x');
+    writeFileSync(victimName, 'keep me\n');
+    const climb = `../../gt-hostile-${process.pid}-${Date.now()}`;
+    addRun(bare, id, {
+      'run.yaml': { blob: manifestText({ id, data: [{ path: climb, bytes }, { path: victimName, bytes }], artifacts: [{ path: 'same.bin', bytes }] }) },
+    });
+    pull(victim);
+    expect(cli(victim, 'get', id, '-o', join(tempDir(), 'scratch')).code).toBe(0); // the bytes, into the local cache
+    const dir = join(tempDir(), 'co');
+    const r = cli(victim, 'checkout', id, dir);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('recorded outside the work tree, not written');
+    expect(r.stdout).toContain(climb);
+    expect(r.stdout).toContain(victimName);
+    expect(readFileSync(victimName, 'utf8')).toBe('keep me\n');
+    expect(existsSync(join(dir, climb))).toBe(false);
+    expect(filesUnder(dir)).toEqual(['same.bin']);
+
+    // Named explicitly, they land under that directory by a safe relative name.
+    const named = join(tempDir(), 'inputs');
+    const dir2 = join(tempDir(), 'co2');
+    const o = cli(victim, 'checkout', id, dir2, '-o', named);
+    expect(o.stderr).toBe('');
+    expect(o.code).toBe(0);
+    expect(readFileSync(join(named, climb.replace(/^(\.\.\/)+/, '')), 'utf8')).toBe(bytes);
+    expect(readFileSync(join(named, victimName.slice(1)), 'utf8')).toBe(bytes);
+    expect(readFileSync(victimName, 'utf8')).toBe('keep me\n');
+    expect(existsSync(join(dir2, climb))).toBe(false);
+  });
+
+  it('never writes through a symlink in the checked-out code', () => {
+    const { bare, victim } = setup();
+    const outside = tempDir();
+    const id = 'c00000000000';
+    const bytes = 'payload\n';
+    addArtifactBytes(bare, bytes);
+    const code = codeCommit(bare, { 'train.py': { blob: 'print(1)\n' }, link: { link: outside } });
+    addRun(bare, id, { 'run.yaml': { blob: manifestText({ id, commit: code, artifacts: [{ path: 'link/file', bytes }] }) } }, { code });
+    pull(victim);
+    // Bring the bytes into the local cache (get into a scratch dir: no symlink there).
+    const got = cli(victim, 'get', id, '-o', join(tempDir(), 'scratch'));
+    expect(got.stderr).toBe('');
+    expect(got.code).toBe(0);
+    const dir = join(tempDir(), 'co');
+    const r = cli(victim, 'checkout', id, dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('link/file');
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readFileSync(join(dir, 'train.py'), 'utf8')).toBe('print(1)\n');
+  });
+
+  it('cannot plant .git in a checkout through the code tree', () => {
+    const { bare, victim } = setup();
+    const id = 'e00000000000';
+    const code = codeCommit(bare, { 'train.py': { blob: 'print(1)\n' }, '.git/hooks/post-checkout': { blob: HOOK }, 'sub/.GIT/config': { blob: '[core]\n' } });
+    addRun(bare, id, { 'run.yaml': { blob: manifestText({ id, commit: code }) } }, { code });
+    pull(victim);
+    const dir = join(tempDir(), 'co');
+    const r = cli(victim, 'checkout', id, dir);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(dir, '.git'))).toBe(false);
+    expect(existsSync(join(dir, 'sub', '.GIT'))).toBe(false);
+  });
+
+  it('does not let get follow a symlink in the work tree that it did not create', () => {
+    const { bare, victim } = setup();
+    const outside = tempDir();
+    const id = 'd00000000000';
+    const bytes = 'payload\n';
+    addArtifactBytes(bare, bytes);
+    addRun(bare, id, { 'run.yaml': { blob: manifestText({ id, artifacts: [{ path: 'models/file', bytes }] }) } });
+    pull(victim);
+    symlinkSync(outside, join(victim, 'models'));
+    const r = cli(victim, 'get', id);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('symlink');
+    expect(readdirSync(outside)).toEqual([]);
+  });
+});
+
