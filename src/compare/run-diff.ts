@@ -128,7 +128,7 @@ export function diffRuns(a: RunManifest, b: RunManifest, options: DirectionOptio
   if (onlyA.length || onlyB.length) {
     warnings.push(`different data: ${[onlyA.length ? `only A read ${onlyA.join(', ')}` : '', onlyB.length ? `only B read ${onlyB.join(', ')}` : ''].filter(Boolean).join('; ')}`);
   }
-  const envOf = (m: RunManifest): Record<string, string> => Object.fromEntries(Object.entries(m.env).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const envOf = (m: RunManifest): Record<string, string> => Object.fromEntries(Object.entries(m.env ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
   const commitA = a.code?.snapshot ?? a.code?.commit ?? null;
   const commitB = b.code?.snapshot ?? b.code?.commit ?? null;
   return {

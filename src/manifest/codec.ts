@@ -134,7 +134,7 @@ export function encodeValidManifest(v: RunManifest): string {
   blockMap(out, 'metrics', v.metrics);
   if (v.series !== undefined) out.push(`series: ${scalarOrList(v.series)}`);
   blockList(out, 'artifacts', v.artifacts, ARTIFACT_ORDER);
-  fixedMap(out, 'env', v.env, ENV_ORDER);
+  if (v.env !== undefined) fixedMap(out, 'env', v.env, ENV_ORDER);
   blockMap(out, 'tags', v.tags);
   if (v.note !== undefined) note(out, v.note);
   if (v.source !== undefined) fixedMap(out, 'source', v.source, SOURCE_ORDER);

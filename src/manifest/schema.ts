@@ -171,7 +171,7 @@ export const runManifestSchema = z
       .optional()
       .meta({ description: 'metrics that have a step series file in the run directory' }),
     artifacts: z.array(artifactSchema).superRefine(uniqueBy((a) => a.path, 'artifact path')),
-    env: envSchema,
+    env: envSchema.optional().meta({ description: 'the machine that recorded the run; absent for an imported run record, which does not say' }),
     tags: z.record(nameKey, z.string()),
     note: z.string().optional(),
     source: z.strictObject({ kind: z.literal('record'), file: singleLine(4096) }).optional(),
@@ -185,17 +185,19 @@ export type RunManifest = z.infer<typeof runManifestSchema>;
  * Checks an in-memory value against the manifest schema. Reading a file is separate
  * (see `decodeManifest`).
  *
+ * @param source names the value in the message (a path, a run record)
+ * @param what what the value is called in the message: `manifest`, or `run record` for an import
  * @throws GitTrackError INVALID_MANIFEST naming the first bad field, with every zod issue in
  *   `data.issues`.
  * @example
  * const m = validateManifest(JSON.parse(text)); // m: RunManifest
  */
-export function validateManifest(value: unknown, source?: string): RunManifest {
+export function validateManifest(value: unknown, source?: string, what = 'manifest'): RunManifest {
   const result = runManifestSchema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues;
   const why = describeManifestIssue(issues[0]!, value);
-  throw new GitTrackError('INVALID_MANIFEST', `${source ? `${source}: ` : ''}invalid manifest: ${why}`, { issues, source });
+  throw new GitTrackError('INVALID_MANIFEST', `${source ? `${source}: ` : ''}invalid ${what}: ${why}`, { issues, source });
 }
 
 /** A `format` of another version most likely means a newer git-track wrote the run: say so. */

@@ -7,15 +7,22 @@
  * ```
  *
  * The record's commit, data version and time are kept as given: it may describe a run from
- * the past. Known fields map onto the manifest; unknown fields with a scalar value are kept as
- * tags (`record.<field>`) and listed in a warning; unknown fields holding objects or lists are
- * refused, since a tag cannot hold them faithfully.
+ * the past. Its `git_commit` is resolved when the run is written (see {@link
+ * resolveRecordedCommit}); a `created_at` without a time zone is UTC. The run's `env` is left
+ * out: the machine importing a record is not the one that trained. Known fields map onto the
+ * manifest; unknown fields with a scalar value are kept as tags (`record.<field>`) and listed
+ * in a warning; unknown fields holding objects or lists are refused, since a tag cannot hold
+ * them faithfully.
  */
 import { readFileSync } from 'node:fs';
 import { GitTrackError, systemCode } from '../errors.js';
 import type { Env } from '../env.js';
+import type { ObjectStore } from '../git/objects.js';
 import { flattenValues, toMetrics } from '../manifest/values.js';
 import type { LogRunInput, Scalar } from './log-run.js';
+
+/** A date and time without `Z` or an offset: JavaScript would read it in the local zone. */
+const NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 
 const KNOWN = new Set([
   'git_commit', 'data_version', 'params', 'metrics', 'artifact', 'artifacts', 'created_at',
@@ -23,15 +30,17 @@ const KNOWN = new Set([
 ]);
 
 /**
- * Read a JSON run record into log input. Throws `FILE_NOT_FOUND` or `BAD_INPUT` naming the file.
+ * Read a JSON run record into log input. Throws `FILE_NOT_FOUND` or `BAD_INPUT` naming the
+ * record as `label` (what the user typed; default `file`).
  *
  * @example
- * const input = readRunRecord('runs/2026-05-30.json', env);
+ * const input = readRunRecord('/home/ada/churn/runs/2026-05-30.json', env, 'runs/2026-05-30.json');
  */
-export function readRunRecord(path: string, env: Env): LogRunInput {
+export function readRunRecord(file: string, env: Env, label = file): LogRunInput {
+  const path = label;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     if (systemCode(err) === 'ENOENT') throw new GitTrackError('FILE_NOT_FOUND', `run record not found: ${path}`, { path });
     throw err;
@@ -45,7 +54,7 @@ export function readRunRecord(path: string, env: Env): LogRunInput {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     throw new GitTrackError('BAD_INPUT', `${path}: a run record must be a JSON object`, { path });
   }
-  return recordToInput(record as Record<string, unknown>, path, env);
+  return { ...recordToInput(record as Record<string, unknown>, path, env), source: { kind: 'record', file } };
 }
 
 function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogRunInput {
@@ -59,10 +68,13 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
   if (r.params !== undefined) input.params = flattenValues(r.params, `${path}: params`) as Record<string, Scalar | Scalar[]>;
   if (r.metrics !== undefined) input.metrics = toMetrics(flattenValues(r.metrics, `${path}: metrics`), `${path}: metrics`);
   const commit = str('git_commit');
-  if (commit !== undefined) input.code = { commit, branch: str('git_branch') ?? null, dirty: false };
+  if (commit !== undefined) {
+    input.code = { commit: null, branch: str('git_branch') ?? null, dirty: false };
+    input.recordedCommit = commit;
+  }
   const created = str('created_at');
   if (created !== undefined) {
-    const date = new Date(created);
+    const date = new Date(NO_ZONE.test(created) ? `${created.replace(' ', 'T')}Z` : created);
     if (Number.isNaN(date.getTime())) throw new GitTrackError('BAD_INPUT', `${path}: created_at '${created}' is not a date`, { path });
     input.created = date;
   }
@@ -111,4 +123,29 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
   if (extra.length) env.warn(`${path}: kept unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} as tag${extra.length > 1 ? 's' : ''} record.<field>`);
   input.tags = tags;
   return input;
+}
+
+/**
+ * A record's `git_commit` as git resolves it: a full id or an unambiguous prefix of at least 4
+ * hex digits naming a commit in the repository (a prefix shared with other kinds of objects
+ * picks the one commit, as `git rev-parse PREFIX^{commit}` does). Null when the repository has
+ * no such commit: the run then keeps the text but must not name it as a parent, or `git log`
+ * and every push would fail on the missing object.
+ *
+ * @example
+ * resolveRecordedCommit(ctx.store, '9fceb02'); // '9fceb02d0ae598e95dc970b74767f19372d61af8'
+ */
+export function resolveRecordedCommit(store: ObjectStore, text: string): string | null {
+  const prefix = text.trim().toLowerCase();
+  if (!/^[0-9a-f]{4,40}$/.test(prefix)) return null;
+  const isCommit = (oid: string): boolean => {
+    try {
+      return store.read(oid).type === 'commit';
+    } catch {
+      return false;
+    }
+  };
+  if (prefix.length === 40) return store.has(prefix) && isCommit(prefix) ? prefix : null;
+  const commits = store.resolvePrefix(prefix).filter(isCommit);
+  return commits.length === 1 ? commits[0]! : null;
 }

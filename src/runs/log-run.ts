@@ -5,7 +5,7 @@
  * Everything that can fail because of the user's input (a missing file, an invalid value)
  * fails before the first write, so a refused run leaves the branch exactly as it was.
  */
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { GitTrackError, isGitTrackError } from '../errors.js';
 import { hashPath, type ContentHash } from '../artifacts/hash.js';
 import { cachePath } from '../artifacts/cache.js';
@@ -18,6 +18,7 @@ import { MANIFEST_FORMAT } from '../manifest/names.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { gitTrackVersion } from '../version.js';
 import { captureEnvironment } from './environment.js';
+import { resolveRecordedCommit } from './import-record.js';
 import { newRunId } from './ids.js';
 import { MANIFEST_FILE, PATCH_FILE, runDirPath } from './layout.js';
 import { appendToRuns } from './runs-branch.js';
@@ -54,6 +55,12 @@ export interface LogRunInput {
   durationS?: number;
   /** The code version as given (an imported record); captured from the working tree when absent. */
   code?: CodeVersion;
+  /**
+   * The commit an imported record names, as it wrote it (full or short). Resolved against the
+   * repository into `code.commit`; one that does not exist is kept as tag `record.git_commit`
+   * with a warning, and never becomes a parent of the run commit.
+   */
+  recordedCommit?: string;
   /** Extra files stored beside run.yaml (metric series and the like). */
   files?: Record<string, Buffer>;
   series?: string[];
@@ -94,11 +101,14 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
   const identityP = resolveIdentity(repo, env);
   identityP.catch(() => {});
   // A dry run detects a dirty tree but writes no snapshot commit.
+  const tags = { ...input.tags };
   const captured = input.code
-    ? { code: input.code, patch: undefined }
+    ? { code: { ...input.code, ...recordedCode(ctx, input, tags, base) }, patch: undefined }
     : await captureCodeVersion(repo, env, identityP, { snapshot: !options.dryRun });
   const identity = await identityP;
-  const environment = await captureEnvironment({ stateDir: repo.stateDir, env, version: gitTrackVersion() });
+  // An imported record ran elsewhere: this machine's OS, host and versions would be wrong.
+  const record = input.source?.kind === 'record' ? input.source : undefined;
+  const environment = record ? undefined : await captureEnvironment({ stateDir: repo.stateDir, env, version: gitTrackVersion() });
 
   const draft = {
     format: MANIFEST_FORMAT,
@@ -121,11 +131,11 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     series: input.series?.length ? input.series : undefined,
     artifacts: artifacts.map((a) => a.entry),
     env: environment,
-    tags: input.tags ?? {},
+    tags,
     note: input.note,
-    source: input.source,
+    source: record ? { kind: record.kind, file: recordPath(base, record.file) } : undefined,
   };
-  let manifest = validateManifest(stripUndefined(draft));
+  let manifest = validateManifest(stripUndefined(draft), record ? recordPath(base, record.file) : undefined, record ? 'run record' : undefined);
   if (options.dryRun) return { manifest, yaml: encodeValidManifest(manifest), commit: null };
 
   for (const a of artifacts) if (a.hash) await cachePath(repo.stateDir, a.absolute, a.hash);
@@ -148,7 +158,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
         },
         message: summariseRun(manifest),
         identity,
-        extraParents: codeParent(captured.code),
+        extraParents: codeParent(ctx, captured.code),
         authorDate: input.created,
       });
       return { manifest, yaml, commit: result.commit };
@@ -197,10 +207,35 @@ function writeRunTree(ctx: TrackerContext, files: Record<string, Buffer>): strin
   return editTree(ctx.store, null, edits);
 }
 
-/** The run commit's second parent: the snapshot of uncommitted changes, else HEAD. */
-function codeParent(code: CodeVersion): string[] {
+/**
+ * The run commit's second parent: the snapshot of uncommitted changes, else HEAD. Only a
+ * commit that exists: a parent missing from the repository breaks `git log` and every push.
+ */
+function codeParent(ctx: TrackerContext, code: CodeVersion): string[] {
   const parent = code.snapshot ?? code.commit;
-  return parent ? [parent] : [];
+  return parent && ctx.store.has(parent) ? [parent] : [];
+}
+
+/** `code.commit` of an imported record: its `git_commit` resolved, or kept as a tag when absent. */
+function recordedCode(ctx: TrackerContext, input: LogRunInput, tags: Record<string, string>, base: string): Partial<CodeVersion> {
+  const text = input.recordedCommit;
+  if (text === undefined) return {};
+  const commit = resolveRecordedCommit(ctx.store, text);
+  if (commit) return { commit };
+  tags['record.git_commit'] = text;
+  const file = input.source ? recordPath(base, input.source.file) : 'run record';
+  ctx.env.warn(`${file}: git_commit '${text}' is not a commit in this repository; kept as tag record.git_commit, not linked to the run's code`);
+  return { commit: null };
+}
+
+/**
+ * A record's path as the manifest keeps it: relative to the work tree when inside it, else
+ * its file name. An absolute path would publish the importer's home directory with the run.
+ */
+function recordPath(base: string, file: string): string {
+  const rel = relative(base, resolve(base, file));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return basename(file);
+  return rel.split(sep).join('/');
 }
 
 function stripUndefined<T extends Record<string, unknown>>(value: T): T {

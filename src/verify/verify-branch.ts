@@ -8,6 +8,7 @@ import { listRunEntries, readRunManifest, runsTip } from '../runs/read-runs.js';
 import { allTagRecords, listPromotionsAt } from '../stages/read-stages.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { checkHistory } from './history.js';
+import { missingParents } from './parents.js';
 import { checkCachedPointers } from './pointers.js';
 
 export interface VerifyProblem {
@@ -68,6 +69,12 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   const history = await checkHistory(ctx, tip);
   for (const h of history.problems) report.problems.push({ kind: 'history', message: h.message });
   report.commits = history.commits;
+  for (const { commit, parent } of await missingParents(ctx, tip)) {
+    report.problems.push({
+      kind: 'history',
+      message: `commit ${commit.slice(0, 12)} on runs names parent ${parent.slice(0, 12)}, which is not in the repository (git log runs and push fail on it)`,
+    });
+  }
 
   try {
     const promotions = listPromotionsAt(ctx.store, ctx.store.readCommit(tip).tree);

@@ -99,7 +99,7 @@ export function randomManifest(r: Rng): RunManifest {
         ? { path: `out/${i}`, kind: 'dir', sha256: hex(64), size: 10, files: 3 }
         : { path: `out/${i}.bin`, kind: 'file', sha256: hex(64), size: 10, role: maybe(randomString(r).replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, '') || 'model') },
     ),
-    env: { os: 'linux', arch: 'x64', hostname: randomString(r), node: '20.20.2', python: maybe('3.11.7'), git_track: '0.1.0' },
+    env: maybe({ os: 'linux', arch: 'x64', hostname: randomString(r), node: '20.20.2', python: maybe('3.11.7'), git_track: '0.1.0' }),
     tags: record(Math.floor(r() * 4), () => randomString(r)),
     note: maybe(randomNote(r)),
     source: maybe({ kind: 'record', file: 'run.json' }),

@@ -143,7 +143,7 @@ describe('JSON Schema', () => {
   it('requires what the zod schema requires and forbids unknown fields', () => {
     const s = manifestJsonSchema() as { required: string[]; additionalProperties: boolean; properties: Record<string, unknown> };
     expect(s.additionalProperties).toBe(false);
-    expect(s.required).toEqual(['format', 'id', 'status', 'created', 'author', 'data', 'params', 'metrics', 'artifacts', 'env', 'tags']);
+    expect(s.required).toEqual(['format', 'id', 'status', 'created', 'author', 'data', 'params', 'metrics', 'artifacts', 'tags']);
     expect(Object.keys(s.properties)).toContain('source');
   });
 

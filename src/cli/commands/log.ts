@@ -71,7 +71,7 @@ function refuseEmptyRun(input: LogRunInput): void {
  * parseLogOptions(cli, { param: ['lr=0.01'], metric: ['f1=0.84'] }).params; // { lr: 0.01 }
  */
 export function parseLogOptions(cli: CliContext, options: LogOptions): LogRunInput {
-  const input: LogRunInput = options.from ? readRunRecord(resolve(cli.cwd, options.from), cli.env) : {};
+  const input: LogRunInput = options.from ? readRunRecord(resolve(cli.cwd, options.from), cli.env, options.from) : {};
   const params: Record<string, Scalar | Scalar[]> = { ...input.params };
   for (const file of options.params ?? []) Object.assign(params, flattenValues(readValuesFile(resolve(cli.cwd, file)), file));
   for (const p of options.param ?? []) {
