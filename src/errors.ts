@@ -6,6 +6,8 @@ import { MAX_QUOTED_CHARS } from './limits.js';
 
 export type ErrorCode =
   | 'NOT_A_GIT_REPO'
+  | 'UNSAFE_REPO'
+  | 'UNSUPPORTED_REPO'
   | 'USAGE'
   | 'BAD_INPUT'
   | 'INVALID_MANIFEST'

@@ -36,3 +36,6 @@ export const MAX_FILTER_CHARS = 10000;
 
 /** How much of an offending value an error message quotes. */
 export const MAX_QUOTED_CHARS = 200;
+
+/** Alternates of alternates followed when reading objects (git's own limit). */
+export const MAX_ALTERNATE_DEPTH = 5;

@@ -4,8 +4,9 @@
 import { defaultEnv, type Env } from './env.js';
 import { ObjectStore } from './git/objects.js';
 import { findRepo, type Repo } from './git/repo.js';
-import { globalConfigPaths, readGitConfig, readGitConfigFile } from './git/config.js';
-import { join } from 'node:path';
+import { globalConfigPaths, readGitConfigFile } from './git/config.js';
+import { readViaGit } from './git/read-via-git.js';
+import { sharedPerm } from './git/shared-perm.js';
 
 export interface TrackerContext {
   repo: Repo;
@@ -20,9 +21,16 @@ export interface TrackerContext {
  * const ctx = openContext({ dir: '/home/ada/churn' });
  */
 export function openContext(options: { dir: string; env?: Env }): TrackerContext {
-  const repo = findRepo(options.dir);
-  const env = options.env ?? defaultEnv();
-  const store = new ObjectStore(join(repo.commonDir, 'objects'), { fsync: wantsObjectFsync(repo, env) });
+  const given = options.env ?? defaultEnv();
+  const repo = findRepo(options.dir, { vars: given.vars, gitBinary: given.gitBinary });
+  // git processes we start must find the same repository from whatever cwd they run in.
+  const env = Object.keys(repo.gitVars).length === 0 ? given : { ...given, vars: { ...given.vars, ...repo.gitVars } };
+  const store = new ObjectStore(repo.objectsDir, {
+    fsync: wantsObjectFsync(repo, env),
+    alternates: repo.alternates,
+    fallback: repo.format.partialClone ? (oid) => readViaGit(repo.gitDir, env, oid) : undefined,
+    sharedPerm: sharedPerm(repo.config),
+  });
   return { repo, store, env };
 }
 
@@ -34,7 +42,7 @@ export function openContext(options: { dir: string; env?: Env }): TrackerContext
  * largest single cost of a log (~1–6 ms), so it is paid only by users who asked git for it.
  */
 function wantsObjectFsync(repo: Repo, env: Env): boolean {
-  const layers = [...globalConfigPaths(env.vars).map(readGitConfigFile), readGitConfig(repo.commonDir)];
+  const layers = [...globalConfigPaths(env.vars).map(readGitConfigFile), repo.config];
   let wanted = false;
   for (const config of layers) {
     const legacy = config.get('core.fsyncObjectFiles');

@@ -1,7 +1,7 @@
 /**
  * Loose objects: one zlib-deflated file per object at `objects/ab/cdef…`, written to a temp
- * file and renamed into place, made durable later by {@link fsyncPath}. Also the one level
- * of `objects/info/alternates` the object store reads through.
+ * file and renamed into place, made durable later by {@link fsyncPath}. Also the
+ * `objects/info/alternates` chain the object store reads through.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -20,6 +20,7 @@ import {
 import { isAbsolute, join, resolve } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { GitTrackError, systemCode } from '../errors.js';
+import { MAX_ALTERNATE_DEPTH } from '../limits.js';
 import type { GitObject, ObjectType } from './encode.js';
 
 const LOOSE_NAME = /^[0-9a-f]{38}$/;
@@ -137,12 +138,30 @@ export function findLoosePrefix(dirs: string[], prefix: string): string[] {
 }
 
 /**
- * The objects dirs listed in `<objectsDir>/info/alternates`, resolved; [] when there is none.
+ * The objects dirs to read through, after `objectsDir` itself: `extra` (from
+ * GIT_ALTERNATE_OBJECT_DIRECTORIES) and every `info/alternates` entry, followed into the
+ * alternates' own alternates as git does (relative entries are relative to the objects dir
+ * that lists them; git stops at a depth of 5). Each dir is listed once.
  *
  * @example
  * readAlternates('/repo/.git/objects'); // ['/shared/objects']
  */
-export function readAlternates(objectsDir: string): string[] {
+export function readAlternates(objectsDir: string, extra: string[] = []): string[] {
+  const seen = new Set<string>([resolve(objectsDir)]);
+  const out: string[] = [];
+  const visit = (dir: string, depth: number): void => {
+    const key = resolve(dir);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(key);
+    if (depth < MAX_ALTERNATE_DEPTH) for (const next of listAlternates(key)) visit(next, depth + 1);
+  };
+  for (const dir of listAlternates(objectsDir)) visit(dir, 1);
+  for (const dir of extra) visit(dir, 1);
+  return out;
+}
+
+function listAlternates(objectsDir: string): string[] {
   let text: string;
   try {
     text = readFileSync(join(objectsDir, 'info', 'alternates'), 'utf8');
@@ -153,7 +172,14 @@ export function readAlternates(objectsDir: string): string[] {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => unquoteAlternate(line))
     .map((line) => (isAbsolute(line) ? line : resolve(objectsDir, line)));
+}
+
+/** An alternates line may be C-quoted (`"…"` with backslash escapes). */
+function unquoteAlternate(line: string): string {
+  if (!line.startsWith('"') || !line.endsWith('"') || line.length < 2) return line;
+  return line.slice(1, -1).replace(/\\([0-7]{3}|.)/g, (_, c: string) => (c.length === 3 ? String.fromCharCode(parseInt(c, 8)) : c === 'n' ? '\n' : c === 't' ? '\t' : c));
 }
 
 /**

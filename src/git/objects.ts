@@ -1,6 +1,7 @@
 /**
- * The object database: loose objects and packs under `<commonDir>/objects`, plus one level
- * of `objects/info/alternates` for reads.
+ * The object database: loose objects and packs in the repository's objects dir (where git
+ * writes: GIT_OBJECT_DIRECTORY or `<commonDir>/objects`), plus its alternates for reads. In
+ * a partial clone an object missing here is asked of git, which fetches it from the promisor.
  *
  * Not isomorphic-git: its writeObject costs 5–8 ms per object against ~0.4 ms for node's zlib
  * + fs, it reads whole packs into memory, and 10,000 reads through it take 16–25 s. Sync I/O:
@@ -16,10 +17,22 @@ import { findLoosePrefix, fsyncPath, hasLoose, listDir, loosePath, readAlternate
 import { checkOid, withOid } from './oid.js';
 import { PackFile } from './pack.js';
 import { RecentObjects } from './recent-objects.js';
+import { adjustSharedPerm } from './shared-perm.js';
 
 export type { GitObject } from './encode.js';
 
 const TYPES = new Set<string>(['blob', 'tree', 'commit', 'tag']);
+
+export interface StoreOptions {
+  /** fsync loose objects in {@link ObjectStore.sync} (default true). */
+  fsync?: boolean;
+  /** More objects dirs to read from (GIT_ALTERNATE_OBJECT_DIRECTORIES). */
+  alternates?: string[];
+  /** Asked for an object found nowhere locally (a partial clone's promisor fetch). */
+  fallback?: (oid: string) => GitObject | undefined;
+  /** `core.sharedRepository` as {@link sharedPerm} encodes it: modes for what we create. */
+  sharedPerm?: number;
+}
 
 /**
  * Reads and writes git objects with synchronous node:fs and node:zlib.
@@ -45,11 +58,13 @@ export class ObjectStore {
 
   /** Whether {@link ObjectStore.sync} flushes loose objects to disk (see {@link wantsObjectFsync}). */
   private readonly fsyncObjects: boolean;
+  private readonly options: StoreOptions;
 
-  constructor(objectsDir: string, options: { fsync?: boolean } = {}) {
+  constructor(objectsDir: string, options: StoreOptions = {}) {
     this.objectsDir = resolve(objectsDir);
     this.fsyncObjects = options.fsync ?? true;
-    this.dirs = [this.objectsDir, ...readAlternates(this.objectsDir)];
+    this.options = options;
+    this.dirs = [this.objectsDir, ...readAlternates(this.objectsDir, options.alternates)];
   }
 
   /**
@@ -65,7 +80,12 @@ export class ObjectStore {
     if (!TYPES.has(type)) throw new GitTrackError('BAD_INPUT', `unknown object type '${type}'`, { type });
     const oid = hashObject(type, content);
     if (this.freshen(oid)) return oid;
-    const dir = writeLoose(this.objectsDir, oid, type, content, (created) => this.unsyncedDirs.add(created));
+    const shared = this.options.sharedPerm ?? 0;
+    const dir = writeLoose(this.objectsDir, oid, type, content, (created) => {
+      this.unsyncedDirs.add(created);
+      adjustSharedPerm(join(created, oid.slice(0, 2)), shared);
+    });
+    if (shared) adjustSharedPerm(loosePath(this.objectsDir, oid), shared);
     this.unsyncedObjects.add(oid);
     this.unsyncedDirs.add(dir);
     if (type !== 'blob') this.written.add(oid, { type, content });
@@ -106,7 +126,7 @@ export class ObjectStore {
    */
   read(oid: string): GitObject {
     const id = checkOid(oid);
-    const found = this.written.get(id) ?? this.lookup(id, true);
+    const found = this.written.get(id) ?? this.lookup(id, true) ?? this.options.fallback?.(id);
     if (!found) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${id} not found`, { oid: id });
     return found;
   }

@@ -1,5 +1,5 @@
 /**
- * Reading objects from packfiles without loading the pack: the `.idx` (v2) tables stay in
+ * Reading objects from packfiles without loading the pack: the `.idx` (v1 or v2) tables stay in
  * memory (24 bytes per object: sha1 + offset; the crc table is never read), the `.pack` is
  * read with positioned `readSync` calls of just the bytes one object needs. isomorphic-git
  * reads whole packs into memory, which fails on the multi-GB packs ML repos accumulate.
@@ -55,6 +55,8 @@ export class PackFile {
     private fd: number,
     private readonly packEnd: number,
     private readonly cache: DeltaBaseCache,
+    /** Version 1 indexes hold plain 32-bit offsets (no large-offset table). */
+    private readonly v1 = false,
   ) {
     this.count = fanout.readUInt32BE(255 * 4);
   }
@@ -72,27 +74,43 @@ export class PackFile {
     try {
       const idxSize = fstatSync(idxFd).size;
       const head = readAt(idxFd, 0, Math.min(IDX_HEADER, idxSize));
-      if (head.length < IDX_HEADER || head.readUInt32BE(0) !== 0xff744f63 || head.readUInt32BE(4) !== 2) {
-        broken(idxPath, 'not a version 2 pack index');
-      }
-      const fanout = head.subarray(8);
+      // Version 1 (no magic; still written by `git index-pack --index-version=1`): the fanout
+      // comes first and each entry is a 4-byte offset followed by its 20-byte id.
+      const v1 = head.length >= 1024 && head.readUInt32BE(0) !== 0xff744f63;
+      if (!v1 && (head.length < IDX_HEADER || head.readUInt32BE(4) !== 2)) broken(idxPath, 'not a version 1 or 2 pack index');
+      const fanout = v1 ? head.subarray(0, 1024) : head.subarray(8);
       const n = fanout.readUInt32BE(255 * 4);
       // Binary searches trust the fanout table, so check once that it never decreases.
       for (let i = 1; i < 256; i++) {
         if (fanout.readUInt32BE(i * 4) < fanout.readUInt32BE(i * 4 - 4)) broken(idxPath, 'fanout table is not sorted');
       }
-      const largeBytes = idxSize - 40 - IDX_HEADER - 28 * n;
-      if (largeBytes < 0 || largeBytes % 8 !== 0) broken(idxPath, 'pack index has the wrong size');
-      const shas = readAt(idxFd, IDX_HEADER, 20 * n);
-      const offsets = readAt(idxFd, IDX_HEADER + 24 * n, 4 * n);
-      const large = readAt(idxFd, IDX_HEADER + 28 * n, largeBytes);
+      let shas: Buffer;
+      let offsets: Buffer;
+      let large: Buffer;
+      if (v1) {
+        if (idxSize !== 1024 + 24 * n + 40) broken(idxPath, 'pack index has the wrong size');
+        const entries = readAt(idxFd, 1024, 24 * n);
+        shas = Buffer.allocUnsafe(20 * n);
+        offsets = Buffer.allocUnsafe(4 * n);
+        for (let i = 0; i < n; i++) {
+          entries.copy(offsets, i * 4, i * 24, i * 24 + 4);
+          entries.copy(shas, i * 20, i * 24 + 4, i * 24 + 24);
+        }
+        large = Buffer.alloc(0);
+      } else {
+        const largeBytes = idxSize - 40 - IDX_HEADER - 28 * n;
+        if (largeBytes < 0 || largeBytes % 8 !== 0) broken(idxPath, 'pack index has the wrong size');
+        shas = readAt(idxFd, IDX_HEADER, 20 * n);
+        offsets = readAt(idxFd, IDX_HEADER + 24 * n, 4 * n);
+        large = readAt(idxFd, IDX_HEADER + 28 * n, largeBytes);
+      }
       const idxTrailer = readAt(idxFd, idxSize - 40, 20);
       packFd = openSync(packPath, 'r');
       const packSize = fstatSync(packFd).size;
       const packHead = readAt(packFd, 0, 12);
       const ok = packSize >= 32 && packHead.toString('latin1', 0, 4) === 'PACK' && packHead.readUInt32BE(8) === n;
       if (!ok || !readAt(packFd, packSize - 20, 20).equals(idxTrailer)) broken(packPath, 'pack does not match its index');
-      const pack = new PackFile(idxPath, packPath, fanout, shas, offsets, large, packFd, packSize - 20, cache);
+      const pack = new PackFile(idxPath, packPath, fanout, shas, offsets, large, packFd, packSize - 20, cache, v1);
       packFd = undefined;
       return pack;
     } finally {
@@ -206,7 +224,7 @@ export class PackFile {
 
   private offsetAt(i: number): number {
     const small = this.offsets.readUInt32BE(i * 4);
-    if (!(small & 0x80000000)) return small;
+    if (this.v1 || !(small & 0x80000000)) return small;
     const at = (small & 0x7fffffff) * 8;
     if (at + 8 > this.largeOffsets.length) broken(this.idxPath, 'large offset out of range');
     return Number(this.largeOffsets.readBigUInt64BE(at));

@@ -82,7 +82,7 @@ function streamCatFile(ctx: TrackerContext, entries: RunEntry[], each: (e: RunEn
     let failed = false;
     let error: unknown;
     const child = spawn(ctx.env.gitBinary, ['--git-dir', ctx.repo.commonDir, 'cat-file', '--batch'], {
-      env: { PATH: ctx.env.vars.PATH, HOME: ctx.env.vars.HOME, GIT_CONFIG_NOSYSTEM: '1' },
+      env: { PATH: ctx.env.vars.PATH, HOME: ctx.env.vars.HOME, GIT_CONFIG_NOSYSTEM: '1', ...ctx.repo.gitVars },
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     let buf: Buffer = Buffer.alloc(0);
@@ -155,7 +155,7 @@ function catFileBatch(ctx: TrackerContext, specs: string[]): (string | undefined
   const r = spawnSync(ctx.env.gitBinary, ['--git-dir', ctx.repo.commonDir, 'cat-file', '--batch'], {
     input: `${specs.join('\n')}\n`,
     maxBuffer: 1 << 30,
-    env: { PATH: ctx.env.vars.PATH, HOME: ctx.env.vars.HOME, GIT_CONFIG_NOSYSTEM: '1' },
+    env: { PATH: ctx.env.vars.PATH, HOME: ctx.env.vars.HOME, GIT_CONFIG_NOSYSTEM: '1', ...ctx.repo.gitVars },
   });
   if (r.status !== 0 || !r.stdout) return null;
   const out = r.stdout;

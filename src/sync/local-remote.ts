@@ -46,6 +46,8 @@ const RECEIVE_HOOKS = ['pre-receive', 'update', 'post-receive', 'post-update', '
  * localRemote(repo, env, remote, 'push')?.gitDir; // '/srv/git/churn.git', or undefined: use git
  */
 export function localRemote(repo: Repo, env: Env, remote: Remote, purpose: 'fetch' | 'push'): LocalRemote | null {
+  // Objects elsewhere (GIT_OBJECT_DIRECTORY, alternates from the environment): git's transport knows where.
+  if (Object.keys(repo.gitVars).length > 0) return null;
   if (env.vars.GIT_CONFIG_PARAMETERS || env.vars.GIT_CONFIG_COUNT) return null;
   const settings = userConfigLayers(env);
   if (settings.some(hasIncludes)) return null;
@@ -114,7 +116,7 @@ export function beginLocalPush(ctx: TrackerContext, remote: Remote, local: Local
       if (!ctx.store.has(theirs) || !(await isAncestor(ctx.repo, ctx.env, theirs, u.oid))) return false;
     }
     if (updates.length > 0) {
-      await packInto(ctx.env, local.gitDir, join(ctx.repo.commonDir, 'objects'), updates.map((u) => u.oid), `pushing to ${remote.label}`);
+      await packInto(ctx.env, local.gitDir, ctx.repo.objectsDir, updates.map((u) => u.oid), `pushing to ${remote.label}`);
     }
     for (const u of updates) sent.set(u.ref, u.oid);
     return true;
