@@ -35,13 +35,34 @@ export interface MetricComparison {
   matches: boolean;
 }
 
+/**
+ * One artifact of the original run, re-hashed after the reproduction: `same`/`different` bytes,
+ * `missing` when the reproduction did not write it (a difference), `unrecorded` when the
+ * original run kept only its path (nothing to compare).
+ */
+export interface ArtifactComparison {
+  path: string;
+  before: string | null;
+  after: string | null;
+  matches: boolean;
+  outcome: 'same' | 'different' | 'missing' | 'unrecorded';
+}
+
+/**
+ * `reproduced`: the command succeeded, every metric matched within the tolerance and no
+ * artifact went missing; `different` otherwise; `nothing-to-compare` when neither run has a
+ * metric nor the original an artifact with recorded bytes (a success would prove nothing).
+ */
+export type ReproduceVerdict = 'reproduced' | 'different' | 'nothing-to-compare';
+
 export interface ReproduceResult {
   original: RunManifest;
   reproduction: RunManifest;
   exitCode: number;
   metrics: MetricComparison[];
-  artifacts: { path: string; before: string | null; after: string | null; matches: boolean }[];
-  /** True when the command succeeded and every metric matched within the tolerance. */
+  artifacts: ArtifactComparison[];
+  verdict: ReproduceVerdict;
+  /** True when the verdict is `reproduced`. */
   matches: boolean;
   /** The checkout, when kept. */
   dir: string | null;
@@ -127,22 +148,42 @@ export async function reproduceRun(
           (h) => h.sha256,
           () => null,
         );
-        return { path: a.path, before: a.sha256, after, matches: a.sha256 !== null && a.sha256 === after };
+        return compareArtifact(a.path, a.sha256, after);
       }),
     );
+    const verdict = judge(code, comparisons, artifacts);
     return {
       original,
       reproduction,
       exitCode: code,
       metrics: comparisons,
       artifacts,
-      matches: code === 0 && comparisons.every((c) => c.matches),
+      verdict,
+      matches: verdict === 'reproduced',
       dir: options.keep ? dir : null,
       output,
     };
   } finally {
     if (!options.keep) rmSync(root, { recursive: true, force: true });
   }
+}
+
+function compareArtifact(path: string, before: string | null, after: string | null): ArtifactComparison {
+  if (before === null) return { path, before, after, matches: true, outcome: 'unrecorded' };
+  if (after === null) return { path, before, after, matches: false, outcome: 'missing' };
+  return { path, before, after, matches: before === after, outcome: before === after ? 'same' : 'different' };
+}
+
+/**
+ * The verdict. Artifact bytes that differ do not fail it (training is rarely bit-for-bit
+ * deterministic: metrics within the tolerance are the test); an artifact the reproduction did
+ * not write, or a metric on one side only, does.
+ */
+function judge(exitCode: number, metrics: MetricComparison[], artifacts: ArtifactComparison[]): ReproduceVerdict {
+  if (exitCode !== 0) return 'different';
+  if (metrics.some((m) => !m.matches) || artifacts.some((a) => a.outcome === 'missing')) return 'different';
+  if (metrics.length === 0 && !artifacts.some((a) => a.outcome === 'same' || a.outcome === 'different')) return 'nothing-to-compare';
+  return 'reproduced';
 }
 
 const OUTPUT_TAIL = 4000;

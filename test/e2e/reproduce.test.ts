@@ -126,6 +126,35 @@ writeFileSync(run + '/metrics.json', JSON.stringify({ acc: 0.75 }));
     expect(again.tags.reproduces).toBe(original.id);
   });
 
+  it('an artifact the reproduction did not write is a difference, even when every metric matches', () => {
+    // model.bin is written only in the original work tree (a checkout has no .git).
+    const { dir, id } = trainedRepo(DETERMINISTIC.replace("writeFileSync('model.bin'", "if (existsSync('.git')) writeFileSync('model.bin'").replace('import { readFileSync,', 'import { existsSync, readFileSync,'));
+    const r = cli(dir, 'reproduce', id, '--json');
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.verdict).toBe('different');
+    expect(out.metrics.every((m: { matches: boolean }) => m.matches)).toBe(true);
+    expect(out.artifacts).toEqual([expect.objectContaining({ path: 'model.bin', after: null, outcome: 'missing', matches: false })]);
+    const text = cli(dir, 'reproduce', id);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^DIFFERENT: /);
+    expect(text.stdout).toContain('MISSING     model.bin');
+  });
+
+  it('a run with no metric and no artifact bytes has nothing to compare: exit 1, one clear line', () => {
+    const dir = makeRepo({ commit: true });
+    writeFileSync(join(dir, 'noop.mjs'), '// trains nothing, reports nothing\n');
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-q', '-m', 'noop');
+    const record = join(tempDir(), 'record.json');
+    writeFileSync(record, JSON.stringify({ name: 'noop', command: [process.execPath, 'noop.mjs'], params: { seed: 1 } }));
+    const id = cli(dir, 'log', '--from', record).stdout.trim();
+    const r = cli(dir, 'reproduce', id);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')[0]).toMatch(new RegExp(`^NOTHING TO COMPARE: run ${id} re-run as [0-9a-f]{12}, but neither run has a metric and the original no artifact with recorded bytes$`));
+    expect(JSON.parse(cli(dir, 'reproduce', id, '--json').stdout)).toMatchObject({ verdict: 'nothing-to-compare', matches: false });
+  });
+
   it('refuses a run without a recorded command', () => {
     const dir = makeRepo({ commit: true });
     const id = cli(dir, 'log', '-m', 'f1=0.5').stdout.trim();

@@ -13,16 +13,21 @@ export default async function reproduce(cli: CliContext, [ref]: unknown[], optio
 }
 
 function renderJson(r: ReproduceResult): string {
-  return JSON.stringify({ original: r.original.id, reproduction: r.reproduction.id, exit_code: r.exitCode, matches: r.matches, metrics: r.metrics, artifacts: r.artifacts, dir: r.dir }, null, 2);
+  return JSON.stringify({ original: r.original.id, reproduction: r.reproduction.id, exit_code: r.exitCode, verdict: r.verdict, matches: r.matches, metrics: r.metrics, artifacts: r.artifacts, dir: r.dir }, null, 2);
 }
 
+const ARTIFACT_OUTCOME = { same: 'same bytes', different: 'different ', missing: 'MISSING   ', unrecorded: 'unrecorded' } as const;
+
 function renderText(r: ReproduceResult, tolerance: number): string {
-  const head = `${r.matches ? 'REPRODUCED' : 'DIFFERENT'}: run ${r.original.id} re-run as ${r.reproduction.id} (tolerance ${tolerance})`;
+  const head =
+    r.verdict === 'nothing-to-compare'
+      ? `NOTHING TO COMPARE: run ${r.original.id} re-run as ${r.reproduction.id}, but neither run has a metric and the original no artifact with recorded bytes`
+      : `${r.matches ? 'REPRODUCED' : 'DIFFERENT'}: run ${r.original.id} re-run as ${r.reproduction.id} (tolerance ${tolerance})`;
   const rows = r.metrics.map((m) => [m.name, formatCell(m.before ?? undefined), formatCell(m.after ?? undefined), m.before !== null && m.after !== null ? formatCell(m.after - m.before) : '', m.matches ? 'ok' : 'DIFFERS']);
   const lines = [head];
   if (r.exitCode !== 0) lines.push(`the command exited with ${r.exitCode}; its output ended with:`, r.output.trimEnd());
   if (rows.length) lines.push('', renderTable([{ header: 'metric' }, { header: 'original', align: 'right' }, { header: 'reproduced', align: 'right' }, { header: 'delta', align: 'right' }, { header: '' }], rows));
-  const arts = r.artifacts.map((a) => `  ${a.matches ? 'same bytes' : 'different '}  ${a.path}`);
+  const arts = r.artifacts.map((a) => `  ${ARTIFACT_OUTCOME[a.outcome]}  ${a.path}`);
   if (arts.length) lines.push('', 'artifacts:', ...arts);
   if (r.dir) lines.push('', `checkout kept in ${r.dir}`);
   return lines.join('\n');
