@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'VERIFY_FAILED'
   | 'ARTIFACT_TOO_LARGE'
   | 'COMMAND_NOT_FOUND'
+  | 'SIGNING_FAILED'
   | 'INTERNAL';
 
 /**

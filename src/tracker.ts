@@ -135,14 +135,16 @@ export class Tracker {
   }
 
   /** Apply the repository's policy (plus `extra` rules) to a run. */
-  check(ref: string, extra: ExtraRules = {}): CheckResult {
+  check(ref: string, extra: ExtraRules = {}): Promise<CheckResult> {
     return checkRun(this.context, ref, { extra });
   }
 
   /** Integrity of the runs branch and, with `stages`, of the stage files in the working tree. */
-  async verify(options: { stages?: boolean } = {}): Promise<VerifyReport> {
+  async verify(options: { stages?: boolean; signatures?: boolean } = {}): Promise<VerifyReport> {
     const { manifests: _m, ...report } = await verifyBranch(this.context);
     const extra: VerifyProblem[] = options.stages ? verifyStageFiles(this.context).problems : [];
+    const { verifySignatures } = await import('./verify/signatures.js');
+    extra.push(...((await verifySignatures(this.context, options))?.problems ?? []));
     return { ...report, problems: [...report.problems, ...extra] };
   }
 

@@ -271,6 +271,7 @@ snapshot commit and a code.patch beside the manifest.`,
       program
         .command('verify')
         .option('--stages', 'also check .git-track/stages/*.yaml: each matches a real run byte for byte and passes the policy')
+        .option('--signatures', "also check that every commit on runs carries a good signature (git's keyring, gpg.ssh.allowedSignersFile)")
         .option('--json', 'print the problems as JSON')
         .description('integrity of the runs branch: valid manifests, artifact bytes in the local cache, append-only history, promotions of real runs; exit 1 listing every problem')
         .action(lazy(() => import('./commands/verify.js'))),

@@ -15,6 +15,7 @@
  */
 import * as z from 'zod';
 import { SIZE_PATTERN } from './size.js';
+import { policySchema } from '../policy/schema.js';
 
 export { DEFAULT_GIT_MAX_BYTES, parseSize } from './size.js';
 
@@ -33,9 +34,18 @@ export const storeSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** Unknown top-level sections are allowed: other features own them. */
+/**
+ * What the artifact store reads. Other sections are validated by their own readers (the
+ * policy by `check` and `verify --stages`), so a typo there never stops `log`.
+ */
 export const configSchema = z.looseObject({
   store: storeSchema.optional(),
+});
+
+/** The whole file, as documented in schema/config.schema.json. */
+export const projectFileSchema = z.looseObject({
+  store: storeSchema.optional(),
+  policy: policySchema.optional().meta({ description: 'gates a run must pass: check and verify --stages' }),
 });
 
 export type ProjectConfig = z.infer<typeof configSchema>;
@@ -51,6 +61,6 @@ export function configJsonSchema(): Record<string, unknown> {
   return {
     $id: 'https://git-track.dev/schema/config.schema.json',
     title: 'git-track project configuration (.git-track.yaml)',
-    ...z.toJSONSchema(configSchema, { target: 'draft-2020-12' }),
+    ...z.toJSONSchema(projectFileSchema, { target: 'draft-2020-12' }),
   } as Record<string, unknown>;
 }

@@ -13,7 +13,7 @@ import type { Repo } from './repo.js';
 import { readRef, readSymbolicHead } from './refs.js';
 import { runGit } from './system-git.js';
 import { readGitConfig } from './config.js';
-import type { Identity } from './identity.js';
+import { resolveSigning, type Identity } from './identity.js';
 
 /** git's empty tree, the base of the patch when the repository has no commits. */
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -73,8 +73,10 @@ export async function captureCodeVersion(
   // Only a snapshot commit needs the identity: callers may still be looking it up.
   const who = await identity;
   const parents = head.commit ? ['-p', head.commit] : [];
+  // `git commit-tree` ignores commit.gpgSign: ask for the signature git would make.
+  const sign = (await resolveSigning(repo, env)) ? ['-S'] : [];
   const when = `${Math.floor(env.now().getTime() / 1000)} +0000`;
-  const commit = await runGit(['commit-tree', tree, ...parents, '-m', `git-track snapshot of uncommitted changes${head.branch ? ` on ${head.branch}` : ''}`], {
+  const commit = await runGit(['commit-tree', ...sign, tree, ...parents, '-m', `git-track snapshot of uncommitted changes${head.branch ? ` on ${head.branch}` : ''}`], {
     cwd: repo.workTree,
     env,
     vars: {

@@ -47,6 +47,7 @@ export function mergeRules(policy: Policy, extra: ExtraRules): Policy {
     },
     clean_code: policy.clean_code || Boolean(extra.cleanCode),
     thresholds: [...policy.thresholds, ...(extra.thresholds ?? [])],
+    signed: policy.signed,
     no_regression: extra.noRegression ? { ...policy.no_regression, minimize: policy.no_regression?.minimize ?? [], ...extra.noRegression } : policy.no_regression,
   };
   const r = policySchema.safeParse(merged);
@@ -61,13 +62,20 @@ export function mergeRules(policy: Policy, extra: ExtraRules): Policy {
  * Check the run `ref` against `policy` (default: the repository's). `ok` is false when any rule fails.
  *
  * @example
- * checkRun(ctx, 'latest', { extra: { thresholds: ['metrics.f1>=0.8'] } }).ok;
+ * (await checkRun(ctx, 'latest', { extra: { thresholds: ['metrics.f1>=0.8'] } })).ok;
  */
-export function checkRun(ctx: TrackerContext, ref: string, options: { extra?: ExtraRules; usePolicyFile?: boolean } = {}): CheckResult {
+export async function checkRun(ctx: TrackerContext, ref: string, options: { extra?: ExtraRules; usePolicyFile?: boolean } = {}): Promise<CheckResult> {
   const base = options.usePolicyFile === false ? emptyPolicy() : loadPolicy(ctx.repo.workTree);
   const policy = mergeRules(base, options.extra ?? {});
   const run = resolveRun(ctx, ref).manifest;
-  return checkManifest(ctx, run, policy);
+  const result = checkManifest(ctx, run, policy);
+  if (!policy.signed) return result;
+  // Signatures are judged by git (a verifier process per signed commit): only when required.
+  const { runCommitSignature } = await import('../verify/signatures.js');
+  const signature = await runCommitSignature(ctx, run.id);
+  const ok = signature?.status === 'good';
+  result.results.push({ rule: 'signed', ok, detail: signature?.message ?? `no commit on runs adds run ${run.id}` });
+  return { ...result, ok: result.ok && ok };
 }
 
 /**

@@ -14,6 +14,7 @@
  *   clean_code: true
  *   thresholds: ["metrics.f1 >= 0.8"]
  *   no_regression: {stage: production, tolerance: 0.01, metrics: [f1], minimize: [loss]}
+ *   signed: true              # run commits must carry a good signature (git's commit.gpgSign)
  * ```
  */
 import * as z from 'zod';
@@ -43,6 +44,10 @@ export const policySchema = z.strictObject({
   clean_code: z.boolean().default(false),
   thresholds: z.array(z.string().regex(THRESHOLD_PATTERN, { error: "must look like 'metrics.f1 >= 0.8'" })).default([]),
   no_regression: noRegressionSchema.optional(),
+  signed: z
+    .boolean()
+    .default(false)
+    .meta({ description: "every commit on runs must carry a signature git accepts (commit.gpgSign; gpg.ssh.allowedSignersFile or the keyring): enforced by check and verify --stages" }),
 });
 export type Policy = z.infer<typeof policySchema>;
 

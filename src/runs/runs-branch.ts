@@ -13,7 +13,8 @@ import type { ObjectStore } from '../git/objects.js';
 import { readRef, updateRef } from '../git/refs.js';
 import type { Repo } from '../git/repo.js';
 import { editTree, type TreeEdit } from '../git/tree-edit.js';
-import type { Identity } from '../git/identity.js';
+import { resolveSigning, type Identity } from '../git/identity.js';
+import { embedSignature, signPayload } from '../git/signing.js';
 import { FORMAT_FILE, FORMAT_TEXT, README_FILE, README_TEXT, RUNS_REF } from './layout.js';
 
 /** How long a writer keeps retrying under contention before giving up. */
@@ -53,10 +54,10 @@ export async function appendToRuns(ctx: RunsContext, change: RunsChange): Promis
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const tip = readRef(ctx.repo.commonDir, RUNS_REF);
-    const base = tip ?? writeInitCommit(ctx, change.identity);
+    const base = tip ?? (await writeInitCommit(ctx, change.identity));
     const baseRoot = ctx.store.readCommit(base).tree;
     const tree = editTree(ctx.store, baseRoot, change.edits(baseRoot, base));
-    const commit = writeCommit(ctx, {
+    const commit = await writeCommit(ctx, {
       tree,
       parents: [base, ...(change.extraParents ?? [])],
       message: change.message,
@@ -95,7 +96,7 @@ export async function ensureRunsBranch(ctx: RunsContext, identity: Identity): Pr
   for (;;) {
     const tip = readRef(ctx.repo.commonDir, RUNS_REF);
     if (tip) return { tip, created: false };
-    const commit = writeInitCommit(ctx, identity);
+    const commit = await writeInitCommit(ctx, identity);
     ctx.store.sync();
     try {
       updateRef(ctx.repo.commonDir, {
@@ -145,7 +146,7 @@ export async function advanceRef(
     if (step === null) return tip;
     // Resolved only when something is written (it may cost a `git var`).
     const identity = typeof who === 'function' ? await who() : who;
-    const oid = 'oid' in step ? step.oid : writeCommit(ctx, { ...step.commit, identity });
+    const oid = 'oid' in step ? step.oid : await writeCommit(ctx, { ...step.commit, identity });
     const message = 'oid' in step ? step.message : step.commit.message;
     if (oid === tip) return tip;
     ctx.store.sync();
@@ -166,7 +167,7 @@ export async function advanceRef(
 }
 
 /** The root commit of the branch: the format marker and the README, no parents. */
-function writeInitCommit(ctx: RunsContext, identity: Identity): string {
+function writeInitCommit(ctx: RunsContext, identity: Identity): Promise<string> {
   const edits: TreeEdit[] = [
     { path: FORMAT_FILE, entry: { mode: '100644', oid: ctx.store.write('blob', Buffer.from(FORMAT_TEXT)) } },
     { path: README_FILE, entry: { mode: '100644', oid: ctx.store.write('blob', Buffer.from(README_TEXT)) } },
@@ -175,15 +176,22 @@ function writeInitCommit(ctx: RunsContext, identity: Identity): string {
   return writeCommit(ctx, { tree, parents: [], message: 'Start the runs branch (git-track format v1)', identity });
 }
 
-function writeCommit(
+/**
+ * Write one commit, signed the way git would sign it in this repository (`commit.gpgSign`):
+ * every commit git-track adds to `runs` can then be checked with `git verify-commit`.
+ */
+async function writeCommit(
   ctx: RunsContext,
   c: { tree: string; parents: string[]; message: string; identity: Identity; authorDate?: Date },
-): string {
+): Promise<string> {
   const now = ctx.env.now();
   const author: Person = person(c.identity, c.authorDate ?? now);
   const committer: Person = person(c.identity, now);
   const message = c.message.endsWith('\n') ? c.message : `${c.message}\n`;
-  return ctx.store.write('commit', encodeCommit({ tree: c.tree, parents: c.parents, author, committer, message }));
+  const payload = encodeCommit({ tree: c.tree, parents: c.parents, author, committer, message });
+  const signing = await resolveSigning(ctx.repo, ctx.env);
+  if (!signing) return ctx.store.write('commit', payload);
+  return ctx.store.write('commit', embedSignature(payload, await signPayload(signing, payload, ctx.env)));
 }
 
 function person(identity: Identity, date: Date): Person {

@@ -12,7 +12,7 @@ import { missingParents } from './parents.js';
 import { checkCachedPointers } from './pointers.js';
 
 export interface VerifyProblem {
-  kind: 'manifest' | 'artifact' | 'history' | 'promotion' | 'tags' | 'stage-file' | 'policy';
+  kind: 'manifest' | 'artifact' | 'history' | 'promotion' | 'tags' | 'stage-file' | 'policy' | 'signature';
   message: string;
 }
 

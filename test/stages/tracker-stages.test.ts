@@ -29,7 +29,7 @@ describe('Tracker: stages, tags, checks and verify through the library', () => {
     await t.tag(a.id, { reviewed: 'yes' });
     expect(t.get(a.id).tags).toEqual({}); // the manifest itself never changes
 
-    const check = t.check('stage:production', { noRegression: { stage: 'production', tolerance: 0 }, thresholds: ['metrics.f1>=0.75'] });
+    const check = await t.check('stage:production', { noRegression: { stage: 'production', tolerance: 0 }, thresholds: ['metrics.f1>=0.75'] });
     expect(check.ok).toBe(false);
     expect(check.results.find((r) => !r.ok)?.detail).toBe('f1 = 0.7');
 

@@ -22,7 +22,7 @@ export default async function check(cli: CliContext, [ref]: unknown[], options: 
   if (!Number.isFinite(tolerance) || tolerance < 0) throw new GitTrackError('USAGE', `--tolerance expects a non-negative number, got '${options.tolerance}'`);
   // commander reads `--no-regression <stage>` as the negation of a `regression` option holding the stage.
   const stage = typeof options.regression === 'string' ? options.regression : undefined;
-  const result = checkRun(cli.tracker(), String(ref), {
+  const result = await checkRun(cli.tracker(), String(ref), {
     usePolicyFile: options.policy !== false,
     extra: {
       params: options.requireParam,
