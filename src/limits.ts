@@ -39,3 +39,12 @@ export const MAX_QUOTED_CHARS = 200;
 
 /** Alternates of alternates followed when reading objects (git's own limit). */
 export const MAX_ALTERNATE_DEPTH = 5;
+
+/** Combinations in a sweep's grid (a random sweep samples from up to this many). */
+export const MAX_SWEEP_GRID = 1_000_000;
+
+/** Child runs one sweep starts. */
+export const MAX_SWEEP_RUNS = 10_000;
+
+/** Child runs a sweep runs at once (`-j`). */
+export const MAX_SWEEP_JOBS = 64;

@@ -45,6 +45,8 @@ export interface SuperviseOptions {
   stderr: Writable;
   /** Forward SIGINT too (when it did not come from a terminal, which signals the child itself). */
   forwardInterrupt: boolean;
+  /** Stops the command (SIGTERM; the run is then `killed`), e.g. when a sweep is cut short. */
+  abort?: AbortSignal;
 }
 
 export interface SuperviseResult {
@@ -81,14 +83,21 @@ export function superviseCommand(options: SuperviseOptions): Promise<SuperviseRe
       // Already gone.
     }
   };
-  const handlers = FORWARDED.map((signal) => {
+  const onAbort = () => {
+    interrupted ??= 'SIGTERM';
+    forward('SIGTERM');
+  };
+  if (options.abort?.aborted) queueMicrotask(onAbort);
+  else options.abort?.addEventListener('abort', onAbort, { once: true });
+  const handlers: (() => void)[] = FORWARDED.map((signal) => {
     const handler = () => {
       interrupted ??= signal;
       if (signal !== 'SIGINT' || options.forwardInterrupt) forward(signal);
     };
     process.on(signal, handler);
-    return () => process.off(signal, handler);
+    return () => void process.off(signal, handler);
   });
+  handlers.push(() => options.abort?.removeEventListener('abort', onAbort));
   child.stdout.on('data', (chunk: Buffer) => {
     options.stdout.write(chunk);
     log.append(chunk);

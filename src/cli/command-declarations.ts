@@ -102,6 +102,44 @@ snapshot commit and a code.patch beside the manifest.`,
         .action(lazy(() => import('./commands/run.js'))),
   ],
   [
+    ['sweep'],
+    (program) =>
+      program
+        .command('sweep')
+        .argument('[command...]', 'the command to run for each combination, after --; {KEY} is replaced by the value of KEY')
+        .usage('--grid KEY=V1,V2,… [--grid …] [options] -- CMD [ARGS with {KEY}…]')
+        .description(
+          'run a command once per combination of the grid, each captured like `git-track run`, as child runs of one sweep run; prints a comparison of the children with the best marked. Exits 0 when every child finished, 1 when one failed, 130 when stopped with Ctrl-C.',
+        )
+        .option('-g, --grid <key=v1,v2,...>', 'a param and its values (repeatable); values are YAML scalars like -p values', collect)
+        .option('--random <n>', 'run n combinations drawn at random from the grid instead of all')
+        .option('--seed <s>', 'seed of --random (recorded; default: drawn and recorded)')
+        .option('-j, --jobs <n>', 'run up to n children at once (default 1)')
+        .option('--metric <name>', 'the metric that picks the best child')
+        .addOption(new Option('--goal <goal>', 'whether --metric is better low or high (default from its name: loss min, accuracy max)').choices(['min', 'max']))
+        .option('--fail-fast', 'stop at the first child that fails (running ones are killed and recorded as killed)')
+        .option('--resume <sweep>', 'run only the combinations of this sweep without a finished child, as children of it')
+        .option('--name <name>', 'a name for the sweep run')
+        .option('--experiment <name>', 'the experiment of the sweep and its children')
+        .option('--all', 'summary: also archived children')
+        .addOption(new Option('--format <format>', 'summary format').choices(['text', 'md', 'json', 'csv']).default('text'))
+        .option('--json', 'summary as JSON (same as --format json)')
+        .addHelpText(
+          'after',
+          `
+Examples:
+  $ git-track sweep --grid lr=0.1,0.01,0.001 --grid depth=4,8 -j 2 --metric accuracy -- python train.py --lr {lr} --depth {depth}
+  $ git-track sweep --grid lr=0.1,0.03,0.01,0.003 --grid depth=2,4,8,16 --random 5 --seed 7 -- python train.py --lr={lr} --depth={depth}
+  $ git-track sweep --resume 3f9a21c0b7d4 -j 4       # run what an interrupted or failed sweep left
+
+The grid values are recorded as params of each child; the sweep run records the grid
+(grid.KEY), the command, --random/--seed, and its best child as the tag sweep.best.
+Children's output is kept in each run (output.log), not shown; on a terminal a line per
+finished child shows progress.`,
+        )
+        .action(lazy(() => import('./commands/sweep.js'))),
+  ],
+  [
     ['recover'],
     (program) =>
       program

@@ -2,12 +2,12 @@
  * `git-track run [log options] -- CMD ARGS…`: run a command and record it as a run.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { GitTrackError } from '../../errors.js';
 import { DEFAULT_LOG_CAP, type StagedInput } from '../../capture/collect-staging.js';
-import { pythonHelperDir } from '../../capture/python-dir.js';
+import { commandEnv } from '../../capture/command-env.js';
 import { recordStaged } from '../../capture/record-staged.js';
-import { createStaging, OUTPUT_FILE, RUN_DIR_VAR } from '../../capture/staging.js';
+import { createStaging, OUTPUT_FILE } from '../../capture/staging.js';
 import { findExecutable, superviseCommand } from '../../capture/supervise.js';
 import { dropOutputOnClosedPipe } from '../closed-pipe.js';
 import type { CliContext } from '../context.js';
@@ -47,16 +47,7 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
   const { code, patch } = await captureCodeVersion(ctx.repo, cli.env, await resolveIdentity(ctx.repo, cli.env));
   const { dir, state } = createStaging(ctx.repo, cli.env, { owner: 'cli', command, input: { ...input, code } });
   if (patch) writeFileSync(join(dir, PATCH_FILE), patch);
-  const python = pythonHelperDir();
-  const vars = cli.env.vars;
-  const env: NodeJS.ProcessEnv = {
-    ...vars,
-    [RUN_DIR_VAR]: dir,
-    GIT_TRACK_RUN_ID: state.id,
-    // The program's output goes through a pipe; without this Python would hold it back.
-    PYTHONUNBUFFERED: vars.PYTHONUNBUFFERED ?? '1',
-    ...(python ? { PYTHONPATH: vars.PYTHONPATH ? `${python}${delimiter}${vars.PYTHONPATH}` : python } : {}),
-  };
+  const env = commandEnv(cli.env.vars, dir, state.id);
   dropOutputOnClosedPipe();
   const { outcome, exitCode } = await superviseCommand({
     command,
