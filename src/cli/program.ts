@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { gitTrackVersion } from '../version.js';
 import { COMMANDS } from './command-declarations.js';
+import { formatUsageError } from './usage-errors.js';
 
 /** The first word of `argv` that is not a global option or its value. */
 function commandName(argv: string[]): string | undefined {
@@ -29,6 +30,7 @@ export function buildProgram(argv: string[] = []): Command {
     .version(gitTrackVersion(), '-V, --version')
     .option('-C <path>', 'run as if started in <path>')
     .option('--debug', 'show stack traces of unexpected errors')
+    .configureOutput({ outputError: (text, write) => write(formatUsageError(text, argv)) })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 

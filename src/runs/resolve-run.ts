@@ -3,17 +3,23 @@
  * run last promoted to that stage), a run name (the latest run with it), or the id of the
  * run's commit on `runs`.
  */
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 import type { RunManifest } from '../manifest/schema.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { queryRuns } from '../query/query-runs.js';
 import { currentRunOfStageAt } from '../stages/stage-head.js';
+import { nearestNames } from './nearest-names.js';
 import { findRunEntries, readRunManifest, runsTip, type RunEntry } from './read-runs.js';
 
 export interface ResolvedRun {
   entry: RunEntry;
   manifest: RunManifest;
+  /** When `ref` was a name: how many runs carry it (the newest was picked). */
+  sameName?: number;
 }
+
+/** An id prefix shorter than this could match too much to be a useful reference (as in git). */
+export const MIN_ID_PREFIX = 4;
 
 const TRAILER = /^Git-Track-Run: ([0-9a-f]{12})$/m;
 
@@ -43,20 +49,40 @@ export function resolveRun(ctx: TrackerContext, ref: string): ResolvedRun {
       throw new GitTrackError('AMBIGUOUS_RUN', `run prefix '${ref}' is ambiguous: ${ids.join(', ')}`, { ref, candidates: ids });
     }
   }
-  const named = latestWhere(ctx, ref);
-  if (named) return byId(ctx, tip, named);
+  const named = runsNamed(ctx, ref);
+  if (named.length > 0) return { ...byId(ctx, tip, named[0]!), sameName: named.length };
   if (/^[0-9a-f]{7,40}$/.test(ref)) {
     const id = runOfCommit(ctx, tip, ref);
     if (id) return byId(ctx, tip, id);
   }
-  throw new GitTrackError('RUN_NOT_FOUND', `no run matches '${ref}' (not an id, id prefix, name or run commit)`, { ref });
+  throw notFound(ctx, ref);
 }
 
-/** Id of the newest run (with that name), from the query index. */
-function latestWhere(ctx: TrackerContext, name?: string): string | undefined {
-  const filter = name === undefined ? undefined : ({ kind: 'compare', field: { scope: 'attr', name: 'name' }, op: '=', value: { type: 'string', value: name } } as const);
-  const { table, rows } = queryRuns(ctx, { filter, limit: 1 });
+/** RUN_NOT_FOUND, saying why a short prefix cannot match and which names come closest. */
+function notFound(ctx: TrackerContext, ref: string): GitTrackError {
+  const { table, rows, get } = queryRuns(ctx);
+  const names = rows.map((r) => get(r, { scope: 'attr', name: 'name' })).filter((n): n is string => typeof n === 'string');
+  const near = nearestNames(names, ref);
+  const tooShort = /^[0-9a-f]{1,3}$/i.test(ref) ? `; an id prefix needs at least ${MIN_ID_PREFIX} characters` : '';
+  const suggestion = near.length > 0 ? `; did you mean ${near.map((n) => quoteInput(n)).join(', ')}?` : '';
+  return new GitTrackError(
+    'RUN_NOT_FOUND',
+    `no run matches ${quoteInput(ref)} (not an id, id prefix, name or run commit)${tooShort}${suggestion}`,
+    { ref, suggestions: near, runs: table.size },
+  );
+}
+
+/** Id of the newest run, from the query index. */
+function latestWhere(ctx: TrackerContext): string | undefined {
+  const { table, rows } = queryRuns(ctx, { limit: 1 });
   return rows[0] === undefined ? undefined : table.id(rows[0]);
+}
+
+/** Ids of the runs named `name`, newest first. */
+function runsNamed(ctx: TrackerContext, name: string): string[] {
+  const filter = { kind: 'compare', field: { scope: 'attr', name: 'name' }, op: '=', value: { type: 'string', value: name } } as const;
+  const { table, rows } = queryRuns(ctx, { filter });
+  return rows.map((r) => table.id(r));
 }
 
 function byId(ctx: TrackerContext, tip: string, id: string): ResolvedRun {

@@ -1,3 +1,4 @@
+import { quoteInput } from '../../errors.js';
 import { encodeManifest } from '../../manifest/codec.js';
 import { resolveRun } from '../../runs/resolve-run.js';
 import { preferOneShotValidation } from '../../manifest/schema.js';
@@ -11,7 +12,10 @@ export default async function show(cli: CliContext, [ref]: unknown[], options: {
   preferOneShotValidation();
   const ctx = cli.tracker();
   showRemoteRunsHint(ctx);
-  const { manifest } = resolveRun(ctx, String(ref));
+  const { manifest, sameName } = resolveRun(ctx, String(ref));
+  if (sameName !== undefined && sameName > 1) {
+    process.stderr.write(`note: ${sameName} runs are named ${quoteInput(String(ref))}; showing the newest, ${manifest.id} (an id or id prefix picks another)\n`);
+  }
   const merged = withTags(manifest, tagRecordsOf(ctx, manifest.id));
   cli.out(options.json ? renderManifestJson(merged) : encodeManifest(merged));
   return 0;
