@@ -2,9 +2,10 @@
  * Params and metrics as users give them: `-p lr=0.01` flags and params/metrics files
  * (YAML or JSON, nested maps allowed), turned into the flat dotted-name maps of a manifest.
  */
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { GitTrackError, systemCode } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
+import { checkJsonText, isUnsafeIntegerText, unsafeInteger } from './nesting.js';
+import { readInputFile } from './read-input-file.js';
 import { parseYaml } from './yaml-text.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
 import { resolvePlain } from './scalars.js';
@@ -27,9 +28,9 @@ const LOOKS_LIKE_MAP = /: |:$/;
 
 function splitAssignment(text: string, flag: string): [string, string] {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new GitTrackError('USAGE', `${flag} expects KEY=VALUE, got '${text}'`, { flag, text });
+  if (eq <= 0) throw new GitTrackError('USAGE', `${flag} expects KEY=VALUE, got ${quoteInput(text)}`, { flag, text });
   const key = text.slice(0, eq);
-  if (!isValidName(key)) throw new GitTrackError('USAGE', `${flag}: invalid name '${key}' (${NAME_RULE})`, { flag, text });
+  if (!isValidName(key)) throw new GitTrackError('USAGE', `${flag}: invalid name ${quoteInput(key)} (${NAME_RULE})`, { flag, text });
   return [key, text.slice(eq + 1)];
 }
 
@@ -56,27 +57,28 @@ function splitAssignment(text: string, flag: string): [string, string] {
 export function parseAssignment(text: string, flag: string): [key: string, value: Scalar | Scalar[]] {
   const [key, raw] = splitAssignment(text, flag);
   const t = raw.trim();
-  const where = `${flag} ${key}`;
+  const where = `${flag} ${key.length > 200 ? quoteInput(key) : key}`;
   const usage = (why: string) => new GitTrackError('USAGE', `${where}: ${why}`, { flag, text });
   if (t.startsWith('{') || (!/^["'[]/.test(t) && LOOKS_LIKE_MAP.test(t))) {
-    throw usage(`'${t}' is a map; use dotted keys (${flag} ${key}.NAME=VALUE) or quote the value to store it as text`);
+    throw usage(`${quoteInput(t)} is a map; use dotted keys (${flag} ${key}.NAME=VALUE) or quote the value to store it as text`);
   }
   let value: unknown;
   if (t.startsWith('"') || t.startsWith("'") || t.startsWith('[')) {
     try {
       value = parseYaml(t, where);
     } catch (err) {
-      throw usage(`cannot read '${t}': ${(err as Error).message.slice(where.length + 2).replace(/^line \d+: /, '')}`);
+      throw usage(`cannot read ${quoteInput(t)}: ${(err as Error).message.slice(where.length + 2).replace(/^line \d+: /, '')}`);
     }
     if (Array.isArray(value) ? !value.every((v) => isScalar(v) || typeof v === 'number') : typeof value !== 'string') {
-      throw usage(`'${t}' must be a quoted string or a list of numbers, strings, booleans and nulls`);
+      throw usage(`${quoteInput(t)} must be a quoted string or a list of numbers, strings, booleans and nulls`);
     }
   } else {
     value = resolvePlain(t);
+    if (isUnsafeInteger(value, t)) throw unsafeInteger(where, t);
   }
   for (const v of Array.isArray(value) ? value : [value]) {
     if (typeof v === 'number' && !Number.isFinite(v)) {
-      throw new GitTrackError('BAD_INPUT', `param '${key}' must be a finite number or text, got '${t}'`, { flag, text });
+      throw new GitTrackError('BAD_INPUT', `param ${quoteInput(key)} must be a finite number or text, got ${quoteInput(t)}`, { flag, text });
     }
   }
   return [key, value as Scalar | Scalar[]];
@@ -94,9 +96,16 @@ export function parseMetricAssignment(text: string, flag: string): [key: string,
   const [key, raw] = splitAssignment(text, flag);
   const value = resolvePlain(raw.trim());
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new GitTrackError('BAD_INPUT', `metric '${key}' must be a finite number, got '${raw}'`, { flag, text });
+    throw new GitTrackError('BAD_INPUT', `metric ${quoteInput(key)} must be a finite number, got ${quoteInput(raw)}`, { flag, text });
   }
+  if (isUnsafeInteger(value, raw.trim())) throw unsafeInteger(`${flag} ${key}`, raw.trim());
   return [key, value];
+}
+
+/** An integer literal (decimal, 0x, 0o) whose value a double cannot hold exactly. */
+function isUnsafeInteger(value: unknown, text: string): boolean {
+  if (typeof value !== 'number' || Number.isSafeInteger(value) || !Number.isInteger(value)) return false;
+  return /^[-+]?[0-9]+$/.test(text) ? isUnsafeIntegerText(text) : /^0[xo][0-9a-fA-F]+$/.test(text);
 }
 
 /** Sets a key even when it is `__proto__`, which plain assignment would treat as the prototype. */
@@ -127,22 +136,22 @@ export function flattenValues(obj: unknown, source: string): Record<string, Para
         walk(v, name);
         continue;
       }
-      if (!isValidName(name)) throw bad(`invalid name '${name}' (${NAME_RULE})`, name);
+      if (!isValidName(name)) throw bad(`invalid name ${quoteInput(name)} (${NAME_RULE})`, name);
       let value: ParamValue;
       if (Array.isArray(v)) {
         const odd = v.find((x) => !isScalar(x));
         if (odd !== undefined) {
           const what = typeof odd === 'number' ? `the non-finite number ${odd}` : describeValue(odd);
-          throw bad(`'${name}' is a list holding ${what}; only lists of numbers, strings, booleans and nulls are allowed`, name);
+          throw bad(`${quoteInput(name)} is a list holding ${what}; only lists of numbers, strings, booleans and nulls are allowed`, name);
         }
         value = v.slice() as Scalar[];
       } else if (isScalar(v)) {
         value = v;
       } else {
         const what = typeof v === 'number' ? String(v) : v instanceof Date ? 'a date' : typeof v;
-        throw bad(`'${name}' must be a finite number, string, boolean, null or list of those, got ${what}`, name);
+        throw bad(`${quoteInput(name)} must be a finite number, string, boolean, null or list of those, got ${what}`, name);
       }
-      if (Object.prototype.hasOwnProperty.call(out, name)) throw bad(`'${name}' is given twice (nested and dotted)`, name);
+      if (Object.prototype.hasOwnProperty.call(out, name)) throw bad(`${quoteInput(name)} is given twice (nested and dotted)`, name);
       setKey(out, name, value);
     }
   };
@@ -161,7 +170,7 @@ export function toMetrics(flat: Record<string, unknown>, source: string): Record
   const out: Record<string, number> = {};
   for (const [name, v] of Object.entries(flat)) {
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new GitTrackError('BAD_INPUT', `metric '${name}' in ${source} must be a finite number, got ${describeValue(v)}`, {
+      throw new GitTrackError('BAD_INPUT', `metric ${quoteInput(name)} in ${source} must be a finite number, got ${describeValue(v)}`, {
         source,
         name,
       });
@@ -173,6 +182,7 @@ export function toMetrics(flat: Record<string, unknown>, source: string): Record
 
 function parseJson(text: string, path: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  checkJsonText(body, path);
   try {
     return JSON.parse(body);
   } catch (err) {
@@ -194,14 +204,7 @@ function parseJson(text: string, path: string): unknown {
  * const params = flattenValues(readValuesFile('params.yaml'), 'params.yaml');
  */
 export function readValuesFile(path: string, what: 'params' | 'metrics' = 'params'): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if (systemCode(err) === 'ENOENT') throw new GitTrackError('FILE_NOT_FOUND', `${what} file not found: ${path}`, { path });
-    const why = systemCode(err) === 'EISDIR' ? 'is a directory' : `cannot read: ${(err as Error).message}`;
-    throw new GitTrackError('BAD_INPUT', `${path}: ${why}`, { path }, { cause: err });
-  }
+  const text = readInputFile(path, `${what} file`);
   const value = extname(path).toLowerCase() === '.json' ? parseJson(text, path) : parseYaml(text, path);
   if (!isMap(value)) {
     const got = value === null || value === undefined ? 'an empty document' : describeValue(value);

@@ -4,23 +4,38 @@
  */
 import { createRequire } from 'node:module';
 import { GitTrackError } from '../errors.js';
+import { MAX_NESTING_DEPTH } from '../limits.js';
+import { checkYamlDepth, tooDeep, unsafeInteger } from './nesting.js';
 
 /**
  * Parses one YAML document with the core schema; duplicate keys, unknown tags and more than
- * one document are errors.
+ * one document are errors, and so are nesting past {@link MAX_NESTING_DEPTH} and an integer
+ * beyond ±2^53 (it would be rounded: integers are read exactly and refused when a double
+ * cannot hold them).
  *
  * @throws GitTrackError BAD_INPUT `<source>: line N: <reason>`
  * @example
  * parseYaml('a: 1\n', 'params.yaml'); // { a: 1 }
  */
 export function parseYaml(text: string, source: string): unknown {
+  checkYamlDepth(text, source);
   const YAML = loadYaml();
   const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, lineCounter });
+  const doc = YAML.parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, lineCounter, intAsBigInt: true });
+  const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
   const fail = (reason: string, offset: number | undefined): never => {
-    const line = offset === undefined ? undefined : lineCounter.linePos(offset).line;
+    const line = lineOf(offset);
     throw new GitTrackError('BAD_INPUT', `${source}: ${line ? `line ${line}: ` : ''}${reason}`, { source, line });
   };
+  // The parser catches its own stack overflow and reports it as an error.
+  const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION');
+  if (exhausted) throw tooDeep(source, `line ${lineOf(exhausted.pos[0]) ?? 1}`);
+  checkDocument(doc.contents, (node) => {
+    throw tooDeep(source, `line ${lineOf(node.range?.[0]) ?? 1}`);
+  }, (node) => {
+    const line = lineOf(node.range?.[0]);
+    throw unsafeInteger(`${source}${line ? `: line ${line}` : ''}`, String(node.value));
+  });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
     const reason = problem.message
@@ -39,6 +54,33 @@ export function parseYaml(text: string, source: string): unknown {
     return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     return fail((err as Error).message, undefined);
+  }
+}
+
+type YamlNode = { range?: [number, number, number] | null; value?: unknown; items?: unknown[]; key?: unknown };
+
+/**
+ * Walks the parsed document without recursion: refuses nesting past {@link MAX_NESTING_DEPTH}
+ * and integers beyond ±2^53, and turns the other integers (read as bigint, so none is rounded
+ * unseen) back into numbers.
+ */
+function checkDocument(root: unknown, deep: (node: YamlNode) => never, unsafe: (node: YamlNode) => never): void {
+  const stack: [YamlNode, number][] = root ? [[root as YamlNode, 1]] : [];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (Array.isArray(node.items)) {
+      if (depth > MAX_NESTING_DEPTH) deep(node);
+      for (const item of node.items as YamlNode[]) {
+        if (item && 'key' in item) {
+          // A pair: its key and value sit at the level of the map's entries.
+          if (item.key) stack.push([item.key as YamlNode, depth + 1]);
+          if (item.value) stack.push([item.value as YamlNode, depth + 1]);
+        } else if (item) stack.push([item, depth + 1]);
+      }
+    } else if (typeof node.value === 'bigint') {
+      if (node.value > BigInt(Number.MAX_SAFE_INTEGER) || node.value < -BigInt(Number.MAX_SAFE_INTEGER)) unsafe(node);
+      node.value = Number(node.value);
+    }
   }
 }
 

@@ -14,11 +14,12 @@
  * in a warning; unknown fields holding objects or lists are refused, since a tag cannot hold
  * them faithfully.
  */
-import { readFileSync } from 'node:fs';
-import { GitTrackError, systemCode } from '../errors.js';
+import { GitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 import type { ObjectStore } from '../git/objects.js';
 import { flattenValues, toMetrics } from '../manifest/values.js';
+import { checkJsonText } from '../manifest/nesting.js';
+import { readInputFile } from '../manifest/read-input-file.js';
 import type { LogRunInput, Scalar } from './log-run.js';
 
 /** A date and time without `Z` or an offset: JavaScript would read it in the local zone. */
@@ -38,13 +39,8 @@ const KNOWN = new Set([
  */
 export function readRunRecord(file: string, env: Env, label = file): LogRunInput {
   const path = label;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (systemCode(err) === 'ENOENT') throw new GitTrackError('FILE_NOT_FOUND', `run record not found: ${path}`, { path });
-    throw err;
-  }
+  const text = readInputFile(file, 'run record', { label });
+  checkJsonText(text, path);
   let record: unknown;
   try {
     record = JSON.parse(text);

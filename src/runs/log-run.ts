@@ -14,6 +14,7 @@ import { resolveIdentity } from '../git/identity.js';
 import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
 import { encodeValidManifest } from '../manifest/codec.js';
 import { validateManifest, type RunManifest } from '../manifest/schema.js';
+import { checkManifestSize, checkValueSizes } from '../manifest/value-limits.js';
 import { MANIFEST_FORMAT } from '../manifest/names.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { gitTrackVersion } from '../version.js';
@@ -92,6 +93,8 @@ export interface LogRunResult {
  */
 export async function logRun(ctx: TrackerContext, input: LogRunInput, options: { dryRun?: boolean } = {}): Promise<LogRunResult> {
   const { repo, env } = ctx;
+  // Before hashing anything: a value over its limit fails fast, whatever the caller.
+  checkValueSizes(input);
   const base = input.base ?? repo.workTree ?? process.cwd();
   const data = await Promise.all(
     (input.data ?? []).map(async (d) => ({ input: d, hash: await hashPath(resolve(base, d.path), { stateDir: repo.stateDir, env, label: `hashing ${displayPath(base, d.path)}` }) })),
@@ -136,6 +139,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     source: record ? { kind: record.kind, file: recordPath(base, record.file) } : undefined,
   };
   let manifest = validateManifest(stripUndefined(draft), record ? recordPath(base, record.file) : undefined, record ? 'run record' : undefined);
+  checkManifestSize(encodeValidManifest(manifest));
   if (options.dryRun) return { manifest, yaml: encodeValidManifest(manifest), commit: null };
 
   for (const a of artifacts) if (a.hash) await cachePath(repo.stateDir, a.absolute, a.hash);

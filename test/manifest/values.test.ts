@@ -191,8 +191,8 @@ describe('readValuesFile', () => {
     const p = join(dir, 'nope.yaml');
     const err = errorOf(() => readValuesFile(p));
     expect(err.code).toBe('FILE_NOT_FOUND');
-    expect(err.message).toBe(`params file not found: ${p}`);
-    expect(errorOf(() => readValuesFile(p, 'metrics')).message).toBe(`metrics file not found: ${p}`);
+    expect(err.message).toBe(`params file not found: '${p}'`);
+    expect(errorOf(() => readValuesFile(p, 'metrics')).message).toBe(`metrics file not found: '${p}'`);
   });
 
   it.each<[string, string, string]>([
@@ -209,7 +209,7 @@ describe('readValuesFile', () => {
   it('refuses a directory', () => {
     const p = join(dir, 'adir.yaml');
     mkdirSync(p);
-    expect(errorOf(() => readValuesFile(p)).message).toBe(`${p}: is a directory`);
+    expect(errorOf(() => readValuesFile(p)).message).toBe(`params file '${p}' is a directory, not a regular file`);
   });
 });
 

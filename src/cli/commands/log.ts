@@ -1,14 +1,17 @@
 /**
  * `git-track log`: parse the flags into a run, record it, print its id (or the manifest).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { GitTrackError, systemCode } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import { seriesInput, type SeriesInput } from '../../series/series-input.js';
 import { flattenValues, parseAssignment, parseMetricAssignment, readValuesFile, toMetrics } from '../../manifest/values.js';
 import { readRunRecord } from '../../runs/import-record.js';
 import { logRun, type LogRunInput, type Scalar } from '../../runs/log-run.js';
 import { preferOneShotValidation } from '../../manifest/schema.js';
+import { checkValueSizes } from '../../manifest/value-limits.js';
+import { readInputFile } from '../../manifest/read-input-file.js';
+import { MAX_SERIES_BYTES } from '../../limits.js';
 import type { CliContext } from '../context.js';
 import { renderManifestJson } from '../render/manifest.js';
 import { recoverWithNotes } from './recover.js';
@@ -87,7 +90,7 @@ export function parseLogOptions(cli: CliContext, options: LogOptions): LogRunInp
   const tags: Record<string, string> = { ...input.tags };
   for (const t of options.tag ?? []) {
     const eq = t.indexOf('=');
-    if (eq <= 0) throw new GitTrackError('USAGE', `--tag expects KEY=VALUE, got '${t}'`, { flag: '--tag', text: t });
+    if (eq <= 0) throw new GitTrackError('USAGE', `--tag expects KEY=VALUE, got ${quoteInput(t)}`, { flag: '--tag', text: t });
     tags[t.slice(0, eq)] = t.slice(eq + 1);
   }
   const data = [...(input.data ?? []), ...(options.data ?? []).map((d) => splitSuffix(cli, d, '@', 'label'))].map((d) => ({
@@ -102,8 +105,10 @@ export function parseLogOptions(cli: CliContext, options: LogOptions): LogRunInp
   let durationS = input.durationS;
   if (options.duration !== undefined) {
     durationS = Number(options.duration);
-    if (!Number.isFinite(durationS) || durationS < 0) throw new GitTrackError('USAGE', `--duration expects seconds, got '${options.duration}'`);
+    if (!Number.isFinite(durationS) || durationS < 0) throw new GitTrackError('USAGE', `--duration expects seconds, got ${quoteInput(options.duration)}`);
   }
+  // `run` parses its flags here too: a value over its limit is refused before training starts.
+  checkValueSizes({ params, tags, note: options.note ?? input.note });
   const series = readSeriesFiles(cli, options.series ?? []);
   // A metric given explicitly (flag, file, record) wins over its series' last value.
   const withSeries = series ? { ...series.last, ...metrics } : metrics;
@@ -138,12 +143,6 @@ function splitSuffix(cli: CliContext, text: string, sep: '@' | ':', key: 'label'
 function readSeriesFiles(cli: CliContext, paths: string[]): SeriesInput | undefined {
   if (paths.length === 0) return undefined;
   return seriesInput(
-    paths.map((p) => {
-      try {
-        return { source: p, text: readFileSync(resolve(cli.cwd, p), 'utf8') };
-      } catch (err) {
-        throw new GitTrackError('FILE_NOT_FOUND', `--series: cannot read ${p} (${systemCode(err) ?? 'error'})`, { path: p });
-      }
-    }),
+    paths.map((p) => ({ source: p, text: readInputFile(resolve(cli.cwd, p), '--series file', { label: p, maxBytes: MAX_SERIES_BYTES, limitName: 'MAX_SERIES_BYTES' }) })),
   );
 }
