@@ -6,7 +6,7 @@
  * protocol instead — create `<ref>.lock` with O_EXCL, check the tip under the lock, write,
  * fsync, rename — so concurrent git-track processes and canonical git exclude each other.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, appendFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync, appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
 
@@ -112,6 +112,12 @@ export interface RefUpdate {
   expected: string | null;
   /** Reflog identity line (`Name <email> 1717000000 +0000`) and message. */
   reflog?: { ident: string; message: string };
+  /**
+   * Whether a missing reflog is created (git's `core.logAllRefUpdates` rule, see
+   * {@link shouldCreateReflog}); an existing one is always appended to, as git does.
+   * Default true.
+   */
+  createReflog?: boolean;
 }
 
 /**
@@ -125,6 +131,8 @@ export interface RefUpdate {
 export function updateRef(gitDir: string, update: RefUpdate): void {
   const path = join(gitDir, update.name);
   const lockPath = `${path}.lock`;
+  // A loose ref that is a plain file cannot be in a name conflict; anything else is checked.
+  if (!isFile(path)) checkNameConflict(gitDir, update.name);
   mkdirSync(dirname(path), { recursive: true });
   const fd = acquireLock(lockPath);
   let committed = false;
@@ -196,9 +204,95 @@ function appendReflog(gitDir: string, update: RefUpdate, old: string | null): vo
   const { ident, message } = update.reflog!;
   const logPath = join(gitDir, 'logs', update.name);
   try {
+    if (update.createReflog === false && !existsSync(logPath)) return;
     mkdirSync(dirname(logPath), { recursive: true });
-    appendFileSync(logPath, `${old ?? ZERO_OID} ${update.oid} ${ident}\t${message.replace(/\n/g, ' ')}\n`);
+    appendFileSync(logPath, `${old ?? ZERO_OID} ${update.oid} ${ident}\t${reflogMessage(message)}\n`);
   } catch {
     // The reflog is a convenience for users; the ref itself is already updated.
+  }
+}
+
+/** git's `copy_reflog_msg`: whitespace runs become one space, none at either end. */
+function reflogMessage(message: string): string {
+  return message.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Whether git would create a missing reflog for `name` (`core.logAllRefUpdates`): unset
+ * means true outside bare repositories; true logs branches, remote-tracking refs, notes and
+ * HEAD; always logs every ref.
+ *
+ * @example
+ * shouldCreateReflog('refs/heads/runs', undefined, false); // true
+ */
+export function shouldCreateReflog(name: string, setting: string | undefined, bare: boolean): boolean {
+  const value = setting?.toLowerCase();
+  if (value === 'always') return true;
+  const on = value === undefined ? !bare : /^(true|yes|on|1)$/.test(value);
+  return on && (/^refs\/(heads|remotes|notes)\//.test(name) || name === 'HEAD');
+}
+
+/**
+ * Refuse to create `name` where git could not have it: a ref below it (`refs/heads/runs/foo`
+ * when creating `refs/heads/runs`, loose or packed) or a ref at one of its prefixes. Empty
+ * directories in the way are removed, as git does.
+ */
+function checkNameConflict(gitDir: string, name: string): void {
+  const path = join(gitDir, name);
+  if (lstatOrNull(path)?.isDirectory()) {
+    const inside = firstFile(path);
+    if (inside !== undefined) conflict(name, `${name}/${inside}`);
+    removeEmptyDirs(path);
+  }
+  const parts = name.split('/');
+  for (let i = 2; i < parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/');
+    const st = lstatOrNull(join(gitDir, prefix));
+    if (st && !st.isDirectory()) conflict(name, prefix);
+  }
+  let packed = '';
+  try {
+    packed = readFileSync(join(gitDir, 'packed-refs'), 'utf8');
+  } catch (err) {
+    if (systemCode(err) !== 'ENOENT') throw err;
+  }
+  for (const line of packed.split('\n')) {
+    const ref = /^[0-9a-f]{40} (.+)$/.exec(line)?.[1];
+    if (ref && (ref.startsWith(`${name}/`) || name.startsWith(`${ref}/`))) conflict(name, ref);
+  }
+}
+
+function conflict(name: string, existing: string): never {
+  throw new GitTrackError(
+    'CONFLICT',
+    `cannot create '${name}': '${existing}' exists, and git cannot have both (rename or delete '${existing}' first)`,
+    { name, existing },
+  );
+}
+
+/** A file anywhere below `dir` (relative path), or undefined when there is none. */
+function firstFile(dir: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) return entry.name;
+    const below = firstFile(join(dir, entry.name));
+    if (below !== undefined) return `${entry.name}/${below}`;
+  }
+  return undefined;
+}
+
+function removeEmptyDirs(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) removeEmptyDirs(join(dir, entry.name));
+  rmdirSync(dir);
+}
+
+function isFile(path: string): boolean {
+  return lstatOrNull(path)?.isFile() ?? false;
+}
+
+function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
   }
 }

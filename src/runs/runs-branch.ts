@@ -10,7 +10,8 @@ import { GitTrackError, isGitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 import { encodeCommit, type Person } from '../git/encode.js';
 import type { ObjectStore } from '../git/objects.js';
-import { readRef, updateRef } from '../git/refs.js';
+import { readRef } from '../git/refs.js';
+import { moveRef } from '../git/ref-update.js';
 import type { Repo } from '../git/repo.js';
 import { editTree, type TreeEdit } from '../git/tree-edit.js';
 import { resolveSigning, type Identity } from '../git/identity.js';
@@ -66,7 +67,7 @@ export async function appendToRuns(ctx: RunsContext, change: RunsChange): Promis
     });
     ctx.store.sync();
     try {
-      updateRef(ctx.repo.commonDir, {
+      moveRef(ctx.repo, ctx.env, {
         name: RUNS_REF,
         oid: commit,
         expected: tip,
@@ -99,7 +100,7 @@ export async function ensureRunsBranch(ctx: RunsContext, identity: Identity): Pr
     const commit = await writeInitCommit(ctx, identity);
     ctx.store.sync();
     try {
-      updateRef(ctx.repo.commonDir, {
+      moveRef(ctx.repo, ctx.env, {
         name: RUNS_REF,
         oid: commit,
         expected: null,
@@ -151,7 +152,7 @@ export async function advanceRef(
     if (oid === tip) return tip;
     ctx.store.sync();
     try {
-      updateRef(ctx.repo.commonDir, {
+      moveRef(ctx.repo, ctx.env, {
         name: ref,
         oid,
         expected: tip,
@@ -198,8 +199,12 @@ function person(identity: Identity, date: Date): Person {
   return { name: identity.name, email: identity.email, timestamp: Math.floor(date.getTime() / 1000), tzOffset: 0 };
 }
 
+/** A reflog identity as git writes it: the local time zone of the moment. */
 function ident(identity: Identity, date: Date): string {
-  return `${identity.name} <${identity.email}> ${Math.floor(date.getTime() / 1000)} +0000`;
+  const minutes = -date.getTimezoneOffset();
+  const abs = Math.abs(minutes);
+  const zone = `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+  return `${identity.name} <${identity.email}> ${Math.floor(date.getTime() / 1000)} ${zone}`;
 }
 
 /** Random pause growing with the attempt number, so contending writers spread out. */

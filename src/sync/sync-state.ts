@@ -3,7 +3,8 @@
  * with, and recording that tip once a sync succeeded.
  */
 import { isGitTrackError } from '../errors.js';
-import { readRef, updateRef } from '../git/refs.js';
+import { readRef } from '../git/refs.js';
+import { moveRef } from '../git/ref-update.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { GitTrackError } from '../errors.js';
 import { rewritten } from './merge-runs.js';
@@ -50,7 +51,7 @@ export function markSeen(ctx: TrackerContext, remote: Remote, tip: string): void
     const current = readRef(ctx.repo.commonDir, remote.seen);
     if (current === tip) return;
     try {
-      updateRef(ctx.repo.commonDir, { name: remote.seen, oid: tip, expected: current });
+      moveRef(ctx.repo, ctx.env, { name: remote.seen, oid: tip, expected: current });
       return;
     } catch (err) {
       if (!isGitTrackError(err, 'REF_MOVED') && !isGitTrackError(err, 'LOCK_TIMEOUT')) throw err;
@@ -72,7 +73,7 @@ export async function setTrackingRef(ctx: TrackerContext, ref: string, oid: stri
     try {
       // Deleting may mean rewriting packed-refs: git's job.
       if (oid === null) await runGit(['update-ref', '-d', ref, current!], { cwd: ctx.repo.gitDir, env: ctx.env });
-      else updateRef(ctx.repo.commonDir, { name: ref, oid, expected: current });
+      else moveRef(ctx.repo, ctx.env, { name: ref, oid, expected: current });
       return;
     } catch (err) {
       if (attempt >= 3 || !(isGitTrackError(err, 'REF_MOVED') || isGitTrackError(err, 'LOCK_TIMEOUT') || isGitTrackError(err, 'GIT_FAILED'))) throw err;
