@@ -14,7 +14,8 @@ import { readRunManifest } from '../../runs/read-runs.js';
 import { allTagRecords, withTags } from '../../stages/read-stages.js';
 import type { CliContext } from '../context.js';
 import { FORMATS, parseFormat, renderRows } from '../render/formats.js';
-import type { Column } from '../render/table.js';
+import { chooseListColumns, omittedLine } from '../render/list-columns.js';
+import { formatCell, type Column } from '../render/table.js';
 import { showRemoteRunsHint } from '../remote-hint.js';
 import { recoverWithNotes } from './recover.js';
 
@@ -41,9 +42,6 @@ interface RunningRow {
 }
 
 type Get = (field: Field) => FieldValue | undefined;
-
-const MAX_PARAM_COLUMNS = 4;
-const MAX_METRIC_COLUMNS = 4;
 
 export default async function list(cli: CliContext, _args: unknown[], options: ListOptions): Promise<number> {
   const limit = parseLimit(options.limit);
@@ -74,18 +72,25 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   }
   const rows: Get[] = [...live.map(runningAccessor), ...recordedRows.map((r): Get => (f) => result.get(r, f))];
   const keys = [...new Set([...result.table.keys(), ...live.flatMap((r) => [...Object.keys(r.params).map((k) => `params.${k}`), ...Object.keys(r.metrics).map((k) => `metrics.${k}`)])])];
-  const shown = fields ?? defaultColumns(rows, keys);
-  const columns: Column[] = shown.map((f) => ({ header: fieldKey(f), align: f.scope === 'params' || f.scope === 'metrics' ? 'right' : 'left' }));
-  const cells = rows.map((get) =>
-    shown.map((f) => {
-      const v = get(f);
-      return format === 'table' && f.scope === 'attr' && f.name === 'created' && typeof v === 'string' ? v.slice(0, 16).replace('T', ' ') : v;
-    }),
-  );
+  const cellOf = (f: Field, v: FieldValue | undefined): FieldValue | undefined =>
+    format === 'table' && f.scope === 'attr' && f.name === 'created' && typeof v === 'string' ? v.slice(0, 16).replace('T', ' ') : v;
   // Default table headers read as before: bare param and metric names.
-  if (!fields) for (const c of columns) c.header = c.header.replace(/^(?:params|metrics)\./, '');
+  const headerOf = (f: Field): string => (fields ? fieldKey(f) : fieldKey(f).replace(/^(?:params|metrics)\./, ''));
+  const { shown, omitted } = fields
+    ? { shown: fields, omitted: [] }
+    : chooseListColumns(rows, keys, { all: format !== 'table', width: format === 'table' ? terminalWidth() : undefined, cell: (f, v) => formatCell(cellOf(f, v)), header: headerOf });
+  const columns: Column[] = shown.map((f) => ({ header: headerOf(f), align: f.scope === 'params' || f.scope === 'metrics' ? 'right' : 'left' }));
+  const cells = rows.map((get) => shown.map((f) => cellOf(f, get(f))));
   cli.out(renderRows(format, columns, cells));
+  if (omitted.length > 0) cli.out(omittedLine(omitted));
   return 0;
+}
+
+/** The width a table must fit: the terminal's, else $COLUMNS; none when piped without it. */
+function terminalWidth(): number | undefined {
+  if (process.stdout.isTTY && process.stdout.columns > 0) return process.stdout.columns;
+  const columns = Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
 }
 
 function runningRow(r: RunningRun): RunningRow {
@@ -124,30 +129,4 @@ function parseColumns(text: string): Field[] {
   const names = text.split(',').map((s) => s.trim());
   if (names.some((n) => n === '')) throw new GitTrackError('USAGE', `--columns expects comma-separated fields, got '${text}'`);
   return names.map((n) => parseFieldName(n, '--columns'));
-}
-
-/** id, name, created, status, then the params and metrics whose values differ between the rows. */
-function defaultColumns(rows: Get[], keys: string[]): Field[] {
-  const attrs: Field[] = ['id', 'name', 'created', 'status'].map((name) => ({ scope: 'attr', name }));
-  const differing = (scope: 'params' | 'metrics', max: number): Field[] => {
-    const prefix = `${scope}.`;
-    const names = keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)).sort();
-    const out: Field[] = [];
-    for (const name of names) {
-      if (out.length >= max) break;
-      const field: Field = { scope, name };
-      const seen = new Set<string>();
-      let missing = false;
-      for (const get of rows) {
-        const v = get(field);
-        if (v === undefined) missing = true;
-        else seen.add(JSON.stringify(v));
-        if (seen.size > 1) break;
-      }
-      if (seen.size === 0) continue;
-      if (rows.length === 1 || seen.size > 1 || missing) out.push(field);
-    }
-    return out;
-  };
-  return [...attrs, ...differing('params', MAX_PARAM_COLUMNS), ...differing('metrics', MAX_METRIC_COLUMNS)];
 }

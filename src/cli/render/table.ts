@@ -2,7 +2,8 @@
  * Plain text tables: left-aligned text, right-aligned numbers, cells cut to a width.
  */
 
-const MAX_CELL = 32;
+/** Widest a table cell gets; longer text is cut with an ellipsis. */
+export const MAX_CELL = 32;
 
 export interface Column {
   header: string;
