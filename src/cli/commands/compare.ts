@@ -2,10 +2,12 @@
  * `git-track compare RUN… [--filter EXPR]`: N runs in one table.
  */
 import { parseFilter } from '../../query/parse.js';
+import { queryRuns } from '../../query/query-runs.js';
 import { parseSort } from '../../query/sort.js';
 import { compareRefs } from '../../runs/compare-refs.js';
 import { GitTrackError } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { warnUnknownFields } from '../field-warnings.js';
 import { palette } from '../render/colour.js';
 import { renderComparison } from '../render/comparison.js';
 import { parseFormat } from '../render/formats.js';
@@ -31,7 +33,9 @@ export default async function compare(cli: CliContext, [refs]: unknown[], option
   const limit = options.limit === undefined ? 20 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new GitTrackError('USAGE', `--limit expects a positive whole number, got '${options.limit}'`);
   const directions = parseDirections(options);
-  const cmp = compareRefs(cli.tracker(), names, { filter, sort, limit }, { ...directions, all: options.all });
+  const ctx = cli.tracker();
+  if (filter || sort) warnUnknownFields(cli, ctx, queryRuns(ctx, { limit: 0 }).table, { filter, sort });
+  const cmp = compareRefs(ctx, names, { filter, sort, limit }, { ...directions, all: options.all });
   cli.out(renderComparison(cmp, format, palette(useColour())));
   return 0;
 }

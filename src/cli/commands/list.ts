@@ -16,6 +16,7 @@ import type { CliContext } from '../context.js';
 import { FORMATS, parseFormat, renderRows } from '../render/formats.js';
 import { chooseListColumns, omittedLine } from '../render/list-columns.js';
 import { formatCell, type Column } from '../render/table.js';
+import { warnUnknownFields } from '../field-warnings.js';
 import { showRemoteRunsHint } from '../remote-hint.js';
 import { recoverWithNotes } from './recover.js';
 
@@ -54,6 +55,7 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   const { running } = await recoverWithNotes(cli, ctx);
   await loadQueryIndexAsync(ctx); // a cold index streams manifests from git while parsing them
   const result = queryRuns(ctx, { filter, sort, limit });
+  warnUnknownFields(cli, ctx, result.table, { filter, sort }, running.map(runningRow).flatMap(runningKeys));
   const live = running
     .map(runningRow)
     .filter((r) => !filter || matches(filter, runningAccessor(r)))
@@ -106,6 +108,11 @@ function runningRow(r: RunningRun): RunningRow {
     params: state.input.params ?? {},
     metrics: { ...state.input.metrics, ...r.metrics },
   };
+}
+
+/** The param and metric keys of a run in progress. */
+function runningKeys(r: RunningRow): string[] {
+  return [...Object.keys(r.params).map((k) => `params.${k}`), ...Object.keys(r.metrics).map((k) => `metrics.${k}`)];
 }
 
 function runningAccessor(r: RunningRow): Get {
