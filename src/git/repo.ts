@@ -132,6 +132,9 @@ function makeRepo(where: { gitDir: string; commonDir: string; objectsDir: string
   let config = readGitConfigFile(join(commonDir, 'config'));
   const format = checkRepoFormat(config, commonDir);
   if (format.worktreeConfig) config = layered(config, readGitConfigFile(join(gitDir, 'config.worktree')));
+  // git ≥ 2.3x marks a partial clone by its promisor remote alone, without extensions.partialClone.
+  const promisor = config.keys().some((k) => /^remote\..*\.promisor$/.test(k) && /^(true|yes|on|1)$/i.test(config.get(k) ?? ''));
+  if (promisor) format.partialClone = true;
   return { ...where, alternates, config, format, gitVars, stateDir: join(commonDir, 'git-track') };
 }
 
