@@ -15,11 +15,12 @@
  * - Writes are atomic (temp file + rename) and merged with what is on disk just before the
  *   rename, so concurrent writers never corrupt a shard; an entry may be lost (last writer
  *   wins), which only costs a re-hash.
- * - A shard that cannot be read or parsed is treated as empty and rebuilt.
+ * - A shard that cannot be read or parsed, or fails its checksum, is treated as empty and rebuilt.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sealJson, unsealJson } from '../cache-seal.js';
 
 /**
  * Files smaller than this are not cached. Measured: a 4 KiB file hashes in ~20–40 µs with one
@@ -176,9 +177,10 @@ export function forgetHashCaches(): void {
 function readShard(file: string): Map<string, Entry> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    // A shard whose checksum fails is as good as missing: a flipped byte must not become a hash.
+    parsed = unsealJson(readFileSync(file, 'utf8'));
   } catch {
-    return new Map(); // missing or corrupt: rebuilt as files are hashed
+    return new Map(); // missing or unreadable: rebuilt as files are hashed
   }
   const entries = new Map<string, Entry>();
   if (typeof parsed !== 'object' || parsed === null) return entries;
@@ -205,7 +207,7 @@ function writeShard(file: string, entries: Map<string, Entry>): boolean {
   const tmp = `${file}.${randomUUID()}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, JSON.stringify({ format: FORMAT, entries: Object.fromEntries(entries) }));
+    writeFileSync(tmp, sealJson({ format: FORMAT, entries: Object.fromEntries(entries) }));
     renameSync(tmp, file);
     return true;
   } catch {

@@ -6,7 +6,11 @@
  *   ids    n × 12 bytes (latin1)
  *   trees  n × 20 bytes (binary object ids)
  *   per column: [rows uint32 × count, if sparse] kinds uint8 × count | nums float64 × count | strings JSON
+ * "GTCK" | uint32 CRC-32 of every byte before it
  * ```
+ *
+ * The checksum is checked at open, reading the file once in 1 MB pieces (≈ 18 ms of CRC at
+ * 100,000 runs): a damaged index is rebuilt, never read as data (see src/cache-seal.ts).
  *
  * Opening reads the header and the ids; a column is read (one positioned read, typed-array
  * views, its own small string table) only when a filter, sort or output names it.
@@ -19,10 +23,13 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { GitTrackError } from '../errors.js';
+import { crcUpdate } from '../cache-seal.js';
 import type { Column, RunTable } from './run-table.js';
 
 // 003: rows carry `parent`; an index written before that lacks it for runs that have one.
-const MAGIC = 'GTIDX003';
+// 004: a CRC-32 trailer.
+const MAGIC = 'GTIDX004';
+const TRAILER = 'GTCK';
 
 interface ColumnEntry {
   key: string;
@@ -83,7 +90,13 @@ export function encodeIndex(table: RunTable): Buffer[] {
   prefix.writeUInt32LE(json.length, 8);
   json.copy(prefix, 12);
   // The parts, not one buffer: joined, a 100,000-run index would be a second 64 MB copy.
-  return [prefix, ...body];
+  const parts = [prefix, ...body];
+  let sum = 0;
+  for (const part of parts) sum = crcUpdate(sum, part);
+  const trailer = Buffer.alloc(8);
+  trailer.write(TRAILER, 0, 'latin1');
+  trailer.writeUInt32LE(sum >>> 0, 4);
+  return [...parts, trailer];
 }
 
 const corrupt = (why: string) => new GitTrackError('CORRUPT_OBJECT', `query index is corrupt: ${why}`);
@@ -124,9 +137,27 @@ const finalizer = new FinalizationRegistry<number>((fd) => {
   } catch {}
 });
 
+/** Checks the trailer's CRC-32 and returns the size of what it covers. */
+function checkSum(fd: number): number {
+  const total = fstatSync(fd).size;
+  if (total < 20) throw corrupt('too short');
+  const size = total - 8;
+  const trailer = readAt(fd, size, 8);
+  if (trailer.toString('latin1', 0, 4) !== TRAILER) throw corrupt('no checksum');
+  const chunk = Buffer.allocUnsafe(Math.min(size, 1 << 20));
+  let sum = 0;
+  for (let at = 0; at < size; ) {
+    const got = readSync(fd, chunk, 0, Math.min(chunk.length, size - at), at);
+    if (got === 0) throw corrupt('truncated');
+    sum = crcUpdate(sum, chunk.subarray(0, got));
+    at += got;
+  }
+  if (sum >>> 0 !== trailer.readUInt32LE(4)) throw corrupt('checksum mismatch');
+  return size;
+}
+
 function readIndex(fd: number): RunTable {
-  const size = fstatSync(fd).size;
-  if (size < 12) throw corrupt('too short');
+  const size = checkSum(fd);
   const head = readAt(fd, 0, 12);
   if (head.toString('latin1', 0, 8) !== MAGIC) throw corrupt('bad magic');
   const len = head.readUInt32LE(8);

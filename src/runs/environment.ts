@@ -12,6 +12,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { sealJson, unsealJson } from '../cache-seal.js';
 import { hostname } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import type { Env } from '../env.js';
@@ -167,7 +168,8 @@ function runVersion(python: string, cwd: string, vars: Record<string, string | u
 
 function readCache(file: string): Map<string, string | null> {
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; entries?: unknown };
+    // Checksummed: a damaged cache must not put a wrong Python version into a run.
+    const parsed = (unsealJson(readFileSync(file, 'utf8')) ?? {}) as { format?: unknown; entries?: unknown };
     if (parsed.format !== CACHE_FORMAT || typeof parsed.entries !== 'object' || parsed.entries === null) return new Map();
     const entries = Object.entries(parsed.entries).filter((e): e is [string, string | null] => e[1] === null || typeof e[1] === 'string');
     return new Map(entries);
@@ -181,7 +183,7 @@ function writeCache(file: string, cache: Map<string, string | null>): void {
   const tmp = `${file}.${randomUUID()}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify({ format: CACHE_FORMAT, entries: Object.fromEntries(cache) }));
+    writeFileSync(tmp, sealJson({ format: CACHE_FORMAT, entries: Object.fromEntries(cache) }));
     renameSync(tmp, file); // atomic: concurrent loggers may lose an entry, never corrupt the file
   } catch {
     // An unwritable cache (read-only repo) only costs a spawn next time.

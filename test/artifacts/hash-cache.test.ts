@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_MIN_SIZE, forgetHashCaches, hashCacheStats, RACY_SLACK_MS } from '../../src/artifacts/hash-cache.js';
 import { hashPath } from '../../src/artifacts/hash.js';
+import { sealJson, unsealJson } from '../../src/cache-seal.js';
 import { fixedEnv } from '../../src/env.js';
 import { findRepo } from '../../src/git/repo.js';
 import { makeRepo, tempDir } from '../helpers/repo.js';
@@ -57,7 +58,8 @@ describe('hash cache', () => {
     const [shard] = shardFiles(stateDir);
     const text = readFileSync(shard!, 'utf8');
     expect(text).toContain(first.hash.sha256);
-    writeFileSync(shard!, text.replace(first.hash.sha256, fake));
+    // Sealed again with a valid checksum: a forged cache, not a damaged one.
+    writeFileSync(shard!, sealJson(JSON.parse(JSON.stringify(unsealJson(text)).replace(first.hash.sha256, fake))));
     const third = await counted(stateDir, file);
     expect(third).toMatchObject({ hits: 1, misses: 0 });
     expect(third.hash.sha256).toBe(fake);
@@ -109,7 +111,7 @@ describe('hash cache', () => {
     const again = await counted(stateDir, file);
     expect(again).toMatchObject({ hits: 0, misses: 1, stored: 1 });
     expect(again.hash.sha256).toBe(sha256sum(file));
-    expect(JSON.parse(readFileSync(shard!, 'utf8')).entries[file][4]).toBe(again.hash.sha256);
+    expect((unsealJson(readFileSync(shard!, 'utf8')) as { entries: Record<string, string[]> }).entries[file]![4]).toBe(again.hash.sha256);
   });
 
   it('caches the files of a directory: a second hash of the tree reads nothing', async () => {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { unsealJson } from '../../src/cache-seal.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -104,7 +105,7 @@ describe('probePython cache keys', () => {
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(join(stateDir, 'env-cache.json'), '{not json');
     expect(await probePython({ stateDir, env })).toEqual({ version: '9.9.3', source: 'spawn' });
-    expect(JSON.parse(readFileSync(join(stateDir, 'env-cache.json'), 'utf8')).format).toBe('git-track/env-cache@1');
+    expect((unsealJson(readFileSync(join(stateDir, 'env-cache.json'), 'utf8')) as { format: string }).format).toBe('git-track/env-cache@1');
     expect(await probePython({ stateDir, env })).toEqual({ version: '9.9.3', source: 'cache' });
   });
 
