@@ -48,3 +48,9 @@ export const MAX_SWEEP_RUNS = 10_000;
 
 /** Child runs a sweep runs at once (`-j`). */
 export const MAX_SWEEP_JOBS = 64;
+
+/**
+ * A tree object of `runs` or of the artifacts ref, in bytes: {@link MAX_TREE_ENTRIES} entries
+ * of ordinary names, refused before it is inflated.
+ */
+export const MAX_TREE_BYTES = 16 * 1024 * 1024;

@@ -12,13 +12,14 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   unlinkSync,
   utimesSync,
   writeSync,
 } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { constants as zlibConstants, deflateSync, inflateSync } from 'node:zlib';
 import { GitTrackError, systemCode } from '../errors.js';
 import { MAX_ALTERNATE_DEPTH } from '../limits.js';
 import type { GitObject, ObjectType } from './encode.js';
@@ -83,6 +84,44 @@ export function readLoose(dirs: string[], oid: string): GitObject | undefined {
       throw ioError(`cannot read object ${oid}`, path, err);
     }
     return parseLoose(oid, path, raw);
+  }
+  return undefined;
+}
+
+/**
+ * Type and size of the loose object `oid` from its header, inflating only the first bytes of
+ * the file; undefined when no objects dir holds it.
+ *
+ * @example
+ * readLooseInfo([objectsDir], oid); // { type: 'blob', size: 104857600 }
+ */
+export function readLooseInfo(dirs: string[], oid: string): { type: ObjectType; size: number } | undefined {
+  for (const dir of dirs) {
+    const path = loosePath(dir, oid);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if (systemCode(err) === 'ENOENT' || systemCode(err) === 'ENOTDIR') continue;
+      throw ioError(`cannot read object ${oid}`, path, err);
+    }
+    try {
+      const raw = Buffer.allocUnsafe(512);
+      const n = readSync(fd, raw, 0, raw.length, 0);
+      let head: Buffer;
+      try {
+        head = inflateSync(raw.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 16 });
+      } catch (err) {
+        if (systemCode(err) !== 'ERR_BUFFER_TOO_LARGE') throw new GitTrackError('CORRUPT_OBJECT', `loose object ${oid} is not valid zlib data`, { oid, path }, { cause: err });
+        head = Buffer.alloc(0);
+      }
+      const nul = head.indexOf(0);
+      const header = /^(blob|tree|commit|tag) (\d+)$/.exec(head.toString('latin1', 0, Math.max(nul, 0)));
+      if (nul < 0 || nul > 32 || !header) throw new GitTrackError('CORRUPT_OBJECT', `loose object ${oid} has a bad header`, { oid, path });
+      return { type: header[1] as ObjectType, size: Number(header[2]) };
+    } finally {
+      closeSync(fd);
+    }
   }
   return undefined;
 }

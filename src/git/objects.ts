@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { GitTrackError, isGitTrackError, systemCode } from '../errors.js';
 import { DeltaBaseCache } from './delta.js';
 import { decodeCommit, decodeTree, hashObject, type CommitData, type GitObject, type ObjectType, type TreeEntry } from './encode.js';
-import { findLoosePrefix, fsyncPath, hasLoose, listDir, loosePath, readAlternates, readLoose, touchLoose, writeLoose } from './loose.js';
+import { findLoosePrefix, fsyncPath, hasLoose, listDir, loosePath, readAlternates, readLoose, readLooseInfo, touchLoose, writeLoose } from './loose.js';
 import { checkOid, withOid } from './oid.js';
 import { PackFile } from './pack.js';
 import { RecentObjects } from './recent-objects.js';
@@ -142,6 +142,27 @@ export class ObjectStore {
     if (this.findPacked(id) || hasLoose(this.dirs, id)) return true;
     this.rescan();
     return this.findPacked(id) !== undefined || hasLoose(this.dirs, id);
+  }
+
+  /**
+   * Size of an object's content from its header alone (loose, packed, or in an alternate),
+   * so an oversized object can be refused before it is inflated.
+   *
+   * @example
+   * if (store.size(oid) > MAX_MANIFEST_BYTES) refuse();
+   */
+  size(oid: string): number {
+    const id = checkOid(oid);
+    const recent = this.written.get(id);
+    if (recent) return recent.content.length;
+    const found = this.lookupSize(id) ?? (this.rescan(), this.lookupSize(id));
+    if (found === undefined) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${id} not found`, { oid: id });
+    return found;
+  }
+
+  private lookupSize(oid: string): number | undefined {
+    const hit = this.findPacked(oid);
+    return hit ? hit.pack.size(hit.offset) : readLooseInfo(this.dirs, oid)?.size;
   }
 
   /**

@@ -3,7 +3,9 @@
  * runs without reading every manifest), with tags added later (`git-track tag`) merged in.
  */
 import type { RunManifest } from '../manifest/schema.js';
-import { readRunManifest } from '../runs/read-runs.js';
+import { isGitTrackError } from '../errors.js';
+import { readRunManifest, type RunEntry } from '../runs/read-runs.js';
+import { skipMessage } from './skipped-runs.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { queryRuns, type RunQuery } from './query-runs.js';
 import { allTagRecords, withTags } from '../stages/read-stages.js';
@@ -17,5 +19,24 @@ import { allTagRecords, withTags } from '../stages/read-stages.js';
 export function loadRuns(ctx: TrackerContext, query: RunQuery = {}): RunManifest[] {
   const { table, rows } = queryRuns(ctx, query);
   const records = rows.length ? allTagRecords(ctx) : new Map();
-  return rows.map((r) => withTags(readRunManifest(ctx, { id: table.id(r), tree: table.tree(r) }), records.get(table.id(r))));
+  return readListedManifests(ctx, rows.map((r) => ({ id: table.id(r), tree: table.tree(r) }))).map((m) => withTags(m, records.get(m.id)));
+}
+
+/**
+ * The manifests of listed runs; one that the full validation refuses (the index reads
+ * manifests without it) is left out with a warning naming it, instead of failing the listing.
+ *
+ * @example
+ * readListedManifests(ctx, rows.map((r) => ({ id: table.id(r), tree: table.tree(r) })));
+ */
+export function readListedManifests(ctx: TrackerContext, entries: readonly RunEntry[]): RunManifest[] {
+  return entries.flatMap((e) => {
+    try {
+      return [readRunManifest(ctx, e)];
+    } catch (err) {
+      if (!isGitTrackError(err, 'INVALID_MANIFEST')) throw err;
+      ctx.env.warn(skipMessage(e.id, err.message));
+      return [];
+    }
+  });
 }

@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { systemCode } from '../errors.js';
 import { runsTip, type RunEntry } from '../runs/read-runs.js';
-import { readManifestsForIndex, readManifestsForIndexAsync } from './read-manifests.js';
+import { readManifestsForIndex, readManifestsForIndexAsync, type OnSkippedRun } from './read-manifests.js';
+import { readSkipped, warnSkippedRuns, writeSkipped } from './skipped-runs.js';
+import { readBoundedTree } from '../git/bounded-read.js';
 import { RUN_ID_PATTERN, RUNS_DIR } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { encodeIndex, openIndex } from './index-file.js';
@@ -33,7 +35,7 @@ export const INDEX_FILE = 'query-index.bin';
 export function loadQueryIndex(ctx: TrackerContext): RunTable {
   const state = indexState(ctx);
   if ('table' in state) return state.table;
-  readManifestsForIndex(ctx, state.plan.added, (e, m) => state.plan.builder.addRun(e.id, e.tree, m));
+  readManifestsForIndex(ctx, state.plan.added, (e, m) => state.plan.builder.addRun(e.id, e.tree, m), { onSkip: state.plan.skip });
   return state.finish();
 }
 
@@ -48,11 +50,11 @@ export function loadQueryIndex(ctx: TrackerContext): RunTable {
 export async function loadQueryIndexAsync(ctx: TrackerContext): Promise<RunTable> {
   const state = indexState(ctx);
   if ('table' in state) return state.table;
-  await readManifestsForIndexAsync(ctx, state.plan.added, (e, m) => state.plan.builder.addRun(e.id, e.tree, m));
+  await readManifestsForIndexAsync(ctx, state.plan.added, (e, m) => state.plan.builder.addRun(e.id, e.tree, m), { onSkip: state.plan.skip });
   return state.finish();
 }
 
-type IndexState = { table: RunTable } | { plan: ReturnType<typeof planUpdate>; finish(): RunTable };
+type IndexState = { table: RunTable } | { plan: ReturnType<typeof planUpdate> & { skip: OnSkippedRun }; finish(): RunTable };
 
 /** The up-to-date table, or the plan to bring it up to date (its manifests still to read). */
 function indexState(ctx: TrackerContext): IndexState {
@@ -61,17 +63,23 @@ function indexState(ctx: TrackerContext): IndexState {
   if (cached && cached.tip === tip) return { table: cached };
   const path = join(ctx.repo.stateDir, INDEX_FILE);
   const saved = readIndex(path);
+  const skippedBefore = readSkipped(ctx.repo.stateDir, saved?.tip ?? null);
   if (saved && saved.tip === tip) {
     opened.set(ctx, saved);
+    warnSkippedRuns(ctx, skippedBefore);
     return { table: saved };
   }
   const plan = planUpdate(ctx, saved ?? cached ?? null, tip);
+  // Bad runs of shards that did not change are not read again; their warning is kept.
+  const skipped = saved ? skippedBefore.filter((r) => plan.shards[r.id.slice(0, 2)] !== undefined && !plan.changed.has(r.id.slice(0, 2))) : [];
   return {
-    plan,
+    plan: { ...plan, skip: (e, message) => skipped.push({ id: e.id, tree: e.tree, message }) },
     finish() {
       const table = plan.builder.build(tip, plan.shards);
       writeIndex(path, table);
+      writeSkipped(ctx.repo.stateDir, tip, skipped);
       opened.set(ctx, table);
+      warnSkippedRuns(ctx, skipped);
       return table;
     },
   };
@@ -91,14 +99,18 @@ function readIndex(path: string): RunTable | null {
 /** Shard name → tree id of `runs/<shard>` at `tip`. */
 function shardTrees(ctx: TrackerContext, tip: string): Record<string, string> {
   const root = ctx.store.readCommit(tip).tree;
-  const runsDir = ctx.store.readTree(root).find((e) => e.name === RUNS_DIR && e.mode === '040000');
+  const runsDir = readBoundedTree(ctx.store, root, 'of runs').find((e) => e.name === RUNS_DIR && e.mode === '040000');
   const out: Record<string, string> = {};
-  if (runsDir) for (const e of ctx.store.readTree(runsDir.oid)) if (e.mode === '040000') out[e.name] = e.oid;
+  if (runsDir) for (const e of readBoundedTree(ctx.store, runsDir.oid, RUNS_DIR)) if (e.mode === '040000') out[e.name] = e.oid;
   return out;
 }
 
 /** Which rows of the old table to keep and which runs to read, for the tip. */
-function planUpdate(ctx: TrackerContext, old: RunTable | null, tip: string | null): { builder: TableBuilder; added: RunEntry[]; shards: Record<string, string> } {
+function planUpdate(
+  ctx: TrackerContext,
+  old: RunTable | null,
+  tip: string | null,
+): { builder: TableBuilder; added: RunEntry[]; shards: Record<string, string>; changed: Set<string> } {
   const shards = tip ? shardTrees(ctx, tip) : {};
   const changed = new Set(Object.keys(shards).filter((s) => old?.shards[s] !== shards[s]));
   // Rows of unchanged shards are kept as they are; changed shards are re-listed, and of their
@@ -115,7 +127,7 @@ function planUpdate(ctx: TrackerContext, old: RunTable | null, tip: string | nul
   }
   const added: RunEntry[] = [];
   for (const shard of [...changed].sort()) {
-    for (const e of ctx.store.readTree(shards[shard]!)) {
+    for (const e of readBoundedTree(ctx.store, shards[shard]!, `${RUNS_DIR}/${shard}`)) {
       if (e.mode !== '040000' || !RUN_ID_PATTERN.test(e.name)) continue;
       const row = known.get(e.oid);
       if (row !== undefined) kept.push(row);
@@ -124,7 +136,7 @@ function planUpdate(ctx: TrackerContext, old: RunTable | null, tip: string | nul
   }
   const builder = new TableBuilder(kept.length + added.length);
   if (old) builder.copyRows(old, kept);
-  return { builder, added, shards };
+  return { builder, added, shards, changed };
 }
 
 function writeIndex(path: string, table: RunTable): void {

@@ -10,13 +10,14 @@
  * declines goes through the full decoder (which validates and reports errors as usual).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { decodeManifest } from '../manifest/codec.js';
 import { readCanonical } from '../manifest/canonical-reader.js';
 import type { RunManifest } from '../manifest/schema.js';
-import { readRunFile, type RunEntry } from '../runs/read-runs.js';
+import { decodeStoredManifest, readManifestText, type RunEntry } from '../runs/read-runs.js';
+import { formatBytes } from '../git/bounded-read.js';
+import { MAX_MANIFEST_BYTES } from '../limits.js';
 import { MANIFEST_FILE } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, isGitTrackError } from '../errors.js';
 import { collectGarbage } from './collect-garbage.js';
 
 /** Below this many manifests a git process costs more than it saves. */
@@ -25,33 +26,62 @@ const BATCH_SIZE = 5000;
 /** A cold build collects its garbage every this many manifests (see collect-garbage.ts). */
 const GC_EVERY = 5000;
 
+/** Called for a run whose manifest cannot be indexed (missing, too large, invalid, filed under another id). */
+export type OnSkippedRun = (entry: RunEntry, message: string) => void;
+
+export interface ReadForIndexOptions {
+  batchThreshold?: number;
+  /**
+   * Runs come from other people: with this handler a bad manifest is skipped and reported
+   * here instead of failing the whole read.
+   */
+  onSkip?: OnSkippedRun;
+}
+
 /**
  * Call `each` with every entry's manifest (as far as the index needs it), in order.
  *
  * @example
  * readManifestsForIndex(ctx, entries, (entry, m) => builder.addRun(entry.id, entry.tree, m));
  */
-export function readManifestsForIndex(
-  ctx: TrackerContext,
-  entries: RunEntry[],
-  each: (entry: RunEntry, m: RunManifest) => void,
-  options: { batchThreshold?: number } = {},
-): void {
+export function readManifestsForIndex(ctx: TrackerContext, entries: RunEntry[], each: (entry: RunEntry, m: RunManifest) => void, options: ReadForIndexOptions = {}): void {
+  const take = guarded(each, options.onSkip);
   let start = 0;
   if (entries.length >= (options.batchThreshold ?? BATCH_THRESHOLD)) {
     for (; start < entries.length; start += BATCH_SIZE) {
       const chunk = entries.slice(start, start + BATCH_SIZE);
-      const texts = catFileBatch(ctx, chunk.map((e) => `${e.tree}:${MANIFEST_FILE}`));
-      if (!texts) break; // no usable git: read the rest in-process
-      chunk.forEach((e, i) => each(e, manifestForIndex(texts[i] ?? missing(e), e)));
+      const checked = checkManifestObjects(ctx, chunk);
+      if (!checked) break; // no usable git: read the rest in-process
+      const wanted = chunk.flatMap((e, i) => (typeof checked[i] === 'string' ? [] : [e]));
+      const texts = catFileBatch(ctx, wanted.map((e) => (checked[chunk.indexOf(e)] as { oid: string }).oid));
+      if (!texts) break;
+      let next = 0;
+      chunk.forEach((e, i) => {
+        const c = checked[i]!;
+        take(e, () => (typeof c === 'string' ? refuse(e, c) : manifestForIndex(texts[next++] ?? missing(e), e)));
+      });
       if (entries.length >= GC_EVERY) collectGarbage();
     }
   }
   for (let i = start; i < entries.length; i++) {
     const e = entries[i]!;
-    const blob = readRunFile(ctx, e, MANIFEST_FILE);
-    each(e, manifestForIndex(blob ? blob.toString('utf8') : missing(e), e));
+    take(e, () => manifestForIndex(readManifestText(ctx, e), e));
   }
+}
+
+/** `each` with errors about the manifest itself handed to `onSkip` (when given) instead of thrown. */
+function guarded(each: (entry: RunEntry, m: RunManifest) => void, onSkip: OnSkippedRun | undefined): (e: RunEntry, read: () => RunManifest) => void {
+  return (e, read) => {
+    let m: RunManifest;
+    try {
+      m = read();
+    } catch (err) {
+      if (!onSkip || !isGitTrackError(err) || (err.code !== 'INVALID_MANIFEST' && err.code !== 'CORRUPT_OBJECT')) throw err;
+      onSkip(e, err.message);
+      return;
+    }
+    each(e, m);
+  };
 }
 
 /**
@@ -66,17 +96,44 @@ export async function readManifestsForIndexAsync(
   ctx: TrackerContext,
   entries: RunEntry[],
   each: (entry: RunEntry, m: RunManifest) => void,
-  options: { batchThreshold?: number } = {},
+  options: ReadForIndexOptions = {},
 ): Promise<void> {
   let done = 0;
   if (entries.length >= (options.batchThreshold ?? BATCH_THRESHOLD)) {
-    done = await streamCatFile(ctx, entries, (e, text) => each(e, manifestForIndex(text ?? missing(e), e)));
+    const checked = checkManifestObjects(ctx, entries);
+    if (checked) {
+      const take = guarded(each, options.onSkip);
+      const wanted: { e: RunEntry; oid: string }[] = [];
+      // Entries refused on their header are answered in order, between the streamed ones.
+      let at = 0;
+      const flushRefused = (upTo: number) => {
+        for (; at < upTo; at++) {
+          const c = checked[at]!;
+          if (typeof c === 'string') take(entries[at]!, () => refuse(entries[at]!, c));
+        }
+      };
+      const positions: number[] = [];
+      entries.forEach((e, i) => {
+        const c = checked[i]!;
+        if (typeof c !== 'string') {
+          wanted.push({ e, oid: c.oid });
+          positions.push(i);
+        }
+      });
+      const streamed = await streamCatFile(ctx, wanted, (k, text) => {
+        flushRefused(positions[k]!);
+        at = positions[k]! + 1;
+        take(wanted[k]!.e, () => manifestForIndex(text ?? missing(wanted[k]!.e), wanted[k]!.e));
+      });
+      done = streamed === wanted.length ? entries.length : positions[streamed] ?? entries.length;
+      flushRefused(done);
+    }
   }
-  readManifestsForIndex(ctx, entries.slice(done), each, { batchThreshold: Infinity });
+  readManifestsForIndex(ctx, entries.slice(done), each, { ...options, batchThreshold: Infinity });
 }
 
-/** Stream `<tree>:run.yaml` of every entry through one git process; resolves to how many were delivered. */
-function streamCatFile(ctx: TrackerContext, entries: RunEntry[], each: (e: RunEntry, text: string | undefined) => void): Promise<number> {
+/** Stream the blobs `wanted` through one git process; resolves to how many were delivered. */
+function streamCatFile(ctx: TrackerContext, wanted: { oid: string }[], each: (k: number, text: string | undefined) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     let delivered = 0;
     let failed = false;
@@ -99,14 +156,14 @@ function streamCatFile(ctx: TrackerContext, entries: RunEntry[], each: (e: RunEn
           if (nl < 0) break;
           const m = / blob (\d+)$/.exec(buf.toString('latin1', pos, nl));
           if (!m) {
-            each(entries[delivered]!, undefined); // '<spec> missing'
+            each(delivered, undefined); // '<oid> missing'
             delivered++;
             pos = nl + 1;
             continue;
           }
           const end = nl + 1 + Number(m[1]);
           if (end + 1 > buf.length) break;
-          each(entries[delivered]!, buf.toString('utf8', nl + 1, end));
+          each(delivered, buf.toString('utf8', nl + 1, end));
           delivered++;
           if (delivered % GC_EVERY === 0) collectGarbage();
           pos = end + 1;
@@ -121,8 +178,13 @@ function streamCatFile(ctx: TrackerContext, entries: RunEntry[], each: (e: RunEn
       buf = buf.subarray(pos);
     });
     child.on('close', finish);
-    child.stdin.end(`${entries.map((e) => `${e.tree}:${MANIFEST_FILE}`).join('\n')}\n`);
+    if (wanted.length === 0) child.stdin.end();
+    else child.stdin.end(`${wanted.map((w) => w.oid).join('\n')}\n`);
   });
+}
+
+function refuse(e: RunEntry, message: string): never {
+  throw new GitTrackError('INVALID_MANIFEST', message, { id: e.id });
 }
 
 function missing(e: RunEntry): never {
@@ -147,7 +209,32 @@ function manifestForIndex(text: string, e: RunEntry): RunManifest {
   ) {
     return v as RunManifest;
   }
-  return decodeManifest(text, `run ${e.id}`);
+  return decodeStoredManifest(text, e);
+}
+
+/**
+ * For each entry, its manifest blob's id, or why it cannot be a manifest (missing, not a
+ * blob, over {@link MAX_MANIFEST_BYTES}), from `git cat-file --batch-check`: object headers
+ * only, so a 100 MB manifest is refused without being inflated. Null if git is unusable.
+ */
+function checkManifestObjects(ctx: TrackerContext, entries: RunEntry[]): ({ oid: string } | string)[] | null {
+  const r = spawnSync(ctx.env.gitBinary, ['--git-dir', ctx.repo.commonDir, 'cat-file', '--batch-check'], {
+    input: `${entries.map((e) => `${e.tree}:${MANIFEST_FILE}`).join('\n')}\n`,
+    maxBuffer: 1 << 30,
+    env: { PATH: ctx.env.vars.PATH, HOME: ctx.env.vars.HOME, GIT_CONFIG_NOSYSTEM: '1' },
+    encoding: 'latin1',
+  });
+  if (r.status !== 0 || typeof r.stdout !== 'string') return null;
+  const lines = r.stdout.split('\n');
+  if (lines.length < entries.length) return null;
+  return entries.map((e, i) => {
+    const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(lines[i]!);
+    if (!m) return `run ${e.id} has no ${MANIFEST_FILE}`;
+    if (m[2] !== 'blob') return `run ${e.id}: ${MANIFEST_FILE} is a ${m[2]}, not a manifest`;
+    const size = Number(m[3]);
+    if (size > MAX_MANIFEST_BYTES) return `run ${e.id}: ${MANIFEST_FILE} is ${formatBytes(size)}, over the limit of ${formatBytes(MAX_MANIFEST_BYTES)}`;
+    return { oid: m[1]! };
+  });
 }
 
 /** Contents of `specs` (`<tree>:<path>`) via one `git cat-file --batch`; null if git is unusable. */

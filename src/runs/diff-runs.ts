@@ -8,7 +8,7 @@ import { manifestPatch } from '../compare/manifest-diff.js';
 import { runGit } from '../git/system-git.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { MANIFEST_FILE, runDirPath } from './layout.js';
-import { readRunFile } from './read-runs.js';
+import { readManifestText } from './read-runs.js';
 import { resolveRun } from './resolve-run.js';
 
 export interface RunDiffResult {
@@ -46,7 +46,7 @@ export async function diffRunRefs(ctx: TrackerContext, refA: string, refB: strin
     }
   }
   if (options.manifest) {
-    const text = (e: typeof a.entry) => readRunFile(ctx, e, MANIFEST_FILE)?.toString('utf8') ?? '';
+    const text = (e: typeof a.entry) => readManifestText(ctx, e);
     result.manifestPatch = manifestPatch(text(a.entry), text(b.entry), `${runDirPath(a.entry.id)}/${MANIFEST_FILE}`, `${runDirPath(b.entry.id)}/${MANIFEST_FILE}`);
   }
   return result;

@@ -1,13 +1,15 @@
 /**
  * Reading runs from the `runs` branch.
  */
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, isGitTrackError } from '../errors.js';
 import { decodeManifest } from '../manifest/codec.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { readRef } from '../git/refs.js';
 import { loadRuns } from '../query/load-runs.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { MANIFEST_FILE, RUN_ID_PATTERN, RUNS_DIR, RUNS_REF } from './layout.js';
+import { MANIFEST_FILE, RUN_ID_PATTERN, RUNS_DIR, RUNS_REF, runDirPath } from './layout.js';
+import { readBoundedBlob, readBoundedTree } from '../git/bounded-read.js';
+import { MAX_MANIFEST_BYTES } from '../limits.js';
 
 export interface RunEntry {
   id: string;
@@ -33,12 +35,12 @@ export function runsTip(ctx: TrackerContext): string | null {
  */
 export function listRunEntries(ctx: TrackerContext, tip: string): RunEntry[] {
   const root = ctx.store.readCommit(tip).tree;
-  const runsDir = ctx.store.readTree(root).find((e) => e.name === RUNS_DIR && e.mode === '040000');
+  const runsDir = readBoundedTree(ctx.store, root, 'of runs').find((e) => e.name === RUNS_DIR && e.mode === '040000');
   if (!runsDir) return [];
   const out: RunEntry[] = [];
-  for (const shard of ctx.store.readTree(runsDir.oid)) {
+  for (const shard of readBoundedTree(ctx.store, runsDir.oid, RUNS_DIR)) {
     if (shard.mode !== '040000') continue;
-    for (const run of ctx.store.readTree(shard.oid)) {
+    for (const run of readBoundedTree(ctx.store, shard.oid, `${RUNS_DIR}/${shard.name}`)) {
       if (run.mode === '040000' && RUN_ID_PATTERN.test(run.name)) out.push({ id: run.name, tree: run.oid });
     }
   }
@@ -54,36 +56,85 @@ export function listRunEntries(ctx: TrackerContext, tip: string): RunEntry[] {
 export function findRunEntries(ctx: TrackerContext, tip: string, prefix: string): RunEntry[] {
   if (prefix.length < 2) return listRunEntries(ctx, tip).filter((e) => e.id.startsWith(prefix));
   const root = ctx.store.readCommit(tip).tree;
-  const runsDir = ctx.store.readTree(root).find((e) => e.name === RUNS_DIR);
-  const shard = runsDir && ctx.store.readTree(runsDir.oid).find((e) => e.name === prefix.slice(0, 2));
+  const runsDir = readBoundedTree(ctx.store, root, 'of runs').find((e) => e.name === RUNS_DIR && e.mode === '040000');
+  const shard = runsDir && readBoundedTree(ctx.store, runsDir.oid, RUNS_DIR).find((e) => e.name === prefix.slice(0, 2) && e.mode === '040000');
   if (!shard) return [];
-  return ctx.store
-    .readTree(shard.oid)
-    .filter((e) => e.name.startsWith(prefix) && RUN_ID_PATTERN.test(e.name))
+  return readBoundedTree(ctx.store, shard.oid, `${RUNS_DIR}/${shard.name}`)
+    .filter((e) => e.mode === '040000' && e.name.startsWith(prefix) && RUN_ID_PATTERN.test(e.name))
     .map((e) => ({ id: e.name, tree: e.oid }));
 }
 
 /**
- * The manifest of one run directory.
+ * The manifest of one run directory. Refused (INVALID_MANIFEST) when `run.yaml` is missing,
+ * not a regular file (a symlink is not a manifest), over {@link MAX_MANIFEST_BYTES}, invalid,
+ * or filed under a directory other than its own id.
  *
  * @example
  * readRunManifest(ctx, entry).metrics.f1;
  */
 export function readRunManifest(ctx: TrackerContext, entry: RunEntry): RunManifest {
-  const file = ctx.store.readTree(entry.tree).find((e) => e.name === MANIFEST_FILE);
-  if (!file) throw new GitTrackError('INVALID_MANIFEST', `run ${entry.id} has no ${MANIFEST_FILE}`, { id: entry.id });
-  return decodeManifest(ctx.store.readBlob(file.oid).toString('utf8'), `run ${entry.id}`);
+  return decodeStoredManifest(readManifestText(ctx, entry), entry);
 }
 
 /**
- * A file stored beside a run's manifest (a patch, a metric series), or null.
+ * Decode the text of a stored manifest: any refusal (bad YAML too) is INVALID_MANIFEST, and
+ * the manifest must be filed under its own id.
+ *
+ * @example
+ * decodeStoredManifest(text, { id: '3f9a21c0b7d4', tree }).id; // '3f9a21c0b7d4'
+ */
+export function decodeStoredManifest(text: string, entry: RunEntry): RunManifest {
+  let m: RunManifest;
+  try {
+    m = decodeManifest(text, `run ${entry.id}`);
+  } catch (err) {
+    if (isGitTrackError(err, 'BAD_INPUT')) throw new GitTrackError('INVALID_MANIFEST', err.message, { ...err.data, id: entry.id }, { cause: err });
+    throw err;
+  }
+  return checkFiledUnder(m, entry);
+}
+
+/**
+ * The text of a run's `run.yaml`, checked to be a regular file within {@link MAX_MANIFEST_BYTES}.
+ *
+ * @example
+ * readManifestText(ctx, entry).startsWith('format: git-track/run@1'); // true
+ */
+export function readManifestText(ctx: TrackerContext, entry: RunEntry): string {
+  const file = readBoundedTree(ctx.store, entry.tree, runDirPath(entry.id)).find((e) => e.name === MANIFEST_FILE);
+  if (!file) throw new GitTrackError('INVALID_MANIFEST', `run ${entry.id} has no ${MANIFEST_FILE}`, { id: entry.id });
+  if (file.mode !== '100644' && file.mode !== '100755') {
+    const what = file.mode === '120000' ? 'a symlink' : file.mode === '040000' ? 'a directory' : `of mode ${file.mode}`;
+    throw new GitTrackError('INVALID_MANIFEST', `run ${entry.id}: ${MANIFEST_FILE} is ${what}, not a manifest`, { id: entry.id, mode: file.mode });
+  }
+  return readBoundedBlob(ctx.store, file.oid, MAX_MANIFEST_BYTES, `run ${entry.id}: ${MANIFEST_FILE}`, 'INVALID_MANIFEST').toString('utf8');
+}
+
+/**
+ * `m`, when it is filed under its own id; INVALID_MANIFEST otherwise (a copied manifest
+ * would otherwise be listed twice, under an id that names another run).
+ *
+ * @example
+ * checkFiledUnder(decodeManifest(text), entry);
+ */
+export function checkFiledUnder<T extends { id: unknown }>(m: T, entry: RunEntry): T {
+  if (m.id !== entry.id) {
+    throw new GitTrackError('INVALID_MANIFEST', `run directory ${entry.id} holds the manifest of run ${String(m.id).slice(0, 40)}`, { id: entry.id });
+  }
+  return m;
+}
+
+/**
+ * A file stored beside a run's manifest (a patch, a metric series), or null. Only regular
+ * files count; `max` bounds its size (checked before it is read).
  *
  * @example
  * readRunFile(ctx, entry, 'code.patch')?.toString();
  */
-export function readRunFile(ctx: TrackerContext, entry: RunEntry, name: string): Buffer | null {
-  const file = ctx.store.readTree(entry.tree).find((e) => e.name === name);
-  return file ? ctx.store.readBlob(file.oid) : null;
+export function readRunFile(ctx: TrackerContext, entry: RunEntry, name: string, max = Infinity): Buffer | null {
+  const file = readBoundedTree(ctx.store, entry.tree, runDirPath(entry.id)).find((e) => e.name === name);
+  if (!file || (file.mode !== '100644' && file.mode !== '100755')) return null;
+  return readBoundedBlob(ctx.store, file.oid, max, `run ${entry.id}: ${name}`);
 }
 
 /**

@@ -2,6 +2,8 @@
  * Reading a run's metric series back, with a summary per metric.
  */
 import { metricDirection, type Direction, type DirectionOptions } from '../compare/direction.js';
+import { readBoundedBlob } from '../git/bounded-read.js';
+import { MAX_SERIES_BYTES } from '../limits.js';
 import { GitTrackError } from '../errors.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { resolveRun } from '../runs/resolve-run.js';
@@ -66,7 +68,8 @@ export function readRunSeries(ctx: TrackerContext, ref: string, name?: string, o
   const series = (name === undefined ? names : [name]).map((metric) => {
     const path = seriesPath(metric);
     const file = lookupPath(ctx.store, entry.tree, path);
-    const blob = file && file.mode !== '040000' ? ctx.store.readBlob(file.oid) : null;
+    const regular = file && (file.mode === '100644' || file.mode === '100755');
+    const blob = regular ? readBoundedBlob(ctx.store, file.oid, MAX_SERIES_BYTES, `run ${manifest.id} ${path}`, 'INVALID_MANIFEST') : null;
     if (!blob) throw new GitTrackError('INVALID_MANIFEST', `run ${manifest.id} lists series '${metric}' but has no ${path}`, { ref, metric });
     const points = decodeSeries(blob.toString('utf8'), `run ${manifest.id} ${path}`);
     return { metric, points, summary: summariseSeries(metric, points, options) };

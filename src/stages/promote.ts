@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { resolveIdentity } from '../git/identity.js';
 import type { RunManifest } from '../manifest/schema.js';
-import { MANIFEST_FILE } from '../runs/layout.js';
-import { findRunEntries, readRunFile, readRunManifest, type RunEntry } from '../runs/read-runs.js';
+import { findRunEntries, readManifestText, readRunManifest, type RunEntry } from '../runs/read-runs.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import { appendToRuns } from '../runs/runs-branch.js';
 import type { TrackerContext } from '../tracker-context.js';
@@ -43,7 +42,7 @@ export async function promote(ctx: TrackerContext, input: { ref: string; stage: 
   const workTree = ctx.repo.workTree;
   if (!workTree) throw new GitTrackError('USAGE', 'promote writes a stage file into the working tree; this repository has none (bare)');
   const run = resolveRun(ctx, input.ref);
-  const yaml = readRunFile(ctx, run.entry, MANIFEST_FILE)!.toString('utf8');
+  const yaml = readManifestText(ctx, run.entry);
   const identity = await resolveIdentity(ctx.repo, ctx.env);
   const rand = ctx.env.random(2).toString('hex');
   let promotion: Promotion | undefined;

@@ -1,7 +1,11 @@
 /**
  * Reading promotions and after-the-fact tags from the `runs` branch.
  */
+import { GitTrackError, isGitTrackError } from '../errors.js';
+import { readBoundedBlob, readBoundedTree } from '../git/bounded-read.js';
+import type { TreeEntry } from '../git/encode.js';
 import type { ObjectStore } from '../git/objects.js';
+import { MAX_RECORD_BYTES } from '../limits.js';
 import { lookupPath } from '../git/tree-edit.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { runsTip } from '../runs/read-runs.js';
@@ -15,23 +19,31 @@ export interface PromotionEntry extends Promotion {
 }
 
 /**
+ * Called for a record that cannot be read (over {@link MAX_RECORD_BYTES}, not a regular file,
+ * invalid): the record is skipped. Records come from other people: one bad record costs a
+ * warning, not the listing. Without a handler, the error is thrown.
+ */
+export type OnBadRecord = (path: string, message: string) => void;
+
+/**
  * Every promotion below the root tree `root`, oldest first (file names start with the time).
  * With `stage`, only that stage's.
  *
  * @example
  * listPromotionsAt(ctx.store, root, 'production').at(-1)?.run; // the current production run
  */
-export function listPromotionsAt(store: ObjectStore, root: string, stage?: string): PromotionEntry[] {
+export function listPromotionsAt(store: ObjectStore, root: string, stage?: string, onBad?: OnBadRecord): PromotionEntry[] {
   const dir = lookupPath(store, root, stage ? `${STAGES_DIR}/${stage}` : STAGES_DIR);
   if (!dir || dir.mode !== '040000') return [];
   const out: PromotionEntry[] = [];
-  const stages = stage ? [{ name: stage, oid: dir.oid }] : store.readTree(dir.oid).filter((e) => e.mode === '040000');
+  const stages = stage ? [{ name: stage, oid: dir.oid }] : readBoundedTree(store, dir.oid, STAGES_DIR).filter((e) => e.mode === '040000');
   for (const s of stages) {
-    for (const month of store.readTree(s.oid)) {
+    for (const month of readBoundedTree(store, s.oid, `${STAGES_DIR}/${s.name}`)) {
       if (month.mode !== '040000') continue;
-      for (const file of store.readTree(month.oid)) {
+      for (const file of readBoundedTree(store, month.oid, `${STAGES_DIR}/${s.name}/${month.name}`)) {
         const path = `${STAGES_DIR}/${s.name}/${month.name}/${file.name}`;
-        out.push({ ...decodePromotion(store.readBlob(file.oid).toString('utf8'), `runs:${path}`), path });
+        const p = readRecord(store, file, path, onBad, (text) => decodePromotion(text, `runs:${path}`));
+        if (p) out.push({ ...p, path });
       }
     }
   }
@@ -46,7 +58,34 @@ export function listPromotionsAt(store: ObjectStore, root: string, stage?: strin
  */
 export function listPromotions(ctx: TrackerContext, stage?: string): PromotionEntry[] {
   const tip = runsTip(ctx);
-  return tip ? listPromotionsAt(ctx.store, ctx.store.readCommit(tip).tree, stage) : [];
+  return tip ? listPromotionsAt(ctx.store, ctx.store.readCommit(tip).tree, stage, warnSkipped(ctx)) : [];
+}
+
+/** The handler that skips a bad record with one warning naming it (`git-track verify` lists them all). */
+export function warnSkipped(ctx: TrackerContext): OnBadRecord {
+  let warned = warnedRecords.get(ctx);
+  if (!warned) warnedRecords.set(ctx, (warned = new Set()));
+  const seen = warned;
+  return (path, message) => {
+    // Several readers of one command (the listing and its tags overlay) meet the same record.
+    if (seen.has(path)) return;
+    seen.add(path);
+    ctx.env.warn(`skipping runs:${path}: ${message}`);
+  };
+}
+
+const warnedRecords = new WeakMap<TrackerContext, Set<string>>();
+
+/** One record file's decoded value, or undefined when it is bad and `onBad` takes it. */
+function readRecord<T>(store: ObjectStore, file: TreeEntry, path: string, onBad: OnBadRecord | undefined, decode: (text: string) => T): T | undefined {
+  try {
+    if (file.mode !== '100644' && file.mode !== '100755') throw new GitTrackError('CORRUPT_OBJECT', `runs:${path} is not a regular file (mode ${file.mode})`, { path });
+    return decode(readBoundedBlob(store, file.oid, MAX_RECORD_BYTES, `runs:${path}`).toString('utf8'));
+  } catch (err) {
+    if (!onBad || !isGitTrackError(err)) throw err;
+    onBad(path, err.message.replace(`runs:${path}: `, '').replace(`runs:${path} `, ''));
+    return undefined;
+  }
 }
 
 /**
@@ -72,7 +111,15 @@ export function tagRecordsOf(ctx: TrackerContext, id: string): TagsRecord[] {
   if (!tip) return [];
   const dir = lookupPath(ctx.store, ctx.store.readCommit(tip).tree, `${TAGS_DIR}/${shardOf(id)}/${id}`);
   if (!dir || dir.mode !== '040000') return [];
-  return ctx.store.readTree(dir.oid).map((f) => decodeTagsRecord(ctx.store.readBlob(f.oid).toString('utf8'), `runs:${TAGS_DIR}/${id}/${f.name}`));
+  return readTagRecords(ctx.store, dir.oid, `${TAGS_DIR}/${shardOf(id)}/${id}`, warnSkipped(ctx));
+}
+
+function readTagRecords(store: ObjectStore, tree: string, dirPath: string, onBad: OnBadRecord | undefined): TagsRecord[] {
+  return readBoundedTree(store, tree, dirPath).flatMap((f) => {
+    const path = `${dirPath}/${f.name}`;
+    const r = readRecord(store, f, path, onBad, (text) => decodeTagsRecord(text, `runs:${path}`));
+    return r ? [r] : [];
+  });
 }
 
 /**
@@ -81,19 +128,16 @@ export function tagRecordsOf(ctx: TrackerContext, id: string): TagsRecord[] {
  * @example
  * allTagRecords(ctx).get(id)?.length;
  */
-export function allTagRecords(ctx: TrackerContext): Map<string, TagsRecord[]> {
+export function allTagRecords(ctx: TrackerContext, onBad: OnBadRecord | undefined = warnSkipped(ctx)): Map<string, TagsRecord[]> {
   const out = new Map<string, TagsRecord[]>();
   const tip = runsTip(ctx);
   const top = tip && lookupPath(ctx.store, ctx.store.readCommit(tip).tree, TAGS_DIR);
   if (!top || top.mode !== '040000') return out;
-  for (const shard of ctx.store.readTree(top.oid)) {
+  for (const shard of readBoundedTree(ctx.store, top.oid, TAGS_DIR)) {
     if (shard.mode !== '040000') continue;
-    for (const run of ctx.store.readTree(shard.oid)) {
+    for (const run of readBoundedTree(ctx.store, shard.oid, `${TAGS_DIR}/${shard.name}`)) {
       if (run.mode !== '040000') continue;
-      out.set(
-        run.name,
-        ctx.store.readTree(run.oid).map((f) => decodeTagsRecord(ctx.store.readBlob(f.oid).toString('utf8'), `runs:${TAGS_DIR}/${run.name}/${f.name}`)),
-      );
+      out.set(run.name, readTagRecords(ctx.store, run.oid, `${TAGS_DIR}/${shard.name}/${run.name}`, onBad));
     }
   }
   return out;

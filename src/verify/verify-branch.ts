@@ -45,9 +45,7 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   report.runs = entries.length;
   for (const entry of entries) {
     try {
-      const m = readRunManifest(ctx, entry);
-      if (m.id !== entry.id) report.problems.push({ kind: 'manifest', message: `run directory ${entry.id} holds the manifest of run ${m.id}` });
-      manifests.set(entry.id, m);
+      manifests.set(entry.id, readRunManifest(ctx, entry));
     } catch (err) {
       if (!isGitTrackError(err)) throw err;
       report.problems.push({ kind: 'manifest', message: err.message.startsWith(`run ${entry.id}`) ? err.message : `run ${entry.id}: ${err.message}` });
@@ -77,7 +75,9 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   }
 
   try {
-    const promotions = listPromotionsAt(ctx.store, ctx.store.readCommit(tip).tree);
+    const promotions = listPromotionsAt(ctx.store, ctx.store.readCommit(tip).tree, undefined, (path, message) =>
+      report.problems.push({ kind: 'promotion', message: `runs:${path}: ${message}` }),
+    );
     report.promotions = promotions.length;
     for (const p of promotions) {
       if (!ids.has(p.run)) report.problems.push({ kind: 'promotion', message: `${p.path} promotes run ${p.run}, which is not on the branch` });
@@ -88,7 +88,8 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
     report.problems.push({ kind: 'promotion', message: err.message });
   }
   try {
-    for (const id of allTagRecords(ctx).keys()) {
+    const records = allTagRecords(ctx, (path, message) => report.problems.push({ kind: 'tags', message: `runs:${path}: ${message}` }));
+    for (const id of records.keys()) {
       if (!ids.has(id)) report.problems.push({ kind: 'tags', message: `tags recorded for run ${id}, which is not on the branch` });
     }
   } catch (err) {

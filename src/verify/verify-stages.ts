@@ -8,8 +8,7 @@ import { isGitTrackError } from '../errors.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import { loadPolicy } from '../policy/load-policy.js';
-import { MANIFEST_FILE } from '../runs/layout.js';
-import { findRunEntries, readRunFile, runsTip } from '../runs/read-runs.js';
+import { findRunEntries, readManifestText, runsTip } from '../runs/read-runs.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import { listPromotions } from '../stages/read-stages.js';
 import { parseStageFile, STAGE_FILES_DIR } from '../stages/stage-file.js';
@@ -54,7 +53,12 @@ export function verifyStageFiles(ctx: TrackerContext): { problems: VerifyProblem
       bad('stage-file', `run ${p.run} is not on the runs branch (fetch it: git fetch origin runs:runs)`);
       continue;
     }
-    const real = readRunFile(ctx, entry, MANIFEST_FILE)?.toString('utf8');
+    let real: string | undefined;
+    try {
+      real = readManifestText(ctx, entry);
+    } catch (err) {
+      if (!isGitTrackError(err)) throw err;
+    }
     if (real !== manifestYaml) bad('stage-file', `the manifest differs from run ${p.run} on the runs branch${firstDifference(real ?? '', manifestYaml)}`);
     const recorded = promotions.some((r) => r.stage === p.stage && r.run === p.run && r.promoted === p.promoted && r.reason === p.reason && r.previous === p.previous);
     if (!recorded) bad('stage-file', `no such promotion of ${p.run} to ${p.stage} at ${p.promoted} is recorded on the runs branch`);

@@ -10,7 +10,7 @@ import { parseFieldName, parseFilter } from '../../query/parse.js';
 import { loadQueryIndexAsync } from '../../query/query-index.js';
 import { queryRuns } from '../../query/query-runs.js';
 import { parseSort } from '../../query/sort.js';
-import { readRunManifest } from '../../runs/read-runs.js';
+import { readListedManifests } from '../../query/load-runs.js';
 import { allTagRecords, withTags } from '../../stages/read-stages.js';
 import type { CliContext } from '../context.js';
 import { FORMATS, parseFormat, renderRows } from '../render/formats.js';
@@ -64,7 +64,7 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   // Without --columns, JSON keeps its documented shape: the whole manifests.
   if (format === 'json' && !fields) {
     const tags = allTagRecords(ctx);
-    const manifests = recordedRows.map((r) => withTags(readRunManifest(ctx, { id: result.table.id(r), tree: result.table.tree(r) }), tags.get(result.table.id(r))));
+    const manifests = readListedManifests(ctx, recordedRows.map((r) => ({ id: result.table.id(r), tree: result.table.tree(r) }))).map((m) => withTags(m, tags.get(m.id)));
     cli.out(JSON.stringify([...live, ...manifests], null, 2));
     return 0;
   }

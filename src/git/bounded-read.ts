@@ -1,0 +1,56 @@
+/**
+ * Reading objects that arrive from other people (manifests, series, records, the trees of
+ * `runs`) with their size checked from the object header before anything is inflated: a
+ * 100 MB manifest pushed to a shared remote costs one refusal, not seconds and gigabytes.
+ * The limits are those of src/limits.ts.
+ */
+import { GitTrackError, type ErrorCode } from '../errors.js';
+import { MAX_TREE_BYTES, MAX_TREE_ENTRIES } from '../limits.js';
+import type { TreeEntry } from './encode.js';
+import type { ObjectStore } from './objects.js';
+
+/**
+ * A blob's bytes, refused with `code` when it is larger than `max` bytes. `what` names it in
+ * the message (`run 3f9a21c0b7d4: run.yaml`).
+ *
+ * @example
+ * readBoundedBlob(ctx.store, oid, MAX_MANIFEST_BYTES, 'run 3f9a21c0b7d4: run.yaml', 'INVALID_MANIFEST');
+ */
+export function readBoundedBlob(store: ObjectStore, oid: string, max: number, what: string, code: ErrorCode = 'CORRUPT_OBJECT'): Buffer {
+  checkSize(store, oid, max, what, code);
+  return store.readBlob(oid);
+}
+
+/**
+ * A tree's entries, refused (CORRUPT_OBJECT) past {@link MAX_TREE_BYTES} bytes or
+ * {@link MAX_TREE_ENTRIES} entries.
+ *
+ * @example
+ * readBoundedTree(ctx.store, shardOid, 'runs/3f');
+ */
+export function readBoundedTree(store: ObjectStore, oid: string, what: string): TreeEntry[] {
+  checkSize(store, oid, MAX_TREE_BYTES, `tree ${what}`, 'CORRUPT_OBJECT');
+  const entries = store.readTree(oid);
+  if (entries.length > MAX_TREE_ENTRIES) {
+    throw new GitTrackError('CORRUPT_OBJECT', `tree ${what} has ${entries.length} entries, over the limit of ${MAX_TREE_ENTRIES}`, { oid, entries: entries.length, limit: MAX_TREE_ENTRIES });
+  }
+  return entries;
+}
+
+function checkSize(store: ObjectStore, oid: string, max: number, what: string, code: ErrorCode): void {
+  const size = store.size(oid);
+  if (size > max) throw new GitTrackError(code, `${what} is ${formatBytes(size)}, over the limit of ${formatBytes(max)}`, { oid, size, limit: max });
+}
+
+/** `1 MiB`, `100.0 MiB`, `512 bytes`. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
