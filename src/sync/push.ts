@@ -12,8 +12,9 @@ import type { TrackerContext } from '../tracker-context.js';
 import { mergeRuns } from './merge-runs.js';
 import { ARTIFACTS_REF, resolveRemote } from './remote.js';
 import { stageArtifacts, type StagedArtifacts } from './stage-artifacts.js';
-import { checkRemoteHistory, markSeen } from './sync-state.js';
+import { checkRemoteHistory, markSeen, setTrackingRef } from './sync-state.js';
 import { beginPush, fetchRemote, type PushUpdate, type RemoteTips } from './transport.js';
+import { addedRecords } from './added-records.js';
 import { addedRuns } from './added-runs.js';
 
 export interface PushOptions {
@@ -29,6 +30,8 @@ export interface PushResult {
   remote: string;
   /** Runs the remote did not have before this push. */
   runsSent: number;
+  /** Later facts the remote lacked, by directory of `runs`: `stages` (promotions), `tags`, … */
+  recordsSent: Record<string, number>;
   /** Runs that came from the remote and were merged locally on the way. */
   runsMerged: number;
   artifacts: StagedArtifacts;
@@ -62,18 +65,21 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     // The runs' objects travel while we list the pushed runs and read their manifests for
     // artifacts to stage.
     const pending = tips.runs === local ? null : beginPush(ctx, remote, [{ ref: RUNS_REF, oid: local }]);
-    const sent = await addedRuns(ctx, local, tips.runs);
+    const [sent, recordsSent] = await Promise.all([addedRuns(ctx, local, tips.runs), addedRecords(ctx, local, tips.runs)]);
     const artifacts = await stageArtifacts(ctx, identity, store, sent);
-    const result = { remote: remote.label, runsSent: sent.length, runsMerged, artifacts, attempts: attempt };
+    const result = { remote: remote.label, runsSent: sent.length, recordsSent, runsMerged, artifacts, attempts: attempt };
     if (tips.runs === local) {
       markSeen(ctx, remote, local);
-      return { ...result, runsSent: 0, upToDate: true };
+      await setTrackingRef(ctx, remote.runsTracking, local);
+      return { ...result, runsSent: 0, recordsSent: {}, upToDate: true };
     }
     const updates: PushUpdate[] = [{ ref: RUNS_REF, oid: local }];
     const localArtifacts = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
     if (localArtifacts && localArtifacts !== tips.artifacts) updates.push({ ref: ARTIFACTS_REF, oid: localArtifacts });
     if ((await pending!.finish(updates)) === 'rejected') return null;
     markSeen(ctx, remote, local);
+    // As after `git push`: the remote-tracking refs now show what the remote holds.
+    for (const u of updates) await setTrackingRef(ctx, u.ref === RUNS_REF ? remote.runsTracking : remote.artifactsTracking, u.oid);
     return { ...result, upToDate: false };
   };
 

@@ -12,8 +12,22 @@ export default async function push(cli: CliContext, [remote]: unknown[], options
   else {
     const merged = r.runsMerged ? `, merged ${r.runsMerged} from it` : '';
     const artifacts = r.artifacts.uploaded ? `, ${r.artifacts.uploaded} artifact object(s)` : '';
-    cli.out(`pushed ${r.runsSent} run(s) to ${r.remote}${artifacts}${merged}`);
+    cli.out(`pushed ${describeSent(r.runsSent, r.recordsSent)} to ${r.remote}${artifacts}${merged}`);
   }
   for (const m of r.artifacts.missing) cli.env.warn(`bytes of ${m.origin} are not in the local cache and were not uploaded`);
   return 0;
+}
+
+const RECORD_NAMES: Record<string, string> = { stages: 'promotion', tags: 'tag record' };
+
+/** `3 run(s)`, `1 promotion(s)`, `2 run(s) and 1 tag record(s)`: what the remote did not have. */
+function describeSent(runs: number, records: Record<string, number>): string {
+  const parts = [
+    ...(runs > 0 ? [`${runs} run(s)`] : []),
+    ...Object.entries(records)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([dir, n]) => `${n} ${RECORD_NAMES[dir] ?? `${dir} record`}(s)`),
+  ];
+  if (parts.length === 0) return 'history only (no new runs or records)';
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
