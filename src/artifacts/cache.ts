@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
 import { defaultEnv } from '../env.js';
 import { hashDirectory, recentListing, sha256File, type ContentHash } from './hash.js';
-import { formatListing, parseListing, type ListingEntry } from './listing.js';
+import { listingBytes, parseListing, type ListingEntry } from './listing.js';
 import { assertWritablePath, ensureDirWithin, pathProblem, relativeInside } from './safe-path.js';
 
 const PARALLEL_COPIES = 8;
@@ -28,7 +28,7 @@ const PARALLEL_COPIES = 8;
  * const hash = await hashPath('models/churn.pkl', { stateDir, env });
  * await cacheFile(stateDir, 'models/churn.pkl', hash);
  */
-export async function cacheFile(stateDir: string, sourcePath: string, hash: { sha256: string; size: number }): Promise<void> {
+export async function cacheFile(stateDir: string, sourcePath: string | Buffer, hash: { sha256: string; size: number }): Promise<void> {
   // Synchronous on purpose: a handful of syscalls on the `log` hot path, where each trip
   // through libuv's thread pool cost more than the call itself (measured).
   const dest = objectPath(stateDir, hash.sha256);
@@ -76,14 +76,15 @@ function hasObjectSync(path: string, size: number): boolean {
  */
 export async function cacheTree(stateDir: string, dirPath: string, listing: readonly ListingEntry[]): Promise<void> {
   await forEachParallel(listing, async (entry) => {
-    const source = join(dirPath, entry.path);
+    // A name that is not valid UTF-8 is opened by its bytes, as it was hashed.
+    const source = entry.raw ? Buffer.concat([Buffer.from(`${dirPath}/`), entry.raw]) : join(dirPath, entry.path);
     const info = await lstat(source).catch((err: unknown) => {
       throw fsError(err, source);
     });
     if (info.isSymbolicLink()) await storeBytes(stateDir, entry, await readlink(source, { encoding: 'buffer' }));
     else await cacheFile(stateDir, source, entry);
   });
-  const text = Buffer.from(formatListing(listing));
+  const text = listingBytes(listing);
   await storeBytes(stateDir, { sha256: sha256Hex(text), size: text.length }, text);
 }
 
@@ -272,8 +273,9 @@ async function forEachParallel<T>(items: readonly T[], fn: (item: T) => Promise<
   await Promise.all(Array.from({ length: Math.min(PARALLEL_COPIES, items.length) }, worker));
 }
 
-function fsError(err: unknown, path: string): unknown {
+function fsError(err: unknown, where: string | Buffer): unknown {
   if (err instanceof GitTrackError) return err;
+  const path = String(where);
   const code = systemCode(err);
   if (code === 'ENOENT') return new GitTrackError('FILE_NOT_FOUND', `no such file or directory: ${path}`, { path }, { cause: err });
   return new GitTrackError('BAD_INPUT', `cannot access ${path}: ${code ?? String(err)}`, { path, code }, { cause: err });

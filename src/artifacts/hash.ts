@@ -9,7 +9,10 @@
  *   `<sha256> <size> <relative/path>\n` (lowercase hex, decimal size, single spaces), paths
  *   relative to the directory with `/` separators, sorted by their UTF-8 bytes (= Unicode code
  *   point order, not JavaScript's UTF-16 order). The directory's `sha256` is the SHA-256 of the
- *   listing's UTF-8 text, `size` the sum of the sizes, `files` the line count. Consequences:
+ *   listing's UTF-8 text, `size` the sum of the sizes, `files` the line count. A file name
+ *   that is not valid UTF-8 (a Latin-1 `caf\xe9.csv`) is neither refused nor re-encoded: its
+ *   line holds the name's raw bytes, so the listing is then bytes rather than text, sorted
+ *   and hashed as bytes like every other line. Consequences:
  *   - a directory named `.git` anywhere inside is skipped (nested repositories are not data);
  *   - a symlink inside is not followed: it is listed as if it were a file whose bytes are the
  *     link's target path (so a link pointing elsewhere changes the hash, and a link out of the
@@ -20,13 +23,14 @@
  *   An empty directory hashes to the SHA-256 of the empty string.
  */
 import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Env } from '../env.js';
 import { GitTrackError, systemCode } from '../errors.js';
 import { CACHE_MIN_SIZE, openHashCache, type HashCache } from './hash-cache.js';
-import { formatListing, sortByPath, type ListingEntry } from './listing.js';
+import { listingBytes, sortByPath, type ListingEntry } from './listing.js';
 
 /** The hash of a file or a directory; `files` is set for directories only. */
 export interface ContentHash {
@@ -56,7 +60,10 @@ const recent = new Map<string, { sha256: string; entries: ListingEntry[] }>();
 
 interface Item {
   rel: string;
-  abs: string;
+  /** A path that is not valid UTF-8 is kept as bytes (fs takes Buffer paths). */
+  abs: string | Buffer;
+  /** The relative path's bytes, when they are not valid UTF-8. */
+  raw?: Buffer;
   stat: Stats;
   /** For a symlink inside a directory: its target's bytes, hashed instead of following it. */
   link?: Buffer;
@@ -82,13 +89,13 @@ export async function hashPath(path: string, opts: HashOptions): Promise<Content
  *
  * @example
  * const { hash, entries } = await hashDirectory('models/', { stateDir, env });
- * formatListing(entries); // '3a7b… 20480 churn.pkl\n'; sha256 of that text is hash.sha256
+ * listingBytes(entries); // '3a7b… 20480 churn.pkl\n'; its sha256 is hash.sha256
  */
 export async function hashDirectory(path: string, opts: HashOptions): Promise<{ hash: ContentHash; entries: ListingEntry[] }> {
   if (!statTop(path).isDirectory()) throw new GitTrackError('BAD_INPUT', `not a directory: ${path}`, { path });
   const items = await walk(resolve(path), opts.env);
   const entries = sortByPath(await hashItems(items, opts, opts.label ?? path));
-  const listing = formatListing(entries);
+  const listing = listingBytes(entries);
   const size = entries.reduce((sum, e) => sum + e.size, 0);
   const hash: ContentHash = { kind: 'dir', sha256: sha256Hex(listing), size, files: entries.length };
   const key = resolve(path);
@@ -120,31 +127,44 @@ function statTop(path: string): Stats {
 
 async function walk(root: string, env: Env): Promise<Item[]> {
   const items: Item[] = [];
-  const stack: string[] = [''];
+  const rootBytes = Buffer.from(root);
+  const stack: Buffer[] = [Buffer.alloc(0)];
   let calls = 0;
+  // Names are read as bytes: decoding a Latin-1 name to text would lose it (U+FFFD).
   while (stack.length > 0) {
     const dirRel = stack.pop()!;
-    const dirAbs = dirRel === '' ? root : `${root}/${dirRel}`;
+    const dirAbs = dirRel.length === 0 ? rootBytes : join(rootBytes, dirRel);
     for (const name of readdirOrThrow(dirAbs)) {
       if (++calls % YIELD_EVERY === 0) await yieldToLoop();
-      const rel = dirRel === '' ? name : `${dirRel}/${name}`;
-      const abs = `${dirAbs}/${name}`;
-      if (name.includes('\n')) {
-        throw new GitTrackError('BAD_INPUT', `file name contains a newline, cannot be hashed: ${JSON.stringify(abs)}`, { path: abs });
+      const relBytes = dirRel.length === 0 ? name : join(dirRel, name);
+      const absBytes = join(dirAbs, name);
+      const text = isUtf8(relBytes) && isUtf8(absBytes);
+      const rel = relBytes.toString('utf8');
+      const abs = text ? absBytes.toString('utf8') : absBytes;
+      const raw = isUtf8(relBytes) ? {} : { raw: relBytes };
+      if (name.includes(0x0a)) {
+        throw new GitTrackError('BAD_INPUT', `file name contains a newline, cannot be hashed: ${JSON.stringify(String(abs))}`, { path: String(abs) });
       }
       const stat = lstatOrThrow(abs);
       if (stat.isDirectory()) {
-        if (name !== '.git') stack.push(rel);
+        if (!name.equals(DOT_GIT)) stack.push(relBytes);
       } else if (stat.isFile()) {
-        items.push({ rel, abs, stat });
+        items.push({ rel, abs, stat, ...raw });
       } else if (stat.isSymbolicLink()) {
-        items.push({ rel, abs, stat, link: readlinkSync(abs, { encoding: 'buffer' }) });
+        items.push({ rel, abs, stat, ...raw, link: readlinkSync(abs, { encoding: 'buffer' }) });
       } else {
-        env.warn(`skipped ${abs}: not a regular file, directory or symlink`);
+        env.warn(`skipped ${String(abs)}: not a regular file, directory or symlink`);
       }
     }
   }
   return items;
+}
+
+const DOT_GIT = Buffer.from('.git');
+const SLASH = Buffer.from('/');
+
+function join(dir: Buffer, name: Buffer): Buffer {
+  return Buffer.concat([dir, SLASH, name]);
 }
 
 /** Hash items (cache first), returning entries in the items' order. */
@@ -159,8 +179,9 @@ async function hashItems(items: Item[], opts: HashOptions, label: string): Promi
     const item = items[i]!;
     const readStart = Date.now(); // wall clock on purpose: compared with file mtimes, not recorded
     const { sha256, size } = await hashFile(item.abs, item.stat.size, progress);
-    if (size === item.stat.size && item.stat.size >= CACHE_MIN_SIZE) cache.record(item.abs, item.stat, sha256, readStart);
-    entries[i] = { path: item.rel, sha256, size };
+    // The hash cache is keyed by text paths: a byte-named file is simply re-read next time.
+    if (size === item.stat.size && item.stat.size >= CACHE_MIN_SIZE && typeof item.abs === 'string') cache.record(item.abs, item.stat, sha256, readStart);
+    entries[i] = { path: item.rel, sha256, size, ...(item.raw ? { raw: item.raw } : {}) };
   }
   progress.finish();
   cache.save();
@@ -168,13 +189,14 @@ async function hashItems(items: Item[], opts: HashOptions, label: string): Promi
 }
 
 function knownEntry(item: Item, cache: HashCache): ListingEntry | undefined {
-  if (item.link) return { path: item.rel, sha256: sha256Hex(item.link), size: item.link.length };
-  if (item.stat.size < CACHE_MIN_SIZE) return undefined;
+  const raw = item.raw ? { raw: item.raw } : {};
+  if (item.link) return { path: item.rel, sha256: sha256Hex(item.link), size: item.link.length, ...raw };
+  if (item.stat.size < CACHE_MIN_SIZE || typeof item.abs !== 'string') return undefined;
   const sha256 = cache.lookup(item.abs, item.stat);
   return sha256 ? { path: item.rel, sha256, size: item.stat.size } : undefined;
 }
 
-async function hashFile(abs: string, expectedSize: number, progress: Progress): Promise<{ sha256: string; size: number }> {
+async function hashFile(abs: string | Buffer, expectedSize: number, progress: Progress): Promise<{ sha256: string; size: number }> {
   try {
     if (expectedSize < CACHE_MIN_SIZE) {
       // One synchronous read: measured 4–8× faster than fs/promises for files this small.
@@ -204,7 +226,7 @@ export async function sha256File(path: string): Promise<{ sha256: string; size: 
 }
 
 /** Never holds more than two chunks: the next read runs while the current one is hashed. */
-async function streamHash(abs: string, onBytes: (n: number) => void): Promise<{ sha256: string; size: number }> {
+async function streamHash(abs: string | Buffer, onBytes: (n: number) => void): Promise<{ sha256: string; size: number }> {
   const handle = await open(abs, 'r');
   try {
     const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
@@ -261,15 +283,15 @@ class Progress {
   }
 }
 
-function readdirOrThrow(dir: string): string[] {
+function readdirOrThrow(dir: Buffer): Buffer[] {
   try {
-    return readdirSync(dir);
+    return readdirSync(dir, { encoding: 'buffer' });
   } catch (err) {
     throw fsError(err, dir);
   }
 }
 
-function lstatOrThrow(path: string): Stats {
+function lstatOrThrow(path: string | Buffer): Stats {
   try {
     return lstatSync(path);
   } catch (err) {
@@ -277,8 +299,9 @@ function lstatOrThrow(path: string): Stats {
   }
 }
 
-function fsError(err: unknown, path: string): GitTrackError {
+function fsError(err: unknown, where: string | Buffer): GitTrackError {
   if (err instanceof GitTrackError) return err;
+  const path = String(where);
   const code = systemCode(err);
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     return new GitTrackError('FILE_NOT_FOUND', `no such file or directory: ${path}`, { path }, { cause: err });

@@ -2,15 +2,33 @@
  * Directory listings: the text whose SHA-256 is a directory's content hash (see
  * ./hash.ts for the full definition), also stored in the local cache to restore a tree.
  * One line per file, `<sha256> <size> <relative/path>\n` (lowercase hex, decimal size,
- * single spaces), `/`-separated paths sorted by their UTF-8 bytes.
+ * single spaces), `/`-separated paths sorted by their bytes (UTF-8; a name that is not valid
+ * UTF-8 is kept as the file system's raw bytes).
  */
 import { GitTrackError } from '../errors.js';
 
 /** One line of a directory listing. */
 export interface ListingEntry {
+  /** The path as text; for a name that is not valid UTF-8, lossy (U+FFFD) and for display only. */
   path: string;
   sha256: string;
   size: number;
+  /** The path's exact bytes, present only when they are not valid UTF-8. */
+  raw?: Buffer;
+}
+
+/**
+ * The listing as bytes: what a directory's sha256 hashes. Identical to the UTF-8 of
+ * {@link formatListing} unless a path is not valid UTF-8; such a path is written as its raw
+ * bytes, exactly as the file system names it.
+ *
+ * @example
+ * listingBytes([{ path: 'caf\ufffd.csv', raw: Buffer.from('caf\xe9.csv', 'latin1'), sha256, size: 3 }]);
+ */
+export function listingBytes(entries: readonly ListingEntry[]): Buffer {
+  return Buffer.concat(
+    sortByPath(entries).map((e) => (e.raw ? Buffer.concat([Buffer.from(`${e.sha256} ${e.size} `), e.raw, Buffer.from('\n')]) : Buffer.from(`${e.sha256} ${e.size} ${e.path}\n`))),
+  );
 }
 
 /**
@@ -56,9 +74,9 @@ export function parseListing(text: string): ListingEntry[] {
  * @example
  * sortByPath([{ path: 'b' }, { path: 'a' }]); // [{ path: 'a' }, { path: 'b' }]
  */
-export function sortByPath<T extends { path: string }>(entries: readonly T[]): T[] {
+export function sortByPath<T extends { path: string; raw?: Buffer }>(entries: readonly T[]): T[] {
   return entries
-    .map((e) => ({ e, key: Buffer.from(e.path) }))
+    .map((e) => ({ e, key: e.raw ?? Buffer.from(e.path) }))
     .sort((a, b) => Buffer.compare(a.key, b.key))
     .map(({ e }) => e);
 }

@@ -6,13 +6,13 @@
  * index, HEAD and working tree are never touched; the snapshot commit's parent is HEAD, which
  * keeps the exact code of every run reachable from `runs` even after the branch is rebased.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../env.js';
 import type { Repo } from './repo.js';
 import { readRef, readSymbolicHead } from './refs.js';
-import { runGit } from './system-git.js';
-import { readGitConfig } from './config.js';
+import { runGit, runGitBytes } from './system-git.js';
+import { parseGitConfig, readGitConfig } from './config.js';
 import { resolveSigning, type Identity } from './identity.js';
 
 /** git's empty tree, the base of the patch when the repository has no commits. */
@@ -24,12 +24,25 @@ export interface CodeVersion {
   dirty: boolean;
   snapshot?: string;
   remote?: string;
+  /** The repository's submodules; the manifest records them beside `code`. */
+  submodules?: SubmoduleState[];
+}
+
+/**
+ * One submodule at the time of the run: its checked-out commit (the one the snapshot records)
+ * and whether it had uncommitted changes, which no snapshot holds (`changes_in_snapshot: false`).
+ */
+export interface SubmoduleState {
+  path: string;
+  commit: string;
+  dirty: boolean;
+  changes_in_snapshot?: false;
 }
 
 export interface CapturedCode {
   code: CodeVersion;
-  /** `git diff --binary` of the tracked changes, when dirty. */
-  patch?: string;
+  /** `git diff --binary` of the tracked changes, when dirty: bytes, as git wrote them. */
+  patch?: Buffer;
 }
 
 /**
@@ -62,10 +75,12 @@ export async function captureCodeVersion(
   const remote = readRemoteUrl(repo, head.branch);
   const code: CodeVersion = { commit: head.commit, branch: head.branch, dirty: false, ...(remote ? { remote } : {}) };
   if (repo.workTree === null) return { code };
-  const status = await runGit(['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=no'], {
+  const status = await runGit(['--no-optional-locks', 'status', '--porcelain=v2', '-z', '--untracked-files=no'], {
     cwd: repo.workTree,
     env,
   });
+  const submodules = await readSubmodules(repo, env, status.stdout);
+  if (submodules.length) code.submodules = submodules;
   if (status.stdout.length === 0) return { code };
   code.dirty = true;
   if (options.snapshot === false) return { code };
@@ -89,11 +104,66 @@ export async function captureCodeVersion(
     },
   });
   code.snapshot = commit.stdout.trim();
-  const patch = await runGit(['diff', '--binary', '--no-color', '--no-ext-diff', head.commit ?? EMPTY_TREE, tree], {
-    cwd: repo.workTree,
-    env,
-  });
+  // Bytes, not text: a Latin-1 file's patch must apply again. Every option that could make the
+  // patch unappliable whatever the user's config says (textconv, no prefixes, submodule logs).
+  const patch = await runGitBytes(
+    ['diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--submodule=short', head.commit ?? EMPTY_TREE, tree],
+    { cwd: repo.workTree, env },
+  );
   return { code, patch: patch.stdout };
+}
+
+/**
+ * Every submodule (named in `.gitmodules`, or reported by status), with its checked-out commit
+ * and whether it holds uncommitted changes. Costs nothing in a repository without submodules;
+ * otherwise one `git ls-files`, plus one `rev-parse` per submodule whose HEAD moved.
+ */
+async function readSubmodules(repo: Repo, env: Env, porcelainV2: string): Promise<SubmoduleState[]> {
+  const flags = new Map<string, string>();
+  const records = porcelainV2.split('\0');
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const kind = r[0];
+    // `1 XY sub mH mI mW hH hI path`, `2 … X score path` (then the original path), `u …`.
+    const fixed = kind === '1' ? 8 : kind === '2' ? 9 : kind === 'u' ? 10 : -1;
+    if (kind === '2') i++;
+    if (fixed < 0) continue;
+    const fields = r.split(' ');
+    if (fields[2]?.startsWith('S')) flags.set(fields.slice(fixed).join(' '), fields[2]);
+  }
+  const gitmodules = join(repo.workTree!, '.gitmodules');
+  const named = existsSync(gitmodules) ? submodulePaths(readFileSync(gitmodules, 'utf8')) : [];
+  const paths = [...new Set([...named, ...flags.keys()])];
+  if (paths.length === 0) return [];
+  const listed = await runGit(['ls-files', '--stage', '-z', '--', ...paths.map((p) => `:(literal)${p}`)], { cwd: repo.workTree!, env });
+  const out: SubmoduleState[] = [];
+  for (const line of listed.stdout.split('\0')) {
+    const m = /^160000 ([0-9a-f]{40,64}) 0\t(.+)$/s.exec(line);
+    if (!m) continue;
+    const [, indexed, path] = m as unknown as [string, string, string];
+    const flag = flags.get(path) ?? 'S...';
+    // `S C..`: the submodule's HEAD is not the commit recorded for it; `add -u` puts that HEAD
+    // into the snapshot, so it is the one to record.
+    const commit = flag[1] === 'C' ? await checkedOutCommit(repo, env, path, indexed) : indexed;
+    const dirty = flag[2] === 'M';
+    out.push({ path, commit, dirty, ...(dirty ? { changes_in_snapshot: false as const } : {}) });
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function submodulePaths(text: string): string[] {
+  const config = parseGitConfig(text);
+  return config
+    .keys()
+    .filter((k) => k.startsWith('submodule.') && k.endsWith('.path'))
+    .map((k) => config.get(k)!)
+    .filter((p) => p && !p.startsWith('/') && !p.split('/').includes('..'));
+}
+
+async function checkedOutCommit(repo: Repo, env: Env, path: string, fallback: string): Promise<string> {
+  const r = await runGit(['-C', path, 'rev-parse', '--verify', '-q', 'HEAD'], { cwd: repo.workTree!, env, allowFailure: true });
+  const oid = r.stdout.trim();
+  return r.code === 0 && /^[0-9a-f]{40,64}$/.test(oid) ? oid : fallback;
 }
 
 /** Tree of every tracked file as it is in the working tree, written via a private index. */

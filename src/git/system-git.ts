@@ -34,6 +34,21 @@ export interface GitOptions {
  * const { stdout } = await runGit(['rev-parse', 'HEAD'], { cwd: repo.workTree, env });
  */
 export function runGit(args: string[], options: GitOptions): Promise<GitResult> {
+  return execGit(args, options, 'utf8').then((r) => ({ ...r, stdout: r.stdout.toString('utf8') }));
+}
+
+/**
+ * {@link runGit} keeping stdout as bytes: a patch or a path list in a repository whose files
+ * are not UTF-8 must not be decoded (U+FFFD would replace the bytes for good).
+ *
+ * @example
+ * const { stdout } = await runGitBytes(['diff', '--binary', 'HEAD'], { cwd, env });
+ */
+export function runGitBytes(args: string[], options: GitOptions): Promise<{ stdout: Buffer; stderr: string; code: number }> {
+  return execGit(args, options, 'buffer').then((r) => ({ ...r, stdout: Buffer.isBuffer(r.stdout) ? r.stdout : Buffer.from(r.stdout) }));
+}
+
+function execGit(args: string[], options: GitOptions, encoding: 'utf8' | 'buffer'): Promise<{ stdout: string | Buffer; stderr: string; code: number }> {
   return new Promise((resolvePromise, reject) => {
     const child = execFile(
       options.env.gitBinary,
@@ -42,9 +57,10 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
         cwd: options.cwd,
         env: { ...options.env.vars, ...options.vars, GIT_TERMINAL_PROMPT: '0' } as NodeJS.ProcessEnv,
         maxBuffer: 512 * 1024 * 1024,
-        encoding: 'utf8',
+        encoding,
       },
-      (error, stdout, stderr) => {
+      (error, stdout: string | Buffer, stderrRaw: string | Buffer) => {
+        const stderr = stderrRaw.toString();
         if (error && systemCode(error) === 'ENOENT' && typeof (error as { code?: unknown }).code === 'string') {
           reject(new GitTrackError('GIT_MISSING', `git is not installed or not on PATH (looked for '${options.env.gitBinary}')`));
           return;

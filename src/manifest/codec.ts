@@ -91,6 +91,7 @@ const DATA_ORDER = ['path', 'kind', 'sha256', 'size', 'files', 'label'] as const
 // tags) are sorted.
 const AUTHOR_ORDER = ['name', 'email'] as const;
 const CODE_ORDER = ['commit', 'branch', 'dirty', 'snapshot', 'patch', 'remote'] as const;
+const SUBMODULE_ORDER = ['path', 'commit', 'dirty', 'changes_in_snapshot'] as const;
 const ENV_ORDER = ['os', 'arch', 'hostname', 'node', 'python', 'git_track'] as const;
 const SOURCE_ORDER = ['kind', 'file'] as const;
 const ARTIFACT_ORDER = ['path', 'kind', 'sha256', 'size', 'files', 'role'] as const;
@@ -129,6 +130,7 @@ export function encodeValidManifest(v: RunManifest): string {
   fixedMap(out, 'author', v.author, AUTHOR_ORDER);
   if (v.command !== undefined) out.push(`command: ${scalarOrList(v.command)}`);
   if (v.code !== undefined) fixedMap(out, 'code', v.code, CODE_ORDER);
+  if (v.submodules !== undefined) blockList(out, 'submodules', v.submodules, SUBMODULE_ORDER);
   blockList(out, 'data', v.data, DATA_ORDER);
   blockMap(out, 'params', v.params);
   blockMap(out, 'metrics', v.metrics);

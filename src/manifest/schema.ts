@@ -76,6 +76,19 @@ export const codeSchema = z
   .refine((c) => c.snapshot === undefined || c.dirty, { error: 'is only recorded for a dirty tree', path: ['snapshot'] });
 export type CodeVersion = z.infer<typeof codeSchema>;
 
+export const submoduleSchema = z
+  .strictObject({
+    path: z.string().min(1).refine(isInsidePath, { error: 'must be a relative path inside the repository' }),
+    commit: sha1.meta({ description: "the submodule's checked-out commit, the one code.snapshot (or code.commit) records" }),
+    dirty: z.boolean().meta({ description: 'the submodule had uncommitted changes' }),
+    changes_in_snapshot: z
+      .literal(false)
+      .optional()
+      .meta({ description: "present when dirty: the submodule's uncommitted changes are NOT in code.snapshot or code.patch" }),
+  })
+  .refine((s) => s.dirty === (s.changes_in_snapshot === false), { error: 'is false exactly when the submodule is dirty', path: ['changes_in_snapshot'] });
+export type Submodule = z.infer<typeof submoduleSchema>;
+
 const kindSchema = z.enum(['file', 'dir']);
 
 /** Directory entries carry a file count; a file entry carrying one is a writer bug. */
@@ -162,6 +175,11 @@ export const runManifestSchema = z
     author: authorSchema,
     command: z.array(z.string()).optional(),
     code: codeSchema.optional(),
+    submodules: z
+      .array(submoduleSchema)
+      .superRefine(uniqueBy((s) => s.path, 'submodule path'))
+      .optional()
+      .meta({ description: "the code's submodules at the time of the run" }),
     data: z.array(dataEntrySchema).superRefine(uniqueBy((d) => d.path ?? `version:${d.label}`, 'data path')),
     params: z.record(nameKey, paramValueSchema),
     metrics: z.record(nameKey, z.number({ error: 'must be a finite number' })),

@@ -109,6 +109,8 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     ? { code: { ...input.code, ...recordedCode(ctx, input, tags, base) }, patch: undefined }
     : await captureCodeVersion(repo, env, identityP, { snapshot: !options.dryRun });
   const identity = await identityP;
+  // Submodules sit beside `code` in the manifest (a list has no place in its flat map).
+  const { submodules, ...codeVersion } = captured.code as CodeVersion;
   // An imported record ran elsewhere: this machine's OS, host and versions would be wrong.
   const record = input.source?.kind === 'record' ? input.source : undefined;
   const environment = record ? undefined : await captureEnvironment({ stateDir: repo.stateDir, env, version: gitTrackVersion() });
@@ -124,7 +126,8 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     duration_s: input.durationS,
     author: { name: identity.name, email: identity.email },
     command: input.command,
-    code: { ...captured.code, ...(captured.patch ? { patch: PATCH_FILE } : {}) },
+    code: { ...codeVersion, ...(captured.patch ? { patch: PATCH_FILE } : {}) },
+    submodules: submodules?.length ? submodules : undefined,
     data: [
       ...data.map(({ input: d, hash }) => ({ path: displayPath(base, d.path), ...pointer(hash), ...(d.label ? { label: d.label } : {}) })),
       ...(input.dataVersion ? [{ kind: 'version', label: input.dataVersion }] : []),
