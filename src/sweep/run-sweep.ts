@@ -187,7 +187,7 @@ export async function runSweep(ctx: TrackerContext, options: SweepOptions): Prom
   return { sweep: parent, children, ran, ...(best ? { best } : {}), ...(sweep.metric ? { metric: sweep.metric, goal: sweep.goal } : {}), stopped };
 }
 
-function planNew(ctx: TrackerContext, options: SweepOptions, code: StagedInput['code'], patch: string | undefined): Plan {
+function planNew(ctx: TrackerContext, options: SweepOptions, code: StagedInput['code'], patch: Buffer | undefined): Plan {
   const grid = options.grid!;
   const seed = options.random === undefined ? undefined : (options.seed ?? ctx.env.random(4).readUInt32LE(0) % 1_000_000);
   const todo = sweepCombinations(grid, { random: options.random, seed });
