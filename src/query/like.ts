@@ -7,9 +7,10 @@
  * The pattern is cut at each `%` (consecutive ones collapse) into segments. The first segment
  * must match at the start, the last at the end, and each one between at its leftmost place
  * after the previous one: taking the leftmost place never loses a match, because whatever
- * follows a `%` can start anywhere later. The text position only moves forward, so a match
- * costs at most (text length × longest segment) steps, and a segment without `_` is found by
- * `indexOf`.
+ * follows a `%` can start anywhere later. The text position only moves forward, and each
+ * segment is found by `indexOf` (no `_`, case-sensitive) or by a bit-parallel scan (Shift-And:
+ * one pass, segment length / 32 word operations a character), so a value is read a bounded
+ * number of times whatever the pattern.
  */
 
 /** A compiled pattern; `test` answers for one value. */
@@ -45,6 +46,7 @@ export function compileLike(pattern: string, caseInsensitive: boolean): LikeMatc
   // Drop an empty last segment (a trailing `%`) and remember that the end is free.
   const tail = segments[segments.length - 1]!;
   const middle = segments.slice(1, -1).filter((s) => s.length > 0);
+  const finders = middle.map(shiftAnd);
   const plain = !caseInsensitive && middle.every((s) => !s.includes(ANY)) ? middle.map((s) => String.fromCodePoint(...s)) : undefined;
   return {
     test(text: string): boolean {
@@ -64,10 +66,10 @@ export function compileLike(pattern: string, caseInsensitive: boolean): LikeMatc
         }
         return true;
       }
-      for (const s of middle) {
-        const at = find(t, s, pos, end);
+      for (let k = 0; k < middle.length; k++) {
+        const at = finders[k]!(t, pos, end);
         if (at === -1) return false;
-        pos = at + s.length;
+        pos = at + middle[k]!.length;
       }
       return true;
     },
@@ -86,10 +88,41 @@ function matchAt(t: number[], s: Segment, at: number): boolean {
   return true;
 }
 
-/** Leftmost place of `s` in `t[from, end)`, or -1. */
-function find(t: number[], s: Segment, from: number, end: number): number {
-  for (let at = from; at + s.length <= end; at++) if (matchAt(t, s, at)) return at;
-  return -1;
+/**
+ * A finder for the leftmost place of `s` in `t[from, end)` (or -1) by Shift-And: bit k of the
+ * state says the last k+1 characters read match the first k+1 of the segment, so one pass
+ * over the text finds it, without trying each start again.
+ */
+function shiftAnd(s: Segment): (t: number[], from: number, end: number) => number {
+  const m = s.length;
+  const words = (m + 31) >>> 5;
+  // Positions holding `_` accept any character: that is every character's mask to start with.
+  const anyMask = new Uint32Array(words);
+  for (let k = 0; k < m; k++) if (s[k] === ANY) anyMask[k >>> 5]! |= 1 << (k & 31);
+  const masks = new Map<number, Uint32Array>();
+  for (let k = 0; k < m; k++) {
+    const c = s[k]!;
+    if (c === ANY) continue;
+    let mask = masks.get(c);
+    if (!mask) masks.set(c, (mask = Uint32Array.from(anyMask)));
+    mask[k >>> 5]! |= 1 << (k & 31);
+  }
+  const lastWord = (m - 1) >>> 5;
+  const lastBit = 1 << ((m - 1) & 31);
+  return (t, from, end) => {
+    const state = new Uint32Array(words);
+    for (let i = from; i < end; i++) {
+      const mask = masks.get(t[i]!) ?? anyMask;
+      let carry = 1;
+      for (let w = 0; w < words; w++) {
+        const d = state[w]!;
+        state[w] = ((d << 1) | carry) & mask[w]!;
+        carry = d >>> 31;
+      }
+      if (state[lastWord]! & lastBit) return i - m + 1;
+    }
+    return -1;
+  };
 }
 
 function hasSurrogates(text: string): boolean {
