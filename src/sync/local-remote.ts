@@ -23,6 +23,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import { ARTIFACTS_REF, type Remote } from './remote.js';
 import { relayProgress } from './git-progress.js';
 import { setTrackingRef } from './sync-state.js';
+import { makePackTemp, removeStalePackTemps } from './pack-temp.js';
 
 /** The git directory of a remote we can read (and, for a push, write) directly. */
 export interface LocalRemote {
@@ -156,24 +157,32 @@ interface RefUpdateSpec {
  * directory, so the final rename never crosses filesystems; the pack is complete and fsynced
  * before any ref names its objects. (The work `git push` would do, minus the second process
  * that re-indexes the streamed pack and the connectivity walk over it: ~40 ms instead of
- * ~190 ms for 1,000 runs.)
+ * ~190 ms for 1,000 runs.) git's temporary files go to a private object directory of ours
+ * (see pack-temp.ts), removed after, or by the next write when this process is killed.
  */
 async function packInto(env: Env, destGitDir: string, sourceObjects: string, wants: string[], label: string): Promise<void> {
   const haves = listRefTips(destGitDir);
   const input = `${wants.join('\n')}\n--not\n${haves.map((h) => `${h}\n`).join('')}`;
-  const base = join(destGitDir, 'objects', 'pack', 'pack');
+  const objectsDir = join(destGitDir, 'objects');
+  const base = join(objectsDir, 'pack', 'pack');
+  removeStalePackTemps(objectsDir);
+  const temp = makePackTemp(objectsDir);
   let name: string;
   try {
     const { stdout } = await runGit(['--git-dir', destGitDir, 'pack-objects', '--revs', '--delta-base-offset', '--progress', base], {
       cwd: destGitDir,
       env,
-      vars: { GIT_ALTERNATE_OBJECT_DIRECTORIES: alternatesEntry(sourceObjects) },
+      vars: {
+        GIT_OBJECT_DIRECTORY: temp,
+        GIT_ALTERNATE_OBJECT_DIRECTORIES: `${alternatesEntry(objectsDir)}:${alternatesEntry(sourceObjects)}`,
+      },
       input,
       onStderr: relayProgress(env, label),
     });
     name = stdout.trim();
   } finally {
     env.progress.done(label);
+    rmSync(temp, { recursive: true, force: true });
   }
   // Nothing was missing: git still writes a pack of no objects (header and checksum only).
   if (/^[0-9a-f]{40}$/.test(name) && statSync(`${base}-${name}.pack`).size <= EMPTY_PACK_BYTES) {
