@@ -22,3 +22,16 @@ export function parseSize(value: number | string): number {
   if (!match) return Number.NaN;
   return Math.floor(Number(match[1]) * UNITS[(match[2] ?? '').toLowerCase()]!);
 }
+
+/**
+ * A byte count as a size setting reads (powers of 1024).
+ *
+ * @example
+ * formatBytes(5242880); // '5.0 MB'
+ */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let unit = 0;
+  while (n >= 1024 && unit < units.length - 1) (n /= 1024), unit++;
+  return `${unit === 0 ? n : n.toFixed(1)} ${units[unit]}`;
+}

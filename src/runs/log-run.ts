@@ -9,6 +9,7 @@ import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { GitTrackError, isGitTrackError } from '../errors.js';
 import { hashPath, type ContentHash } from '../artifacts/hash.js';
 import { cachePath } from '../artifacts/cache.js';
+import { warnOverStoreCap } from '../artifacts/store-cap.js';
 import { captureCodeVersion, type CodeVersion } from '../git/code-version.js';
 import { resolveIdentity } from '../git/identity.js';
 import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
@@ -167,6 +168,10 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
         identity,
         extraParents: codeParent(ctx, captured.code),
         authorDate: input.created,
+      });
+      await warnOverStoreCap(ctx, manifest).catch((err: unknown) => {
+        // A bad store setting is push's to report; the run is recorded either way.
+        if (!isGitTrackError(err)) throw err;
       });
       return { manifest, yaml, commit: result.commit };
     } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { GitTrackError } from '../errors.js';
 import type { ResolvedStore } from '../config/load-store.js';
+import { formatBytes } from '../config/size.js';
 import type { Identity } from '../git/identity.js';
 import { catFileBatch } from '../git/cat-file-batch.js';
 import { readRef } from '../git/refs.js';
@@ -109,11 +110,4 @@ async function toGit(ctx: TrackerContext, identity: () => Promise<Identity>, max
     ARTIFACTS_REF,
   );
   return { uploaded: needed.length, bytes, missing };
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let unit = 0;
-  while (n >= 1024 && unit < units.length - 1) (n /= 1024), unit++;
-  return `${unit === 0 ? n : n.toFixed(1)} ${units[unit]}`;
 }
