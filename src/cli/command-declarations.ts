@@ -164,12 +164,14 @@ finished child shows progress.`,
         .command('list')
         .alias('ls')
         .description('find runs: filter, sort and show them, newest first by default')
-        .option('-f, --filter <expr>', "keep runs matching EXPR, e.g. \"metrics.f1 > 0.8 AND params.model IN ('xgb', 'rf') AND NOT tags.bad = 'yes'\"; fields: params.X, metrics.X, tags.X, data.PATH, id, name, experiment, status, created, author, code.commit, code.branch, code.dirty; operators = != < <= > >= LIKE IN AND OR NOT")
+        .option('-f, --filter <expr>', "keep runs matching EXPR, e.g. \"metrics.f1 > 0.8 AND params.model IN ('xgb', 'rf') AND NOT tags.bad = 'yes'\"; fields: params.X, metrics.X, tags.X, data.PATH, id, name, experiment, parent, status, created, author, code.commit, code.branch, code.dirty, archived; operators = != < <= > >= LIKE IN IS [NOT] NULL AND OR NOT")
         .option('-s, --sort <keys>', 'comma-separated fields; a leading - sorts descending: -metrics.f1,name')
         .option('--columns <fields>', 'comma-separated fields to show: id,name,params.lr,metrics.f1')
         .option('-n, --limit <n>', 'show at most n runs')
         .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'md', 'yaml']).default('table'))
         .option('--json', 'same as --format json (whole manifests unless --columns is given)')
+        .option('--flat', 'a plain list: children of a run (a sweep\'s) are not nested under it')
+        .option('--all', 'also archived runs')
         .action(lazy(() => import('./commands/list.js'))),
   ],
   [
@@ -195,9 +197,10 @@ finished child shows progress.`,
         .argument('[runs...]', 'runs to compare (ids, prefixes, names, `latest`)')
         .description('runs side by side: a column per run, a row per param or metric that differs, the best value marked')
         .option('-f, --filter <expr>', 'also compare the runs this filter selects (see `list --help`)')
+        .option('--children <run>', "also compare the children of this run (a sweep's runs), oldest first")
         .option('-s, --sort <keys>', 'order of the runs a filter selects')
-        .option('-n, --limit <n>', 'at most n runs from the filter (default 20)')
-        .option('--all', 'show every param and metric, also those that are the same')
+        .option('-n, --limit <n>', 'at most n runs from the filter (default 20; all children with --children alone)')
+        .option('--all', 'show every param and metric, also those that are the same, and archived runs a filter or --children selects')
         .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json', 'csv']).default('text'))
         .addOption(higherIsBetter())
         .addOption(lowerIsBetter())
@@ -258,6 +261,46 @@ finished child shows progress.`,
         .argument('<key=value...>', 'tags to add')
         .description('add tags to a run after the fact, as a new commit on `runs` (the run itself never changes)')
         .action(lazy(() => import('./commands/tag.js'))),
+  ],
+  [
+    ['archive'],
+    (program) =>
+      program
+        .command('archive')
+        .argument('<runs...>', 'runs to archive (ids, prefixes, names, `latest`)')
+        .description('hide runs from list, compare, experiments and sweep summaries (--all shows them), as a new commit on `runs`; nothing is deleted and a teammate sees it after pull')
+        .action(lazy(() => import('./commands/archive.js'))),
+  ],
+  [
+    ['unarchive'],
+    (program) =>
+      program
+        .command('unarchive')
+        .argument('<runs...>', 'archived runs to show again')
+        .description('undo archive: the runs are listed again (a new commit on `runs`)')
+        .action(lazy(() => import('./commands/unarchive.js'))),
+  ],
+  [
+    ['rename'],
+    (program) =>
+      program
+        .command('rename')
+        .argument('<run>', 'the run')
+        .argument('<name>', 'its new name')
+        .description('give a run a new name, as a new commit on `runs` (the manifest keeps the name it was recorded with); list, show and lookups by name use the new one')
+        .action(lazy(() => import('./commands/rename.js'))),
+  ],
+  [
+    ['experiments'],
+    (program) =>
+      program
+        .command('experiments')
+        .description('each experiment with its number of runs, last activity and, with --metric, its best finished run')
+        .option('--metric <name>', 'pick each experiment\'s best run by this metric')
+        .addOption(new Option('--goal <goal>', 'whether --metric is better low or high (default from its name)').choices(['min', 'max']))
+        .option('--all', 'also count archived runs')
+        .option('--json', 'print JSON')
+        .action(lazy(() => import('./commands/experiments.js'))),
   ],
   [
     ['promote'],

@@ -47,6 +47,8 @@ export const ATTRIBUTES = [
   'code.dirty',
   'code.snapshot',
   'note',
+  // Not in a manifest: true once `git-track archive` recorded it (a later fact).
+  'archived',
 ] as const;
 
 /** Attributes compared as dates when the other side is a string. */

@@ -1,6 +1,7 @@
 /**
  * Manifests of the runs a query selects, read through the index (which picks and orders the
- * runs without reading every manifest), with tags added later (`git-track tag`) merged in.
+ * runs without reading every manifest), with tags added later (`git-track tag`) merged in and
+ * the name of the last rename.
  */
 import type { RunManifest } from '../manifest/schema.js';
 import { isGitTrackError } from '../errors.js';
@@ -9,6 +10,7 @@ import { skipMessage } from './skipped-runs.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { queryRuns, type RunQuery } from './query-runs.js';
 import { allTagRecords, withTags } from '../stages/read-stages.js';
+import { runFacts, withFacts, type RunFacts } from '../facts/read-facts.js';
 
 /**
  * The manifests a query selects, in its order.
@@ -19,7 +21,8 @@ import { allTagRecords, withTags } from '../stages/read-stages.js';
 export function loadRuns(ctx: TrackerContext, query: RunQuery = {}): RunManifest[] {
   const { table, rows } = queryRuns(ctx, query);
   const records = rows.length ? allTagRecords(ctx) : new Map();
-  return readListedManifests(ctx, rows.map((r) => ({ id: table.id(r), tree: table.tree(r) }))).map((m) => withTags(m, records.get(m.id)));
+  const facts = rows.length ? runFacts(ctx) : new Map<string, RunFacts>();
+  return readListedManifests(ctx, rows.map((r) => ({ id: table.id(r), tree: table.tree(r) }))).map((m) => withFacts(withTags(m, records.get(m.id)), facts.get(m.id)));
 }
 
 /**

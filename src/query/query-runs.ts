@@ -12,6 +12,7 @@ import { sortRows, type SortKey } from './sort.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { allTagRecords } from '../stages/read-stages.js';
 import { fieldKey } from './ast.js';
+import { runFacts, type RunFacts } from '../facts/read-facts.js';
 
 export interface RunQuery {
   filter?: Expr;
@@ -40,7 +41,7 @@ export const NEWEST_FIRST: SortKey[] = [
  * rows.map((r) => get(r, { scope: 'attr', name: 'id' }));
  */
 export function queryRuns(ctx: TrackerContext, query: RunQuery = {}): QueryResult {
-  return queryTable(loadQueryIndex(ctx), query, laterTags(ctx));
+  return queryTable(loadQueryIndex(ctx), query, laterTags(ctx), runFacts(ctx));
 }
 
 /**
@@ -53,8 +54,11 @@ export function laterTags(ctx: TrackerContext): Map<string, Record<string, strin
   return out;
 }
 
-/** {@link queryRuns} over a table already loaded (pure); `tags` overlays later-added tags by run id. */
-export function queryTable(table: RunTable, query: RunQuery, tags: Map<string, Record<string, string>> = new Map()): QueryResult {
+/**
+ * {@link queryRuns} over a table already loaded (pure); `tags` overlays later-added tags by run
+ * id, `facts` names from renames and the `archived` attribute (false unless archived).
+ */
+export function queryTable(table: RunTable, query: RunQuery, tags: Map<string, Record<string, string>> = new Map(), facts: Map<string, RunFacts> = new Map()): QueryResult {
   const readers = new Map<string, (row: number) => FieldValue | undefined>();
   const reader = (field: Field) => {
     const key = fieldKey(field);
@@ -65,6 +69,11 @@ export function queryTable(table: RunTable, query: RunQuery, tags: Map<string, R
       if (field.scope === 'tags' && tags.size > 0) {
         const base = read;
         read = (row) => tags.get(table.id(row))?.[field.name] ?? base(row);
+      }
+      if (key === 'archived') read = (row) => facts.get(table.id(row))?.archived ?? false;
+      if (key === 'name' && facts.size > 0) {
+        const base = read;
+        read = (row) => facts.get(table.id(row))?.name ?? base(row);
       }
       readers.set(key, read);
     }

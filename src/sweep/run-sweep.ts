@@ -22,6 +22,7 @@ import type { RunManifest } from '../manifest/schema.js';
 import { PATCH_FILE } from '../runs/layout.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import { tagRun } from '../stages/tag-run.js';
+import { runFacts } from '../facts/read-facts.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { bestChild, goalFor, sweepChildren, type Goal } from './sweep-children.js';
 import {
@@ -78,6 +79,8 @@ export interface SweepResult {
   goal?: Goal;
   /** True when the sweep was stopped (Ctrl-C, --fail-fast) before every combination ran. */
   stopped: boolean;
+  /** Ids of archived children (summaries leave them out unless asked). */
+  archived: string[];
 }
 
 /** Tags of a sweep's parent run. */
@@ -163,7 +166,7 @@ export async function runSweep(ctx: TrackerContext, options: SweepOptions): Prom
   await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, sweep.todo.length)) }, worker));
 
   const stopped = ran.length < sweep.todo.length;
-  const children = sweepChildren(ctx, sweep.parentId, { all: true });
+  const children = sweepChildren(ctx, sweep.parentId);
   const best = sweep.metric ? bestChild(children, sweep.metric, sweep.goal!) : undefined;
   let parent: RunManifest;
   if (sweep.parentDir) {
@@ -184,7 +187,9 @@ export async function runSweep(ctx: TrackerContext, options: SweepOptions): Prom
       parent = resolveRun(ctx, sweep.parentId).manifest;
     }
   }
-  return { sweep: parent, children, ran, ...(best ? { best } : {}), ...(sweep.metric ? { metric: sweep.metric, goal: sweep.goal } : {}), stopped };
+  const facts = runFacts(ctx);
+  const archived = children.filter((c) => facts.get(c.id)?.archived).map((c) => c.id);
+  return { sweep: parent, children, ran, ...(best ? { best } : {}), ...(sweep.metric ? { metric: sweep.metric, goal: sweep.goal } : {}), stopped, archived };
 }
 
 function planNew(ctx: TrackerContext, options: SweepOptions, code: StagedInput['code'], patch: Buffer | undefined): Plan {
@@ -212,7 +217,7 @@ function planResume(ctx: TrackerContext, options: SweepOptions): Plan {
   const random = parent.params[SWEEP_TAGS.random];
   const seed = parent.params[SWEEP_TAGS.seed];
   const all = sweepCombinations(grid, typeof random === 'number' ? { random, seed: typeof seed === 'number' ? seed : 0 } : {});
-  const done = new Set(sweepChildren(ctx, parent.id, { all: true }).filter((c) => c.status === 'finished').map((c) => combinationKey(grid, c.params)));
+  const done = new Set(sweepChildren(ctx, parent.id).filter((c) => c.status === 'finished').map((c) => combinationKey(grid, c.params)));
   const todo = all.filter((c) => !done.has(combinationKey(grid, c)));
   const metric = options.metric ?? parent.tags[SWEEP_TAGS.metric];
   const recordedGoal = parent.tags[SWEEP_TAGS.goal];

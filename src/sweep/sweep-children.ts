@@ -10,12 +10,12 @@ import type { TrackerContext } from '../tracker-context.js';
 export type Goal = 'min' | 'max';
 
 /**
- * The children of run `id`, oldest first.
+ * The children of run `id`, oldest first, archived ones too.
  *
  * @example
  * sweepChildren(ctx, '3f9a21c0b7d4').map((r) => r.name); // ['depth=4,lr=0.1', …]
  */
-export function sweepChildren(ctx: TrackerContext, id: string, _options: { all?: boolean } = {}): RunManifest[] {
+export function sweepChildren(ctx: TrackerContext, id: string): RunManifest[] {
   return loadRuns(ctx, {
     filter: { kind: 'compare', field: { scope: 'attr', name: 'parent' }, op: '=', value: { type: 'string', value: id } },
     sort: [

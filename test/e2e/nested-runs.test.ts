@@ -92,3 +92,40 @@ describe('nested runs: tracker.startRun({ parent })', () => {
     expect(manifestOf(dir, childManifest.id)).toMatch(new RegExp(`^parent: "?${sweep.id}"?$`, 'm'));
   });
 });
+
+describe('nested runs: list, show, compare', () => {
+  it('list nests children under their parent (--flat does not), show lists them, compare --children compares them', () => {
+    const dir = makeRepo({ commit: true });
+    const parent = cli(dir, 'log', '--name', 'sweep', '-p', 'grid.lr=[0.1, 0.01]').stdout.trim();
+    const solo = cli(dir, 'log', '--name', 'solo', '-m', 'f1=0.1').stdout.trim();
+    const a = cli(dir, 'log', '--parent', parent, '--name', 'lr-a', '-p', 'lr=0.1', '-m', 'f1=0.7').stdout.trim();
+    const b = cli(dir, 'log', '--parent', parent, '--name', 'lr-b', '-p', 'lr=0.01', '-m', 'f1=0.8').stdout.trim();
+    const grandchild = cli(dir, 'log', '--parent', b, '--name', 'fold-1', '-m', 'f1=0.81').stdout.trim();
+
+    const table = cli(dir, 'list', '--columns', 'id,name').stdout.trim().split('\n');
+    expect(table.map((l) => l.replace(/\s+$/, ''))).toEqual([
+      expect.stringMatching(/^id\s+name$/),
+      expect.stringMatching(new RegExp(`^${solo}\\s+solo$`)),
+      expect.stringMatching(new RegExp(`^${parent}\\s+sweep$`)),
+      expect.stringMatching(new RegExp(`^└ ${b}\\s+lr-b$`)),
+      expect.stringMatching(new RegExp(`^  └ ${grandchild}\\s+fold-1$`)),
+      expect.stringMatching(new RegExp(`^└ ${a}\\s+lr-a$`)),
+    ]);
+    const flat = cli(dir, 'list', '--flat', '--columns', 'id').stdout.trim().split('\n').slice(1).map((l) => l.trim());
+    expect(flat).toEqual([grandchild, b, a, solo, parent]);
+    // Machine formats are never indented.
+    expect(cli(dir, 'list', '--format', 'csv', '--columns', 'id').stdout.trim().split('\n').slice(1)).toEqual([grandchild, b, a, solo, parent]);
+
+    const shown = cli(dir, 'show', 'sweep').stdout;
+    expect(shown).toContain(`# children (2):\n#   ${a}  finished  lr-a\n#   ${b}  finished  lr-b\n`);
+    expect(JSON.parse(cli(dir, 'show', 'sweep', '--json').stdout).children.map((c: { id: string }) => c.id)).toEqual([a, b]);
+    expect(cli(dir, 'show', 'solo').stdout).not.toContain('# children');
+
+    const cmp = JSON.parse(cli(dir, 'compare', '--children', 'sweep', '--format', 'json').stdout);
+    expect(cmp.runs.map((r: { id: string }) => r.id)).toEqual([a, b]);
+    expect(cmp.rows.find((r: { key: string }) => r.key === 'f1')).toMatchObject({ values: [0.7, 0.8], best: [1] });
+    const none = cli(dir, 'compare', '--children', 'solo');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^git-track: no runs to compare \('solo' has no children/);
+  });
+});

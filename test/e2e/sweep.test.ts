@@ -117,10 +117,15 @@ describe('git-track sweep', () => {
     expect(retried.map((c) => c.status).sort()).toEqual(['failed', 'finished']);
     // Nothing else ran twice.
     expect(new Set(children.map((c) => c.name)).size).toBe(6);
-    // Resuming a finished sweep runs nothing.
+    // Resuming a finished sweep runs nothing; its summary leaves archived children out unless --all.
+    const failedOne = retried.find((c) => c.status === 'failed')!;
+    expect(cli(dir, 'archive', failedOne.id).code).toBe(0);
     const nothing = cliWith(dir, {}, 'sweep', '--resume', parent.id);
     expect(nothing.code).toBe(0);
-    expect(allRuns(dir)).toHaveLength(8);
+    expect(allRuns(dir)).toHaveLength(7);
+    expect(cli(dir, 'list', '--all', '--json').stdout).toContain(failedOne.id);
+    expect(nothing.stdout).not.toContain(failedOne.id.slice(0, 7));
+    expect(cliWith(dir, {}, 'sweep', '--resume', parent.id, '--all').stdout).toContain(failedOne.id.slice(0, 7));
   });
 
   it('--random N --seed S draws the same combinations every time, and records how', () => {

@@ -20,6 +20,7 @@ interface CompareOptions {
   limit?: string;
   all?: boolean;
   format?: string;
+  children?: string;
   higherIsBetter?: string[];
   lowerIsBetter?: string[];
 }
@@ -27,15 +28,18 @@ interface CompareOptions {
 export default async function compare(cli: CliContext, [refs]: unknown[], options: CompareOptions): Promise<number> {
   const format = parseFormat(options.format ?? 'text', ['text', 'md', 'json', 'csv'] as const);
   const names = (refs as string[] | undefined) ?? [];
-  if (names.length === 0 && options.filter === undefined) throw new GitTrackError('USAGE', 'compare needs runs to compare: name them, or give --filter EXPR');
+  if (names.length === 0 && options.filter === undefined && options.children === undefined) {
+    throw new GitTrackError('USAGE', 'compare needs runs to compare: name them, or give --filter EXPR or --children RUN');
+  }
   const filter = options.filter === undefined ? undefined : parseFilter(options.filter);
   const sort = options.sort === undefined ? undefined : parseSort(options.sort);
-  const limit = options.limit === undefined ? 20 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new GitTrackError('USAGE', `--limit expects a positive whole number, got '${options.limit}'`);
+  // A sweep is compared whole; a filter could select thousands.
+  const limit = options.limit === undefined ? (options.children !== undefined && options.filter === undefined ? undefined : 20) : Number(options.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new GitTrackError('USAGE', `--limit expects a positive whole number, got '${options.limit}'`);
   const directions = parseDirections(options);
   const ctx = cli.tracker();
   if (filter || sort) warnUnknownFields(cli, ctx, queryRuns(ctx, { limit: 0 }).table, { filter, sort });
-  const cmp = compareRefs(ctx, names, { filter, sort, limit }, { ...directions, all: options.all });
+  const cmp = compareRefs(ctx, names, { filter, sort, limit, children: options.children }, { ...directions, all: options.all });
   cli.out(renderComparison(cmp, format, palette(useColour())));
   return 0;
 }

@@ -4,7 +4,9 @@
  */
 import type { RunningRun } from '../../capture/recover.js';
 import { GitTrackError } from '../../errors.js';
-import { fieldKey, type Field } from '../../query/ast.js';
+import { fieldKey, type Expr, type Field } from '../../query/ast.js';
+import { indent, nestRows } from '../render/run-tree.js';
+import { runFacts, withFacts } from '../../facts/read-facts.js';
 import { matches, type FieldValue } from '../../query/evaluate.js';
 import { parseFieldName, parseFilter } from '../../query/parse.js';
 import { loadQueryIndexAsync } from '../../query/query-index.js';
@@ -27,6 +29,8 @@ interface ListOptions {
   limit?: string;
   format?: string;
   json?: boolean;
+  flat?: boolean;
+  all?: boolean;
 }
 
 /** A run in progress, for the list: not a manifest (the stored status is never `running`). */
@@ -47,7 +51,8 @@ type Get = (field: Field) => FieldValue | undefined;
 export default async function list(cli: CliContext, _args: unknown[], options: ListOptions): Promise<number> {
   const limit = parseLimit(options.limit);
   const format = options.json ? 'json' : parseFormat(options.format ?? 'table', FORMATS);
-  const filter = options.filter === undefined ? undefined : parseFilter(options.filter);
+  const given = parseOptionalFilter(options.filter);
+  const filter = options.all ? given : withoutArchived(given);
   const sort = options.sort === undefined ? undefined : parseSort(options.sort);
   const fields = options.columns === undefined ? undefined : parseColumns(options.columns);
   const ctx = cli.tracker();
@@ -55,7 +60,7 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   const { running } = await recoverWithNotes(cli, ctx);
   await loadQueryIndexAsync(ctx); // a cold index streams manifests from git while parsing them
   const result = queryRuns(ctx, { filter, sort, limit });
-  warnUnknownFields(cli, ctx, result.table, { filter, sort }, running.map(runningRow).flatMap(runningKeys));
+  warnUnknownFields(cli, ctx, result.table, { filter: given, sort }, running.map(runningRow).flatMap(runningKeys));
   const live = running
     .map(runningRow)
     .filter((r) => !filter || matches(filter, runningAccessor(r)))
@@ -64,7 +69,8 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
   // Without --columns, JSON keeps its documented shape: the whole manifests.
   if (format === 'json' && !fields) {
     const tags = allTagRecords(ctx);
-    const manifests = readListedManifests(ctx, recordedRows.map((r) => ({ id: result.table.id(r), tree: result.table.tree(r) }))).map((m) => withTags(m, tags.get(m.id)));
+    const facts = runFacts(ctx);
+    const manifests = readListedManifests(ctx, recordedRows.map((r) => ({ id: result.table.id(r), tree: result.table.tree(r) }))).map((m) => withFacts(withTags(m, tags.get(m.id)), facts.get(m.id)));
     cli.out(JSON.stringify([...live, ...manifests], null, 2));
     return 0;
   }
@@ -72,7 +78,9 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
     cli.out('No runs yet. Record one with: git-track log -p lr=0.01 -m f1=0.84');
     return 0;
   }
-  const rows: Get[] = [...live.map(runningAccessor), ...recordedRows.map((r): Get => (f) => result.get(r, f))];
+  const nested = format === 'table' && !options.flat ? nestRows(recordedRows.map((r) => ({ id: result.table.id(r), parent: result.get(r, PARENT) as string | undefined }))) : undefined;
+  const ordered = nested ? nested.map((n) => recordedRows[n.index]!) : recordedRows;
+  const rows: Get[] = [...live.map(runningAccessor), ...ordered.map((r): Get => (f) => result.get(r, f))];
   const keys = [...new Set([...result.table.keys(), ...live.flatMap((r) => [...Object.keys(r.params).map((k) => `params.${k}`), ...Object.keys(r.metrics).map((k) => `metrics.${k}`)])])];
   const cellOf = (f: Field, v: FieldValue | undefined): FieldValue | undefined =>
     format === 'table' && f.scope === 'attr' && f.name === 'created' && typeof v === 'string' ? v.slice(0, 16).replace('T', ' ') : v;
@@ -83,6 +91,8 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
     : chooseListColumns(rows, keys, { all: format !== 'table', width: format === 'table' ? terminalWidth() : undefined, cell: (f, v) => formatCell(cellOf(f, v)), header: headerOf });
   const columns: Column[] = shown.map((f) => ({ header: headerOf(f), align: f.scope === 'params' || f.scope === 'metrics' ? 'right' : 'left' }));
   const cells = rows.map((get) => shown.map((f) => cellOf(f, get(f))));
+  // Children under their parent: the first column is indented.
+  if (nested) nested.forEach((n, i) => cells[live.length + i]!.splice(0, 1, `${indent(n.depth)}${formatCell(cells[live.length + i]![0])}`));
   cli.out(renderRows(format, columns, cells));
   if (omitted.length > 0) cli.out(omittedLine(omitted));
   return 0;
@@ -123,6 +133,18 @@ function runningAccessor(r: RunningRow): Get {
     if (f.name === 'id' || f.name === 'name' || f.name === 'created' || f.name === 'status') return r[f.name];
     return undefined;
   };
+}
+
+const PARENT: Field = { scope: 'attr', name: 'parent' };
+
+function parseOptionalFilter(text: string | undefined): Expr | undefined {
+  return text === undefined ? undefined : parseFilter(text);
+}
+
+/** Archived runs are left out unless --all. */
+function withoutArchived(filter: Expr | undefined): Expr {
+  const live: Expr = { kind: 'not', expr: { kind: 'compare', field: { scope: 'attr', name: 'archived' }, op: '=', value: { type: 'boolean', value: true } } };
+  return filter ? { kind: 'and', left: filter, right: live } : live;
 }
 
 function parseLimit(text: string | undefined): number | undefined {

@@ -5,7 +5,6 @@
 import { compareRuns } from '../../compare/compare-runs.js';
 import { GitTrackError } from '../../errors.js';
 import { MAX_SWEEP_JOBS } from '../../limits.js';
-import type { RunManifest } from '../../manifest/schema.js';
 import { runSweep, type SweepEvent, type SweepResult } from '../../sweep/run-sweep.js';
 import { describeCombination, parseGrid, unusedKeys } from '../../sweep/sweep-spec.js';
 import { goalFor, type Goal } from '../../sweep/sweep-children.js';
@@ -113,7 +112,7 @@ function progress(colour: boolean): (event: SweepEvent) => void {
 }
 
 function renderSummary(result: SweepResult, format: 'text' | 'md' | 'json' | 'csv', all: boolean): string {
-  const children = all ? result.children : result.children.filter((r) => !isHidden(r));
+  const children = all ? result.children : result.children.filter((r) => !result.archived.includes(r.id));
   if (format === 'json') {
     return JSON.stringify({ sweep: result.sweep, best: result.best?.id ?? null, metric: result.metric ?? null, goal: result.goal ?? null, stopped: result.stopped, children }, null, 2);
   }
@@ -128,11 +127,6 @@ function renderSummary(result: SweepResult, format: 'text' | 'md' | 'json' | 'cs
   const table = renderComparison(cmp, format, palette(format === 'text' && useColour()));
   const best = result.best ? `best: ${result.best.id} ${result.best.name ?? ''} (${result.metric} = ${result.best.metrics[result.metric!]}, ${result.goal})` : '';
   return [format === 'csv' ? '' : head, table, format === 'csv' ? '' : best].filter(Boolean).join('\n\n');
-}
-
-/** Runs a summary leaves out without --all. */
-function isHidden(_run: RunManifest): boolean {
-  return false;
 }
 
 function wholeNumber(text: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
