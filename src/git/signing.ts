@@ -45,7 +45,7 @@ export function signingFromConfig(config: Map<string, string>, committer: string
   if (format !== 'openpgp' && format !== 'ssh' && format !== 'x509') {
     throw new GitTrackError('SIGNING_FAILED', `unsupported gpg.format '${format}' (git knows openpgp, ssh and x509)`, { format });
   }
-  // git reads gpg.program as the openpgp program; the later of it and gpg.openpgp.program wins.
+  // gpg.program is the openpgp program; gpg.openpgp.program, when set, takes precedence here.
   const program = config.get(`gpg.${format}.program`) ?? (format === 'openpgp' ? config.get('gpg.program') : undefined) ?? DEFAULT_PROGRAMS[format];
   const key = config.get('user.signingkey') || undefined;
   const defaultKeyCommand = config.get('gpg.ssh.defaultkeycommand') || undefined;

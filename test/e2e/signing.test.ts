@@ -129,6 +129,33 @@ describe('signed runs', () => {
     expect(cli(fresh, 'verify', '--signatures').stdout).toContain('has a signature git cannot check');
   });
 
+  it('checks the runs histories merged by pull, not the code commits runs point at', () => {
+    const ada = sshKey('ada');
+    const bob = sshKey('bob');
+    const allowed = allowedSigners(ada, bob);
+    const remote = makeBare();
+    const a = sshSigningRepo(ada, allowed);
+    git(a, 'remote', 'add', 'origin', remote);
+    git(a, 'push', '-q', 'origin', 'main');
+    ok(a, 'log', '-m', 'f1=0.8');
+    ok(a, 'push');
+    const b = cloneOf(remote);
+    for (const [k, v] of [['gpg.format', 'ssh'], ['user.signingKey', bob], ['commit.gpgSign', 'true'], ['gpg.ssh.allowedSignersFile', allowed]]) git(b, 'config', k!, v!);
+    git(b, 'commit', '-q', '--no-gpg-sign', '--allow-empty', '-m', 'unsigned code commit');
+    ok(b, 'log', '-m', 'f1=0.7');
+    ok(b, 'pull');
+    // b's init and run, a's init and run, the merge: the unsigned code commits are not counted.
+    expect(ok(b, 'verify', '--signatures')).toContain('signatures of 5 commit(s) checked');
+
+    const unsigned = cliWith(a, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'commit.gpgSign', GIT_CONFIG_VALUE_0: 'false' }, 'log', '-m', 'f1=0.1').stdout.trim();
+    ok(a, 'push');
+    ok(b, 'pull');
+    const r = cli(b, 'verify', '--signatures');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`(run ${unsigned}: f1=0.1) is not signed`);
+    expect(r.stdout).toContain('1 problem(s)');
+  });
+
   it('enforces policy signed: true in check and verify --stages', () => {
     const key = sshKey('ada');
     const dir = sshSigningRepo(key, allowedSigners(key));
