@@ -66,7 +66,9 @@ async function askGit(repo: Repo, env: Env): Promise<GitUser> {
   const config = new Map<string, string>();
   for (const line of result.code === 0 ? result.stdout.split('\n') : []) {
     const eq = line.indexOf('=');
-    if (line) config.set(eq < 0 ? line : line.slice(0, eq), eq < 0 ? 'true' : line.slice(eq + 1));
+    const key = eq < 0 ? line : line.slice(0, eq);
+    // git treats gpg.program as a name of gpg.openpgp.program: whichever comes last wins.
+    if (line) config.set(key === 'gpg.program' ? 'gpg.openpgp.program' : key, eq < 0 ? 'true' : line.slice(eq + 1));
   }
   const identity = explicitIdentity(config, env) ?? fallbackIdentity(repo, env);
   const committer = config.get('GIT_COMMITTER_IDENT')?.replace(/ \d+ [+-]\d{4}$/, '') ?? `${identity.name} <${identity.email}>`;

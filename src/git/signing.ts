@@ -45,7 +45,7 @@ export function signingFromConfig(config: Map<string, string>, committer: string
   if (format !== 'openpgp' && format !== 'ssh' && format !== 'x509') {
     throw new GitTrackError('SIGNING_FAILED', `unsupported gpg.format '${format}' (git knows openpgp, ssh and x509)`, { format });
   }
-  // gpg.program is the openpgp program; gpg.openpgp.program, when set, takes precedence here.
+  // gpg.program is git's older name of gpg.openpgp.program (the caller folds them in order).
   const program = config.get(`gpg.${format}.program`) ?? (format === 'openpgp' ? config.get('gpg.program') : undefined) ?? DEFAULT_PROGRAMS[format];
   const key = config.get('user.signingkey') || undefined;
   const defaultKeyCommand = config.get('gpg.ssh.defaultkeycommand') || undefined;

@@ -203,8 +203,13 @@ describe('signed runs', () => {
     });
     const dir = makeRepo({ commit: true });
     git(dir, 'config', 'commit.gpgSign', 'true'); // gpg.format defaults to openpgp, the key to the committer
+    // gpg.program is honoured: a wrapper that notes each call, then runs gpg.
+    const wrapper = join(home, 'gpg-wrapper');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$@" >> ${home}/calls\nexec gpg "$@"\n`, { mode: 0o755 });
+    git(dir, 'config', 'gpg.program', wrapper);
     const r = cliWith(dir, env, 'log', '-m', 'f1=0.8');
     expect(r.stderr).toBe('');
+    expect(readFileSync(join(home, 'calls'), 'utf8')).toBe('--status-fd=2 -bsau Test Author <test@example.com>\n'.repeat(2));
     expect(statuses(dir, env)).toEqual(['G', 'G']);
     execFileSync('git', ['verify-commit', 'runs'], { cwd: dir, env: testGitEnv(env), stdio: 'ignore' });
     expect(execFileSync('git', ['log', '--show-signature', '-1', 'runs'], { cwd: dir, env: testGitEnv(env), encoding: 'utf8' })).toContain(
