@@ -73,6 +73,11 @@ export function findRepo(
   const fast = LOCATION_VARS.some((v) => vars[v] !== undefined) ? null : discover(dir);
   if (fast) return fast;
   const where = askGitForRepo(dir, vars, options.gitBinary ?? vars.GIT_TRACK_GIT ?? 'git');
+  if (where.objectFormat !== 'sha1') {
+    throw new GitTrackError('UNSUPPORTED_REPO', `${where.commonDir}: objects are ${where.objectFormat}: git-track handles only sha1 repositories for now; nothing was read or written`, {
+      objectFormat: where.objectFormat,
+    });
+  }
   const alternates = splitAlternates(vars.GIT_ALTERNATE_OBJECT_DIRECTORIES, dir);
   const gitVars: Record<string, string> = {};
   if (vars.GIT_DIR !== undefined) gitVars.GIT_DIR = where.gitDir;

@@ -44,8 +44,8 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
     logCap,
   };
   // The code is captured now: a long training must not be recorded with edits made meanwhile.
-  const { code, patch } = await captureCodeVersion(ctx.repo, cli.env, await resolveIdentity(ctx.repo, cli.env));
-  const { dir, state } = createStaging(ctx.repo, cli.env, { owner: 'cli', command, input: { ...input, code } });
+  const { code, patch } = await captureCodeVersion(ctx.repo, ctx.env, await resolveIdentity(ctx.repo, ctx.env));
+  const { dir, state } = createStaging(ctx.repo, ctx.env, { owner: 'cli', command, input: { ...input, code } });
   if (patch) writeFileSync(join(dir, PATCH_FILE), patch);
   const env = commandEnv(cli.env.vars, dir, state.id);
   dropOutputOnClosedPipe();
