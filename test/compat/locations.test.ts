@@ -107,4 +107,17 @@ describe('repository locations from the environment, as git resolves them', () =
     expect(git(work, 'log', '--format=%s', '-1', 'runs')).toMatch(/f1=0.5/);
     gitWith(work, {}, 'fsck', '--strict');
   });
+
+  it('says in one line when GIT_DIR names no repository, and refuses one git finds unsupported', () => {
+    const elsewhere = tempDir('gt-cwd-');
+    const r = run(elsewhere, { GIT_DIR: join(elsewhere, 'missing') }, 'list');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^git-track: not a git repository: '.*missing'\n$/);
+    const sha256 = tempDir('gt-sha256-');
+    git(sha256, 'init', '-q', '--object-format=sha256');
+    const refused = run(elsewhere, { GIT_DIR: join(sha256, '.git') }, 'log', '-m', 'f1=1');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^git-track: .*sha256.*nothing was read or written\n$/);
+    expect(git(sha256, 'for-each-ref')).toBe('');
+  });
 });
