@@ -5,7 +5,7 @@ import { defaultEnv, type Env } from './env.js';
 import { ObjectStore } from './git/objects.js';
 import { findRepo, type Repo } from './git/repo.js';
 import { globalConfigPaths, readGitConfigFile } from './git/config.js';
-import { readViaGit } from './git/read-via-git.js';
+import { fetchViaGit } from './git/fetch-via-git.js';
 import { sharedPerm } from './git/shared-perm.js';
 
 export interface TrackerContext {
@@ -28,7 +28,7 @@ export function openContext(options: { dir: string; env?: Env }): TrackerContext
   const store = new ObjectStore(repo.objectsDir, {
     fsync: wantsObjectFsync(repo, env),
     alternates: repo.alternates,
-    fallback: repo.format.partialClone ? (oid) => readViaGit(repo.gitDir, env, oid) : undefined,
+    fetchMissing: repo.format.partialClone ? (oid) => fetchViaGit(repo.gitDir, env, oid) : undefined,
     sharedPerm: sharedPerm(repo.config),
   });
   return { repo, store, env };

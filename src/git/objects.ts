@@ -28,8 +28,11 @@ export interface StoreOptions {
   fsync?: boolean;
   /** More objects dirs to read from (GIT_ALTERNATE_OBJECT_DIRECTORIES). */
   alternates?: string[];
-  /** Asked for an object found nowhere locally (a partial clone's promisor fetch). */
-  fallback?: (oid: string) => GitObject | undefined;
+  /**
+   * Asked to make an object found nowhere locally present (a partial clone's promisor
+   * fetch); true when it now is.
+   */
+  fetchMissing?: (oid: string) => boolean;
   /** `core.sharedRepository` as {@link sharedPerm} encodes it: modes for what we create. */
   sharedPerm?: number;
 }
@@ -126,7 +129,7 @@ export class ObjectStore {
    */
   read(oid: string): GitObject {
     const id = checkOid(oid);
-    const found = this.written.get(id) ?? this.lookup(id, true) ?? this.options.fallback?.(id);
+    const found = this.written.get(id) ?? this.lookup(id, true) ?? (this.fetched(id) ? this.lookup(id, false) : undefined);
     if (!found) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${id} not found`, { oid: id });
     return found;
   }
@@ -155,9 +158,16 @@ export class ObjectStore {
     const id = checkOid(oid);
     const recent = this.written.get(id);
     if (recent) return recent.content.length;
-    const found = this.lookupSize(id) ?? (this.rescan(), this.lookupSize(id));
+    const found = this.lookupSize(id) ?? (this.rescan(), this.lookupSize(id)) ?? (this.fetched(id) ? this.lookupSize(id) : undefined);
     if (found === undefined) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${id} not found`, { oid: id });
     return found;
+  }
+
+  /** Ask for a missing object to be fetched (partial clones); rescan the packs it came in. */
+  private fetched(oid: string): boolean {
+    if (!this.options.fetchMissing?.(oid)) return false;
+    this.rescan();
+    return true;
   }
 
   private lookupSize(oid: string): number | undefined {

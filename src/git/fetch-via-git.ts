@@ -1,0 +1,27 @@
+/**
+ * Asking git for an object our own reader cannot reach: in a partial clone
+ * (`--filter=blob:none`, `tree:0`) git fetches a missing object from the promisor remote on
+ * demand, which only git knows how to do. git stores what it fetched in the object
+ * directory, where our reader then finds it: no object content passes through a pipe, so a
+ * size check still comes before the bytes are read.
+ */
+import { spawnSync } from 'node:child_process';
+import { GitTrackError } from '../errors.js';
+import type { Env } from '../env.js';
+
+/**
+ * Have git make `oid` present locally (fetching it from the promisor remote); false when git
+ * cannot find it either.
+ *
+ * @example
+ * if (fetchViaGit(repo.gitDir, env, oid)) store.read(oid);
+ */
+export function fetchViaGit(gitDir: string, env: Env, oid: string): boolean {
+  const r = spawnSync(env.gitBinary, ['cat-file', '-e', oid], {
+    cwd: gitDir,
+    env: { ...env.vars, GIT_DIR: gitDir, GIT_TERMINAL_PROMPT: '0' } as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+  });
+  if (r.error) throw new GitTrackError('GIT_FAILED', `git cat-file could not fetch object ${oid}: ${r.error.message}`, { oid });
+  return r.status === 0;
+}
