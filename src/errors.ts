@@ -94,6 +94,20 @@ export function escapeControls(text: string): string {
   return text.replace(CONTROL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * A whole message as the CLI prints it: one line, at most five quotes long. Messages quote
+ * their inputs through {@link quoteInput}; this keeps any other one (a path or a line from
+ * git that was not quoted) short and on one line too.
+ *
+ * @example
+ * oneLine('a\nb'); // 'a\\nb'
+ */
+export function oneLine(message: string): string {
+  const max = MAX_QUOTED_CHARS * 5;
+  const text = message.length > max ? `${message.slice(0, max)}… (${message.length} characters)` : message;
+  return escapeControls(text);
+}
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { GitTrackError, systemCode } from '../errors.js';
+import { GitTrackError, systemCode, quoteInput } from '../errors.js';
 import { defaultEnv } from '../env.js';
 import { hashDirectory, recentListing, sha256File, type ContentHash } from './hash.js';
 import { listingBytes, parseListing, type ListingEntry } from './listing.js';
@@ -210,7 +210,7 @@ export async function restoreTree(stateDir: string, dirSha256: string, destDir: 
 /** Where the object `sha256` sits (or would sit) in the cache. */
 export function objectPath(stateDir: string, sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) {
-    throw new GitTrackError('BAD_INPUT', `not a sha256 (64 lowercase hex digits): '${sha256}'`, { sha256 });
+    throw new GitTrackError('BAD_INPUT', `not a sha256 (64 lowercase hex digits): ${quoteInput(sha256)}`, { sha256 });
   }
   return join(stateDir, 'objects', 'sha256', sha256.slice(0, 2), sha256.slice(2));
 }
@@ -248,7 +248,7 @@ async function storeBytes(stateDir: string, hash: { sha256: string; size: number
  */
 function assertSafePath(path: string): void {
   if (pathProblem(path) !== null || (process.platform === 'win32' && path.includes(':'))) {
-    throw new GitTrackError('CORRUPT_OBJECT', `unsafe path in directory listing: '${path}'`, { path });
+    throw new GitTrackError('CORRUPT_OBJECT', `unsafe path in directory listing: ${quoteInput(path)}`, { path });
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import { appendFileSync, cpSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 import { describeValue } from '../manifest/schema-errors.js';
 import { isValidName } from '../manifest/names.js';
 import { flattenValues } from '../manifest/values.js';
@@ -112,11 +112,11 @@ export class Run {
       this.names.set(name, key);
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new GitTrackError('BAD_INPUT', `metric '${name}' must be a finite number, got ${describeValue(value)}`, { name });
+      throw new GitTrackError('BAD_INPUT', `metric ${quoteInput(name)} must be a finite number, got ${describeValue(value)}`, { name });
     }
     let step = options.step;
     if (step === undefined) step = this.steps.get(name) ?? 0;
-    else if (!Number.isInteger(step)) throw new GitTrackError('BAD_INPUT', `metric '${name}': step must be a whole number, got ${step}`, { name });
+    else if (!Number.isInteger(step)) throw new GitTrackError('BAD_INPUT', `metric ${quoteInput(name)}: step must be a whole number, got ${step}`, { name });
     this.steps.set(name, step + 1);
     this.buffer.push(`{"name":${key},"step":${step},"value":${value},"ts":${Date.now()}}\n`);
     if (this.buffer.length >= BATCH) this.flush();
@@ -150,7 +150,7 @@ export class Run {
     }
     const target = options.as ?? basename(source);
     if (target.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-      throw new GitTrackError('BAD_INPUT', `artifact name '${target}' must be a relative path without '..'`, { path: target });
+      throw new GitTrackError('BAD_INPUT', `artifact name ${quoteInput(target)} must be a relative path without '..'`, { path: target });
     }
     cpSync(source, join(this.dir, ARTIFACTS_DIR, target), { recursive: isDir });
   }
@@ -164,7 +164,7 @@ export class Run {
   setTags(tags: Record<string, string>): void {
     this.open();
     for (const [k, v] of Object.entries(tags)) {
-      if (typeof v !== 'string') throw new GitTrackError('BAD_INPUT', `tag '${k}' must be a string, got ${describeValue(v)}`, { name: k });
+      if (typeof v !== 'string') throw new GitTrackError('BAD_INPUT', `tag ${quoteInput(k)} must be a string, got ${describeValue(v)}`, { name: k });
       this.tags[k] = v;
     }
     writeAtomic(join(this.dir, 'tags.json'), JSON.stringify(this.tags));

@@ -6,7 +6,7 @@
  * only commander.
  */
 import { CommanderError } from 'commander';
-import { escapeControls, GitTrackError } from '../errors.js';
+import { GitTrackError, oneLine } from '../errors.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { buildProgram } from './program.js';
 
@@ -40,13 +40,12 @@ function reportError(err: unknown, debug: boolean): number {
     return 2;
   }
   if (err instanceof GitTrackError) {
-    // Messages quote their inputs through quoteInput; escaping again keeps any other one line.
-    process.stderr.write(`git-track: ${escapeControls(err.message)}\n`);
+    process.stderr.write(`git-track: ${oneLine(err.message)}\n`);
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
     return EXIT_CODES[err.code] ?? (USAGE_CODES.has(err.code) ? 2 : 1);
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`git-track: unexpected error: ${escapeControls(message)}\n`);
+  process.stderr.write(`git-track: unexpected error: ${oneLine(message)}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   else process.stderr.write('(run again with --debug for details)\n');
   return 1;

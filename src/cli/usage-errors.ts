@@ -3,6 +3,7 @@
  * one style of every git-track error: `git-track: …` on one line.
  */
 
+import { oneLine } from '../errors.js';
 import { MAX_QUOTED_CHARS } from '../limits.js';
 
 /** Commands whose arguments are a command line to run: `git-track run -- CMD ARGS…`. */
@@ -27,7 +28,7 @@ export function formatUsageError(text: string, argv: string[]): string {
     const hint = doubleDashHint(argv);
     if (hint) message += ` (options of the command to run go after --: ${hint})`;
   }
-  return `git-track: ${message}\n`;
+  return `git-track: ${oneLine(message)}\n`;
 }
 
 /** `git-track run [our options] -- CMD ARGS…` rebuilt from an argv that lacks the `--`. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { GitTrackError, systemCode } from '../errors.js';
+import { GitTrackError, systemCode, quoteInput } from '../errors.js';
 import type { Env } from '../env.js';
 import type { Repo } from '../git/repo.js';
 import { runGit } from '../git/system-git.js';
@@ -67,10 +67,10 @@ export async function resolveStore(repo: Repo, env: Env): Promise<ResolvedStore>
     if (!dir) throw new GitTrackError('BAD_INPUT', 'store type is dir but no directory is set (git config gittrack.store.dir PATH)');
     return { type: 'dir', dir: isAbsolute(dir) ? dir : resolve(base, dir) };
   }
-  if (type !== 'git') throw new GitTrackError('BAD_INPUT', `gittrack.store.type must be 'git' or 'dir', got '${type}'`);
+  if (type !== 'git') throw new GitTrackError('BAD_INPUT', `gittrack.store.type must be 'git' or 'dir', got ${quoteInput(type)}`);
   const raw = user.maxFileSize ?? (file?.type === 'git' ? file.max_file_size : undefined);
   const maxBytes = raw === undefined ? DEFAULT_GIT_MAX_BYTES : parseSize(raw);
-  if (!Number.isFinite(maxBytes)) throw new GitTrackError('BAD_INPUT', `gittrack.store.maxFileSize: not a size: '${raw}'`);
+  if (!Number.isFinite(maxBytes)) throw new GitTrackError('BAD_INPUT', `gittrack.store.maxFileSize: not a size: ${quoteInput(raw)}`);
   return { type: 'git', maxBytes };
 }
 

@@ -17,7 +17,7 @@ import { pythonHelperDir } from '../capture/python-dir.js';
 import { RUN_DIR_VAR } from '../capture/staging.js';
 import { newRunId } from '../runs/ids.js';
 import { hashPath } from '../artifacts/hash.js';
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 import { flattenValues, readValuesFile, toMetrics } from '../manifest/values.js';
 import { hashedData } from '../manifest/hashed-data.js';
 import type { RunManifest } from '../manifest/schema.js';
@@ -198,7 +198,7 @@ function runCommand(argv: string[], cwd: string, vars: NodeJS.ProcessEnv): Promi
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.on('error', (err) => reject(new GitTrackError('COMMAND_NOT_FOUND', `cannot run '${argv[0]}': ${err.message}`, { argv })));
+    child.on('error', (err) => reject(new GitTrackError('COMMAND_NOT_FOUND', `cannot run ${quoteInput(argv[0])}: ${err.message}`, { argv })));
     child.on('close', (code, signal) => resolvePromise({ code: code ?? (signal ? 128 : 1), output }));
   });
 }

@@ -14,7 +14,7 @@
  * in a warning; unknown fields holding objects or lists are refused, since a tag cannot hold
  * them faithfully.
  */
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 import type { Env } from '../env.js';
 import type { ObjectStore } from '../git/objects.js';
 import { flattenValues, toMetrics } from '../manifest/values.js';
@@ -58,7 +58,7 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
   const str = (key: string): string | undefined => {
     const v = r[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string' && typeof v !== 'number') throw new GitTrackError('BAD_INPUT', `${path}: '${key}' must be a string`, { path, key });
+    if (typeof v !== 'string' && typeof v !== 'number') throw new GitTrackError('BAD_INPUT', `${path}: ${quoteInput(key)} must be a string`, { path, key });
     return String(v);
   };
   if (r.params !== undefined) input.params = flattenValues(r.params, `${path}: params`) as Record<string, Scalar | Scalar[]>;
@@ -71,7 +71,7 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
   const created = str('created_at');
   if (created !== undefined) {
     const date = new Date(NO_ZONE.test(created) ? `${created.replace(' ', 'T')}Z` : created);
-    if (Number.isNaN(date.getTime())) throw new GitTrackError('BAD_INPUT', `${path}: created_at '${created}' is not a date`, { path });
+    if (Number.isNaN(date.getTime())) throw new GitTrackError('BAD_INPUT', `${path}: created_at ${quoteInput(created)} is not a date`, { path });
     input.created = date;
   }
   const artifacts = [r.artifact, ...(Array.isArray(r.artifacts) ? r.artifacts : r.artifacts === undefined ? [] : [r.artifacts])]
@@ -91,7 +91,7 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
   const status = str('status');
   if (status !== undefined) {
     if (status !== 'finished' && status !== 'failed' && status !== 'killed') {
-      throw new GitTrackError('BAD_INPUT', `${path}: status must be finished, failed or killed, got '${status}'`, { path });
+      throw new GitTrackError('BAD_INPUT', `${path}: status must be finished, failed or killed, got ${quoteInput(status)}`, { path });
     }
     input.status = status;
   }
@@ -111,7 +111,7 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
   for (const [key, value] of Object.entries(r)) {
     if (KNOWN.has(key)) continue;
     if (value !== null && typeof value === 'object') {
-      throw new GitTrackError('BAD_INPUT', `${path}: unknown field '${key}' holds an object or list; only scalar unknown fields are kept (as tags)`, { path, key });
+      throw new GitTrackError('BAD_INPUT', `${path}: unknown field ${quoteInput(key)} holds an object or list; only scalar unknown fields are kept (as tags)`, { path, key });
     }
     tags[`record.${key}`] = String(value);
     extra.push(key);

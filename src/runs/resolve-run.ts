@@ -34,7 +34,7 @@ const TRAILER = /^Git-Track-Run: ([0-9a-f]{12})$/m;
  */
 export function resolveRun(ctx: TrackerContext, ref: string): ResolvedRun {
   const tip = runsTip(ctx);
-  if (!tip) throw new GitTrackError('RUN_NOT_FOUND', `no runs recorded yet (the 'runs' branch does not exist), so '${ref}' matches nothing`, { ref });
+  if (!tip) throw new GitTrackError('RUN_NOT_FOUND', `no runs recorded yet (the 'runs' branch does not exist), so ${quoteInput(ref)} matches nothing`, { ref });
   if (ref.startsWith('stage:')) return byId(ctx, tip, currentRunOfStage(ctx, tip, ref.slice('stage:'.length)));
   if (ref === 'latest') {
     const latest = latestWhere(ctx);
@@ -46,7 +46,7 @@ export function resolveRun(ctx: TrackerContext, ref: string): ResolvedRun {
     if (matches.length === 1) return withManifest(ctx, matches[0]!);
     if (matches.length > 1) {
       const ids = matches.map((m) => m.id).sort();
-      throw new GitTrackError('AMBIGUOUS_RUN', `run prefix '${ref}' is ambiguous: ${ids.join(', ')}`, { ref, candidates: ids });
+      throw new GitTrackError('AMBIGUOUS_RUN', `run prefix ${quoteInput(ref)} is ambiguous: ${ids.join(', ')}`, { ref, candidates: ids });
     }
   }
   const named = runsNamed(ctx, ref);
@@ -108,6 +108,6 @@ function runOfCommit(ctx: TrackerContext, tip: string, prefix: string): string |
 
 function currentRunOfStage(ctx: TrackerContext, tip: string, stage: string): string {
   const id = currentRunOfStageAt(ctx.store, ctx.store.readCommit(tip).tree, stage);
-  if (!id) throw new GitTrackError('RUN_NOT_FOUND', `no run has been promoted to stage '${stage}'`, { ref: `stage:${stage}` });
+  if (!id) throw new GitTrackError('RUN_NOT_FOUND', `no run has been promoted to stage ${quoteInput(stage)}`, { ref: `stage:${stage}` });
   return id;
 }

@@ -4,7 +4,7 @@
 import { metricDirection, type Direction, type DirectionOptions } from '../compare/direction.js';
 import { readBoundedBlob } from '../git/bounded-read.js';
 import { MAX_SERIES_BYTES } from '../limits.js';
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import type { TrackerContext } from '../tracker-context.js';
@@ -63,14 +63,14 @@ export function readRunSeries(ctx: TrackerContext, ref: string, name?: string, o
   const names = manifest.series ?? [];
   if (name !== undefined && !names.includes(name)) {
     const has = names.length ? `it has: ${names.join(', ')}` : 'it has no series; record them with `git-track log --series FILE`';
-    throw new GitTrackError('RUN_NOT_FOUND', `run ${manifest.id} has no series '${name}' (${has})`, { ref, name });
+    throw new GitTrackError('RUN_NOT_FOUND', `run ${manifest.id} has no series ${quoteInput(name)} (${has})`, { ref, name });
   }
   const series = (name === undefined ? names : [name]).map((metric) => {
     const path = seriesPath(metric);
     const file = lookupPath(ctx.store, entry.tree, path);
     const regular = file && (file.mode === '100644' || file.mode === '100755');
     const blob = regular ? readBoundedBlob(ctx.store, file.oid, MAX_SERIES_BYTES, `run ${manifest.id} ${path}`, 'INVALID_MANIFEST') : null;
-    if (!blob) throw new GitTrackError('INVALID_MANIFEST', `run ${manifest.id} lists series '${metric}' but has no ${path}`, { ref, metric });
+    if (!blob) throw new GitTrackError('INVALID_MANIFEST', `run ${manifest.id} lists series ${quoteInput(metric)} but has no ${path}`, { ref, metric });
     const points = decodeSeries(blob.toString('utf8'), `run ${manifest.id} ${path}`);
     return { metric, points, summary: summariseSeries(metric, points, options) };
   });

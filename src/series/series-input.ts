@@ -4,7 +4,7 @@
  * series names, and each metric's last value for the manifest's metrics.
  */
 import { seriesFiles, type SeriesPoint } from '../capture/series-files.js';
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 import { parseSeries } from './parse-series.js';
 
 export interface SeriesInput {
@@ -25,7 +25,7 @@ export function seriesInput(sources: { source: string; text: string }[]): Series
   for (const { source, text } of sources) {
     for (const [metric, points] of parseSeries(text, source)) {
       const prior = from.get(metric);
-      if (prior) throw new GitTrackError('BAD_INPUT', `metric '${metric}' has a series in both ${prior} and ${source}`, { metric });
+      if (prior) throw new GitTrackError('BAD_INPUT', `metric ${quoteInput(metric)} has a series in both ${prior} and ${source}`, { metric });
       from.set(metric, source);
       all.set(metric, points);
     }

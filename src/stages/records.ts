@@ -13,7 +13,7 @@
  */
 import { loadYaml } from '../manifest/yaml-text.js';
 import * as z from 'zod';
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 import { authorSchema } from '../manifest/schema.js';
 import { NAME_PATTERN } from '../manifest/names.js';
 import { shardOf } from '../runs/layout.js';
@@ -58,7 +58,7 @@ export type TagsRecord = z.infer<typeof tagsRecordSchema>;
  */
 export function checkStageName(name: string): void {
   if (!STAGE_PATTERN.test(name)) {
-    throw new GitTrackError('USAGE', `invalid stage name '${name}': use letters, digits, '.', '_' or '-' (at most 64)`, { stage: name });
+    throw new GitTrackError('USAGE', `invalid stage name ${quoteInput(name)}: use letters, digits, '.', '_' or '-' (at most 64)`, { stage: name });
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Tags added to a run after it was logged: a new file on `runs`, never an edit of run.yaml.
  */
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 import { resolveIdentity } from '../git/identity.js';
 import { isValidName } from '../manifest/names.js';
 import { resolveRun } from '../runs/resolve-run.js';
@@ -17,7 +17,7 @@ import { encodeRecord, TAGS_FORMAT, tagsPath, type TagsRecord } from './records.
  */
 export async function tagRun(ctx: TrackerContext, ref: string, tags: Record<string, string>): Promise<{ record: TagsRecord; commit: string }> {
   if (Object.keys(tags).length === 0) throw new GitTrackError('USAGE', 'give at least one tag as KEY=VALUE');
-  for (const k of Object.keys(tags)) if (!isValidName(k)) throw new GitTrackError('USAGE', `invalid tag name '${k}'`, { key: k });
+  for (const k of Object.keys(tags)) if (!isValidName(k)) throw new GitTrackError('USAGE', `invalid tag name ${quoteInput(k)}`, { key: k });
   const run = resolveRun(ctx, ref);
   const identity = await resolveIdentity(ctx.repo, ctx.env);
   const record: TagsRecord = {

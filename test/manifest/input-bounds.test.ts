@@ -115,3 +115,22 @@ describe('quoting inputs in messages', () => {
     expect(escapeControls('\ud800x')).toBe('\\ud800x');
   });
 });
+
+describe('every error echoing an input quotes it', () => {
+  it('a long run reference with a newline stays one short line', async () => {
+    const { cli, makeRepo } = await import('../helpers/repo.js');
+    const repo = makeRepo({ commit: true });
+    expect(cli(repo, 'log', '-p', 'a=1').code).toBe(0);
+    for (const args of [
+      ['show', `x\ny${'z'.repeat(5000)}`],
+      ['list', '--limit', `1\n${'9'.repeat(5000)}`],
+      ['list', '--sort', `t\u2028${'q'.repeat(5000)}`],
+      ['tag', 'latest', `bad key\n${'k'.repeat(5000)}=v`],
+    ]) {
+      const r = cli(repo, ...args);
+      expect(r.code, args[0]).toBeGreaterThan(0);
+      expect(r.stderr, args[0]).toMatch(/^git-track: [^\n]*\n$/);
+      expect(r.stderr.length, args[0]).toBeLessThan(1200);
+    }
+  });
+});

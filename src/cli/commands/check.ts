@@ -1,4 +1,4 @@
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import { checkRun } from '../../policy/check-run.js';
 import type { CliContext } from '../context.js';
 import { renderCheck } from '../render/check.js';
@@ -19,7 +19,7 @@ interface CheckOptions {
 /** `git-track check RUN`: exit 1 when any rule fails. */
 export default async function check(cli: CliContext, [ref]: unknown[], options: CheckOptions): Promise<number> {
   const tolerance = Number(options.tolerance ?? '0');
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new GitTrackError('USAGE', `--tolerance expects a non-negative number, got '${options.tolerance}'`);
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw new GitTrackError('USAGE', `--tolerance expects a non-negative number, got ${quoteInput(options.tolerance)}`);
   // commander reads `--no-regression <stage>` as the negation of a `regression` option holding the stage.
   const stage = typeof options.regression === 'string' ? options.regression : undefined;
   const result = await checkRun(cli.tracker(), String(ref), {

@@ -5,7 +5,7 @@ import { parseFilter } from '../../query/parse.js';
 import { queryRuns } from '../../query/query-runs.js';
 import { parseSort } from '../../query/sort.js';
 import { compareRefs } from '../../runs/compare-refs.js';
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { warnUnknownFields } from '../field-warnings.js';
 import { palette } from '../render/colour.js';
@@ -35,7 +35,7 @@ export default async function compare(cli: CliContext, [refs]: unknown[], option
   const sort = options.sort === undefined ? undefined : parseSort(options.sort);
   // A sweep is compared whole; a filter could select thousands.
   const limit = options.limit === undefined ? (options.children !== undefined && options.filter === undefined ? undefined : 20) : Number(options.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new GitTrackError('USAGE', `--limit expects a positive whole number, got '${options.limit}'`);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new GitTrackError('USAGE', `--limit expects a positive whole number, got ${quoteInput(options.limit)}`);
   const directions = parseDirections(options);
   const ctx = cli.tracker();
   if (filter || sort) warnUnknownFields(cli, ctx, queryRuns(ctx, { limit: 0 }).table, { filter, sort });

@@ -1,7 +1,7 @@
 /**
  * `--higher-is-better f1,auc` / `--lower-is-better loss` (repeatable, comma-separated).
  */
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import type { DirectionOptions } from '../../compare/direction.js';
 
 /**
@@ -15,6 +15,6 @@ export function parseDirections(options: { higherIsBetter?: string[]; lowerIsBet
   const higherIsBetter = split(options.higherIsBetter);
   const lowerIsBetter = split(options.lowerIsBetter);
   const both = higherIsBetter.find((m) => lowerIsBetter.includes(m));
-  if (both) throw new GitTrackError('USAGE', `metric '${both}' is given as both higher-is-better and lower-is-better`);
+  if (both) throw new GitTrackError('USAGE', `metric ${quoteInput(both)} is given as both higher-is-better and lower-is-better`);
   return { higherIsBetter, lowerIsBetter };
 }

@@ -3,7 +3,7 @@
  * still in progress (from their staging dirs) come first, filtered like the others.
  */
 import type { RunningRun } from '../../capture/recover.js';
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import { fieldKey, type Expr, type Field } from '../../query/ast.js';
 import { indent, nestRows } from '../render/run-tree.js';
 import { runFacts, withFacts } from '../../facts/read-facts.js';
@@ -150,12 +150,12 @@ function withoutArchived(filter: Expr | undefined): Expr {
 function parseLimit(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const limit = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(limit)) throw new GitTrackError('USAGE', `--limit expects a whole number, got '${text}'`);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(limit)) throw new GitTrackError('USAGE', `--limit expects a whole number, got ${quoteInput(text)}`);
   return limit;
 }
 
 function parseColumns(text: string): Field[] {
   const names = text.split(',').map((s) => s.trim());
-  if (names.some((n) => n === '')) throw new GitTrackError('USAGE', `--columns expects comma-separated fields, got '${text}'`);
+  if (names.some((n) => n === '')) throw new GitTrackError('USAGE', `--columns expects comma-separated fields, got ${quoteInput(text)}`);
   return names.map((n) => parseFieldName(n, '--columns'));
 }

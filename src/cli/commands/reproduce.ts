@@ -1,4 +1,4 @@
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import { reproduceRun, type ReproduceResult } from '../../reproduce/reproduce-run.js';
 import type { CliContext } from '../context.js';
 import { formatCell, renderTable } from '../render/table.js';
@@ -6,7 +6,7 @@ import { formatCell, renderTable } from '../render/table.js';
 /** `git-track reproduce RUN`: exit 0 when every metric matches within the tolerance, else 1. */
 export default async function reproduce(cli: CliContext, [ref]: unknown[], options: { metrics?: string; tolerance?: string; keep?: boolean; json?: boolean }): Promise<number> {
   const tolerance = Number(options.tolerance ?? '0');
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new GitTrackError('USAGE', `--tolerance expects a non-negative number, got '${options.tolerance}'`);
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw new GitTrackError('USAGE', `--tolerance expects a non-negative number, got ${quoteInput(options.tolerance)}`);
   const r = await reproduceRun(cli.tracker(), String(ref), { tolerance, metricsFile: options.metrics, keep: options.keep });
   cli.out(options.json ? renderJson(r) : renderText(r, tolerance));
   return r.matches ? 0 : 1;

@@ -3,7 +3,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import { DEFAULT_LOG_CAP, type StagedInput } from '../../capture/collect-staging.js';
 import { commandEnv } from '../../capture/command-env.js';
 import { recordStaged } from '../../capture/record-staged.js';
@@ -73,9 +73,9 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
  */
 export function parseSize(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*$/i.exec(text);
-  if (!m) throw new GitTrackError('USAGE', `--log-cap expects a size such as 1MB, 512KB or 20000, got '${text}'`);
+  if (!m) throw new GitTrackError('USAGE', `--log-cap expects a size such as 1MB, 512KB or 20000, got ${quoteInput(text)}`);
   const factor = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   const bytes = Math.floor(Number(m[1]) * factor);
-  if (bytes < 1) throw new GitTrackError('USAGE', `--log-cap must be at least 1 byte, got '${text}'`);
+  if (bytes < 1) throw new GitTrackError('USAGE', `--log-cap must be at least 1 byte, got ${quoteInput(text)}`);
   return bytes;
 }

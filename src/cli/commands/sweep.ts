@@ -3,7 +3,7 @@
  * combination; progress on a terminal, a comparison of the children at the end.
  */
 import { compareRuns } from '../../compare/compare-runs.js';
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import { MAX_SWEEP_JOBS } from '../../limits.js';
 import { runSweep, type SweepEvent, type SweepResult } from '../../sweep/run-sweep.js';
 import { describeCombination, parseGrid, unusedKeys } from '../../sweep/sweep-spec.js';
@@ -133,7 +133,7 @@ function wholeNumber(text: string | undefined, flag: string, min: number, max = 
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new GitTrackError('USAGE', `${flag} expects a whole number from ${min} to ${max}, got '${text}'`, { flag, text });
+    throw new GitTrackError('USAGE', `${flag} expects a whole number from ${min} to ${max}, got ${quoteInput(text)}`, { flag, text });
   }
   return n;
 }

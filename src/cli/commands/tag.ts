@@ -1,4 +1,4 @@
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import { tagRun } from '../../stages/tag-run.js';
 import type { CliContext } from '../context.js';
 
@@ -7,7 +7,7 @@ export default async function tag(cli: CliContext, [ref, pairs]: unknown[]): Pro
   const tags: Record<string, string> = {};
   for (const t of (pairs as string[] | undefined) ?? []) {
     const eq = t.indexOf('=');
-    if (eq <= 0) throw new GitTrackError('USAGE', `tags are KEY=VALUE, got '${t}'`, { text: t });
+    if (eq <= 0) throw new GitTrackError('USAGE', `tags are KEY=VALUE, got ${quoteInput(t)}`, { text: t });
     tags[t.slice(0, eq)] = t.slice(eq + 1);
   }
   const { record } = await tagRun(cli.tracker(), String(ref), tags);

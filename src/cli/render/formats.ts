@@ -3,7 +3,7 @@
  * paste in a pull request), JSON or YAML (a list of objects keyed by column).
  */
 import { createRequire } from 'node:module';
-import { GitTrackError } from '../../errors.js';
+import { GitTrackError, quoteInput } from '../../errors.js';
 import { formatCell, renderTable, type Column } from './table.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'md', 'yaml'] as const;
@@ -17,7 +17,7 @@ export type OutputFormat = (typeof FORMATS)[number];
  */
 export function parseFormat<T extends string>(value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new GitTrackError('USAGE', `--format expects one of ${allowed.join(', ')}, got '${value}'`, { format: value });
+    throw new GitTrackError('USAGE', `--format expects one of ${allowed.join(', ')}, got ${quoteInput(value)}`, { format: value });
   }
   return value as T;
 }
