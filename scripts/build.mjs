@@ -1,7 +1,7 @@
 // Build the CLI and the library into dist/ with esbuild. Dependencies are bundled and each
 // command becomes its own chunk, so start-up parses only what the command uses.
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -40,6 +40,11 @@ await build({
   }
 }
 
+// The Python package as a wheel and an sdist (dist/python/), by its own standard-library
+// backend; a machine without python3 builds everything else.
+const python = ['python3', 'python'].find((p) => spawnSync(p, ['-c', 'import sys; sys.exit(sys.version_info < (3, 8))']).status === 0);
+if (python) execFileSync(python, ['python/build_backend/git_track_build.py', 'dist/python'], { stdio: ['ignore', 'ignore', 'inherit'] });
+else process.stderr.write('build: no python3 found; the Python wheel and sdist (dist/python/) were not built\n');
 if (!process.argv.includes('--no-types')) {
   execFileSync('node_modules/.bin/tsc', ['-p', 'tsconfig.json'], { stdio: 'inherit' });
 }

@@ -54,3 +54,6 @@ export const MAX_SWEEP_JOBS = 64;
  * of ordinary names, refused before it is inflated.
  */
 export const MAX_TREE_BYTES = 16 * 1024 * 1024;
+
+/** Library versions a program may report for a run's `env.packages` (the rest are left out). */
+export const MAX_ENV_PACKAGES = 64;

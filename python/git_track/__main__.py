@@ -12,7 +12,7 @@ def main() -> int:
     try:
         command = find_cli()
     except CliNotFoundError as err:
-        sys.stderr.write("git-track: %s\n" % str(err).replace("git-track command", "the git-track command", 1))
+        sys.stderr.write("git-track: %s\n" % err)
         return 1
     try:
         return subprocess.call(command + sys.argv[1:])

@@ -33,7 +33,7 @@ def find_cli() -> List[str]:
         node = shutil.which("node")
         if os.path.isfile(own) and node:
             return [node, os.path.normpath(own)]
-    raise CliNotFoundError("git-track command not found: " + INSTALL_HINT)
+    raise CliNotFoundError("cannot find the git-track command: " + INSTALL_HINT)
 
 
 def run_cli(args: List[str], cwd: Optional[str] = None) -> subprocess.CompletedProcess:

@@ -79,14 +79,20 @@ def _patch() -> None:
         return
     from sklearn.utils import all_estimators
 
+    owners = set()
     for _, cls in all_estimators():
         if cls.__module__.startswith(_EXCLUDED_MODULES):
             continue
-        fit = cls.__dict__.get("fit")
-        if fit is None:
+        # `fit` is often inherited (GridSearchCV's from BaseSearchCV): patch the class defining it.
+        owner = next((k for k in cls.__mro__ if "fit" in k.__dict__), None)
+        if owner is None or owner in owners or owner.__module__.startswith(_EXCLUDED_MODULES):
             continue
-        setattr(cls, "fit", _wrap_fit(fit))
-        _patched.append((cls, fit))
+        owners.add(owner)
+        fit = owner.__dict__["fit"]
+        if getattr(fit, "_git_track", False):
+            continue
+        setattr(owner, "fit", _wrap_fit(fit))
+        _patched.append((owner, fit))
 
 
 def _unpatch() -> None:

@@ -16,6 +16,7 @@ import { readDvclive } from './dvclive.js';
 import { listFilesBelow } from './list-files.js';
 import { parseMetricStream } from './metric-stream.js';
 import { seriesFiles, type SeriesPoint } from './series-files.js';
+import { readEnd, readInputs, readProgramEnv } from './program-files.js';
 import { ARTIFACTS_DIR, OUTPUT_FILE, STREAM_FILE, type RunState } from './staging.js';
 
 /** What was given when a run started; kept in run.json so a crashed run is recorded with it. */
@@ -80,7 +81,8 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
   }
   Object.assign(metrics, given.metrics);
 
-  const tags: Record<string, string> = {};
+  const inputs = readInputs(dir, state.id, warn);
+  const tags: Record<string, string> = { ...inputs.tags };
   for (const [k, v] of Object.entries(readMap(dir, state.id, ['tags.json'], warn))) tags[k] = typeof v === 'string' ? v : JSON.stringify(v);
   Object.assign(tags, given.tags);
   if (outcome.exitCode !== undefined && outcome.exitCode !== null) tags.exit_code = String(outcome.exitCode);
@@ -102,21 +104,28 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
 
   const artifactsDir = join(dir, ARTIFACTS_DIR);
   const staged = listFilesBelow(artifactsDir).map((path) => ({ path, as: relative(artifactsDir, path).split(sep).join('/') }));
+  // A run the program ended itself (a `with start_run()` block) ended as it said, when it said;
+  // the process's exit status and signal stay in the tags.
+  const end = readEnd(dir, state.id, warn);
+  const durationS = end ? (end.ended.getTime() - started.getTime()) / 1000 : outcome.durationS;
+  const environment = readProgramEnv(dir, state.id, warn);
+  const data = [...(given.data ?? []), ...inputs.data];
   return {
     id: state.id,
     name: given.name ?? text('name'),
     experiment: given.experiment ?? text('experiment'),
     parent: given.parent ?? parentOf(text('parent'), state.id, warn),
     note: given.note ?? text('note'),
-    status: outcome.status,
+    status: end?.status ?? outcome.status,
     created: started,
-    durationS: Math.max(0, Math.round(outcome.durationS * 1000) / 1000),
+    durationS: Math.max(0, Math.round(durationS * 1000) / 1000),
     command: state.command,
     ...(code ? { code } : {}),
     params,
     metrics,
     tags,
-    data: given.data,
+    ...(data.length ? { data } : {}),
+    ...(environment ? { environment } : {}),
     // Declared outputs the program did not produce are kept as references, so the run is not lost.
     artifacts: [...(given.artifacts ?? []).map((a) => ({ ...a, optional: true })), ...staged],
     files,

@@ -1,5 +1,5 @@
 /**
- * Where the Python helper (`python/git_track.py`, shipped with the package) is, so
+ * Where the Python package (`python/git_track/`, shipped with the npm package) is, so
  * `git-track run` can put it on the program's PYTHONPATH.
  */
 import { existsSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The directory holding `git_track.py`, or null if the package was installed without it.
+ * The directory holding the `git_track` package, or null if the package was installed without it.
  *
  * @example
  * pythonHelperDir(); // '/usr/lib/node_modules/git-track/python'
@@ -16,7 +16,7 @@ export function pythonHelperDir(): string | null {
   // From dist/<chunk>.js the package root is one level up; from src/capture/ it is two.
   for (const rel of ['../python/', '../../python/']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(dir, 'git_track.py'))) return dir.replace(/\/$/, '');
+    if (existsSync(join(dir, 'git_track', '__init__.py'))) return dir.replace(/\/$/, '');
   }
   return null;
 }

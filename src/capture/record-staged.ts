@@ -18,7 +18,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { collectStaging, type RunOutcome } from './collect-staging.js';
 import { processStartTicks } from './liveness.js';
-import { claimStaging, readState, removeStaging } from './staging.js';
+import { claimStaging, listStaging, readState, removeStaging } from './staging.js';
 
 export const CLAIM_FILE = 'claim.json';
 
@@ -92,4 +92,22 @@ function recordedManifest(ctx: TrackerContext, id: string): RunManifest | null {
   if (!tip) return null;
   const entry = findRunEntries(ctx, tip, id).find((e) => e.id === id);
   return entry ? readRunManifest(ctx, entry) : null;
+}
+
+/**
+ * Record the runs the program of a `git-track run` started besides the process's own (their
+ * state names the process): each as its block ended, or with the process's outcome when the
+ * program never ended it. Runs already recorded (by a `list` meanwhile) are skipped.
+ *
+ * @example
+ * for (const r of await recordProgramRuns(ctx, state.id, outcome)) console.log(r.manifest.id);
+ */
+export async function recordProgramRuns(ctx: TrackerContext, processId: string, outcome: RunOutcome): Promise<RecordResult[]> {
+  const out: RecordResult[] = [];
+  for (const entry of listStaging(ctx.repo)) {
+    if (entry.claimed || readState(entry.dir)?.process !== processId) continue;
+    const result = await recordStaged(ctx, entry.dir, outcome);
+    if (result) out.push(result);
+  }
+  return out;
 }

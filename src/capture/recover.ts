@@ -4,13 +4,14 @@
  * git-track or of a program using the library) is recorded as `killed` with what it held.
  * Called by `run`, `list`, `log` and `recover`.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidName } from '../manifest/names.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { isOwnerAlive } from './liveness.js';
 import type { RecordResult } from './record-staged.js';
 import { listStaging, readState, STREAM_FILE, type RunState } from './staging.js';
+import { END_FILE } from './program-files.js';
 
 /** A run whose owner is still working on it. */
 export interface RunningRun {
@@ -23,6 +24,8 @@ export interface RunningRun {
 
 export interface RecoverResult {
   recovered: RecordResult[];
+  /** Runs their program ended itself (`end.json`) while it goes on: recorded, not abandoned. */
+  recorded: RecordResult[];
   running: RunningRun[];
   /** Staging dirs that could not be recorded, with the reason (kept for a later try). */
   failed: { dir: string; error: string }[];
@@ -36,7 +39,7 @@ export interface RecoverResult {
  * const { recovered, running } = await recoverStale(ctx);
  */
 export async function recoverStale(ctx: TrackerContext, options: { nowMs?: number } = {}): Promise<RecoverResult> {
-  const result: RecoverResult = { recovered: [], running: [], failed: [] };
+  const result: RecoverResult = { recovered: [], recorded: [], running: [], failed: [] };
   const nowMs = options.nowMs ?? Date.now();
   const entries = listStaging(ctx.repo);
   if (entries.length === 0) return result;
@@ -58,6 +61,14 @@ export async function recoverStale(ctx: TrackerContext, options: { nowMs?: numbe
       // No state yet: the owner is between creating the dir and writing run.json.
       if (!state) continue;
       if (isOwnerAlive(state, lastActivity, nowMs)) {
+        // A program that ended a run it owns (the Python helper outside `git-track run`, or a
+        // later run of a program under it) has said all it will: record it now. The process's
+        // own run of `git-track run` waits for the program to exit.
+        if (state.owner === 'api' && existsSync(join(entry.dir, END_FILE))) {
+          const recorded = await recordStaged(ctx, entry.dir, { status: 'finished', durationS: 0 });
+          if (recorded) result.recorded.push(recorded);
+          continue;
+        }
         result.running.push({ state, dir: entry.dir, metrics: latestMetrics(entry.dir), lastActivity: new Date(lastActivity) });
         continue;
       }

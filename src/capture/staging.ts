@@ -12,6 +12,9 @@
  * tags.json         tags (strings)
  * meta.json         name, experiment, note, parent (a run id) (flags of `git-track run` win)
  * artifacts/        files placed here become artifacts (recorded path: relative to artifacts/)
+ * end.json          the program ended the run itself: status and time (program-files.ts)
+ * env.json          the interpreter and library versions the program ran with
+ * inputs.json       datasets the program read
  * output.log        captured stdout+stderr (git-track run only)
  * ```
  */
@@ -49,6 +52,11 @@ export interface RunState {
   command?: string[];
   /** Who writes the run: the `run` command or a library caller. */
   owner: 'cli' | 'api';
+  /**
+   * For a run the program of a `git-track run` started itself (besides the process's own run):
+   * the process's run id. `git-track run` records these when the program exits.
+   */
+  process?: string;
   /** What was given when the run started (flags, startRun options). */
   input: StagedInput;
 }

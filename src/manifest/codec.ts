@@ -92,7 +92,7 @@ const DATA_ORDER = ['path', 'kind', 'sha256', 'size', 'files', 'label'] as const
 const AUTHOR_ORDER = ['name', 'email'] as const;
 const CODE_ORDER = ['commit', 'branch', 'dirty', 'snapshot', 'patch', 'remote'] as const;
 const SUBMODULE_ORDER = ['path', 'commit', 'dirty', 'changes_in_snapshot'] as const;
-const ENV_ORDER = ['os', 'arch', 'hostname', 'node', 'python', 'git_track'] as const;
+const ENV_ORDER = ['os', 'arch', 'hostname', 'node', 'python', 'packages', 'git_track'] as const;
 const SOURCE_ORDER = ['kind', 'file'] as const;
 const ARTIFACT_ORDER = ['path', 'kind', 'sha256', 'size', 'files', 'role'] as const;
 

@@ -137,6 +137,8 @@ export const envSchema = z.strictObject({
   hostname: z.string(),
   node: z.string(),
   python: z.string().optional(),
+  /** Versions of the libraries the program imported, as it reported them: `numpy 1.24.2, scikit-learn 1.2.1`. */
+  packages: z.string().optional(),
   git_track: z.string(),
 });
 export type RunEnv = z.infer<typeof envSchema>;

@@ -23,6 +23,7 @@ export interface RunEnvironment {
   hostname: string;
   node: string;
   python?: string;
+  packages?: string;
   git_track: string;
 }
 

@@ -75,6 +75,8 @@ export interface LogRunInput {
    * recording can never create a duplicate.
    */
   id?: string;
+  /** The environment as the program reported it (the interpreter that ran, its libraries), over what is probed. */
+  environment?: { python?: string; packages?: string };
 }
 
 export interface LogRunResult {
@@ -137,7 +139,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     metrics: input.metrics ?? {},
     series: input.series?.length ? input.series : undefined,
     artifacts: artifacts.map((a) => a.entry),
-    env: environment,
+    env: environment && { ...environment, ...input.environment },
     tags,
     note: input.note,
     source: record ? { kind: record.kind, file: recordPath(base, record.file) } : undefined,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { GitTrackError, quoteInput } from '../../errors.js';
 import { DEFAULT_LOG_CAP, type StagedInput } from '../../capture/collect-staging.js';
 import { commandEnv } from '../../capture/command-env.js';
-import { recordStaged } from '../../capture/record-staged.js';
+import { recordProgramRuns, recordStaged } from '../../capture/record-staged.js';
 import { createStaging, OUTPUT_FILE } from '../../capture/staging.js';
 import { findExecutable, superviseCommand } from '../../capture/supervise.js';
 import { dropOutputOnClosedPipe } from '../closed-pipe.js';
@@ -60,7 +60,11 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
     forwardInterrupt: !process.stdin.isTTY,
   });
   const result = await recordStaged(ctx, dir, outcome);
-  if (result) process.stderr.write(`git-track: recorded run ${result.manifest.id} (${outcome.status}, ${outcome.durationS.toFixed(1)} s)\n`);
+  if (result) process.stderr.write(`git-track: recorded run ${result.manifest.id} (${result.manifest.status}, ${outcome.durationS.toFixed(1)} s)\n`);
+  // Runs the program started besides its first (a loop of `with start_run()`, nested runs).
+  for (const r of await recordProgramRuns(ctx, state.id, outcome)) {
+    process.stderr.write(`git-track: recorded run ${r.manifest.id} (${r.manifest.status}${r.manifest.parent ? `, child of ${r.manifest.parent}` : ''})\n`);
+  }
   return exitCode;
 }
 
