@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli, cliWith, git, makeRepo, testGitEnv } from '../helpers/repo.js';
@@ -66,8 +66,14 @@ describe('scikit-learn under git-track run', () => {
     expect(series[0]).toBe('step\tvalue\ttimestamp');
     expect(series.slice(1).map((l) => l.split('\t')[0])).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
     expect(Number(series[8]!.split('\t')[1])).toBe(expected.val_acc);
+    // log_artifact keeps the file's folder in the work tree, so `get` restores it where it was.
     const model = m.artifacts.find((a: { path: string }) => a.path === 'models/iris-sgd.pkl');
-    expect(model).toMatchObject({ kind: 'file', sha256: sha256(join(dir, 'model.pkl')) });
+    expect(model).toMatchObject({ kind: 'file', sha256: sha256(join(dir, 'models', 'iris-sgd.pkl')) });
+    // The interpreter that ran and the libraries it imported, not the python3 first on PATH.
+    const ran = spawnSync(sklearnPython!, ['-c', 'import platform, sklearn, numpy; print(platform.python_version(), sklearn.__version__, numpy.__version__)'], { encoding: 'utf8' }).stdout.trim().split(' ');
+    expect(m.env.python).toBe(ran[0]);
+    expect(m.env.packages).toContain(`scikit-learn ${ran[1]}`);
+    expect(m.env.packages).toContain(`numpy ${ran[2]}`);
     const cached = join(dir, '.git', 'git-track', 'objects', 'sha256', model.sha256.slice(0, 2), model.sha256.slice(2));
     expect(existsSync(cached)).toBe(true);
     // The cached bytes are a working model.
@@ -77,16 +83,107 @@ describe('scikit-learn under git-track run', () => {
     git(dir, 'fsck', '--strict');
   });
 
-  it.skipIf(!sklearnPython)('autologs estimator params, training score and the model, with per-fold metrics', () => {
+  it.skipIf(!sklearnPython)('autologs estimator params, training metrics and the model, with per-fold metrics', () => {
     const dir = repoWith('cv_autolog.py');
     const r = cli(dir, 'run', '--', sklearnPython!, 'cv_autolog.py');
     expect(r.code, r.stderr).toBe(0);
     const m = show(dir, recordedId(r.stderr));
-    expect(m).toMatchObject({ status: 'finished', params: { max_depth: 3, random_state: 0, criterion: 'gini' }, tags: { estimator: 'DecisionTreeClassifier' } });
-    expect(m.series).toEqual(['cv_acc', 'training_score']);
+    expect(m).toMatchObject({ status: 'finished', params: { max_depth: 3, random_state: 0, criterion: 'gini' }, tags: { estimator_name: 'DecisionTreeClassifier' } });
+    // cross_val_score's own fits are not the user's: only cv_acc is a series.
+    expect(m.series).toEqual(['cv_acc']);
     expect(m.metrics.cv_acc).toBeGreaterThan(0.8);
-    expect(m.metrics.training_score).toBeGreaterThan(m.metrics.cv_acc - 0.2);
-    expect(m.artifacts).toMatchObject([{ path: 'model.pkl', kind: 'file' }]);
+    expect(Object.keys(m.metrics).sort()).toEqual(['cv_acc', 'training_accuracy_score', 'training_f1_score', 'training_log_loss', 'training_precision_score', 'training_recall_score', 'training_roc_auc', 'training_score']);
+    expect(m.metrics.training_score).toBe(m.metrics.training_accuracy_score);
+    expect(m.artifacts).toMatchObject([{ path: 'model/model.pkl', kind: 'file' }]);
+  });
+
+  it.skipIf(!sklearnPython)('autolog keeps the user\'s model when metric functions fit a LabelEncoder after training', () => {
+    const dir = repoWith('autolog_metrics.py');
+    const r = cli(dir, 'run', '--', sklearnPython!, 'autolog_metrics.py');
+    expect(r.code, r.stderr).toBe(0);
+    const id = recordedId(r.stderr);
+    // One run: the metric functions' internal fits start no run and log nothing.
+    expect(r.stderr.match(/recorded run/g)).toHaveLength(1);
+    const m = show(dir, id);
+    const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    expect(m.tags).toMatchObject({ estimator_name: 'LogisticRegression', estimator_class: 'sklearn.linear_model._logistic.LogisticRegression' });
+    expect(m.params).toMatchObject({ C: 0.5, max_iter: 500 });
+    expect(m.metrics.training_accuracy_score).toBe(expected.train_acc);
+    expect(m.metrics.training_score).toBe(expected.train_acc);
+    expect(m.metrics.test_f1).toBeGreaterThan(0.8);
+    const model = m.artifacts.find((a: { path: string }) => a.path === 'model/model.pkl');
+    const cached = join(dir, '.git', 'git-track', 'objects', 'sha256', model.sha256.slice(0, 2), model.sha256.slice(2));
+    const check = spawnSync(sklearnPython!, ['-c', `import json, pickle, sys
+from sklearn.datasets import load_iris
+from sklearn.model_selection import train_test_split
+m = pickle.load(open(sys.argv[1], 'rb'))
+X, y = load_iris(return_X_y=True)
+names = load_iris().target_names[y]
+_, X_test, _, _ = train_test_split(X, names, test_size=0.3, random_state=0, stratify=names)
+print(type(m).__name__, list(m.predict(X_test)) == json.load(open('expected.json'))['pred'])`, cached], { cwd: dir, encoding: 'utf8' });
+    expect(check.stdout.trim(), check.stderr).toBe('LogisticRegression True');
+  });
+
+  it.skipIf(!sklearnPython)('GridSearchCV: the run holds the best params and score, the top 5 candidates are child runs', () => {
+    const dir = repoWith('grid_search.py');
+    const r = cli(dir, 'run', '--', sklearnPython!, 'grid_search.py');
+    expect(r.code, r.stderr).toBe(0);
+    const id = recordedId(r.stderr);
+    const best = /best \{'max_depth': (\d), 'min_samples_leaf': (\d)\} ([0-9.]+)/.exec(r.stdout)!;
+    const m = show(dir, id);
+    expect(m).toMatchObject({ name: 'grid', params: { best_max_depth: Number(best[1]), best_min_samples_leaf: Number(best[2]) }, tags: { estimator_name: 'GridSearchCV' } });
+    expect(m.metrics.best_cv_score).toBeCloseTo(Number(best[3]), 12);
+    const children = JSON.parse(cli(dir, 'list', '--filter', `parent = '${id}'`, '--json').stdout);
+    expect(children).toHaveLength(5);
+    const ranks = children.map((c: { metrics: { rank_test_score: number } }) => c.metrics.rank_test_score).sort();
+    expect(ranks[0]).toBe(1);
+    expect(ranks.every((rank: number) => rank <= 5)).toBe(true);
+    for (const c of children) {
+      expect(Object.keys(c.params).sort()).toEqual(['max_depth', 'min_samples_leaf']);
+      expect(c.metrics.mean_test_score).toBeGreaterThan(0.8);
+    }
+    const top = children.find((c: { metrics: { rank_test_score: number } }) => c.metrics.rank_test_score === 1);
+    expect(top.params).toEqual({ max_depth: Number(best[1]), min_samples_leaf: Number(best[2]) });
+  });
+
+  it.skipIf(!sklearnPython)('a script looping start_run over three learning rates records three runs, each with its nested run', () => {
+    const dir = repoWith('loop_lrs.py');
+    const r = cli(dir, 'run', '--name', 'ignored-by-later-runs', '--', sklearnPython!, 'loop_lrs.py');
+    expect(r.code, r.stderr).toBe(0);
+    const runs = JSON.parse(readFileSync(join(dir, 'runs.json'), 'utf8'));
+    // The first block is the process's run (the id `git-track run` reports), the others runs of their own.
+    expect(recordedId(r.stderr)).toBe(runs[0].id);
+    expect(r.stderr.match(/recorded run/g)).toHaveLength(6);
+    const commit = show(dir, runs[0].id).code.commit;
+    for (const [i, expected] of runs.entries()) {
+      const m = show(dir, expected.id);
+      expect(m).toMatchObject({ status: 'finished', params: { lr: expected.lr }, metrics: { r2: expected.r2 }, series: ['r2'], command: [sklearnPython, 'loop_lrs.py'] });
+      expect(m.parent).toBeUndefined();
+      expect(m.name).toBe(i === 0 ? 'ignored-by-later-runs' : `sgd-lr-${expected.lr}`);
+      expect(m.code.commit).toBe(commit);
+      expect(runFile(dir, expected.id, 'series/r2.tsv').trim().split('\n')).toHaveLength(6);
+      const child = show(dir, expected.child);
+      expect(child).toMatchObject({ name: `eval-lr-${expected.lr}`, parent: expected.id, metrics: { final_r2: expected.r2 } });
+    }
+    // Nothing logged into one run shows up in another.
+    expect(new Set(runs.map((x: { r2: number }) => x.r2)).size).toBe(3);
+    git(dir, 'fsck', '--strict');
+  });
+
+  it.skipIf(!sklearnPython)('a run that raises is failed, the runs before it keep their status, and the process run keeps the exit code', () => {
+    const dir = makeRepo({ commit: true });
+    writeFileSync(join(dir, 'third_fails.py'), `import git_track
+for lr in (0.1, 0.01, 0.001):
+    with git_track.start_run(run_name="lr-%g" % lr):
+        git_track.log_param("lr", lr)
+        git_track.log_metric("loss", lr)
+        if lr == 0.001:
+            raise ValueError("diverged")
+`);
+    const r = cli(dir, 'run', '--', anyPython!, 'third_fails.py');
+    expect(r.code).toBe(1);
+    const statuses = JSON.parse(cli(dir, 'list', '--json').stdout).map((m: { params: { lr: number }; status: string; tags: Record<string, string> }) => [m.params.lr, m.status, m.tags.exit_code]);
+    expect(statuses.sort()).toEqual([[0.001, 'failed', '1'], [0.01, 'finished', '1'], [0.1, 'finished', '1']]);
   });
 
   it.skipIf(!anyPython)('records a failing script as failed, with what it logged', () => {
@@ -108,6 +205,7 @@ describe('scikit-learn under git-track run', () => {
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^refused: metric 'acc' must be a finite number, got nan$/m);
+    expect(r.stderr).toBe('');
     const id = /^id: ([0-9a-f]{12})$/m.exec(r.stdout)![1]!;
     const m = show(dir, id);
     expect(m).toMatchObject({
