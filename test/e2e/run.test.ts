@@ -177,14 +177,14 @@ printf 'timestamp\\tstep\\tloss\\n1767225600000\\t0\\t0.6\\n1767225601000\\t1\\t
     expect(Number(git(dir, 'rev-list', '--first-parent', '--count', 'runs').trim())).toBe(2);
   });
 
-  it('puts the Python helper on PYTHONPATH and exports the run dir', () => {
+  it('puts the Python package on PYTHONPATH and exports the run dir', () => {
     const dir = makeRepo({ commit: true });
-    const r = cli(dir, 'run', '--', 'sh', '-c', 'echo "$PYTHONPATH"; echo "$GIT_TRACK_RUN_DIR"; test -f "$(echo "$PYTHONPATH" | cut -d: -f1)/git_track.py"');
+    const r = cli(dir, 'run', '--', 'sh', '-c', 'echo "$PYTHONPATH"; echo "$GIT_TRACK_RUN_DIR"; test -f "$(echo "$PYTHONPATH" | cut -d: -f1)/git_track/__init__.py"');
     expect(r.code).toBe(0);
     const [pythonPath, runDir] = r.stdout.split('\n');
     expect(pythonPath).toMatch(/\/python$/);
     expect(runDir).toBe(join(stagingDir(dir), recordedId(r.stderr)));
-    expect(readFileSync(join(pythonPath!, 'git_track.py'), 'utf8')).toMatch(/def start_run/);
+    expect(readFileSync(join(pythonPath!, 'git_track', '_fluent.py'), 'utf8')).toMatch(/def start_run/);
   });
 });
 
