@@ -192,7 +192,9 @@ async function writeCommit(
   const payload = encodeCommit({ tree: c.tree, parents: c.parents, author, committer, message });
   const signing = await resolveSigning(ctx.repo, ctx.env);
   if (!signing) return ctx.store.write('commit', payload);
-  return ctx.store.write('commit', embedSignature(payload, await signPayload(signing, payload, ctx.env)));
+  // git names the header after the repository's hash: `gpgsig-sha256` in a SHA-256 repository.
+  const header = c.tree.length === 64 ? 'gpgsig-sha256' : 'gpgsig';
+  return ctx.store.write('commit', embedSignature(payload, await signPayload(signing, payload, ctx.env), header));
 }
 
 function person(identity: Identity, date: Date): Person {
