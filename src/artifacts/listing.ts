@@ -5,6 +5,7 @@
  * single spaces), `/`-separated paths sorted by their bytes (UTF-8; a name that is not valid
  * UTF-8 is kept as the file system's raw bytes).
  */
+import { isUtf8 } from 'node:buffer';
 import { GitTrackError } from '../errors.js';
 
 /** One line of a directory listing. */
@@ -45,24 +46,32 @@ export function formatListing(entries: readonly ListingEntry[]): string {
 
 /**
  * Parse a listing back into entries, checking it is well formed (sorted, unique, one line
- * per file). Path safety for writing is the caller's job.
+ * per file). Given bytes, a path that is not valid UTF-8 keeps its bytes in `raw` (and is
+ * checked for order as bytes, as it was hashed). Path safety for writing is the caller's job.
  *
  * @example
- * parseListing(formatListing(entries)); // deep-equals sorted entries
+ * parseListing(listingBytes(entries)); // deep-equals sorted entries
  */
-export function parseListing(text: string): ListingEntry[] {
-  if (text === '') return [];
+export function parseListing(input: string | Buffer): ListingEntry[] {
+  const bytes = typeof input === 'string' ? Buffer.from(input) : input;
+  if (bytes.length === 0) return [];
   const bad = (why: string) => new GitTrackError('CORRUPT_OBJECT', `malformed directory listing: ${why}`, {});
-  if (!text.endsWith('\n')) throw bad('missing final newline');
+  if (bytes[bytes.length - 1] !== 0x0a) throw bad('missing final newline');
   const entries: ListingEntry[] = [];
   let previous: Buffer | undefined;
-  for (const line of text.slice(0, -1).split('\n')) {
-    const match = /^([0-9a-f]{64}) (0|[1-9][0-9]*) (.+)$/.exec(line);
-    if (!match) throw bad(`bad line '${line.slice(0, 100)}'`);
-    const key = Buffer.from(match[3]!);
-    if (previous && Buffer.compare(previous, key) >= 0) throw bad(`paths not sorted or repeated at '${match[3]}'`);
+  for (let start = 0; start < bytes.length; ) {
+    const end = bytes.indexOf(0x0a, start);
+    const line = bytes.subarray(start, end);
+    start = end + 1;
+    // `<64 hex> <size> <path>`: the head is ASCII, the path any bytes but a newline.
+    const space = line.indexOf(0x20, 65);
+    const match = line[64] === 0x20 && space > 65 ? /^([0-9a-f]{64}) (0|[1-9][0-9]*)$/.exec(line.toString('latin1', 0, space)) : null;
+    const key = line.subarray(space + 1);
+    if (!match || key.length === 0) throw bad(`bad line '${line.toString('utf8', 0, 100)}'`);
+    const path = key.toString('utf8');
+    if (previous && Buffer.compare(previous, key) >= 0) throw bad(`paths not sorted or repeated at '${path}'`);
     previous = key;
-    entries.push({ sha256: match[1]!, size: Number(match[2]), path: match[3]! });
+    entries.push({ sha256: match[1]!, size: Number(match[2]), path, ...(isUtf8(key) ? {} : { raw: Buffer.from(key) }) });
   }
   return entries;
 }

@@ -70,7 +70,7 @@ export function objectsOfArtifacts(
     }
     const listingBytes = readFileSyncSafe(listingPath);
     objects.push({ sha256: a.sha256, size: listingBytes.length, origin });
-    for (const e of parseListing(listingBytes.toString('utf8'))) objects.push({ sha256: e.sha256, size: e.size, origin: `${origin}/${e.path}` });
+    for (const e of parseListing(listingBytes)) objects.push({ sha256: e.sha256, size: e.size, origin: `${origin}/${e.path}` });
   }
   return { objects: objects.filter((o) => cachedPath(stateDir, o.sha256) || (missing.push(o), false)), missing };
 }

@@ -55,7 +55,7 @@ export async function checkCachedPointers(
       problems.push({ sha256: p.sha256, message: `cached listing ${p.sha256.slice(0, 12)} is corrupt: its bytes hash to ${actual.slice(0, 12)}` });
       continue;
     }
-    for (const entry of parseListing(bytes.toString('utf8'))) {
+    for (const entry of parseListing(bytes)) {
       if (seen.has(entry.sha256)) continue;
       seen.add(entry.sha256);
       if (!(await checkFile(entry.sha256))) missing++;

@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashDirectory, hashPath } from '../../src/artifacts/hash.js';
-import { formatListing, parseListing } from '../../src/artifacts/listing.js';
+import { formatListing, listingBytes, parseListing } from '../../src/artifacts/listing.js';
 import { fixedEnv, type Env } from '../../src/env.js';
 import { isGitTrackError } from '../../src/errors.js';
 import { findRepo } from '../../src/git/repo.js';
@@ -161,5 +161,15 @@ describe('parseListing', () => {
     for (const bad of [line('b') + line('a'), line('a') + line('a'), `${EMPTY_SHA} 01 a\n`, line('a').trimEnd(), 'nonsense\n']) {
       expect(() => parseListing(bad)).toThrow(expect.objectContaining({ code: 'CORRUPT_OBJECT' }));
     }
+  });
+
+  it('keeps a path that is not UTF-8 as bytes through a listing and back', () => {
+    const sha = 'a'.repeat(64);
+    const raw = Buffer.from('caf\xe9.csv', 'latin1');
+    const entries = [{ path: raw.toString('utf8'), raw, sha256: sha, size: 3 }, { path: 'b.csv', sha256: sha, size: 1 }];
+    const bytes = listingBytes(entries);
+    expect(bytes.equals(Buffer.concat([Buffer.from(`${sha} 1 b.csv\n${sha} 3 `), raw, Buffer.from('\n')]))).toBe(true);
+    expect(parseListing(bytes)).toEqual([entries[1], entries[0]]);
+    expect(listingBytes([entries[1]!]).toString()).toBe(formatListing([entries[1]!]));
   });
 });

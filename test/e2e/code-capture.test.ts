@@ -65,6 +65,16 @@ describe('code capture keeps bytes as bytes', () => {
     expect(manifest).toContain(`sha256: ${sha256(listing)}`);
     expect(manifest).toContain('files: 2');
 
+    // As an artifact its bytes and listing are cached, and verify re-reads the listing as bytes.
+    // 0xF8 is never UTF-8; as bytes it sorts after the emoji's 0xF0, decoded (U+FFFD, 0xEF…) before it.
+    const names = [Buffer.from('caf\xf8.csv', 'latin1'), Buffer.from('caf\u{1F600}.csv')];
+    const models = join(dir, 'models');
+    mkdirSync(models);
+    for (const n of names) writeFileSync(Buffer.concat([Buffer.from(`${models}/`), n]), n);
+    logRun(dir, '-a', 'models');
+    const verify = cli(dir, 'verify', '--json');
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, problems: [] });
+
     // The same directory with the file renamed to UTF-8 'café.csv' hashes differently.
     const other = join(dir, 'other');
     mkdirSync(other);
