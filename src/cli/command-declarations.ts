@@ -399,6 +399,7 @@ finished child shows progress.`,
         .option('--metrics <file>', 'metrics file the command writes in its working directory (default: metrics.json when present; metrics reported through $GIT_TRACK_RUN_DIR, as under `git-track run`, count too)')
         .option('--tolerance <x>', 'largest absolute difference that still matches', '0')
         .option('--keep', 'keep the temporary checkout')
+        .option('-y, --yes', 'run the recorded command without asking (it may come from someone else: the command and its author are shown on a terminal first)')
         .option('--json', 'print the comparison as JSON')
         .description("re-run a run's recorded command in a temporary checkout of its code and inputs, record the new run (tag reproduces=<id>) and compare metrics; exit 1 when they differ")
         .action(lazy(() => import('./commands/reproduce.js'))),

@@ -80,11 +80,23 @@ export interface ReproduceResult {
 export async function reproduceRun(
   ctx: TrackerContext,
   ref: string,
-  options: { tolerance?: number; metricsFile?: string; keep?: boolean } = {},
+  options: {
+    tolerance?: number;
+    metricsFile?: string;
+    keep?: boolean;
+    /**
+     * Asked before anything runs: the recorded command may come from someone else (a pulled
+     * run). Resolving false stops with USAGE. Without it, the caller has already agreed.
+     */
+    confirm?: (run: RunManifest) => Promise<boolean>;
+  } = {},
 ): Promise<ReproduceResult> {
   const original = resolveRun(ctx, ref).manifest;
   const command = original.command;
   if (!command?.length) throw new GitTrackError('USAGE', `run ${original.id} has no recorded command to re-run`, { id: original.id });
+  if (options.confirm && !(await options.confirm(original))) {
+    throw new GitTrackError('USAGE', `not confirmed: the command of run ${original.id} was not run`, { id: original.id });
+  }
   const tolerance = options.tolerance ?? 0;
   const root = mkdtempSync(join(tmpdir(), `git-track-reproduce-${original.id}-`));
   const dir = join(root, 'work');

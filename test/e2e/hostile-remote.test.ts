@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import { join } from 'node:path';
 import { addArtifactBytes, addRun, codeCommit, manifestText } from '../helpers/hostile.js';
 import { cloneOf, logRun, makeBare, makeOrigin } from '../helpers/remotes.js';
-import { cli, git, tempDir } from '../helpers/repo.js';
+import { BIN, cli, git, tempDir, testGitEnv } from '../helpers/repo.js';
+import { spawnSync } from 'node:child_process';
 
 /** A shared bare remote with one honest run, and a victim clone of it. */
 function setup(): { bare: string; victim: string } {
@@ -145,5 +146,38 @@ describe('a hostile remote', () => {
     expect(r.stderr).toContain('symlink');
     expect(readdirSync(outside)).toEqual([]);
   });
+
+  it('cannot make reproduce run its command without a person saying yes', () => {
+    const { bare, victim } = setup();
+    const id = 'f00000000000';
+    const marker = join(tempDir(), 'ran');
+    addRun(bare, id, { 'run.yaml': { blob: manifestText({ id, command: ['sh', '-c', `touch ${marker}`] }) } });
+    pull(victim);
+    const before = git(victim, 'rev-parse', 'runs');
+
+    const r = cli(victim, 'reproduce', id);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('Mallory <mallory@example.com>');
+    expect(r.stderr).toContain(`touch ${marker}`);
+    expect(r.stderr).toContain('--yes');
+    expect(existsSync(marker)).toBe(false);
+
+    // On a terminal it asks; anything but yes runs nothing.
+    const asked = onTerminal(victim, ['reproduce', id], 'n\n');
+    expect(asked.stdout).toContain('Mallory');
+    expect(asked.stdout).toContain('Run it? [y/N]');
+    expect(existsSync(marker)).toBe(false);
+    expect(git(victim, 'rev-parse', 'runs')).toBe(before);
+
+    onTerminal(victim, ['reproduce', id], 'y\n');
+    expect(existsSync(marker)).toBe(true);
+  });
 });
 
+/** The CLI under a pseudo-terminal (util-linux `script`), with `input` typed at it. */
+function onTerminal(dir: string, args: string[], input: string): { code: number; stdout: string } {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, input, env: testGitEnv(), encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout };
+}

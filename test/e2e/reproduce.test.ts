@@ -68,7 +68,7 @@ describe('git-track reproduce', () => {
   it('re-runs a deterministic script: every metric matches, the new run links back', () => {
     const { dir, id } = trainedRepo(DETERMINISTIC);
     const before = repoState(dir);
-    const r = cli(dir, 'reproduce', id);
+    const r = cli(dir, 'reproduce', id, '--yes');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^REPRODUCED: run ${id} re-run as [0-9a-f]{12}`));
@@ -84,7 +84,7 @@ describe('git-track reproduce', () => {
 
   it('reports the difference for a non-deterministic script and exits 1', () => {
     const { dir, id } = trainedRepo(NOISY);
-    const r = cli(dir, 'reproduce', id, '--json');
+    const r = cli(dir, 'reproduce', id, '--json', '--yes');
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.matches).toBe(false);
@@ -93,9 +93,9 @@ describe('git-track reproduce', () => {
     expect(f1.after).not.toBe(f1.before);
     expect(out.metrics.find((m: { name: string }) => m.name === 'rows')).toMatchObject({ before: 2, after: 2, matches: true });
     expect(out.artifacts).toEqual([expect.objectContaining({ path: 'model.bin', matches: false })]);
-    expect(cli(dir, 'reproduce', id).stdout).toMatch(/^DIFFERENT: .*\n[\s\S]*f1 .* DIFFERS/);
+    expect(cli(dir, 'reproduce', id, '--yes').stdout).toMatch(/^DIFFERENT: .*\n[\s\S]*f1 .* DIFFERS/);
     // A tolerance wide enough for any random f1 accepts it.
-    expect(cli(dir, 'reproduce', id, '--tolerance', '1').code).toBe(0);
+    expect(cli(dir, 'reproduce', id, '--tolerance', '1', '--yes').code).toBe(0);
   });
 
   it('reproduces a run recorded with `git-track run` whose script reports through $GIT_TRACK_RUN_DIR', () => {
@@ -114,7 +114,7 @@ writeFileSync(run + '/metrics.json', JSON.stringify({ acc: 0.75 }));
     expect(recorded.code).toBe(0);
     const original = JSON.parse(cli(dir, 'show', 'latest', '--json').stdout);
     expect(original.metrics).toMatchObject({ acc: 0.75, loss: 1 / 3 });
-    const r = cli(dir, 'reproduce', original.id, '--json');
+    const r = cli(dir, 'reproduce', original.id, '--json', '--yes');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.metrics.map((m: { name: string; matches: boolean }) => [m.name, m.matches])).toEqual([
@@ -129,13 +129,13 @@ writeFileSync(run + '/metrics.json', JSON.stringify({ acc: 0.75 }));
   it('an artifact the reproduction did not write is a difference, even when every metric matches', () => {
     // model.bin is written only in the original work tree (a checkout has no .git).
     const { dir, id } = trainedRepo(DETERMINISTIC.replace("writeFileSync('model.bin'", "if (existsSync('.git')) writeFileSync('model.bin'").replace('import { readFileSync,', 'import { existsSync, readFileSync,'));
-    const r = cli(dir, 'reproduce', id, '--json');
+    const r = cli(dir, 'reproduce', id, '--json', '--yes');
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.verdict).toBe('different');
     expect(out.metrics.every((m: { matches: boolean }) => m.matches)).toBe(true);
     expect(out.artifacts).toEqual([expect.objectContaining({ path: 'model.bin', after: null, outcome: 'missing', matches: false })]);
-    const text = cli(dir, 'reproduce', id);
+    const text = cli(dir, 'reproduce', id, '--yes');
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^DIFFERENT: /);
     expect(text.stdout).toContain('MISSING     model.bin');
@@ -149,16 +149,16 @@ writeFileSync(run + '/metrics.json', JSON.stringify({ acc: 0.75 }));
     const record = join(tempDir(), 'record.json');
     writeFileSync(record, JSON.stringify({ name: 'noop', command: [process.execPath, 'noop.mjs'], params: { seed: 1 } }));
     const id = cli(dir, 'log', '--from', record).stdout.trim();
-    const r = cli(dir, 'reproduce', id);
+    const r = cli(dir, 'reproduce', id, '--yes');
     expect(r.code).toBe(1);
     expect(r.stdout.trim().split('\n')[0]).toMatch(new RegExp(`^NOTHING TO COMPARE: run ${id} re-run as [0-9a-f]{12}, but neither run has a metric and the original no artifact with recorded bytes$`));
-    expect(JSON.parse(cli(dir, 'reproduce', id, '--json').stdout)).toMatchObject({ verdict: 'nothing-to-compare', matches: false });
+    expect(JSON.parse(cli(dir, 'reproduce', id, '--json', '--yes').stdout)).toMatchObject({ verdict: 'nothing-to-compare', matches: false });
   });
 
   it('refuses a run without a recorded command', () => {
     const dir = makeRepo({ commit: true });
     const id = cli(dir, 'log', '-m', 'f1=0.5').stdout.trim();
-    const r = cli(dir, 'reproduce', id);
+    const r = cli(dir, 'reproduce', id, '--yes');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('has no recorded command');
   });
