@@ -2,6 +2,7 @@
  * Every failure the library reports is a {@link GitTrackError} with a stable string `code`
  * (tests and callers branch on it) and structured `data`. The CLI maps codes to exit codes.
  */
+import { scrubText } from './git/credentials.js';
 import { MAX_QUOTED_CHARS } from './limits.js';
 
 export type ErrorCode =
@@ -43,7 +44,9 @@ export class GitTrackError extends Error {
   readonly data: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, data: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options);
+    // Messages quote values from manifests, remotes and git's output: whatever their source,
+    // a password or token in a URL is never shown.
+    super(scrubText(message), options);
     this.name = 'GitTrackError';
     this.code = code;
     this.data = data;
@@ -76,8 +79,10 @@ export function systemCode(err: unknown): string | undefined {
  * quoteInput('x'.repeat(5000));  // "'xxx…xxx…' (5000 characters)"
  */
 export function quoteInput(value: unknown): string {
-  const text = String(value);
-  const chars = Array.from(text.length > MAX_QUOTED_CHARS * 4 ? text.slice(0, MAX_QUOTED_CHARS * 2) : text);
+  const raw = String(value);
+  // Scrubbed before it is cut: a URL cut short of its `@` would show its password.
+  const text = raw.length > MAX_QUOTED_CHARS * 4 ? raw : scrubText(raw);
+  const chars = Array.from(text.length > MAX_QUOTED_CHARS * 4 ? scrubText(text.slice(0, MAX_QUOTED_CHARS * 4)).slice(0, MAX_QUOTED_CHARS * 2) : text);
   const total = text.length > MAX_QUOTED_CHARS * 4 ? text.length : chars.length;
   const shown = escapeControls(chars.slice(0, MAX_QUOTED_CHARS).join(''));
   return total > MAX_QUOTED_CHARS ? `'${shown}…' (${total} characters)` : `'${shown}'`;

@@ -1,6 +1,7 @@
 /**
  * What every command receives: the directory to work in, the real Env, and output sinks.
  */
+import { scrubText } from '../git/credentials.js';
 import { defaultEnv, type Env } from '../env.js';
 import { openContext, type TrackerContext } from '../tracker-context.js';
 import { terminalProgress } from './terminal.js';
@@ -21,7 +22,7 @@ export interface CliContext {
  */
 export function makeCliContext(cwd: string): CliContext {
   const env = defaultEnv({
-    warn: (message) => process.stderr.write(`warning: ${message}\n`),
+    warn: (message) => process.stderr.write(`warning: ${scrubText(message)}\n`),
     progress: terminalProgress(process.stderr),
   });
   let tracker: TrackerContext | undefined;

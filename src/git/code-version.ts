@@ -6,6 +6,7 @@
  * index, HEAD and working tree are never touched; the snapshot commit's parent is HEAD, which
  * keeps the exact code of every run reachable from `runs` even after the branch is rebased.
  */
+import { scrubUrl } from './credentials.js';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../env.js';
@@ -198,16 +199,10 @@ function readRemoteUrl(repo: Repo, branch: string | null): string | undefined {
 }
 
 /**
- * Remove a password or token from a remote URL: they must never reach a manifest.
+ * Remove a password or token from a remote URL: they must never reach a manifest (see
+ * credentials.ts, the one implementation).
  *
  * @example
  * stripCredentials('https://ada:tok@github.com/x/y.git'); // 'https://github.com/x/y.git'
  */
-export function stripCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, (_, scheme: string) => (scheme.startsWith('http') ? scheme : `${scheme}${userOnly(url)}`));
-}
-
-function userOnly(url: string): string {
-  const match = /^[a-z][a-z0-9+.-]*:\/\/([^/@:]*)(?::[^/@]*)?@/i.exec(url);
-  return match?.[1] ? `${match[1]}@` : '';
-}
+export const stripCredentials = scrubUrl;

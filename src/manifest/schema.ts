@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { GitTrackError } from '../errors.js';
+import { hasCredentials } from '../git/credentials.js';
 import { describeIssue, formatPath, valueAt } from './schema-errors.js';
 import { LONE_SURROGATE, MANIFEST_FORMAT, NAME_MAX, NAME_PATTERN } from './names.js';
 
@@ -49,13 +50,6 @@ function isInsidePath(p: string): boolean {
   return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
 
-/** Credentials in a remote URL would be published with every run. */
-function hasCredentials(url: string): boolean {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/@]*)@/i.exec(url);
-  if (!m) return false;
-  return m[2]!.includes(':') || /^https?$/i.test(m[1]!);
-}
-
 export const authorSchema = z.strictObject({
   name: z.string().min(1).regex(/^[^<>\n\r]*$/, { error: "must not contain '<', '>' or a newline" }),
   email: z.string().regex(/^[^<>\n\r]*$/, { error: "must not contain '<', '>' or a newline" }),
@@ -70,6 +64,7 @@ export const codeSchema = z
     snapshot: sha1.optional().meta({ description: 'commit holding the uncommitted tracked changes; its parent is `commit`' }),
     patch: singleLine(255).optional().meta({ description: 'file in the run directory with the readable patch' }),
     remote: singleLine(2048)
+      // Credentials in a remote URL would be published with every run.
       .refine((u) => !hasCredentials(u), { error: 'must not contain credentials' })
       .optional(),
   })

@@ -14,6 +14,8 @@ import { readCanonical } from '../manifest/canonical-reader.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { decodeStoredManifest, readManifestText, type RunEntry } from '../runs/read-runs.js';
 import { formatBytes } from '../git/bounded-read.js';
+import { hasCredentials } from '../git/credentials.js';
+import { pathProblem } from '../artifacts/safe-path.js';
 import { MAX_MANIFEST_BYTES } from '../limits.js';
 import { MANIFEST_FILE } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
@@ -205,11 +207,24 @@ function manifestForIndex(text: string, e: RunEntry): RunManifest {
     isMap(v.metrics) &&
     isMap(v.tags) &&
     Array.isArray(v.data) &&
-    (v.code === undefined || isMap(v.code))
+    (v.code === undefined || isMap(v.code)) &&
+    !unsafeForListing(v)
   ) {
     return v as RunManifest;
   }
   return decodeStoredManifest(text, e);
+}
+
+/**
+ * What the full validation refuses and a listing must not show either (they disagree
+ * otherwise: `list` showing a run that `list --json` and `show` skip): a remote URL with
+ * credentials, an artifact path leaving its tree. Those manifests take the full decoder.
+ */
+function unsafeForListing(v: Partial<Record<keyof RunManifest, unknown>>): boolean {
+  const remote = (v.code as { remote?: unknown } | undefined)?.remote;
+  if (typeof remote === 'string' && hasCredentials(remote)) return true;
+  const artifacts = Array.isArray(v.artifacts) ? (v.artifacts as { path?: unknown }[]) : [];
+  return artifacts.some((a) => typeof a?.path !== 'string' || pathProblem(a.path) === 'outside');
 }
 
 /**

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { readGitConfig, type GitConfig } from '../git/config.js';
 import { readSymbolicHead } from '../git/refs.js';
-import { stripCredentials } from '../git/code-version.js';
+import { scrubUrl as stripCredentials } from '../git/credentials.js';
 import type { Repo } from '../git/repo.js';
 
 export const ARTIFACTS_REF = 'refs/git-track/artifacts';

@@ -5,6 +5,7 @@
  * (see local-remote.ts). Nothing here is ever forced: a push that is not a
  * fast-forward of the remote's ref is rejected by git and the caller merges and retries.
  */
+import { scrubText } from '../git/credentials.js';
 import { GitTrackError, isGitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 import { readRef } from '../git/refs.js';
@@ -147,7 +148,7 @@ async function git(repo: Repo, env: Env, args: string[], remote: Remote, allowFa
 
 function scrub(text: string, remote: Remote): string {
   const withoutTarget = remote.target === remote.label ? text : text.split(remote.target).join(remote.label);
-  return withoutTarget.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
+  return scrubText(withoutTarget);
 }
 
 function firstError(stderr: string): string {

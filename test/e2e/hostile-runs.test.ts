@@ -53,6 +53,7 @@ describe('bad runs from a remote', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toContain(good);
     expect(table.stdout).not.toContain('dddddddddddd');
+    expect(table.stdout).not.toContain('eeeeeeeeeeee');
     for (const id of ['aaaaaaaaaaaa', 'bbbbbbbbbbbb', 'cccccccccccc', 'dddddddddddd']) expect(table.stderr).toContain(id);
     expect(cli(victim, 'list', '--filter', 'metrics.f1 > 0.1', '--json').code).toBe(0);
 
