@@ -51,7 +51,7 @@ export const COMMANDS: [names: string[], declare: (program: Command) => void][] 
         .option('-t, --tag <key=value>', 'a tag; always a string (repeatable)', collect)
         .option('--params <file>', 'params from a YAML or JSON file; nested keys become dotted names (repeatable)', collect)
         .option('--metrics <file>', 'metrics from a YAML or JSON file (repeatable)', collect)
-        .option('--from <record.json>', 'import a JSON run record (git_commit, data_version, params, metrics, artifact(s), created_at)')
+        .option('--from <record.json>', 'import a JSON run record (git_commit, full or short; data_version, params, metrics, artifact(s), created_at, UTC unless it names a zone)')
         .option('-d, --data <path[@label]>', 'a data input: file or directory, hashed with sha256 (repeatable)', collect)
         .option('-a, --artifact <path[:role]>', 'an output file or directory: hashed and copied to the local cache (repeatable)', collect)
         .option('--name <name>', 'a human name for the run')
