@@ -70,6 +70,8 @@ export function checkJsonText(text: string, source: string): void {
       const next = text[j];
       const integer = next !== '.' && next !== 'e' && next !== 'E';
       if (integer && isUnsafeIntegerText(text.slice(i, j))) throw unsafeInteger(`${source}: ${position(text, i)}`, text.slice(i, j));
+      // The fraction and exponent belong to this number: their digits are no integer of their own.
+      while (j < n && /[0-9.eE+-]/.test(text[j]!)) j++;
       i = j - 1;
     }
   }

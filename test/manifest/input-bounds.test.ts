@@ -67,6 +67,13 @@ describe('input files', () => {
 });
 
 describe('integers beyond 2^53', () => {
+  it('never mistakes the digits of a fraction or exponent for an integer (0.9648459325185896, as Math.random writes it)', () => {
+    for (const text of ['{"f1": 0.9648459325185896}', '[1.5e-17, -0.12345678901234567, 2E+300, 0.0000000000000000001]']) {
+      expect(() => checkJsonText(text, 'x'), text).not.toThrow();
+    }
+    expect(() => checkJsonText('[0.5, 9007199254740993]', 'x')).toThrow(/9007199254740993 is beyond/);
+  });
+
   it('refuses -p and -m integers a double would round, and keeps the safe ones', () => {
     expect(errorOf(() => parseAssignment('k=9007199254740993', '--param')).message).toBe(
       '--param k: the integer 9007199254740993 is beyond ±2^53 and cannot be stored exactly; quote it to keep it as text',
