@@ -10,6 +10,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import { checkHistory } from './history.js';
 import { missingParents } from './parents.js';
 import { checkCachedPointers } from './pointers.js';
+import { checkStorePointers } from './store-pointers.js';
 
 export interface VerifyProblem {
   kind: 'manifest' | 'artifact' | 'history' | 'promotion' | 'tags' | 'stage-file' | 'policy' | 'signature';
@@ -25,6 +26,8 @@ export interface VerifyReport {
   pointersChecked: number;
   /** Pointers whose bytes are not in the local cache (not an error). */
   pointersMissing: number;
+  /** Objects of the `git` store (refs/git-track/artifacts) re-hashed. */
+  storeObjectsChecked: number;
 }
 
 /**
@@ -36,7 +39,7 @@ export interface VerifyReport {
  * report.problems.length === 0; // intact
  */
 export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & { manifests: Map<string, RunManifest> }> {
-  const report: VerifyReport = { problems: [], runs: 0, commits: 0, promotions: 0, pointersChecked: 0, pointersMissing: 0 };
+  const report: VerifyReport = { problems: [], runs: 0, commits: 0, promotions: 0, pointersChecked: 0, pointersMissing: 0, storeObjectsChecked: 0 };
   const manifests = new Map<string, RunManifest>();
   const tip = runsTip(ctx);
   if (!tip) return { ...report, manifests };
@@ -63,6 +66,14 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
     const users = [...manifests.values()].filter((m) => [...hashedData(m.data), ...m.artifacts].some((x) => x.sha256 === p.sha256)).map((m) => m.id);
     report.problems.push({ kind: 'artifact', message: `${p.message}; used by run ${users.join(', ')}` });
   }
+
+  const labelled = [...manifests.values()].flatMap((m) => [
+    ...hashedData(m.data).map((d) => ({ kind: d.kind, sha256: d.sha256, label: `data ${d.path} of run ${m.id}` })),
+    ...m.artifacts.flatMap((a) => (a.sha256 ? [{ kind: a.kind, sha256: a.sha256, label: `artifact ${a.path} of run ${m.id}` }] : [])),
+  ]);
+  const stored = checkStorePointers(ctx, labelled);
+  report.storeObjectsChecked = stored.checked;
+  for (const message of stored.problems) report.problems.push({ kind: 'artifact', message });
 
   const history = await checkHistory(ctx, tip);
   for (const h of history.problems) report.problems.push({ kind: 'history', message: h.message });

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addArtifactBytes, addRun, codeCommit, manifestText } from '../helpers/hostile.js';
+import { addArtifactBytes, addRun, codeCommit, commitOnRef, manifestText, placeAt, tipTree } from '../helpers/hostile.js';
+import { createHash } from 'node:crypto';
 import { cloneOf, logRun, makeBare, makeOrigin } from '../helpers/remotes.js';
 import { BIN, cli, git, tempDir, testGitEnv } from '../helpers/repo.js';
 import { spawnSync } from 'node:child_process';
@@ -145,6 +146,28 @@ describe('a hostile remote', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('symlink');
     expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('cannot slip corrupted artifact bytes past verify on the git store ref', () => {
+    const bare = makeBare();
+    const honest = makeOrigin(bare);
+    git(honest, 'push', '-q', 'origin', 'main');
+    writeFileSync(join(honest, 'model.bin'), 'honest weights\n');
+    const id = logRun(honest, '-m', 'f1=0.8', '-a', 'model.bin:model');
+    expect(cli(honest, 'push').code).toBe(0);
+    const sha = createHash('sha256').update('honest weights\n').digest('hex');
+    // Same name on the ref, other bytes.
+    const root = placeAt(bare, tipTree(bare, 'refs/git-track/artifacts'), ['sha256', sha.slice(0, 2), sha.slice(2)], { blob: 'evil weights\n' });
+    commitOnRef(bare, 'refs/git-track/artifacts', root, 'swap');
+    const victim = cloneOf(bare);
+    pull(victim);
+    const r = cli(victim, 'verify');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`artifact model.bin of run ${id}`);
+    expect(r.stdout).toContain('refs/git-track/artifacts');
+    const honestVerify = cli(honest, 'verify');
+    expect(honestVerify.code).toBe(0);
+    expect(honestVerify.stdout).toContain('1 on refs/git-track/artifacts');
   });
 
   it('cannot make reproduce run its command without a person saying yes', () => {

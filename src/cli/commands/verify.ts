@@ -18,6 +18,7 @@ export default async function verify(cli: CliContext, _args: unknown[], options:
   const summary =
     `${report.runs} runs, ${report.commits} commits, ${report.promotions} promotions; ` +
     `${report.pointersChecked} cached objects re-hashed (${report.pointersMissing} not cached locally)` +
+    (report.storeObjectsChecked ? `, ${report.storeObjectsChecked} on refs/git-track/artifacts` : '') +
     (options.stages ? `; ${stages.files.length} stage file(s)` : '') +
     (signatures ? `; signatures of ${signatures.commits} commit(s) checked` : '');
   if (problems.length === 0) cli.out(`OK: ${summary}`);
