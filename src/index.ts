@@ -38,3 +38,6 @@ export { validateManifest, runManifestSchema } from './manifest/schema.js';
 export { MANIFEST_FORMAT } from './manifest/names.js';
 export { Run, type StartRunOptions, type MetricOptions } from './capture/api-run.js';
 export type { RecoverResult, RunningRun } from './capture/recover.js';
+export type { ArchiveResult } from './facts/record-facts.js';
+export type { ExperimentSummary } from './facts/experiments.js';
+export type { ChildRun } from './facts/run-children.js';

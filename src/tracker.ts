@@ -29,6 +29,9 @@ import { reproduceRun, type ReproduceResult } from './reproduce/reproduce-run.js
 import { promote, type PromoteResult } from './stages/promote.js';
 import { currentStages, listPromotions, type PromotionEntry } from './stages/read-stages.js';
 import { tagRun } from './stages/tag-run.js';
+import { archiveRuns, renameRun, type ArchiveResult } from './facts/record-facts.js';
+import { experiments, type ExperimentSummary } from './facts/experiments.js';
+import { childRuns, type ChildRun } from './facts/run-children.js';
 import { verifyBranch, type VerifyProblem, type VerifyReport } from './verify/verify-branch.js';
 import { verifyStageFiles } from './verify/verify-stages.js';
 
@@ -132,6 +135,26 @@ export class Tracker {
   /** Add tags to a run after the fact, as a new commit on `runs`. */
   async tag(ref: string, tags: Record<string, string>): Promise<void> {
     await tagRun(this.context, ref, tags);
+  }
+
+  /** Hide runs from listings (or with `archived: false` show them again), as a later fact on `runs`. */
+  archive(refs: string[], archived = true): Promise<ArchiveResult> {
+    return archiveRuns(this.context, refs, archived);
+  }
+
+  /** Give a run a new name, as a later fact on `runs` (its manifest keeps the recorded one). */
+  rename(ref: string, name: string): Promise<{ id: string; previous?: string; commit: string }> {
+    return renameRun(this.context, ref, name);
+  }
+
+  /** Each experiment with its number of runs, last activity and best run by `metric`. */
+  experiments(options: { metric?: string; goal?: 'min' | 'max'; all?: boolean } = {}): ExperimentSummary[] {
+    return experiments(this.context, options);
+  }
+
+  /** The runs nested under a run (a sweep's children), oldest first. */
+  children(ref: string): ChildRun[] {
+    return childRuns(this.context, resolveRun(this.context, ref).manifest.id);
   }
 
   /** Apply the repository's policy (plus `extra` rules) to a run. */

@@ -15,7 +15,6 @@ import { MAX_SERIES_BYTES } from '../../limits.js';
 import type { CliContext } from '../context.js';
 import { renderManifestJson } from '../render/manifest.js';
 import { recoverWithNotes } from './recover.js';
-import { resolveParent } from '../../runs/resolve-parent.js';
 
 interface LogOptions {
   param?: string[];
@@ -42,7 +41,9 @@ export default async function log(cli: CliContext, _args: unknown[], options: Lo
   const input = parseLogOptions(cli, options);
   refuseEmptyRun(input);
   const ctx = cli.tracker();
-  if (options.parent !== undefined) input.parent = resolveParent(ctx, options.parent);
+  // Loaded only when used: resolving a reference pulls in the query index code, which a plain
+  // `log` must not pay for at start-up.
+  if (options.parent !== undefined) input.parent = (await import('../../runs/resolve-parent.js')).resolveParent(ctx, options.parent);
   if (!options.dryRun) await recoverWithNotes(cli, ctx);
   const result = await logRun(ctx, input, { dryRun: options.dryRun });
   if (options.json) cli.out(renderManifestJson(result.manifest));
