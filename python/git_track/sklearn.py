@@ -21,7 +21,7 @@ import threading
 from typing import Any, Dict, List, Optional
 
 from ._errors import GitTrackError
-from . import _fluent
+from . import _fluent, _post_training
 
 # Modules whose estimators are not a model (MLflow's sklearn autolog excludes the same).
 _EXCLUDED_MODULES = ("sklearn.preprocessing", "sklearn.impute", "sklearn.feature_extraction",
@@ -51,8 +51,9 @@ def autolog(
 
     Options MLflow has and git-track cannot honour raise :class:`GitTrackError` when asked for:
     ``log_input_examples=True``, ``registered_model_name``, ``serialization_format`` other
-    than pickle formats, ``exclusive=True``, ``log_post_training_metrics=True`` is accepted but
-    post-training metrics are not yet logged (see the README). Model signatures are not recorded.
+    than pickle formats, ``exclusive=True``. Model signatures are not recorded. With
+    ``log_post_training_metrics`` (default), metrics the program computes with
+    ``sklearn.metrics`` on an autologged model's predictions are logged (see _post_training.py).
     """
     if disable:
         _unpatch()
@@ -71,18 +72,19 @@ def autolog(
         raise ValueError("autolog: max_tuning_runs must be a whole number >= 0 or None")
     _settings.update(enabled=True, log_models=log_models, silent=silent, max_tuning_runs=max_tuning_runs,
                      pos_label=pos_label, extra_tags=dict(extra_tags or {}))
-    _patch()
+    classes = _patch()
+    if log_post_training_metrics:
+        _post_training.patch(classes)
 
 
-def _patch() -> None:
-    if _patched:
-        return
+def _patch() -> List[Any]:
     from sklearn.utils import all_estimators
 
+    classes = [cls for _, cls in all_estimators() if not cls.__module__.startswith(_EXCLUDED_MODULES)]
+    if _patched:
+        return classes
     owners = set()
-    for _, cls in all_estimators():
-        if cls.__module__.startswith(_EXCLUDED_MODULES):
-            continue
+    for cls in classes:
         # `fit` is often inherited (GridSearchCV's from BaseSearchCV): patch the class defining it.
         owner = next((k for k in cls.__mro__ if "fit" in k.__dict__), None)
         if owner is None or owner in owners or owner.__module__.startswith(_EXCLUDED_MODULES):
@@ -93,9 +95,11 @@ def _patch() -> None:
             continue
         setattr(owner, "fit", _wrap_fit(fit))
         _patched.append((owner, fit))
+    return classes
 
 
 def _unpatch() -> None:
+    _post_training.unpatch()
     while _patched:
         cls, fit = _patched.pop()
         setattr(cls, "fit", fit)
@@ -164,6 +168,7 @@ def _log_fit(estimator, args, kwargs) -> None:
         finally:
             os.unlink(path)
     writer.has_model = True
+    _post_training.remember_model(estimator, writer)
     del run
 
 

@@ -111,6 +111,12 @@ describe('scikit-learn under git-track run', () => {
     expect(m.metrics.training_accuracy_score).toBe(expected.train_acc);
     expect(m.metrics.training_score).toBe(expected.train_acc);
     expect(m.metrics.test_f1).toBeGreaterThan(0.8);
+    // Metrics computed after training on the model's predictions, named by the dataset, as MLflow.
+    expect(m.metrics.f1_score_X_test).toBe(m.metrics.test_f1);
+    expect(m.metrics['f1_score-2_X_test']).toBe(expected.f1_weighted);
+    expect(m.metrics.precision_score_X_test).toBeGreaterThan(0.8);
+    expect(m.metrics.log_loss_X_test).toBeGreaterThan(0);
+    expect(Object.keys(m.metrics).filter((k) => k.endsWith('_X_train'))).toEqual([]);
     const model = m.artifacts.find((a: { path: string }) => a.path === 'model/model.pkl');
     const cached = join(dir, '.git', 'git-track', 'objects', 'sha256', model.sha256.slice(0, 2), model.sha256.slice(2));
     const check = spawnSync(sklearnPython!, ['-c', `import json, pickle, sys
