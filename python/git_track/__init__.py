@@ -50,15 +50,21 @@ def autolog(
     extra_tags: Optional[Dict[str, str]] = None,
     exclude_flavors: Optional[List[str]] = None,
 ) -> None:
-    """Autolog every supported library that is installed (scikit-learn today; see
-    ``git_track.sklearn.autolog`` for what is logged). ``disable=True`` turns it off.
-    ``exclude_flavors=["sklearn"]`` leaves a library out."""
+    """Autolog every supported library that is installed: scikit-learn and XGBoost (see
+    ``git_track.sklearn.autolog`` and ``git_track.xgboost.autolog`` for what is logged).
+    ``disable=True`` turns it off; ``exclude_flavors=["xgboost"]`` leaves a library out."""
+    import importlib.util
+
     excluded = set(exclude_flavors or [])
-    if "sklearn" not in excluded:
-        try:
-            import sklearn  # noqa: F401  (only to know whether it is installed)
-        except ImportError:
-            return
+    options = dict(log_input_examples=log_input_examples, log_model_signatures=log_model_signatures,
+                   log_models=log_models, log_datasets=log_datasets, disable=disable, exclusive=exclusive,
+                   disable_for_unsupported_versions=disable_for_unsupported_versions, silent=silent,
+                   extra_tags=extra_tags)
+    if "xgboost" not in excluded and importlib.util.find_spec("xgboost") is not None:
+        from . import xgboost as _xgboost
+
+        _xgboost.autolog(**options)
+    if "sklearn" not in excluded and importlib.util.find_spec("sklearn") is not None:
         from . import sklearn as _sklearn
 
         _sklearn.autolog(log_input_examples=log_input_examples, log_model_signatures=log_model_signatures,

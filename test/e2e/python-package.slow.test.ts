@@ -98,7 +98,9 @@ describe('the Python package', () => {
     }
     const r = spawnSync(join(env, 'bin', 'python'), [join(FIXTURES, 'package', 'compare_signatures.py')], { encoding: 'utf8', env: pyEnv({ PYTHONPATH: join(ROOT, 'python') }) });
     expect(r.stdout, r.stderr).toMatch(/^mlflow 2\.22\.0$/m);
-    expect(r.stdout.match(/^ok /gm)).toHaveLength(24);
+    expect(r.stdout).not.toMatch(/^FAIL/m);
+    // The fluent functions and sklearn.autolog, and xgboost.autolog where xgboost is installed.
+    expect(r.stdout.match(/^ok /gm)).toHaveLength(r.stdout.includes('skipped xgboost.autolog') ? 24 : 25);
     expect(r.status, r.stdout + r.stderr).toBe(0);
   }, 600_000);
 });

@@ -22,8 +22,10 @@ function findPython(module: string): string | null {
 }
 
 const sklearnPython = findPython('sklearn');
+const xgboostPython = findPython('xgboost, sklearn');
 const anyPython = findPython('json');
 if (!sklearnPython) console.warn('python.slow.test: skipping scikit-learn tests: no python3 can import sklearn (apt-get install python3-sklearn)');
+if (!xgboostPython) console.warn('python.slow.test: skipping XGBoost tests: no python3 can import xgboost and sklearn (apt-get install python3-xgboost)');
 if (!anyPython) console.warn('python.slow.test: skipping Python helper tests: no python3 found');
 
 function repoWith(...scripts: string[]): string {
@@ -224,5 +226,41 @@ for lr in (0.1, 0.01, 0.001):
     });
     expect(m.series).toEqual(['loss']);
     expect(cliWith(dir, {}, 'list').stdout).toMatch(/outside/);
+  });
+
+  it.skipIf(!xgboostPython)('XGBoost autolog: params, per-iteration series, best iteration, feature importance and a model that loads and predicts the same', () => {
+    const dir = repoWith('xgb_train.py');
+    const r = cli(dir, 'run', '--', xgboostPython!, 'xgb_train.py');
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    const booster = show(dir, e.booster);
+    expect(booster.params).toMatchObject({ objective: 'binary:logistic', max_depth: 3, eta: 0.3, num_boost_round: 200, early_stopping_rounds: 5 });
+    expect(booster.series).toEqual(['train-error', 'train-logloss', 'validation-error', 'validation-logloss']);
+    expect(booster.metrics).toMatchObject({ best_iteration: e.best_iteration, stopped_iteration: e.rounds - 1 });
+    // One point per boosting round, then the best iteration's value one step past the last.
+    const series = runFile(dir, e.booster, 'series/validation-logloss.tsv').trim().split('\n').slice(1).map((l) => l.split('\t'));
+    expect(series.map((p) => Number(p[0]))).toEqual([...Array.from({ length: e.rounds }, (_, i) => i), e.rounds]);
+    expect(series[e.rounds]![1]).toBe(series[e.best_iteration]![1]);
+    expect(booster.metrics['validation-logloss']).toBe(Number(series[e.best_iteration]![1]));
+    const clf = show(dir, e.classifier);
+    expect(clf).toMatchObject({ params: { n_estimators: 12, max_depth: 2, learning_rate: 0.5 }, tags: { estimator_name: 'XGBClassifier' } });
+    expect(runFile(dir, e.classifier, 'series/validation_0-logloss.tsv').trim().split('\n')).toHaveLength(13);
+    for (const [m, load] of [[booster, 'b = xgb.Booster(); b.load_model(sys.argv[1]); p = b.predict(xgb.DMatrix(X_val))'], [clf, 'c = xgb.XGBClassifier(); c.load_model(sys.argv[1]); p = c.predict_proba(X_val)[:, 1]']] as const) {
+      expect(m.artifacts.map((a: { path: string }) => a.path)).toEqual(['feature_importance_weight.json', 'model/model.json']);
+      const model = m.artifacts[1];
+      const importance = m.artifacts[0];
+      const cache = (a: { sha256: string }) => join(dir, '.git', 'git-track', 'objects', 'sha256', a.sha256.slice(0, 2), a.sha256.slice(2));
+      expect(Object.keys(JSON.parse(readFileSync(cache(importance), 'utf8'))).length).toBeGreaterThan(3);
+      const check = spawnSync(xgboostPython!, ['-c', `import json, sys
+import numpy as np, xgboost as xgb
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import train_test_split
+X, y = load_breast_cancer(return_X_y=True)
+_, X_val, _, _ = train_test_split(X, y, test_size=0.25, random_state=0)
+${load}
+e = json.load(open('expected.json'))
+print(np.allclose(p, e['booster_pred' if 'Booster()' in ${JSON.stringify(load)} else 'clf_pred']))`, cache(model)], { cwd: dir, encoding: 'utf8' });
+      expect(check.stdout.trim(), check.stderr).toBe('True');
+    }
   });
 });
