@@ -8,6 +8,8 @@ import type { RunManifest } from '../manifest/schema.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { queryRuns } from '../query/query-runs.js';
 import { currentRunOfStageAt } from '../stages/stage-head.js';
+import { STAGES_DIR } from '../stages/records.js';
+import { lookupPath } from '../git/tree-edit.js';
 import { nearestNames } from './nearest-names.js';
 import { findRunEntries, readRunManifest, runsTip, type RunEntry } from './read-runs.js';
 
@@ -108,6 +110,13 @@ function runOfCommit(ctx: TrackerContext, tip: string, prefix: string): string |
 
 function currentRunOfStage(ctx: TrackerContext, tip: string, stage: string): string {
   const id = currentRunOfStageAt(ctx.store, ctx.store.readCommit(tip).tree, stage);
-  if (!id) throw new GitTrackError('RUN_NOT_FOUND', `no run has been promoted to stage ${quoteInput(stage)}`, { ref: `stage:${stage}` });
+  if (!id) {
+    // The stage directories name the stages that have promotions: the likely intended one is among them.
+    const dir = lookupPath(ctx.store, ctx.store.readCommit(tip).tree, STAGES_DIR);
+    const stages = dir?.mode === '040000' ? ctx.store.readTree(dir.oid).filter((e) => e.mode === '040000').map((e) => e.name) : [];
+    const near = nearestNames(stages, stage);
+    const hint = near.length > 0 ? `; did you mean ${near.map((n) => `stage:${n}`).join(', ')}?` : stages.length > 0 ? `; stages with promotions: ${stages.join(', ')}` : '';
+    throw new GitTrackError('RUN_NOT_FOUND', `no run has been promoted to stage ${quoteInput(stage)}${hint}`, { ref: `stage:${stage}`, stages });
+  }
   return id;
 }

@@ -17,5 +17,8 @@ describe('git-track stage NAME for a stage without promotions', () => {
     expect(cli(dir, 'stage', 'dev', '--history').stderr).toMatch(/stages with promotions: production, staging\n$/);
     expect(cli(dir, 'stage', 'production').code).toBe(0);
     expect(cli(dir, 'stage').code).toBe(0);
+    // A stage: reference that names no stage says the same.
+    expect(cli(dir, 'show', 'stage:prodution').stderr).toBe("git-track: no run has been promoted to stage 'prodution'; did you mean stage:production?\n");
+    expect(cli(dir, 'show', 'stage:dev').stderr).toBe("git-track: no run has been promoted to stage 'dev'; stages with promotions: production, staging\n");
   });
 });
