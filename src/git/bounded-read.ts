@@ -4,6 +4,7 @@
  * 100 MB manifest pushed to a shared remote costs one refusal, not seconds and gigabytes.
  * The limits are those of src/limits.ts.
  */
+import { formatBytes } from '../config/size.js';
 import { GitTrackError, type ErrorCode } from '../errors.js';
 import { MAX_TREE_BYTES, MAX_TREE_ENTRIES } from '../limits.js';
 import type { TreeEntry } from './encode.js';
@@ -40,17 +41,4 @@ export function readBoundedTree(store: ObjectStore, oid: string, what: string): 
 function checkSize(store: ObjectStore, oid: string, max: number, what: string, code: ErrorCode): void {
   const size = store.size(oid);
   if (size > max) throw new GitTrackError(code, `${what} is ${formatBytes(size)}, over the limit of ${formatBytes(max)}`, { oid, size, limit: max });
-}
-
-/** `1 MiB`, `100.0 MiB`, `512 bytes`. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
 }

@@ -13,7 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readCanonical } from '../manifest/canonical-reader.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { decodeStoredManifest, readManifestText, type RunEntry } from '../runs/read-runs.js';
-import { formatBytes } from '../git/bounded-read.js';
+import { formatBytes } from '../config/size.js';
 import { hasCredentials } from '../git/credentials.js';
 import { pathProblem } from '../artifacts/safe-path.js';
 import { MAX_MANIFEST_BYTES } from '../limits.js';

@@ -3,7 +3,8 @@
  * never arrives anywhere without its bytes being reachable. Only runs the remote does not have
  * yet are looked at, so the cost follows what is pushed, not the size of the branch.
  */
-import { GitTrackError } from '../errors.js';
+import { GitTrackError, isGitTrackError } from '../errors.js';
+import { MAX_MANIFEST_BYTES } from '../limits.js';
 import type { ResolvedStore } from '../config/load-store.js';
 import { formatBytes } from '../config/size.js';
 import type { Identity } from '../git/identity.js';
@@ -40,11 +41,23 @@ export async function stageArtifacts(
   const wanted = new Map<string, NeededObject>();
   const missing: NeededObject[] = [];
   for (const { path, text } of await readManifests(ctx, runs)) {
+    if (text === null) {
+      ctx.env.warn(`skipping the artifacts of ${path}: it is over the limit of ${formatBytes(MAX_MANIFEST_BYTES)}`);
+      continue;
+    }
     // Most runs have no artifacts; skip the YAML parse for them (it dominates at 1,000s of runs).
     if (!/^artifacts:\n/m.test(text)) continue;
     // The codec (yaml + zod) loads only when some run has artifacts.
     const { decodeManifest } = await import('../manifest/codec.js');
-    const manifest = decodeManifest(text, `run ${path.split('/')[2]}`);
+    let manifest;
+    try {
+      manifest = decodeManifest(text, `run ${path.split('/')[2]}`);
+    } catch (err) {
+      // A bad manifest (pulled from someone else) has no artifacts of ours to send.
+      if (!isGitTrackError(err)) throw err;
+      ctx.env.warn(`skipping the artifacts of ${path}: ${err.message}`);
+      continue;
+    }
     const found = objectsOfArtifacts(ctx.repo.stateDir, `run ${manifest.id}`, manifest.artifacts);
     for (const o of found.objects) wanted.set(o.sha256, o);
     missing.push(...found.missing);
@@ -57,12 +70,14 @@ export async function stageArtifacts(
 /** Above this many runs one `git cat-file --batch` beats reading packed deltas one by one. */
 const BATCH_FROM = 64;
 
-async function readManifests(ctx: TrackerContext, runs: AddedRun[]): Promise<{ path: string; text: string }[]> {
+/** Each run's manifest text; null for one over {@link MAX_MANIFEST_BYTES}. */
+async function readManifests(ctx: TrackerContext, runs: AddedRun[]): Promise<{ path: string; text: string | null }[]> {
   if (runs.length >= BATCH_FROM) {
     const blobs = await catFileBatch(ctx.repo.workTree ?? ctx.repo.gitDir, ctx.env, runs.map((r) => r.manifest));
-    return runs.flatMap((r, i) => (blobs[i] ? [{ path: r.path, text: blobs[i].toString('utf8') }] : []));
+    return runs.flatMap((r, i) => (blobs[i] ? [{ path: r.path, text: blobs[i].length > MAX_MANIFEST_BYTES ? null : blobs[i].toString('utf8') }] : []));
   }
-  return runs.map((r) => ({ path: r.path, text: ctx.store.readBlob(r.manifest).toString('utf8') }));
+  // Sizes come from object headers: an oversized manifest is never inflated here.
+  return runs.map((r) => ({ path: r.path, text: ctx.store.size(r.manifest) > MAX_MANIFEST_BYTES ? null : ctx.store.readBlob(r.manifest).toString('utf8') }));
 }
 
 async function toDir(ctx: TrackerContext, dir: string, objects: NeededObject[], missing: NeededObject[]): Promise<StagedArtifacts> {

@@ -45,7 +45,7 @@ describe('bad runs from a remote', () => {
       expect(w.filter((l) => l.includes(id)), id).toHaveLength(1);
     }
     expect(w.find((l) => l.includes('aaaaaaaaaaaa'))).toContain('symlink');
-    expect(w.find((l) => l.includes('bbbbbbbbbbbb'))).toContain('over the limit of 1 MiB');
+    expect(w.find((l) => l.includes('bbbbbbbbbbbb'))).toContain('over the limit of 1.0 MB');
     expect(w.find((l) => l.includes('dddddddddddd'))).toContain(`holds the manifest of run ${good}`);
 
     // Warm index: the same runs are named again, still without failing.

@@ -1,0 +1,62 @@
+/**
+ * An oversized manifest pushed to a shared remote is refused from its object header: a
+ * warning and milliseconds for the listing, one line for the commands that need the run,
+ * never the seconds and gigabytes of inflating it.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { addRun, manifestText } from '../helpers/hostile.js';
+import { cloneOf, logRun, makeBare, makeOrigin } from '../helpers/remotes.js';
+import { BIN, cli, git, testGitEnv } from '../helpers/repo.js';
+
+/** The CLI under /usr/bin/time: exit code, stderr, wall seconds, max RSS in MB. */
+function measured(dir: string, ...args: string[]): { code: number; stderr: string; seconds: number; rssMb: number } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', 'RSS %M', process.execPath, BIN, ...args], { cwd: dir, env: testGitEnv(), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  const lines = r.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('Command exited with non-zero status'));
+  const rssMb = Number(/RSS (\d+)/.exec(lines.at(-1) ?? '')?.[1] ?? 0) / 1024;
+  const out = { code: r.status ?? -1, stderr: lines.slice(0, -1).join('\n'), seconds, rssMb };
+  console.log(`${args.join(' ')}: ${seconds.toFixed(2)} s, ${rssMb.toFixed(0)} MB`);
+  return out;
+}
+
+describe('a 100 MB manifest from a remote', () => {
+  it('costs list a warning, and show one line, in bounded time and memory', { timeout: 300_000 }, () => {
+    const bare = makeBare();
+    const honest = makeOrigin(bare);
+    git(honest, 'push', '-q', 'origin', 'main');
+    const good = logRun(honest, '-m', 'f1=0.8');
+    expect(cli(honest, 'push').code).toBe(0);
+    const id = 'bbbbbbbbbbbb';
+    const huge = `${manifestText({ id }).trimEnd()}\nnote: ${'x'.repeat(100 * 1024 * 1024)}\n`;
+    addRun(bare, id, { 'run.yaml': { blob: huge } });
+    // Packed, as after a gc or a fetch: the size comes from the pack entry header.
+    git(bare, 'repack', '-adq');
+    const victim = cloneOf(bare);
+    const pulled = cli(victim, 'pull');
+    expect(pulled.code).toBe(0);
+
+    for (const args of [['list'], ['list', '--json'], ['list', '--filter', 'metrics.f1 > 0.5']]) {
+      const r = measured(victim, ...args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stderr).toContain(`skipping run ${id}`);
+      expect(r.stderr).toContain('over the limit');
+      // Inflating 100 MB alone takes most of a second and its size in memory.
+      expect(r.seconds, args.join(' ')).toBeLessThan(5);
+      expect(r.rssMb, args.join(' ')).toBeLessThan(150);
+    }
+    expect(cli(victim, 'list').stdout).toContain(good);
+    for (const args of [['show', id], ['get', id], ['checkout', id, 'out']]) {
+      const r = measured(victim, ...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toContain('over the limit');
+      expect(r.seconds, args.join(' ')).toBeLessThan(5);
+      expect(r.rssMb, args.join(' ')).toBeLessThan(150);
+    }
+    const verify = measured(victim, 'verify');
+    expect(verify.code).toBe(1);
+    expect(verify.rssMb).toBeLessThan(150);
+  });
+});
