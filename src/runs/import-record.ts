@@ -124,16 +124,17 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
 /**
  * A record's `git_commit` as git resolves it: a full id or an unambiguous prefix of at least 4
  * hex digits naming a commit in the repository (a prefix shared with other kinds of objects
- * picks the one commit, as `git rev-parse PREFIX^{commit}` does). Null when the repository has
- * no such commit: the run then keeps the text but must not name it as a parent, or `git log`
- * and every push would fail on the missing object.
+ * picks the one commit, as `git rev-parse PREFIX^{commit}` does). `commit` is null when the
+ * repository has no such commit, or more than one (`ambiguous`): the run then keeps the text
+ * but must not name it as a parent, or `git log` and every push would fail on the missing
+ * object.
  *
  * @example
- * resolveRecordedCommit(ctx.store, '9fceb02'); // '9fceb02d0ae598e95dc970b74767f19372d61af8'
+ * resolveRecordedCommit(ctx.store, '9fceb02').commit; // '9fceb02d0ae598e95dc970b74767f19372d61af8'
  */
-export function resolveRecordedCommit(store: ObjectStore, text: string): string | null {
+export function resolveRecordedCommit(store: ObjectStore, text: string): { commit: string | null; ambiguous?: boolean } {
   const prefix = text.trim().toLowerCase();
-  if (!/^[0-9a-f]{4,40}$/.test(prefix)) return null;
+  if (!/^[0-9a-f]{4,40}$/.test(prefix)) return { commit: null };
   const isCommit = (oid: string): boolean => {
     try {
       return store.read(oid).type === 'commit';
@@ -141,7 +142,7 @@ export function resolveRecordedCommit(store: ObjectStore, text: string): string 
       return false;
     }
   };
-  if (prefix.length === 40) return store.has(prefix) && isCommit(prefix) ? prefix : null;
+  if (prefix.length === 40) return { commit: store.has(prefix) && isCommit(prefix) ? prefix : null };
   const commits = store.resolvePrefix(prefix).filter(isCommit);
-  return commits.length === 1 ? commits[0]! : null;
+  return commits.length === 1 ? { commit: commits[0]! } : { commit: null, ambiguous: commits.length > 1 };
 }

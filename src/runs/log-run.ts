@@ -6,7 +6,7 @@
  * fails before the first write, so a refused run leaves the branch exactly as it was.
  */
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
-import { GitTrackError, isGitTrackError } from '../errors.js';
+import { GitTrackError, isGitTrackError, quoteInput } from '../errors.js';
 import { hashPath, type ContentHash } from '../artifacts/hash.js';
 import { cachePath } from '../artifacts/cache.js';
 import { warnOverStoreCap } from '../artifacts/store-cap.js';
@@ -234,11 +234,12 @@ function codeParent(ctx: TrackerContext, code: CodeVersion): string[] {
 function recordedCode(ctx: TrackerContext, input: LogRunInput, tags: Record<string, string>, base: string): Partial<CodeVersion> {
   const text = input.recordedCommit;
   if (text === undefined) return {};
-  const commit = resolveRecordedCommit(ctx.store, text);
+  const { commit, ambiguous } = resolveRecordedCommit(ctx.store, text);
   if (commit) return { commit };
   tags['record.git_commit'] = text;
   const file = input.source ? recordPath(base, input.source.file) : 'run record';
-  ctx.env.warn(`${file}: git_commit '${text}' is not a commit in this repository; kept as tag record.git_commit, not linked to the run's code`);
+  const why = ambiguous ? 'names more than one commit in this repository' : 'is not a commit in this repository';
+  ctx.env.warn(`${file}: git_commit ${quoteInput(text)} ${why}; kept as tag record.git_commit, not linked to the run's code`);
   return { commit: null };
 }
 

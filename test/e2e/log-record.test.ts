@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +46,30 @@ describe('log --from: the record\'s commit', () => {
       expect(cli(dir, 'verify').code).toBe(0);
     });
   }
+
+  it('keeps a short hash that names two commits as text, saying it is ambiguous', () => {
+    const dir = makeRepo({ commit: true });
+    // Two commits whose ids share their first 4 hex digits (found by trying messages).
+    const body = (i: number) => `tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@b> 1700000000 +0000\ncommitter A <a@b> 1700000000 +0000\n\ntry ${i}\n`;
+    const oid = (text: string) => createHash('sha1').update(`commit ${Buffer.byteLength(text)}\0${text}`).digest('hex');
+    const seen = new Map<string, number>();
+    let pair: [number, number] | undefined;
+    for (let i = 0; !pair; i++) {
+      const prefix = oid(body(i)).slice(0, 4);
+      const earlier = seen.get(prefix);
+      if (earlier !== undefined) pair = [earlier, i];
+      else seen.set(prefix, i);
+    }
+    for (const i of pair) {
+      writeFileSync(join(dir, 'c.txt'), body(i));
+      git(dir, 'hash-object', '-t', 'commit', '-w', 'c.txt');
+    }
+    const prefix = oid(body(pair[0])).slice(0, 4);
+    const r = cli(dir, 'log', '--from', record(dir, { git_commit: prefix, metrics: { f1: 0.8 } }), '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`git_commit '${prefix}' names more than one commit in this repository; kept as tag record.git_commit`);
+    expect(JSON.parse(r.stdout).code.commit).toBeNull();
+  });
 
   it('an error about the record names the record, not a manifest', () => {
     const dir = makeRepo({ commit: true });
