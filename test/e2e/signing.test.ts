@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embedSignature } from '../../src/git/signing.js';
 import { cli, cliWith, git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
@@ -180,6 +180,28 @@ describe('signed runs', () => {
     expect(stages.code).toBe(1);
     expect(stages.stdout).toContain(`(run ${unsigned}: f1=0.7) is not signed (the policy of .git-track.yaml requires signed runs)`);
     expect(cli(dir, 'verify').code).toBe(0); // without --stages the policy is not applied
+  });
+
+  it('signs through ssh-agent with a literal key or gpg.ssh.defaultKeyCommand, as git does (-U)', async () => {
+    const key = sshKey('ada');
+    const sock = join(tempDir('gt-agent-'), 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      const env = { SSH_AUTH_SOCK: sock };
+      execFileSync('ssh-add', ['-q', key], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      const dir = sshSigningRepo(key, allowedSigners(key));
+      git(dir, 'config', 'user.signingKey', `key::${readFileSync(`${key}.pub`, 'utf8').trim()}`);
+      expect(cliWith(dir, env, 'log', '-m', 'f1=0.8').code).toBe(0);
+      git(dir, 'config', '--unset', 'user.signingKey');
+      git(dir, 'config', 'gpg.ssh.defaultKeyCommand', 'ssh-add -L');
+      expect(cliWith(dir, env, 'log', '-m', 'f1=0.9').code).toBe(0);
+      expect(statuses(dir)).toEqual(['G', 'G', 'G']);
+      // Without the agent there is no key to ask for: the log fails, as git commit would.
+      expect(cliWith(dir, { SSH_AUTH_SOCK: join(tempDir(), 'none') }, 'log', '-m', 'f1=1').code).toBe(1);
+    } finally {
+      agent.kill();
+    }
   });
 
   it('fails with one line and writes nothing when the signer refuses', () => {
