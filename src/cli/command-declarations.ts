@@ -97,6 +97,7 @@ snapshot commit and a code.patch beside the manifest.`,
         .option('-a, --artifact <path[:role]>', 'an output the command writes, hashed after it ends (repeatable)', collect)
         .option('--name <name>', 'a human name for the run')
         .option('--experiment <name>', 'the experiment the run belongs to')
+        .option('--parent <run>', 'nest the run under this one (id, prefix, name, `latest`, or the id of a run still in progress)')
         .option('--note <text>', 'a free-text note')
         .option('--log-cap <size>', 'keep at most this much of the output, the tail (default 1MB)')
         .action(lazy(() => import('./commands/run.js'))),

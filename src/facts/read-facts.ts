@@ -31,6 +31,10 @@ export function runFacts(ctx: TrackerContext): Map<string, RunFacts> {
   const tip = runsTip(ctx);
   const top = tip && lookupPath(ctx.store, ctx.store.readCommit(tip).tree, FACTS_DIR);
   if (!top || top.mode !== '040000') return out;
+  // One command asks several times (query, then manifests): read, and warn, once per tree.
+  const cached = readCache.get(ctx);
+  if (cached?.tree === top.oid) return cached.facts;
+  readCache.set(ctx, { tree: top.oid, facts: out });
   for (const shard of entries(ctx, top.oid)) {
     if (shard.mode !== '040000') continue;
     for (const run of entries(ctx, shard.oid)) {
@@ -64,6 +68,8 @@ export function factsOf(ctx: TrackerContext, id: string): RunFacts | undefined {
 export function withFacts(m: RunManifest, facts: RunFacts | undefined): RunManifest {
   return facts?.name === undefined ? m : { ...m, name: facts.name };
 }
+
+const readCache = new WeakMap<TrackerContext, { tree: string; facts: Map<string, RunFacts> }>();
 
 function entries(ctx: TrackerContext, tree: string) {
   const list = ctx.store.readTree(tree);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cli, git, makeRepo } from '../helpers/repo.js';
+import { execFileSync } from 'node:child_process';
+import { cli, git, makeRepo, testGitEnv } from '../helpers/repo.js';
 import { openTracker, fixedEnv, isGitTrackError } from '../../src/index.js';
 
 function manifestOf(dir: string, id: string): string {
@@ -129,3 +130,50 @@ describe('nested runs: list, show, compare', () => {
     expect(none.stderr).toMatch(/^git-track: no runs to compare \('solo' has no children/);
   });
 });
+
+describe('nested runs: run --parent and facts from others', () => {
+  it('git-track run --parent records the parent', () => {
+    const dir = makeRepo({ commit: true });
+    const parent = cli(dir, 'log', '--name', 'outer', '-p', 'x=1').stdout.trim();
+    const r = cli(dir, 'run', '--parent', 'outer', '--', 'sh', '-c', 'echo \'{"f1": 0.5}\' > "$GIT_TRACK_RUN_DIR/metrics.json"');
+    expect(r.code, r.stderr).toBe(0);
+    const id = /recorded run ([0-9a-f]{12})/.exec(r.stderr)![1]!;
+    expect(JSON.parse(cli(dir, 'show', id, '--json').stdout)).toMatchObject({ parent, metrics: { f1: 0.5 } });
+    expect(cli(dir, 'run', '--parent', 'nope-nope', '--', 'true').stderr).toMatch(/^git-track: parent run not found/);
+  });
+
+  it('a bad fact file on the branch (as a pull could bring) costs a warning, not the listing', () => {
+    const dir = makeRepo({ commit: true });
+    const id = cli(dir, 'log', '--name', 'a', '-m', 'f1=1').stdout.trim();
+    // Hand-made with plain git: a fact that is not YAML, and one naming another run.
+    const junk = writeBlob(dir, 'format: git-track/fact@1\nkind: [\n');
+    const other = writeBlob(dir, `format: git-track/fact@1\nkind: archive\nrun: "${'0'.repeat(12)}"\nat: 2026-01-01T00:00:00Z\nby: {name: X, email: x@e}\n`);
+    const leaf = mktree(dir, [`100644 blob ${junk}\t20260101T000000000Z-aaaa.yaml`, `100644 blob ${other}\t20260101T000001000Z-bbbb.yaml`]);
+    const shard = mktree(dir, [`040000 tree ${leaf}\t${id}`]);
+    const facts = mktree(dir, [`040000 tree ${shard}\t${id.slice(0, 2)}`]);
+    const root = git(dir, 'rev-parse', 'runs^{tree}').trim();
+    const entries = git(dir, 'ls-tree', root).trim().split('\n');
+    const newRoot = mktree(dir, [...entries, `040000 tree ${facts}\tfacts`]);
+    const commit = git(dir, 'commit-tree', newRoot, '-p', 'runs', '-m', 'hand-made facts').trim();
+    git(dir, 'update-ref', 'refs/heads/runs', commit);
+    const r = cli(dir, 'list', '--columns', 'id,name');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(id);
+    expect(r.stderr).toMatch(/^warning: runs:facts\/.*aaaa\.yaml: not valid YAML.*; ignored$/m);
+    expect(r.stderr).toMatch(/bbbb\.yaml: names run 000000000000, not .*; ignored$/m);
+    // Said once, though the listing reads the facts more than once.
+    expect(r.stderr.match(/bbbb/g)).toHaveLength(1);
+  });
+});
+
+function gitWithInput(dir: string, input: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, env: testGitEnv(), input, encoding: 'utf8' }).trim();
+}
+
+function writeBlob(dir: string, text: string): string {
+  return gitWithInput(dir, text, 'hash-object', '-w', '--stdin');
+}
+
+function mktree(dir: string, lines: string[]): string {
+  return gitWithInput(dir, `${lines.join('\n')}\n`, 'mktree');
+}

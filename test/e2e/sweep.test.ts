@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -168,6 +168,20 @@ describe('git-track sweep', () => {
     expect(readdirSync(staging)).toEqual([]);
     git(dir, 'fsck', '--strict');
   }, 30_000);
+
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('shows a progress line per finished child on a terminal', () => {
+    const dir = sweepRepo();
+    // `script` gives the sweep a terminal, as a user's shell would.
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${BIN} sweep --grid lr=0.1,0.01 --grid depth=4 -- ./train.sh {lr} {depth}`, '/dev/null'], {
+      cwd: dir,
+      env: testGitEnv({ TERM: 'dumb', NO_COLOR: '1' }),
+      encoding: 'utf8',
+    });
+    const out = r.stdout.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '');
+    expect(out).toMatch(/^git-track: sweep [0-9a-f]{12}: 2 run\(s\) to go, 1 at a time$/m);
+    expect(out).toMatch(/^\[1\/2\] [0-9a-f]{12} finished depth=4,lr=0\.1 acc=0\.9519 \(\d+\.\d s\)$/m);
+    expect(out).toMatch(/^\[2\/2\] [0-9a-f]{12} finished depth=4,lr=0\.01 acc=0\.96 \(\d+\.\d s\)$/m);
+  });
 
   it('refuses bad usage with one line and records nothing', () => {
     const dir = sweepRepo();

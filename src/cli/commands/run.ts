@@ -15,6 +15,7 @@ import { captureCodeVersion } from '../../git/code-version.js';
 import { resolveIdentity } from '../../git/identity.js';
 import { PATCH_FILE } from '../../runs/layout.js';
 import { recoverWithNotes } from './recover.js';
+import { resolveParent } from '../../runs/resolve-parent.js';
 import { parseLogOptions } from './log.js';
 
 type RunOptions = Parameters<typeof parseLogOptions>[1] & { logCap?: string };
@@ -31,9 +32,11 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
   const ctx = cli.tracker();
   await recoverWithNotes(cli, ctx);
 
+  const parent = options.parent === undefined ? undefined : resolveParent(ctx, options.parent);
   const input: StagedInput = {
     name: parsed.name,
     experiment: parsed.experiment,
+    ...(parent ? { parent } : {}),
     note: parsed.note,
     params: parsed.params,
     metrics: parsed.metrics,
