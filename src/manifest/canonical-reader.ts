@@ -9,6 +9,7 @@
  * reads every manifest on the branch.
  */
 import { isPlainSafe, LITERAL_CHARS, resolvePlain } from './scalars.js';
+import { isRoundedInteger } from './nesting.js';
 
 type Value = unknown;
 const FAIL = Symbol('fail');
@@ -38,7 +39,16 @@ function readScalar(text: string, flow: boolean): Maybe<Value> {
     const q = readQuoted(text, 0);
     return q !== FAIL && q[1] === text.length ? q[0] : FAIL;
   }
-  return isPlainSafe(text, flow) ? resolvePlain(text) : FAIL;
+  return isPlainSafe(text, flow) ? exactPlain(text) : FAIL;
+}
+
+/**
+ * A plain scalar's value, or FAIL for an integer a double would round: the general reader then
+ * refuses it with its line instead of this one reading it rounded.
+ */
+function exactPlain(text: string): Value | typeof FAIL {
+  const v = resolvePlain(text);
+  return typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && isRoundedInteger(text) ? FAIL : v;
 }
 
 function readFlowSeq(text: string): Maybe<Value[]> {
@@ -56,7 +66,9 @@ function readFlowSeq(text: string): Maybe<Value[]> {
       while (j < text.length && text[j] !== ',' && text[j] !== ']') j++;
       const token = text.slice(i, j);
       if (!isPlainSafe(token, true)) return FAIL;
-      item = resolvePlain(token);
+      const plain = exactPlain(token);
+      if (plain === FAIL) return FAIL;
+      item = plain;
       i = j;
     }
     items.push(item);

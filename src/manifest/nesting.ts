@@ -3,7 +3,7 @@
  * after them recurse once per level, and the `yaml` package spends seconds on a few MB of
  * `[[[[…` before giving up with "Maximum call stack size exceeded"; a linear scan refuses
  * such input in milliseconds with one line naming the limit. The JSON scan also finds
- * integers that a double cannot hold (JSON.parse would round them without a word).
+ * integers that a double would round (JSON.parse would do so without a word).
  */
 import { GitTrackError } from '../errors.js';
 import { MAX_NESTING_DEPTH } from '../limits.js';
@@ -28,21 +28,39 @@ export function unsafeInteger(where: string, digits: string): GitTrackError {
   const shown = digits.length > 40 ? `${digits.slice(0, 40)}… (${digits.length} digits)` : digits;
   return new GitTrackError(
     'BAD_INPUT',
-    `${where}: the integer ${shown} is beyond ±2^53 and cannot be stored exactly; quote it to keep it as text`,
+    `${where}: the integer ${shown} cannot be stored exactly (beyond ±2^53, a double would round it); quote it to keep it as text`,
     { where },
   );
 }
 
-/** True when an integer literal (sign and digits) is outside ±(2^53 - 1). */
-export function isUnsafeIntegerText(text: string): boolean {
-  const digits = text.replace(/^[-+]?0*/, '');
-  if (digits.length < 16) return false;
-  if (digits.length > 16) return true;
-  return digits > '9007199254740991';
+/**
+ * True when an integer literal (`-12`, `+007`, `0x1f`, `0o17`) would not read back as itself
+ * through a double: its exact value is not the double's, and it is not the shortest form of
+ * that double either (which is how a large double such as 1e20 or -3.7e18 is written, and
+ * reads back unchanged). `9007199254740993` is rounded; `18446744073709551616` (2^64) and
+ * `-3719082362949848000` are not.
+ *
+ * @example
+ * isRoundedInteger('9007199254740993'); // true
+ * isRoundedInteger('9007199254740992'); // false
+ */
+export function isRoundedInteger(text: string): boolean {
+  const m = /^([-+]?)(?:0x([0-9a-fA-F]+)|0o([0-7]+)|([0-9]+))$/.exec(text);
+  if (!m) return false;
+  const body = m[2] ?? m[3] ?? m[4]!;
+  const digits = body.replace(/^0+/, '');
+  if (m[4] !== undefined && digits.length < 16) return false;
+  // Past 330 digits even a double is Infinity: rounded, and not worth a BigInt of 4 MB.
+  if (digits.length > 330) return true;
+  const radix = m[2] !== undefined ? '0x' : m[3] !== undefined ? '0o' : '';
+  const exact = BigInt(`${radix}${digits || '0'}`) * (m[1] === '-' ? -1n : 1n);
+  const d = Number(exact);
+  if (!Number.isFinite(d)) return true;
+  return BigInt(d) !== exact && String(d) !== exact.toString();
 }
 
 /**
- * Checks JSON text: nesting within {@link MAX_NESTING_DEPTH}, and no integer beyond ±2^53.
+ * Checks JSON text: nesting within {@link MAX_NESTING_DEPTH}, and no integer a double rounds.
  * Does not validate the syntax (JSON.parse does, after).
  *
  * @throws GitTrackError BAD_INPUT with the line and column
@@ -69,7 +87,7 @@ export function checkJsonText(text: string, source: string): void {
       while (j < n && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
       const next = text[j];
       const integer = next !== '.' && next !== 'e' && next !== 'E';
-      if (integer && isUnsafeIntegerText(text.slice(i, j))) throw unsafeInteger(`${source}: ${position(text, i)}`, text.slice(i, j));
+      if (integer && isRoundedInteger(text.slice(i, j))) throw unsafeInteger(`${source}: ${position(text, i)}`, text.slice(i, j));
       // The fraction and exponent belong to this number: their digits are no integer of their own.
       while (j < n && /[0-9.eE+-]/.test(text[j]!)) j++;
       i = j - 1;

@@ -4,7 +4,7 @@
  */
 import { extname } from 'node:path';
 import { GitTrackError, quoteInput } from '../errors.js';
-import { checkJsonText, isUnsafeIntegerText, unsafeInteger } from './nesting.js';
+import { checkJsonText, isRoundedInteger, unsafeInteger } from './nesting.js';
 import { readInputFile } from './read-input-file.js';
 import { parseYaml } from './yaml-text.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
@@ -102,10 +102,9 @@ export function parseMetricAssignment(text: string, flag: string): [key: string,
   return [key, value];
 }
 
-/** An integer literal (decimal, 0x, 0o) whose value a double cannot hold exactly. */
+/** An integer literal (decimal, 0x, 0o) that a double would round. */
 function isUnsafeInteger(value: unknown, text: string): boolean {
-  if (typeof value !== 'number' || Number.isSafeInteger(value) || !Number.isInteger(value)) return false;
-  return /^[-+]?[0-9]+$/.test(text) ? isUnsafeIntegerText(text) : /^0[xo][0-9a-fA-F]+$/.test(text);
+  return typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && isRoundedInteger(text);
 }
 
 /** Sets a key even when it is `__proto__`, which plain assignment would treat as the prototype. */

@@ -5,13 +5,12 @@
 import { createRequire } from 'node:module';
 import { GitTrackError } from '../errors.js';
 import { MAX_NESTING_DEPTH } from '../limits.js';
-import { checkYamlDepth, tooDeep, unsafeInteger } from './nesting.js';
+import { checkYamlDepth, isRoundedInteger, tooDeep, unsafeInteger } from './nesting.js';
 
 /**
  * Parses one YAML document with the core schema; duplicate keys, unknown tags and more than
  * one document are errors, and so are nesting past {@link MAX_NESTING_DEPTH} and an integer
- * beyond ±2^53 (it would be rounded: integers are read exactly and refused when a double
- * cannot hold them).
+ * a double would round (integers are read exactly, then refused when a double would change them).
  *
  * @throws GitTrackError BAD_INPUT `<source>: line N: <reason>`
  * @example
@@ -61,7 +60,7 @@ type YamlNode = { range?: [number, number, number] | null; value?: unknown; item
 
 /**
  * Walks the parsed document without recursion: refuses nesting past {@link MAX_NESTING_DEPTH}
- * and integers beyond ±2^53, and turns the other integers (read as bigint, so none is rounded
+ * and integers a double would round, and turns the other integers (read as bigint, so none is rounded
  * unseen) back into numbers.
  */
 function checkDocument(root: unknown, deep: (node: YamlNode) => never, unsafe: (node: YamlNode) => never): void {
@@ -78,7 +77,7 @@ function checkDocument(root: unknown, deep: (node: YamlNode) => never, unsafe: (
         } else if (item) stack.push([item, depth + 1]);
       }
     } else if (typeof node.value === 'bigint') {
-      if (node.value > BigInt(Number.MAX_SAFE_INTEGER) || node.value < -BigInt(Number.MAX_SAFE_INTEGER)) unsafe(node);
+      if (isRoundedInteger(node.value.toString())) unsafe(node);
       node.value = Number(node.value);
     }
   }

@@ -19,6 +19,7 @@ import type { Env } from '../env.js';
 import type { ObjectStore } from '../git/objects.js';
 import { flattenValues, toMetrics } from '../manifest/values.js';
 import { checkJsonText } from '../manifest/nesting.js';
+import { checkValueSizes } from '../manifest/value-limits.js';
 import { readInputFile } from '../manifest/read-input-file.js';
 import type { LogRunInput, Scalar } from './log-run.js';
 
@@ -116,7 +117,9 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
     tags[`record.${key}`] = String(value);
     extra.push(key);
   }
-  if (extra.length) env.warn(`${path}: kept unknown field${extra.length > 1 ? 's' : ''} ${extra.join(', ')} as tag${extra.length > 1 ? 's' : ''} record.<field>`);
+  // Sizes first: a record that is refused says only why.
+  checkValueSizes({ params: input.params, tags, note: input.note });
+  if (extra.length) env.warn(`${path}: kept unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => (/^[\w.-]{1,64}$/.test(k) ? k : quoteInput(k))).join(', ')} as tag${extra.length > 1 ? 's' : ''} record.<field>`);
   input.tags = tags;
   return input;
 }

@@ -76,23 +76,29 @@ describe('integers beyond 2^53', () => {
 
   it('refuses -p and -m integers a double would round, and keeps the safe ones', () => {
     expect(errorOf(() => parseAssignment('k=9007199254740993', '--param')).message).toBe(
-      '--param k: the integer 9007199254740993 is beyond ±2^53 and cannot be stored exactly; quote it to keep it as text',
+      '--param k: the integer 9007199254740993 cannot be stored exactly (beyond ±2^53, a double would round it); quote it to keep it as text',
     );
-    expect(errorOf(() => parseAssignment('k=-9007199254740992', '-p')).code).toBe('BAD_INPUT');
+    expect(errorOf(() => parseAssignment('k=-9007199254740995', '-p')).code).toBe('BAD_INPUT');
     expect(errorOf(() => parseAssignment('k=0x20000000000001', '-p')).code).toBe('BAD_INPUT');
-    expect(errorOf(() => parseAssignment('k=[1, 9007199254740993]', '-p')).message).toContain('9007199254740993 is beyond ±2^53');
-    expect(errorOf(() => parseMetricAssignment('k=18446744073709551615', '-m')).message).toContain('18446744073709551615 is beyond ±2^53');
+    expect(errorOf(() => parseAssignment('k=[1, 9007199254740993]', '-p')).message).toContain('9007199254740993 cannot be stored exactly');
+    expect(errorOf(() => parseMetricAssignment('k=18446744073709551615', '-m')).message).toContain('18446744073709551615 cannot be stored exactly');
     expect(parseAssignment('k=9007199254740991', '-p')).toEqual(['k', 9007199254740991]);
+    // Large integers a double holds exactly, or that are the shortest form of a double (how a
+    // large double is written), read back unchanged: kept.
+    expect(parseAssignment('k=18446744073709551616', '-p')).toEqual(['k', 2 ** 64]);
+    expect(parseAssignment('k=-3719082362949848000', '-p')).toEqual(['k', -3719082362949848000]);
+    expect(parseMetricAssignment('k=100000000000000000000', '-m')).toEqual(['k', 1e20]);
+    expect(errorOf(() => parseAssignment(`k=${'9'.repeat(400)}`, '-p')).code).toBe('BAD_INPUT');
     expect(parseAssignment('k="9007199254740993"', '-p')).toEqual(['k', '9007199254740993']);
     expect(parseAssignment('k=9007199254740993.5', '-p')[1]).toBeTypeOf('number');
   });
 
   it('refuses them in params files, JSON and YAML, naming the line', () => {
     expect(errorOf(() => readValuesFile(file('big.json', '{\n "seed": 12345678901234567890\n}'))).message).toBe(
-      `${join(dir, 'big.json')}: line 2, column 10: the integer 12345678901234567890 is beyond ±2^53 and cannot be stored exactly; quote it to keep it as text`,
+      `${join(dir, 'big.json')}: line 2, column 10: the integer 12345678901234567890 cannot be stored exactly (beyond ±2^53, a double would round it); quote it to keep it as text`,
     );
     expect(errorOf(() => readValuesFile(file('big.yaml', 'a: 1\nseed: 9007199254740993\n'))).message).toBe(
-      `${join(dir, 'big.yaml')}: line 2: the integer 9007199254740993 is beyond ±2^53 and cannot be stored exactly; quote it to keep it as text`,
+      `${join(dir, 'big.yaml')}: line 2: the integer 9007199254740993 cannot be stored exactly (beyond ±2^53, a double would round it); quote it to keep it as text`,
     );
     expect(readValuesFile(file('ok.json', '{"a": 9007199254740991, "b": "9007199254740993", "c": 1e300}'))).toEqual({ a: 9007199254740991, b: '9007199254740993', c: 1e300 });
     expect(readValuesFile(file('ok2.yaml', 'a: 9007199254740991\nb: 0x1f\nc: "9007199254740993"\n'))).toEqual({ a: 9007199254740991, b: 31, c: '9007199254740993' });
@@ -139,5 +145,18 @@ describe('every error echoing an input quotes it', () => {
       expect(r.stderr, args[0]).toMatch(/^git-track: [^\n]*\n$/);
       expect(r.stderr.length, args[0]).toBeLessThan(1200);
     }
+  });
+});
+
+describe('manifests read back with an integer beyond 2^53', () => {
+  it('are refused with the line, never read rounded', async () => {
+    const { decodeManifest } = await import('../../src/manifest/codec.js');
+    const { readCanonical } = await import('../../src/manifest/canonical-reader.js');
+    expect(readCanonical('a: 9007199254740993\n')).toBeUndefined();
+    expect(readCanonical('a: [1, 9007199254740993]\n')).toBeUndefined();
+    expect(readCanonical('a: 9007199254740991\n')).toEqual({ a: 9007199254740991 });
+    expect(errorOf(() => decodeManifest('format: git-track/run@1\nmetrics:\n  f1: 9007199254740993\n', 'run.yaml')).message).toContain(
+      'run.yaml: line 3: the integer 9007199254740993 cannot be stored exactly',
+    );
   });
 });
