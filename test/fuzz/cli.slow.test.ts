@@ -8,7 +8,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, git, makeRepo, testGitEnv } from '../helpers/repo.js';
+import { BIN, git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
+import { mutate } from '../manifest/fuzz.js';
 import { rng } from '../manifest/random.js';
 import { randomFileText, randomFilter, randomParamArg } from './fuzz-cases.js';
 
@@ -128,6 +129,42 @@ describe(`fuzz: the CLI refuses hostile input cleanly (seed ${SEED})`, () => {
       writeFileSync(join(dir, name), randomFileText(r, json));
       const flag = json && r() < 0.3 ? '--from' : r() < 0.5 ? '--metrics' : '--params';
       expectHandled(['log', '--dry-run', flag, name]);
+    }
+  });
+
+  it('crafted manifests on the branch: list, show and verify answer without a crash', () => {
+    const r = rng(SEED + 2);
+    const good = git(dir, 'show', `runs:${git(dir, 'ls-tree', '-r', '--name-only', 'runs').split('\n').find((p) => p.endsWith('run.yaml'))}`);
+    const id = (n: number) => `fe${n.toString(16).padStart(10, '0')}`;
+    const texts = [
+      good.replace(/^params:\n/m, `params:\n  deep: ${'['.repeat(10000)}${']'.repeat(10000)}\n`),
+      good.replace(/^params:\n/m, `params:\n  seed: 9007199254740993\n`),
+      good.replace(/^params:\n/m, `params:\n  many: ${'*a '.repeat(10)}\n`),
+      `${good}note: "${'x'.repeat(2 * 1024 * 1024)}"\n`,
+      `a: &a [${Array(40).fill('x').join(',')}]\nb: &b [${Array(40).fill('*a').join(',')}]\nc: [${Array(40).fill('*b').join(',')}]\n`,
+      '\u0000\u0001binary\n',
+      ...Array.from({ length: 6 }, () => mutate(r, good)),
+    ];
+    // Written with git's plumbing, as a teammate's push could: one commit holding every run.
+    const index = join(tempDir(), 'index');
+    const env = { ...testGitEnv(), GIT_INDEX_FILE: index };
+    execFileSync('git', ['read-tree', 'runs'], { cwd: dir, env });
+    texts.forEach((text, n) => {
+      const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: dir, env, input: text }).toString().trim();
+      const path = `runs/${id(n).slice(0, 2)}/${id(n)}/run.yaml`;
+      execFileSync('git', ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], { cwd: dir, env });
+    });
+    const tree = execFileSync('git', ['write-tree'], { cwd: dir, env }).toString().trim();
+    const commit = execFileSync('git', ['commit-tree', tree, '-p', 'runs', '-m', 'crafted'], { cwd: dir, env }).toString().trim();
+    git(dir, 'update-ref', 'refs/heads/runs', commit);
+    for (const args of [['list'], ['list', '--json'], ['list', '--filter', "params.seed > 0 OR params.deep = 1"], ['show', id(1)], ['show', id(3)], ['verify']]) {
+      const o = run(args);
+      const what = `seed ${SEED}: ${args.join(' ')} → ${JSON.stringify(o.stderr.slice(0, 500))}`;
+      if (process.env.FUZZ_VERBOSE) console.log(what, o.code, o.ms);
+      expect(o.ms, what).toBeLessThan(CASE_MS);
+      expect([0, 1], what).toContain(o.code);
+      expect(o.stderr, what).not.toMatch(/unexpected error|\n\s+at |Maximum call stack/);
+      for (const line of o.stderr.split('\n').filter(Boolean)) expect(line, what).toMatch(/^(git-track|warning): /);
     }
   });
 });
