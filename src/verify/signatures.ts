@@ -99,8 +99,8 @@ export async function checkSignatures(ctx: TrackerContext, tip: string): Promise
 }
 
 /**
- * The signature verdict of the commit that added run `id` (found by git in the history of
- * `runs`), for `check` under `policy: {signed: true}`. Null when no commit added it.
+ * The signature verdict of the commit that wrote run `id`'s manifest (found by git in the
+ * history of `runs`), for `check` under `policy: {signed: true}`. Null when none did.
  *
  * @example
  * await runCommitSignature(ctx, '3f9a21c0b7d4'); // { commit: '1f60…', status: 'good', message: '…' }
@@ -110,11 +110,13 @@ export async function runCommitSignature(
   id: string,
 ): Promise<{ commit: string; status: SignatureStatus; message: string } | null> {
   const path = `${RUNS_DIR}/${id.slice(0, 2)}/${id}/${MANIFEST_FILE}`;
-  // A run commit has two parents (runs, code): its diff is taken against the first. A run that
-  // came with a pull is found on the side that added it (git follows the TREESAME parent).
-  const args = ['log', '-1', '--diff-merges=first-parent', '--diff-filter=A', '--name-only', '--format=%H', RUNS_REF, '--', path];
+  // The newest commit that wrote the manifest (on an append-only branch, the one that added
+  // it). git's default history simplification follows a merge's TREESAME parent, so a run
+  // that came with a pull is found on the side that wrote it, not at the merge; any
+  // --diff-merges option would show the merge instead.
+  const args = ['log', '-1', '--format=%H', RUNS_REF, '--', path];
   const { stdout } = await runGit(args, { cwd: ctx.repo.workTree ?? ctx.repo.gitDir, env: ctx.env });
-  const commit = stdout.split('\n')[0]!.trim();
+  const commit = stdout.trim();
   if (!commit) return null;
   const history = runsHistory(ctx.store, commit)[0]!;
   const verdict = (await askGit(ctx, [commit])).get(commit);

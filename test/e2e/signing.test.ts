@@ -146,6 +146,11 @@ describe('signed runs', () => {
     ok(b, 'pull');
     // b's init and run, a's init and run, the merge: the unsigned code commits are not counted.
     expect(ok(b, 'verify', '--signatures')).toContain('signatures of 5 commit(s) checked');
+    // check finds a pulled run's own commit (Ada's), not the merge that brought it (Bob's).
+    writeFileSync(join(b, '.git-track.yaml'), 'policy:\n  signed: true\n');
+    const pulled = JSON.parse(ok(a, 'show', 'latest', '--json')).id as string;
+    const aCommit = git(a, 'rev-parse', 'runs').trim();
+    expect(ok(b, 'check', pulled)).toContain(`ok    signed: commit ${aCommit.slice(0, 12)} signed by test@example.com`);
 
     const unsigned = cliWith(a, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'commit.gpgSign', GIT_CONFIG_VALUE_0: 'false' }, 'log', '-m', 'f1=0.1').stdout.trim();
     ok(a, 'push');
