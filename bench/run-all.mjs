@@ -9,6 +9,7 @@ const here = import.meta.dirname;
 const benches = [
   ['log-write.mjs', quick ? ['--quick'] : []],
   ['log-e2e.mjs', quick ? ['--quick'] : []],
+  ['log-signed.mjs', quick ? ['--quick'] : []],
   ['list.mjs', quick ? ['10000'] : ['10000', '100000']],
   ['push-pull.mjs', []],
   ['run-overhead.mjs', []],
