@@ -13,6 +13,7 @@ const benches = [
   ['list.mjs', quick ? ['10000'] : ['10000', '100000']],
   ['push-pull.mjs', []],
   ['run-overhead.mjs', []],
+  ['system-metrics.mjs', []],
   ['verify-scale.mjs', ['10000']],
 ];
 for (const [file, args] of benches) {

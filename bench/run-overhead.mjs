@@ -77,7 +77,7 @@ import time, git_track
 t = time.perf_counter()
 for i in range(${STEPS}):
     git_track.log_metric("loss", 1.0 / (i + 1), step=i)
-git_track.active_run().flush()
+git_track.flush()
 print((time.perf_counter() - t) * 1000)`;
   const pyEnv = { ...env, PYTHONPATH: join(ROOT, 'python') };
   pyInside = Number(run(py, ['-c', pyScript], { env: { ...pyEnv, GIT_TRACK_RUN_DIR: staging } }).stdout.trim().split('\n').at(-1));

@@ -57,3 +57,6 @@ export const MAX_TREE_BYTES = 16 * 1024 * 1024;
 
 /** Library versions a program may report for a run's `env.packages` (the rest are left out). */
 export const MAX_ENV_PACKAGES = 64;
+
+/** Shortest interval between system metrics samples of a run, in seconds. */
+export const MIN_SYSTEM_INTERVAL_S = 0.1;

@@ -104,13 +104,14 @@ def start_run(
     own, recorded when the program ends, with the process's command and code version (see
     docs/run-contract.md). Outside, a run is recorded when it ends.
 
+    ``log_system_metrics=True`` (or $MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING=true) samples CPU,
+    memory and GPU use into series ``system/...`` every 10 s ($GIT_TRACK_SYSTEM_METRICS_INTERVAL);
+    under ``git-track run`` the process's run is sampled by git-track already.
+
     A recorded run cannot be reopened: ``run_id`` may only name the process's run under
     ``git-track run`` (``$GIT_TRACK_RUN_ID``), else it raises :class:`GitTrackError`.
     """
     global _process_run_taken
-    if log_system_metrics:
-        raise GitTrackError("start_run(log_system_metrics=True): this version of git-track does not sample "
-                            "system metrics; leave it unset")
     if run_name is not None and name is not None and run_name != name:
         raise ValueError("start_run: give run_name or name, not both")
     with _lock:
@@ -136,6 +137,11 @@ def start_run(
         if use_process:
             _process_run_taken = True
         _stack.append(writer)
+        if log_system_metrics is None:
+            log_system_metrics = os.environ.get("MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING", "").lower() in ("true", "1")
+        # The process's run of `git-track run` is sampled by git-track itself (unless --no-system-metrics).
+        if log_system_metrics and not use_process:
+            writer.start_system_metrics()
     if params:
         writer.log_params(params)
     if tags:

@@ -106,6 +106,7 @@ class RunWriter:
         self._quoted: Dict[str, str] = {}
         self._buffer: List[str] = []
         self._lock = threading.RLock()
+        self._sampler = None
         os.makedirs(os.path.join(self.dir, "artifacts"), exist_ok=True)
         self._write_meta()
         self._write_env()
@@ -231,6 +232,11 @@ class RunWriter:
             inputs.append(entry)
             write_json(path, inputs)
 
+    def start_system_metrics(self) -> None:
+        from ._system import Sampler
+
+        self._sampler = Sampler(self.dir)
+
     # -- the end -------------------------------------------------------------------------------
     def end(self, status: str) -> None:
         """Say how the run ended (``end.json``). git-track records it: at the program's exit
@@ -238,6 +244,8 @@ class RunWriter:
         with self._lock:
             if self.ended is not None:
                 return
+            if self._sampler is not None:
+                self._sampler.stop()
             self._flush()
             self._write_env()
             self.ended = time.time()

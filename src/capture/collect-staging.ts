@@ -17,6 +17,7 @@ import { listFilesBelow } from './list-files.js';
 import { parseMetricStream } from './metric-stream.js';
 import { seriesFiles, type SeriesPoint } from './series-files.js';
 import { readEnd, readInputs, readProgramEnv } from './program-files.js';
+import { SYSTEM_STREAM_FILE } from './system-metrics.js';
 import { ARTIFACTS_DIR, OUTPUT_FILE, STREAM_FILE, type RunState } from './staging.js';
 
 /** What was given when a run started; kept in run.json so a crashed run is recorded with it. */
@@ -66,6 +67,8 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
   const stream = existsSync(streamPath) ? parseMetricStream(readFileSync(streamPath, 'utf8'), `run ${state.id}: ${STREAM_FILE}`, warn) : new Map();
   const series = new Map<string, SeriesPoint[]>(dvc?.series);
   for (const [name, points] of stream) series.set(name, points);
+  const systemPath = join(dir, SYSTEM_STREAM_FILE);
+  if (existsSync(systemPath)) for (const [name, points] of parseMetricStream(readFileSync(systemPath, 'utf8'), `run ${state.id}: ${SYSTEM_STREAM_FILE}`, warn)) series.set(name, points);
   // A metric logged once is a value, not a series: no one-line table for it.
   const { files, names } = seriesFiles(new Map([...series].filter(([, points]) => points.length > 1)));
   const last: Record<string, number> = {};

@@ -9,6 +9,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { RunOutcome } from './collect-staging.js';
+import { startSystemSampler } from './system-metrics.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const EXIT_GRACE_MS = 250;
@@ -47,6 +48,8 @@ export interface SuperviseOptions {
   forwardInterrupt: boolean;
   /** Stops the command (SIGTERM; the run is then `killed`), e.g. when a sweep is cut short. */
   abort?: AbortSignal;
+  /** Sample the command's CPU, memory and GPUs into this staging dir every `intervalS` seconds. */
+  systemMetrics?: { dir: string; intervalS: number };
 }
 
 export interface SuperviseResult {
@@ -74,6 +77,7 @@ export function superviseCommand(options: SuperviseOptions): Promise<SuperviseRe
     stdio: ['inherit', 'pipe', 'pipe'],
     detached: group,
   });
+  const sampler = options.systemMetrics && child.pid ? startSystemSampler({ pid: child.pid, dir: options.systemMetrics.dir, intervalS: options.systemMetrics.intervalS, path: options.env.PATH }) : null;
   let interrupted: NodeJS.Signals | null = null;
   const forward = (signal: NodeJS.Signals) => {
     try {
@@ -108,6 +112,7 @@ export function superviseCommand(options: SuperviseOptions): Promise<SuperviseRe
   });
   return new Promise((resolvePromise, reject) => {
     child.on('error', (err) => {
+      void sampler?.stop();
       for (const off of handlers) off();
       log.close();
       reject(err);
@@ -134,7 +139,9 @@ export function superviseCommand(options: SuperviseOptions): Promise<SuperviseRe
       log.close();
       const exitCode = signal ? 128 + (osConstants.signals[signal] ?? 0) : (code ?? 1);
       const status = interrupted || signal ? 'killed' : code === 0 ? 'finished' : 'failed';
-      resolvePromise({ outcome: { status, durationS, exitCode: code, signal: signal ?? interrupted }, exitCode });
+      const result: SuperviseResult = { outcome: { status, durationS, exitCode: code, signal: signal ?? interrupted }, exitCode };
+      // A sample being written lands before the run is recorded.
+      void (sampler ? sampler.stop() : Promise.resolve()).then(() => resolvePromise(result));
     };
   });
 }

@@ -100,6 +100,8 @@ snapshot commit and a code.patch beside the manifest.`,
         .option('--parent <run>', 'nest the run under this one (id, prefix, name, `latest`, or the id of a run still in progress)')
         .option('--note <text>', 'a free-text note')
         .option('--log-cap <size>', 'keep at most this much of the output, the tail (default 1MB)')
+        .option('--no-system-metrics', 'do not sample CPU, memory and GPU use (series system/...)')
+        .option('--system-metrics-interval <seconds>', 'seconds between system metrics samples (default 10)')
         .action(lazy(() => import('./commands/run.js'))),
   ],
   [

@@ -1,6 +1,8 @@
 /**
  * Real end to end: scikit-learn models trained under `git-track run` with the Python helper.
  * CI installs Debian's python3-sklearn (.ci/run); elsewhere these skip with the reason shown.
+ * Runs go without system metrics: a slow machine would add `system/...` series to the exact
+ * lists asserted here (system metrics have their own test, system-metrics.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -47,7 +49,7 @@ const sha256 = (path: string) => createHash('sha256').update(readFileSync(path))
 describe('scikit-learn under git-track run', () => {
   it.skipIf(!sklearnPython)('records params, per-epoch metrics, the pickled model and the status of a real training', () => {
     const dir = repoWith('train_iris.py');
-    const r = cli(dir, 'run', '--', sklearnPython!, 'train_iris.py');
+    const r = cli(dir, 'run', '--no-system-metrics', '--', sklearnPython!, 'train_iris.py');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^epoch 7 val_acc /m);
     const id = recordedId(r.stderr);
@@ -87,7 +89,7 @@ describe('scikit-learn under git-track run', () => {
 
   it.skipIf(!sklearnPython)('autologs estimator params, training metrics and the model, with per-fold metrics', () => {
     const dir = repoWith('cv_autolog.py');
-    const r = cli(dir, 'run', '--', sklearnPython!, 'cv_autolog.py');
+    const r = cli(dir, 'run', '--no-system-metrics', '--', sklearnPython!, 'cv_autolog.py');
     expect(r.code, r.stderr).toBe(0);
     const m = show(dir, recordedId(r.stderr));
     expect(m).toMatchObject({ status: 'finished', params: { max_depth: 3, random_state: 0, criterion: 'gini' }, tags: { estimator_name: 'DecisionTreeClassifier' } });
@@ -101,7 +103,7 @@ describe('scikit-learn under git-track run', () => {
 
   it.skipIf(!sklearnPython)('autolog keeps the user\'s model when metric functions fit a LabelEncoder after training', () => {
     const dir = repoWith('autolog_metrics.py');
-    const r = cli(dir, 'run', '--', sklearnPython!, 'autolog_metrics.py');
+    const r = cli(dir, 'run', '--no-system-metrics', '--', sklearnPython!, 'autolog_metrics.py');
     expect(r.code, r.stderr).toBe(0);
     const id = recordedId(r.stderr);
     // One run: the metric functions' internal fits start no run and log nothing.
@@ -134,7 +136,7 @@ print(type(m).__name__, list(m.predict(X_test)) == json.load(open('expected.json
 
   it.skipIf(!sklearnPython)('GridSearchCV: the run holds the best params and score, the top 5 candidates are child runs', () => {
     const dir = repoWith('grid_search.py');
-    const r = cli(dir, 'run', '--', sklearnPython!, 'grid_search.py');
+    const r = cli(dir, 'run', '--no-system-metrics', '--', sklearnPython!, 'grid_search.py');
     expect(r.code, r.stderr).toBe(0);
     const id = recordedId(r.stderr);
     const best = /best \{'max_depth': (\d), 'min_samples_leaf': (\d)\} ([0-9.]+)/.exec(r.stdout)!;
@@ -156,7 +158,7 @@ print(type(m).__name__, list(m.predict(X_test)) == json.load(open('expected.json
 
   it.skipIf(!sklearnPython)('a script looping start_run over three learning rates records three runs, each with its nested run', () => {
     const dir = repoWith('loop_lrs.py');
-    const r = cli(dir, 'run', '--name', 'ignored-by-later-runs', '--', sklearnPython!, 'loop_lrs.py');
+    const r = cli(dir, 'run', '--no-system-metrics', '--name', 'ignored-by-later-runs', '--', sklearnPython!, 'loop_lrs.py');
     expect(r.code, r.stderr).toBe(0);
     const runs = JSON.parse(readFileSync(join(dir, 'runs.json'), 'utf8'));
     // The first block is the process's run (the id `git-track run` reports), the others runs of their own.
@@ -188,7 +190,7 @@ for lr in (0.1, 0.01, 0.001):
         if lr == 0.001:
             raise ValueError("diverged")
 `);
-    const r = cli(dir, 'run', '--', anyPython!, 'third_fails.py');
+    const r = cli(dir, 'run', '--no-system-metrics', '--', anyPython!, 'third_fails.py');
     expect(r.code).toBe(1);
     const statuses = JSON.parse(cli(dir, 'list', '--json').stdout).map((m: { params: { lr: number }; status: string; tags: Record<string, string> }) => [m.params.lr, m.status, m.tags.exit_code]);
     expect(statuses.sort()).toEqual([[0.001, 'failed', '1'], [0.01, 'finished', '1'], [0.1, 'finished', '1']]);
@@ -196,7 +198,7 @@ for lr in (0.1, 0.01, 0.001):
 
   it.skipIf(!anyPython)('records a failing script as failed, with what it logged', () => {
     const dir = repoWith('fails.py');
-    const r = cli(dir, 'run', '--', anyPython!, 'fails.py');
+    const r = cli(dir, 'run', '--no-system-metrics', '--', anyPython!, 'fails.py');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ValueError: diverged/);
     const id = recordedId(r.stderr);
@@ -230,7 +232,7 @@ for lr in (0.1, 0.01, 0.001):
 
   it.skipIf(!xgboostPython)('XGBoost autolog: params, per-iteration series, best iteration, feature importance and a model that loads and predicts the same', () => {
     const dir = repoWith('xgb_train.py');
-    const r = cli(dir, 'run', '--', xgboostPython!, 'xgb_train.py');
+    const r = cli(dir, 'run', '--no-system-metrics', '--', xgboostPython!, 'xgb_train.py');
     expect(r.code, r.stderr).toBe(0);
     const e = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
     const booster = show(dir, e.booster);

@@ -9,6 +9,8 @@ import { commandEnv } from '../../capture/command-env.js';
 import { recordProgramRuns, recordStaged } from '../../capture/record-staged.js';
 import { createStaging, OUTPUT_FILE } from '../../capture/staging.js';
 import { findExecutable, superviseCommand } from '../../capture/supervise.js';
+import { DEFAULT_SYSTEM_INTERVAL_S } from '../../capture/system-metrics.js';
+import { MIN_SYSTEM_INTERVAL_S } from '../../limits.js';
 import { dropOutputOnClosedPipe } from '../closed-pipe.js';
 import type { CliContext } from '../context.js';
 import { captureCodeVersion } from '../../git/code-version.js';
@@ -18,12 +20,16 @@ import { recoverWithNotes } from './recover.js';
 import { resolveParent } from '../../runs/resolve-parent.js';
 import { parseLogOptions } from './log.js';
 
-type RunOptions = Parameters<typeof parseLogOptions>[1] & { logCap?: string };
+type RunOptions = Parameters<typeof parseLogOptions>[1] & { logCap?: string; systemMetrics?: boolean; systemMetricsInterval?: string };
 
 export default async function run(cli: CliContext, args: unknown[], options: RunOptions): Promise<number> {
   const command = (args[0] as string[] | undefined) ?? [];
   if (command.length === 0) throw new GitTrackError('USAGE', 'run expects a command after --, e.g. git-track run -- python train.py');
   const logCap = options.logCap === undefined ? DEFAULT_LOG_CAP : parseSize(options.logCap);
+  const intervalS = options.systemMetricsInterval === undefined ? DEFAULT_SYSTEM_INTERVAL_S : Number(options.systemMetricsInterval);
+  if (!(intervalS >= MIN_SYSTEM_INTERVAL_S)) {
+    throw new GitTrackError('USAGE', `--system-metrics-interval expects seconds, at least ${MIN_SYSTEM_INTERVAL_S}, got '${options.systemMetricsInterval}'`);
+  }
   const parsed = parseLogOptions(cli, options);
   for (const d of parsed.data ?? []) if (!existsSync(d.path)) throw new GitTrackError('FILE_NOT_FOUND', `data not found: ${d.path}`, { path: d.path });
   if (!findExecutable(command[0]!, cli.cwd, cli.env.vars.PATH)) {
@@ -61,6 +67,7 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
     stdout: process.stdout,
     stderr: process.stderr,
     forwardInterrupt: !process.stdin.isTTY,
+    ...(options.systemMetrics === false ? {} : { systemMetrics: { dir, intervalS } }),
   });
   const result = await recordStaged(ctx, dir, outcome);
   if (result) process.stderr.write(`git-track: recorded run ${result.manifest.id} (${result.manifest.status}, ${outcome.durationS.toFixed(1)} s)\n`);
