@@ -136,6 +136,7 @@ def _wrap_train(train):
             booster = train(params, dtrain, num_boost_round, *args, **kwargs)
         finally:
             _state.training = False
+        callback.log_pending()
         if not inside_fit:
             _after_training(writer, booster, booster)
         return booster
@@ -156,15 +157,25 @@ def _metrics_callback(writer):
 
     class _LogMetrics(TrainingCallback):
         history: Dict[str, Any] = {}
+        logged = 0
 
         def after_iteration(self, model, epoch, evals_log):
             self.history = evals_log
-            for data, metrics in evals_log.items():
-                for metric, values in metrics.items():
-                    value = values[-1]
-                    value = value[0] if isinstance(value, tuple) else value  # (mean, std) with cv
-                    writer.log_metric("%s-%s" % (data, metric), float(value), step=epoch)
+            self.log_pending()
             return False
+
+        def log_pending(self):
+            # Every round the history holds and was not logged yet: when another callback
+            # (early stopping) ends the training first, xgboost skips the callbacks after it.
+            rounds = max((len(v) for m in self.history.values() for v in m.values()), default=0)
+            for epoch in range(self.logged, rounds):
+                for data, metrics in self.history.items():
+                    for metric, values in metrics.items():
+                        if epoch < len(values):
+                            value = values[epoch]
+                            value = value[0] if isinstance(value, tuple) else value  # (mean, std) with cv
+                            writer.log_metric("%s-%s" % (data, metric), float(value), step=epoch)
+            self.logged = rounds
 
     return _LogMetrics()
 
