@@ -12,10 +12,10 @@
 import { closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { systemCode } from '../errors.js';
+import { isGitTrackError, systemCode } from '../errors.js';
 import { runsTip, type RunEntry } from '../runs/read-runs.js';
 import { readManifestsForIndex, readManifestsForIndexAsync, type OnSkippedRun } from './read-manifests.js';
-import { readSkipped, warnSkippedRuns, writeSkipped } from './skipped-runs.js';
+import { readSkipped, warnSkippedRuns, writeSkipped, type SkippedRun } from './skipped-runs.js';
 import { readBoundedTree } from '../git/bounded-read.js';
 import { RUN_ID_PATTERN, RUNS_DIR } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
@@ -72,6 +72,7 @@ function indexState(ctx: TrackerContext): IndexState {
   const plan = planUpdate(ctx, saved ?? cached ?? null, tip);
   // Bad runs of shards that did not change are not read again; their warning is kept.
   const skipped = saved ? skippedBefore.filter((r) => plan.shards[r.id.slice(0, 2)] !== undefined && !plan.changed.has(r.id.slice(0, 2))) : [];
+  skipped.push(...plan.badShards);
   return {
     plan: { ...plan, skip: (e, message) => skipped.push({ id: e.id, tree: e.tree, message }) },
     finish() {
@@ -110,7 +111,7 @@ function planUpdate(
   ctx: TrackerContext,
   old: RunTable | null,
   tip: string | null,
-): { builder: TableBuilder; added: RunEntry[]; shards: Record<string, string>; changed: Set<string> } {
+): { builder: TableBuilder; added: RunEntry[]; shards: Record<string, string>; changed: Set<string>; badShards: SkippedRun[] } {
   const shards = tip ? shardTrees(ctx, tip) : {};
   const changed = new Set(Object.keys(shards).filter((s) => old?.shards[s] !== shards[s]));
   // Rows of unchanged shards are kept as they are; changed shards are re-listed, and of their
@@ -126,8 +127,18 @@ function planUpdate(
     }
   }
   const added: RunEntry[] = [];
+  const badShards: SkippedRun[] = [];
   for (const shard of [...changed].sort()) {
-    for (const e of readBoundedTree(ctx.store, shards[shard]!, `${RUNS_DIR}/${shard}`)) {
+    let entries;
+    try {
+      entries = readBoundedTree(ctx.store, shards[shard]!, `${RUNS_DIR}/${shard}`);
+    } catch (err) {
+      // A shard too large to read (pulled from someone else) costs its runs, not the listing.
+      if (!isGitTrackError(err, 'CORRUPT_OBJECT')) throw err;
+      badShards.push({ id: shard, tree: shards[shard]!, message: err.message });
+      continue;
+    }
+    for (const e of entries) {
       if (e.mode !== '040000' || !RUN_ID_PATTERN.test(e.name)) continue;
       const row = known.get(e.oid);
       if (row !== undefined) kept.push(row);
@@ -136,7 +147,7 @@ function planUpdate(
   }
   const builder = new TableBuilder(kept.length + added.length);
   if (old) builder.copyRows(old, kept);
-  return { builder, added, shards, changed };
+  return { builder, added, shards, changed, badShards };
 }
 
 function writeIndex(path: string, table: RunTable): void {

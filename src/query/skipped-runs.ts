@@ -66,6 +66,6 @@ export function warnSkippedRuns(ctx: TrackerContext, runs: readonly SkippedRun[]
 
 /** `skipping run <id>: <why>`, for a message that may already name the run. */
 export function skipMessage(id: string, message: string): string {
-  if (message.startsWith('run directory')) return `skipping ${message}`;
+  if (message.startsWith('run directory') || message.startsWith('tree ')) return `skipping ${message}`;
   return `skipping run ${id}: ${message.startsWith(`run ${id}`) ? message.slice(`run ${id}`.length).replace(/^:? /, '') : message}`;
 }

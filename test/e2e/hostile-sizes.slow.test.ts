@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { addRun, manifestText } from '../helpers/hostile.js';
+import { addRun, commitOnRef, makeTree, manifestText, placeAt, tipTree, treeOf } from '../helpers/hostile.js';
+import { MAX_TREE_ENTRIES } from '../../src/limits.js';
 import { cloneOf, logRun, makeBare, makeOrigin } from '../helpers/remotes.js';
 import { BIN, cli, git, testGitEnv } from '../helpers/repo.js';
 
@@ -20,6 +21,23 @@ function measured(dir: string, ...args: string[]): { code: number; stderr: strin
   console.log(`${args.join(' ')}: ${seconds.toFixed(2)} s, ${rssMb.toFixed(0)} MB`);
   return out;
 }
+
+function setup(): { bare: string; victim: string; good: string } {
+  const bare = makeBare();
+  const honest = makeOrigin(bare);
+  git(honest, 'push', '-q', 'origin', 'main');
+  const good = logRun(honest, '-m', 'f1=0.8');
+  expect(cli(honest, 'push').code).toBe(0);
+  return { bare, victim: cloneOf(bare), good };
+}
+
+function pull(victim: string): void {
+  const r = cli(victim, 'pull');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+}
+
+const warnings = (stderr: string) => stderr.split('\n').filter(Boolean);
 
 describe('a 100 MB manifest from a remote', () => {
   it('costs list a warning, and show one line, in bounded time and memory', { timeout: 300_000 }, () => {
@@ -58,5 +76,25 @@ describe('a 100 MB manifest from a remote', () => {
     const verify = measured(victim, 'verify');
     expect(verify.code).toBe(1);
     expect(verify.rssMb).toBeLessThan(150);
+  });
+});
+
+describe('an oversized tree from a remote', () => {
+  it('costs the listing the runs of that shard, with a warning naming it', () => {
+    const { bare, victim, good } = setup();
+    const runTree = treeOf(bare, { 'run.yaml': { blob: manifestText({ id: good }) } });
+    const entries = Array.from({ length: MAX_TREE_ENTRIES + 1 }, (_, i) => ({ mode: '040000', type: 'tree', oid: runTree, name: `9${i.toString(16).padStart(11, '0')}` }));
+    const root = placeAt(bare, tipTree(bare, 'refs/heads/runs'), ['runs', '90'], { tree: makeTree(bare, entries) });
+    commitOnRef(bare, 'refs/heads/runs', root, 'huge shard');
+    pull(victim);
+    for (let i = 0; i < 2; i++) {
+      const list = cli(victim, 'list', '--json');
+      expect(list.code).toBe(0);
+      expect((JSON.parse(list.stdout) as { id: string }[]).map((r) => r.id)).toEqual([good]);
+      expect(warnings(list.stderr)).toEqual([`warning: skipping tree runs/90 has ${MAX_TREE_ENTRIES + 1} entries, over the limit of ${MAX_TREE_ENTRIES}`]);
+    }
+    const verify = cli(victim, 'verify');
+    expect(verify.code).toBe(1);
+    expect(verify.stdout + verify.stderr).toContain('runs/90');
   });
 });
