@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addArtifactBytes, addRun, codeCommit, commitOnRef, manifestText, placeAt, tipTree } from '../helpers/hostile.js';
+import { addArtifactBytes, addRun, codeCommit, commitOnRef, makeTree, manifestText, placeAt, tipTree, treeOf, writeBlob } from '../helpers/hostile.js';
 import { createHash } from 'node:crypto';
 import { cloneOf, logRun, makeBare, makeOrigin } from '../helpers/remotes.js';
 import { BIN, cli, git, tempDir, testGitEnv } from '../helpers/repo.js';
@@ -117,6 +117,24 @@ describe('a hostile remote', () => {
     expect(r.stdout).toContain('link/file');
     expect(readdirSync(outside)).toEqual([]);
     expect(readFileSync(join(dir, 'train.py'), 'utf8')).toBe('print(1)\n');
+  });
+
+  it('cannot make checkout write through a symlink the code tree itself holds (link, then link/file)', () => {
+    const { bare, victim } = setup();
+    const outside = tempDir();
+    const id = 'c10000000000';
+    const sub = treeOf(bare, { file: { blob: 'pwned\n' } });
+    // Two entries named `link` in one tree: a symlink to outside, then a directory through it.
+    const tree = makeTree(bare, [
+      { mode: '120000', type: 'blob', oid: writeBlob(bare, outside), name: 'link' },
+      { mode: '040000', type: 'tree', oid: sub, name: 'link' },
+      { mode: '100644', type: 'blob', oid: writeBlob(bare, 'print(1)\n'), name: 'train.py' },
+    ]);
+    const code = git(bare, 'commit-tree', tree, '-m', 'code').trim();
+    addRun(bare, id, { 'run.yaml': { blob: manifestText({ id, commit: code }) } }, { code });
+    pull(victim);
+    cli(victim, 'checkout', id, join(tempDir(), 'co'));
+    expect(readdirSync(outside)).toEqual([]);
   });
 
   it('cannot plant .git in a checkout through the code tree', () => {
