@@ -38,7 +38,8 @@ export function experiments(ctx: TrackerContext, options: { metric?: string; goa
     let s = byName.get(key);
     if (!s) byName.set(key, (s = { experiment: key, runs: 0, last: created }));
     s.runs++;
-    if (created > s.last) s.last = created;
+    // Times are recorded to the second or the millisecond: compare them as times, not text.
+    if (Date.parse(created) > Date.parse(s.last)) s.last = created;
     if (!metric || get(r, attr('status')) !== 'finished') continue;
     const v = get(r, metric);
     if (typeof v !== 'number') continue;
@@ -47,5 +48,5 @@ export function experiments(ctx: TrackerContext, options: { metric?: string; goa
       s.best = { id: get(r, attr('id')) as string, ...(typeof name === 'string' ? { name } : {}), value: v };
     }
   }
-  return [...byName.values()].sort((a, b) => (a.last < b.last ? 1 : a.last > b.last ? -1 : 0));
+  return [...byName.values()].sort((a, b) => Date.parse(b.last) - Date.parse(a.last));
 }

@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { DEFAULT_LOG_CAP, readTail, type StagedInput } from '../capture/collect-staging.js';
 import { commandEnv } from '../capture/command-env.js';
 import { recordStaged } from '../capture/record-staged.js';
-import { createStaging, OUTPUT_FILE, readState, writeState } from '../capture/staging.js';
+import { createStaging, listStaging, OUTPUT_FILE, readState, writeState } from '../capture/staging.js';
 import { findExecutable, superviseCommand } from '../capture/supervise.js';
 import { GitTrackError } from '../errors.js';
 import { captureCodeVersion } from '../git/code-version.js';
@@ -209,7 +209,10 @@ function planNew(ctx: TrackerContext, options: SweepOptions, code: StagedInput['
 }
 
 function planResume(ctx: TrackerContext, options: SweepOptions): Plan {
-  const parent = resolveRun(ctx, options.resume!).manifest;
+  const ref = options.resume!;
+  const running = listStaging(ctx.repo).find((s) => s.id === ref || (ref.length >= 4 && s.id.startsWith(ref)));
+  if (running) throw new GitTrackError('CONFLICT', `sweep ${running.id} is still running; resume it once it has ended`, { id: running.id });
+  const parent = resolveRun(ctx, ref).manifest;
   const grid = gridFromParams(parent.params);
   if (grid.keys.length === 0 || !parent.command?.length) {
     throw new GitTrackError('USAGE', `run ${parent.id} is not a sweep (it records no grid.* params and command)`, { ref: options.resume });

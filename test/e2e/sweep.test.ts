@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli, cliWith, git, makeRepo, testGitEnv } from '../helpers/repo.js';
@@ -156,6 +156,11 @@ describe('git-track sweep', () => {
     const deadline = Date.now() + 20_000;
     while (!(existsSync(staging) && readdirSync(staging).length >= 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
+    // Resuming a sweep that is still running is refused.
+    const parentDir = readdirSync(staging).find((d) => !JSON.parse(readFileSync(join(staging, d, 'run.json'), 'utf8')).input.parent)!;
+    const early = cli(dir, 'sweep', '--resume', parentDir);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(new RegExp(`^git-track: sweep ${parentDir} is still running`));
     const started = Date.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((done) => child.on('close', done));
