@@ -25,6 +25,12 @@ export const MAX_PARAM_VALUE_CHARS = 6000;
 /** A tag value or a note (MLflow: 8,000 for a tag). */
 export const MAX_TAG_VALUE_CHARS = 8000;
 
+/**
+ * Entries (keys and list items) in one params, metrics or record file. A manifest of 1 MB holds
+ * about this many short ones; past it the parse alone took seconds (1.3 M keys: over 120 s).
+ */
+export const MAX_INPUT_ENTRIES = 100_000;
+
 /** Nesting of a params/metrics/record file, a JSON body, or a filter expression. */
 export const MAX_NESTING_DEPTH = 64;
 

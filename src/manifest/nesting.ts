@@ -6,7 +6,7 @@
  * integers that a double would round (JSON.parse would do so without a word).
  */
 import { GitTrackError } from '../errors.js';
-import { MAX_NESTING_DEPTH } from '../limits.js';
+import { MAX_INPUT_ENTRIES, MAX_NESTING_DEPTH } from '../limits.js';
 
 /**
  * The error for input nested past {@link MAX_NESTING_DEPTH}.
@@ -16,6 +16,20 @@ import { MAX_NESTING_DEPTH } from '../limits.js';
  */
 export function tooDeep(source: string, at: string): GitTrackError {
   return new GitTrackError('BAD_INPUT', `${source}: ${at}: nested deeper than ${MAX_NESTING_DEPTH} levels (MAX_NESTING_DEPTH)`, { source });
+}
+
+/**
+ * The error for a file of more than {@link MAX_INPUT_ENTRIES} entries.
+ *
+ * @example
+ * tooManyEntries('params.yaml').message;
+ */
+export function tooManyEntries(source: string): GitTrackError {
+  return new GitTrackError(
+    'BAD_INPUT',
+    `${source}: more than ${MAX_INPUT_ENTRIES.toLocaleString('en-US')} entries (MAX_INPUT_ENTRIES)`,
+    { source },
+  );
 }
 
 /**
@@ -60,7 +74,8 @@ export function isRoundedInteger(text: string): boolean {
 }
 
 /**
- * Checks JSON text: nesting within {@link MAX_NESTING_DEPTH}, and no integer a double rounds.
+ * Checks JSON text: nesting within {@link MAX_NESTING_DEPTH}, at most {@link MAX_INPUT_ENTRIES}
+ * entries, and no integer a double rounds.
  * Does not validate the syntax (JSON.parse does, after).
  *
  * @throws GitTrackError BAD_INPUT with the line and column
@@ -69,6 +84,7 @@ export function isRoundedInteger(text: string): boolean {
  */
 export function checkJsonText(text: string, source: string): void {
   let depth = 0;
+  let entries = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -80,8 +96,12 @@ export function checkJsonText(text: string, source: string): void {
       }
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > MAX_NESTING_DEPTH) throw tooDeep(source, position(text, i));
+      // A collection's first entry; each comma adds one more.
+      if (++entries > MAX_INPUT_ENTRIES) throw tooManyEntries(source);
     } else if (c === 0x5d || c === 0x7d) {
       depth--;
+    } else if (c === 0x2c /* , */) {
+      if (++entries > MAX_INPUT_ENTRIES) throw tooManyEntries(source);
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
       while (j < n && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
@@ -96,8 +116,9 @@ export function checkJsonText(text: string, source: string): void {
 }
 
 /**
- * Checks YAML text for nesting beyond {@link MAX_NESTING_DEPTH}: indentation levels, `- `
- * entries on one line and flow brackets together. It over-counts only in odd cases (a block
+ * Checks YAML text for nesting beyond {@link MAX_NESTING_DEPTH} (indentation levels, `- `
+ * entries on one line and flow brackets together) and for more than {@link MAX_INPUT_ENTRIES}
+ * entries (lines and flow commas). It over-counts only in odd cases (a block
  * scalar's text full of brackets); the parsed document is checked again exactly.
  *
  * @throws GitTrackError BAD_INPUT with the line
@@ -109,6 +130,8 @@ export function checkYamlDepth(text: string, source: string): void {
   let flow = 0;
   let blockScalarIndent = -1;
   let line = 0;
+  // Lines and flow commas: at least the entries there are, and cheap to count.
+  let entries = 0;
   for (let start = 0; start <= text.length; ) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
@@ -126,6 +149,7 @@ export function checkYamlDepth(text: string, source: string): void {
       start = end + 1;
       continue;
     }
+    if (++entries > MAX_INPUT_ENTRIES) throw tooManyEntries(source);
     let depth = flow;
     if (flow === 0) {
       while (indents.length > 0 && indents[indents.length - 1]! > indent) indents.pop();
@@ -153,6 +177,7 @@ export function checkYamlDepth(text: string, source: string): void {
         flow--;
       } else if (c === ',' && flow > 0) {
         valueStart = true;
+        if (++entries > MAX_INPUT_ENTRIES) throw tooManyEntries(source);
       } else if (c === '-' && wasStart && flow === 0 && (i + 1 === end || text[i + 1] === ' ')) {
         depth++;
         valueStart = true;

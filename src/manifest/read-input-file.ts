@@ -6,6 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { GitTrackError, quoteInput, systemCode } from '../errors.js';
 import { MAX_INPUT_FILE_BYTES } from '../limits.js';
+import { formatBytes } from '../config/size.js';
 
 /**
  * The text of a regular file of at most `maxBytes` bytes.
@@ -64,16 +65,4 @@ function tooLarge(shown: string, what: string, size: number, max: number, limitN
     `${what} ${shown} is ${formatBytes(size)}, over the limit of ${formatBytes(max)} (${limitName})`,
     { size, limit: max },
   );
-}
-
-/**
- * A byte count as people read it: `4 MB`, `1,536 bytes`.
- *
- * @example
- * formatBytes(4 * 1024 * 1024); // '4 MB'
- */
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MB`;
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
-  return `${n.toLocaleString('en-US')} bytes`;
 }

@@ -5,7 +5,7 @@
  */
 import { GitTrackError, quoteInput } from '../errors.js';
 import { MAX_MANIFEST_BYTES, MAX_PARAM_VALUE_CHARS, MAX_TAG_VALUE_CHARS } from '../limits.js';
-import { formatBytes } from './read-input-file.js';
+import { formatBytes } from '../config/size.js';
 
 type Value = string | number | boolean | null | readonly (string | number | boolean | null)[];
 

@@ -45,6 +45,9 @@ export function parseFilter(source: string): Expr {
  * parseFieldName('metrics.f1'); // { scope: 'metrics', name: 'f1' }
  */
 export function parseFieldName(text: string, what = 'field'): Field {
+  if (text.length > MAX_FILTER_CHARS) {
+    throw new GitTrackError('USAGE', `${what}: longer than the limit of ${MAX_FILTER_CHARS.toLocaleString('en-US')} characters (MAX_FILTER_CHARS)`);
+  }
   const unquoted = text.startsWith('`') ? tokenize(text)[0]!.text : text;
   const field = resolveField(unquoted);
   if (!field) {

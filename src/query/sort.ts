@@ -3,6 +3,7 @@
  * key sort after those that have it, whichever the direction.
  */
 import { GitTrackError, quoteInput } from '../errors.js';
+import { MAX_FILTER_CHARS } from '../limits.js';
 import type { Field } from './ast.js';
 import type { FieldValue } from './evaluate.js';
 import { valueText } from './evaluate.js';
@@ -20,6 +21,10 @@ export interface SortKey {
  * parseSort('-metrics.f1,name'); // [{ field: metrics.f1, descending: true }, { field: name, descending: false }]
  */
 export function parseSort(text: string): SortKey[] {
+  // Like a filter, a sort may come from the network: bounded the same way.
+  if (text.length > MAX_FILTER_CHARS) {
+    throw new GitTrackError('USAGE', `--sort: longer than the limit of ${MAX_FILTER_CHARS.toLocaleString('en-US')} characters (MAX_FILTER_CHARS)`);
+  }
   const parts = text.split(',').map((s) => s.trim());
   if (parts.some((p) => p === '' || p === '-' || p === '+')) throw new GitTrackError('USAGE', `--sort expects comma-separated fields, got ${quoteInput(text)}`);
   return parts.map((p) => {

@@ -36,7 +36,7 @@ describe('log refuses what it cannot hold, one line each, writing nothing', () =
 
   it('files over the size limit, and nesting past the depth limit', () => {
     writeFileSync(join(dir, 'big.yaml'), `a: "${'x'.repeat(5 * 1024 * 1024)}"\n`);
-    refused(['log', '--params', 'big.yaml'], 1, /over the limit of 4 MB \(MAX_INPUT_FILE_BYTES\)/);
+    refused(['log', '--params', 'big.yaml'], 1, /over the limit of 4.0 MB \(MAX_INPUT_FILE_BYTES\)/);
     writeFileSync(join(dir, 'deep.json'), `{"a":${'['.repeat(10000)}${']'.repeat(10000)}}`);
     refused(['log', '--params', 'deep.json'], 1, /deep\.json: line 1, column 69: nested deeper than 64 levels \(MAX_NESTING_DEPTH\)/);
     refused(['log', '--metrics', 'deep.json'], 1, /nested deeper than 64 levels/);
@@ -52,7 +52,7 @@ describe('log refuses what it cannot hold, one line each, writing nothing', () =
     refused(['run', '-p', `big=${'x'.repeat(6001)}`, '--', 'true'], 1, /MAX_PARAM_VALUE_CHARS/);
     const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${i}`, 'v'.repeat(5000)]));
     writeFileSync(join(dir, 'many.json'), JSON.stringify(many));
-    refused(['log', '--params', 'many.json'], 1, /the run's manifest would be 1\.4 MB, over the limit of 1 MB \(MAX_MANIFEST_BYTES\)/);
+    refused(['log', '--params', 'many.json'], 1, /the run's manifest would be 1\.4 MB, over the limit of 1.0 MB \(MAX_MANIFEST_BYTES\)/);
   });
 
   it('integers beyond 2^53, never rounded', () => {

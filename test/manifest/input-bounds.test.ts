@@ -34,7 +34,7 @@ describe('input files', () => {
     const p = file('big.yaml', Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
     const err = errorOf(() => readValuesFile(p));
     expect(err.code).toBe('BAD_INPUT');
-    expect(err.message).toBe(`params file '${p}' is 4.0 MB, over the limit of 4 MB (MAX_INPUT_FILE_BYTES)`);
+    expect(err.message).toBe(`params file '${p}' is 4.0 MB, over the limit of 4.0 MB (MAX_INPUT_FILE_BYTES)`);
     expect(readInputFile(file('ok.txt', 'abc'), 'x')).toBe('abc');
   });
 
@@ -115,7 +115,7 @@ describe('value sizes', () => {
     expect(errorOf(() => checkValueSizes({ tags: { t: 'y'.repeat(8001) } })).message).toContain('(MAX_TAG_VALUE_CHARS)');
     expect(errorOf(() => checkValueSizes({ note: 'n'.repeat(8001) })).message).toBe('the note is 8,001 characters, over the limit of 8,000 (MAX_TAG_VALUE_CHARS)');
     expect(() => checkValueSizes({ params: { ok: 'x'.repeat(6000) }, tags: { t: 'y'.repeat(8000) }, note: 'n'.repeat(8000) })).not.toThrow();
-    expect(errorOf(() => checkManifestSize('x'.repeat(1024 * 1024 + 1))).message).toContain('over the limit of 1 MB (MAX_MANIFEST_BYTES)');
+    expect(errorOf(() => checkManifestSize('x'.repeat(1024 * 1024 + 1))).message).toContain('over the limit of 1.0 MB (MAX_MANIFEST_BYTES)');
   });
 });
 
@@ -158,5 +158,17 @@ describe('manifests read back with an integer beyond 2^53', () => {
     expect(errorOf(() => decodeManifest('format: git-track/run@1\nmetrics:\n  f1: 9007199254740993\n', 'run.yaml')).message).toContain(
       'run.yaml: line 3: the integer 9007199254740993 cannot be stored exactly',
     );
+  });
+});
+
+describe('entries in one file', () => {
+  it('refuses more than MAX_INPUT_ENTRIES before parsing, JSON and YAML', () => {
+    const yaml = Array.from({ length: 100_001 }, (_, i) => `k${i}: 1`).join('\n');
+    const start = Date.now();
+    expect(errorOf(() => readValuesFile(file('many.yaml', yaml))).message).toBe(`${join(dir, 'many.yaml')}: more than 100,000 entries (MAX_INPUT_ENTRIES)`);
+    expect(errorOf(() => readValuesFile(file('many.json', `{"l": [${Array(100_001).fill(1).join(',')}]}`))).message).toContain('more than 100,000 entries (MAX_INPUT_ENTRIES)');
+    expect(errorOf(() => readValuesFile(file('flow.yaml', `l: [${Array(100_001).fill(1).join(',')}]\n`))).message).toContain('(MAX_INPUT_ENTRIES)');
+    expect(Date.now() - start).toBeLessThan(3000);
+    expect(Object.keys(readValuesFile(file('fine.yaml', Array.from({ length: 1000 }, (_, i) => `k${i}: 1`).join('\n'))))).toHaveLength(1000);
   });
 });
