@@ -50,8 +50,9 @@ def autolog(
     extra_tags: Optional[Dict[str, str]] = None,
     exclude_flavors: Optional[List[str]] = None,
 ) -> None:
-    """Autolog every supported library that is installed: scikit-learn and XGBoost (see
-    ``git_track.sklearn.autolog`` and ``git_track.xgboost.autolog`` for what is logged).
+    """Autolog every supported library that is installed: scikit-learn, XGBoost and LightGBM (see
+    ``git_track.sklearn.autolog``, ``git_track.xgboost.autolog`` and
+    ``git_track.lightgbm.autolog`` for what is logged).
     ``disable=True`` turns it off; ``exclude_flavors=["xgboost"]`` leaves a library out."""
     import importlib.util
 
@@ -60,6 +61,10 @@ def autolog(
                    log_models=log_models, log_datasets=log_datasets, disable=disable, exclusive=exclusive,
                    disable_for_unsupported_versions=disable_for_unsupported_versions, silent=silent,
                    extra_tags=extra_tags)
+    if "lightgbm" not in excluded and importlib.util.find_spec("lightgbm") is not None:
+        from . import lightgbm as _lightgbm
+
+        _lightgbm.autolog(**options)
     if "xgboost" not in excluded and importlib.util.find_spec("xgboost") is not None:
         from . import xgboost as _xgboost
 

@@ -89,9 +89,9 @@ describe('the Python package', () => {
     }
   }, 300_000);
 
-  it.skipIf(!hasVenv)('matches MLflow\'s fluent API signatures name by name (mlflow-skinny 2.22.0 from PyPI; skipped offline)', (ctx) => {
+  it.skipIf(!hasVenv)('matches MLflow\'s fluent API signatures name by name (mlflow-skinny 2.22.0 and lightgbm 4.5.0 from PyPI; skipped offline)', (ctx) => {
     const env = venv({ systemSitePackages: true });
-    const installed = pip(env, 'install', 'mlflow-skinny==2.22.0');
+    const installed = pip(env, 'install', 'mlflow-skinny==2.22.0', 'lightgbm==4.5.0');
     if (installed.status !== 0) {
       console.warn(`python-package.slow.test: skipping the MLflow signature check: cannot install mlflow-skinny: ${installed.stderr.trim().split('\n').pop()}`);
       ctx.skip();
@@ -99,8 +99,9 @@ describe('the Python package', () => {
     const r = spawnSync(join(env, 'bin', 'python'), [join(FIXTURES, 'package', 'compare_signatures.py')], { encoding: 'utf8', env: pyEnv({ PYTHONPATH: join(ROOT, 'python') }) });
     expect(r.stdout, r.stderr).toMatch(/^mlflow 2\.22\.0$/m);
     expect(r.stdout).not.toMatch(/^FAIL/m);
-    // The fluent functions and sklearn.autolog, and xgboost.autolog where xgboost is installed.
-    expect(r.stdout.match(/^ok /gm)).toHaveLength(r.stdout.includes('skipped xgboost.autolog') ? 24 : 25);
+    // The fluent functions, sklearn.autolog, lightgbm.autolog, and xgboost.autolog where xgboost is installed.
+    expect(r.stdout).toMatch(/^ok lightgbm\.autolog$/m);
+    expect(r.stdout.match(/^ok /gm)).toHaveLength(r.stdout.includes('skipped xgboost.autolog') ? 25 : 26);
     expect(r.status, r.stdout + r.stderr).toBe(0);
   }, 600_000);
 });
@@ -147,4 +148,49 @@ describe('the Python client while a run trains', () => {
     expect(bytes('notes/hello.txt').toString()).toBe('hello\n');
     expect(bytes('config.yaml').toString()).toMatch(/model/);
   });
+});
+
+describe('LightGBM autolog (lightgbm 4.5.0 from PyPI into a venv; skipped offline)', () => {
+  it.skipIf(!hasVenv || !hasSklearn)('records params, per-iteration series, the best iteration, feature importance and a model that predicts the same', (ctx) => {
+    const env = venv({ systemSitePackages: true });
+    const installed = pip(env, 'install', 'lightgbm==4.5.0');
+    if (installed.status !== 0) {
+      console.warn(`python-package.slow.test: skipping LightGBM: cannot install lightgbm: ${installed.stderr.trim().split('\n').pop()}`);
+      ctx.skip();
+    }
+    const py = join(env, 'bin', 'python');
+    const dir = makeRepo({ commit: true });
+    copyFileSync(join(FIXTURES, 'lgb_train.py'), join(dir, 'lgb_train.py'));
+    const r = cli(dir, 'run', '--no-system-metrics', '--', py, 'lgb_train.py');
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    const show = (id: string) => JSON.parse(cli(dir, 'show', id, '--json').stdout);
+    const tsv = (id: string, name: string) => git(dir, 'show', `runs:runs/${id.slice(0, 2)}/${id}/series/${name}.tsv`).trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const booster = show(e.booster);
+    expect(booster.params).toMatchObject({ objective: 'binary', learning_rate: 0.3, num_leaves: 7, num_boost_round: 300 });
+    expect(booster.series).toEqual(['valid_0-binary_logloss']);
+    expect(booster.metrics.best_iteration).toBe(e.best_iteration - 1);
+    const points = tsv(e.booster, 'valid_0-binary_logloss');
+    const stopped = booster.metrics.stopped_iteration;
+    expect(stopped).toBe(e.best_iteration - 1 + 5); // early_stopping(5): five rounds without improvement
+    expect(points.map((p) => Number(p[0]))).toEqual([...Array.from({ length: stopped + 1 }, (_, i) => i), stopped + 1]);
+    expect(booster.metrics['valid_0-binary_logloss']).toBe(Number(points[e.best_iteration - 1]![1]));
+    const clf = show(e.classifier);
+    expect(clf).toMatchObject({ params: { n_estimators: 15, num_leaves: 5 }, tags: { estimator_name: 'LGBMClassifier' } });
+    expect(tsv(e.classifier, 'valid_0-binary_logloss')).toHaveLength(15);
+    for (const [m, load, key] of [[booster, 'b = lgb.Booster(model_file=sys.argv[1]); p = b.predict(X_val)', 'booster_pred'], [clf, 'b = lgb.Booster(model_file=sys.argv[1]); p = b.predict(X_val)', 'clf_pred']] as const) {
+      expect(m.artifacts.map((a: { path: string }) => a.path)).toEqual(['feature_importance_gain.json', 'feature_importance_split.json', 'model/model.txt']);
+      const cache = (a: { sha256: string }) => join(dir, '.git', 'git-track', 'objects', 'sha256', a.sha256.slice(0, 2), a.sha256.slice(2));
+      expect(Object.keys(JSON.parse(readFileSync(cache(m.artifacts[1]), 'utf8')))).toHaveLength(30);
+      const check = spawnSync(py, ['-c', `import json, sys
+import numpy as np, lightgbm as lgb
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import train_test_split
+X, y = load_breast_cancer(return_X_y=True)
+_, X_val, _, _ = train_test_split(X, y, test_size=0.25, random_state=0)
+${load}
+print(np.allclose(p, json.load(open('expected.json'))['${key}']))`, cache(m.artifacts[2])], { cwd: dir, encoding: 'utf8', env: pyEnv() });
+      expect(check.stdout.trim(), check.stderr).toBe('True');
+    }
+  }, 300_000);
 });
