@@ -103,7 +103,9 @@ export function randomManifest(r: Rng): RunManifest {
     tags: record(Math.floor(r() * 4), () => randomString(r)),
     note: maybe(randomNote(r)),
     source: maybe({ kind: 'record', file: 'run.json' }),
+    parent: r() < 0.3 ? hex(12) : undefined,
   };
+  if (m.parent === m.id) delete m.parent;
   for (const k of Object.keys(m)) if (m[k] === undefined) delete m[k];
   for (const k of ['code', 'env'] as const) {
     const o = m[k] as Record<string, unknown> | undefined;
