@@ -4,7 +4,7 @@
  * later `list` slow; MLflow refuses past 6,000 characters a param and 8,000 a tag value.
  */
 import { GitTrackError, quoteInput } from '../errors.js';
-import { MAX_MANIFEST_BYTES, MAX_PARAM_VALUE_CHARS, MAX_TAG_VALUE_CHARS } from '../limits.js';
+import { MAX_MANIFEST_BYTES, MAX_PARAM_VALUE_CHARS, MAX_RECORD_BYTES, MAX_TAG_VALUE_CHARS } from '../limits.js';
 import { formatBytes } from '../config/size.js';
 
 type Value = string | number | boolean | null | readonly (string | number | boolean | null)[];
@@ -14,6 +14,8 @@ export interface SizedValues {
   params?: Record<string, Value>;
   tags?: Record<string, string>;
   note?: string;
+  /** A promotion's reason: as long as a note may be. */
+  reason?: string;
 }
 
 /**
@@ -34,6 +36,28 @@ export function checkValueSizes(values: SizedValues): void {
   }
   if (values.note !== undefined && values.note.length > MAX_TAG_VALUE_CHARS) {
     throw overLimit('the note', values.note.length, MAX_TAG_VALUE_CHARS, 'MAX_TAG_VALUE_CHARS');
+  }
+  if (values.reason !== undefined && values.reason.length > MAX_TAG_VALUE_CHARS) {
+    throw overLimit('the reason', values.reason.length, MAX_TAG_VALUE_CHARS, 'MAX_TAG_VALUE_CHARS');
+  }
+}
+
+/**
+ * Refuses a later-fact record (tags, promotion) over {@link MAX_RECORD_BYTES}: readers skip a
+ * larger one, so writing it would record a fact nobody sees.
+ *
+ * @throws GitTrackError BAD_INPUT naming the size and the limit
+ * @example
+ * checkRecordSize(encodeRecord(record));
+ */
+export function checkRecordSize(text: string): void {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_RECORD_BYTES) {
+    throw new GitTrackError(
+      'BAD_INPUT',
+      `the record would be ${formatBytes(bytes)}, over the limit of ${formatBytes(MAX_RECORD_BYTES)} (MAX_RECORD_BYTES); add fewer or shorter tags`,
+      { bytes, limit: MAX_RECORD_BYTES },
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { resolveIdentity } from '../git/identity.js';
 import type { RunManifest } from '../manifest/schema.js';
+import { checkRecordSize, checkValueSizes } from '../manifest/value-limits.js';
 import { findRunEntries, readManifestText, readRunManifest, type RunEntry } from '../runs/read-runs.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import { appendToRuns } from '../runs/runs-branch.js';
@@ -39,6 +40,7 @@ export interface PromoteResult {
 export async function promote(ctx: TrackerContext, input: { ref: string; stage: string; reason: string }): Promise<PromoteResult> {
   checkStageName(input.stage);
   if (!input.reason.trim()) throw new GitTrackError('USAGE', 'a promotion needs a reason (--reason TEXT)');
+  checkValueSizes({ reason: input.reason.trim() });
   const workTree = ctx.repo.workTree;
   if (!workTree) throw new GitTrackError('USAGE', 'promote writes a stage file into the working tree; this repository has none (bare)');
   const run = resolveRun(ctx, input.ref);
@@ -61,7 +63,9 @@ export async function promote(ctx: TrackerContext, input: { ref: string; stage: 
         by: { name: identity.name, email: identity.email },
         reason: input.reason.trim(),
       };
-      const oid = ctx.store.write('blob', Buffer.from(encodeRecord(promotion)));
+      const text = encodeRecord(promotion);
+      checkRecordSize(text);
+      const oid = ctx.store.write('blob', Buffer.from(text));
       return [{ path: promotionPath(promotion, rand), entry: { mode: '100644', oid } }];
     },
     message: `promote ${run.manifest.id} to ${input.stage}\n\n${input.reason.trim()}\n\nGit-Track-Promotion: ${input.stage} ${run.manifest.id}\n`,

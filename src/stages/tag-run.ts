@@ -4,6 +4,7 @@
 import { GitTrackError, quoteInput } from '../errors.js';
 import { resolveIdentity } from '../git/identity.js';
 import { isValidName } from '../manifest/names.js';
+import { checkRecordSize, checkValueSizes } from '../manifest/value-limits.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import { appendToRuns } from '../runs/runs-branch.js';
 import type { TrackerContext } from '../tracker-context.js';
@@ -18,6 +19,7 @@ import { encodeRecord, TAGS_FORMAT, tagsPath, type TagsRecord } from './records.
 export async function tagRun(ctx: TrackerContext, ref: string, tags: Record<string, string>): Promise<{ record: TagsRecord; commit: string }> {
   if (Object.keys(tags).length === 0) throw new GitTrackError('USAGE', 'give at least one tag as KEY=VALUE');
   for (const k of Object.keys(tags)) if (!isValidName(k)) throw new GitTrackError('USAGE', `invalid tag name ${quoteInput(k)}`, { key: k });
+  checkValueSizes({ tags });
   const run = resolveRun(ctx, ref);
   const identity = await resolveIdentity(ctx.repo, ctx.env);
   const record: TagsRecord = {
@@ -27,7 +29,9 @@ export async function tagRun(ctx: TrackerContext, ref: string, tags: Record<stri
     by: { name: identity.name, email: identity.email },
     tags,
   };
-  const oid = ctx.store.write('blob', Buffer.from(encodeRecord(record)));
+  const text = encodeRecord(record);
+  checkRecordSize(text);
+  const oid = ctx.store.write('blob', Buffer.from(text));
   const path = tagsPath(record.run, record.added, ctx.env.random(2).toString('hex'));
   const { commit } = await appendToRuns(ctx, {
     edits: () => [{ path, entry: { mode: '100644', oid } }],

@@ -85,3 +85,13 @@ describe('list with hostile filters', () => {
     refused(['list', '--filter', `${'NOT '.repeat(10000)}name = 'a'`], 2, /longer than the limit of 10,000 characters \(MAX_FILTER_CHARS\)/);
   });
 });
+
+describe('later facts are bounded too', () => {
+  it('tag values and a promotion reason over their limits, and a tag record over MAX_RECORD_BYTES', () => {
+    refused(['tag', 'latest', `t=${'v'.repeat(8001)}`], 1, /tag 't' is 8,001 characters, over the limit of 8,000 \(MAX_TAG_VALUE_CHARS\)/);
+    const many = Array.from({ length: 10 }, (_, i) => `t${i}=${'v'.repeat(8000)}`);
+    refused(['tag', 'latest', ...many], 1, /the record would be 78\.\d KB, over the limit of 64\.0 KB \(MAX_RECORD_BYTES\)/);
+    refused(['promote', 'latest', '--stage', 'prod', '--reason', 'r'.repeat(8001)], 1, /the reason is 8,001 characters/);
+    expect(cli(dir, 'tag', 'latest', `ok=${'v'.repeat(8000)}`).code).toBe(0);
+  });
+});
