@@ -17,6 +17,7 @@ import type { RunManifest } from '../manifest/schema.js';
 import type { Scalar } from '../runs/log-run.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { recordStaged } from './record-staged.js';
+import { DEFAULT_SYSTEM_INTERVAL_S, startSystemSampler, type SystemSampler } from './system-metrics.js';
 import { ARTIFACTS_DIR, createStaging, STREAM_FILE, writeState } from './staging.js';
 import { captureCodeVersion } from '../git/code-version.js';
 import { resolveIdentity } from '../git/identity.js';
@@ -25,6 +26,8 @@ import { resolveParent } from '../runs/resolve-parent.js';
 
 /** Steps kept in memory before they are appended to the staging dir. */
 const BATCH = 2000;
+/** Longest a logged step waits in memory: `list` and the dashboard show a training run's latest values. */
+const FLUSH_INTERVAL_MS = 1000;
 
 export interface StartRunOptions {
   name?: string;
@@ -37,6 +40,11 @@ export interface StartRunOptions {
   note?: string;
   params?: Record<string, unknown>;
   tags?: Record<string, string>;
+  /**
+   * Sample this process's CPU, memory and GPUs every 10 s (or `intervalS`) as series
+   * `system/...`, as `git-track run` does.
+   */
+  systemMetrics?: boolean | { intervalS?: number };
 }
 
 export interface MetricOptions {
@@ -59,6 +67,8 @@ export class Run {
   /** Resolves once the start's code version is in run.json; to an error if capturing failed. */
   private readonly codeCaptured: Promise<unknown>;
   private readonly onExit = () => this.flush();
+  private readonly flushTimer: NodeJS.Timeout;
+  private readonly sampler: SystemSampler | null;
 
   /** Use {@link Tracker.startRun}. */
   constructor(private readonly ctx: TrackerContext, options: StartRunOptions = {}) {
@@ -81,6 +91,17 @@ export class Run {
     if (options.tags) this.setTags(options.tags);
     // A crash (an uncaught exception) still runs 'exit' handlers: the buffered steps are kept.
     process.on('exit', this.onExit);
+    this.flushTimer = setInterval(() => {
+      try {
+        this.flush();
+      } catch (err) {
+        // Kept in memory for finish(), which says what went wrong if it still cannot write.
+        ctx.env.warn(`run ${this.id}: cannot write steps to ${this.dir}: ${(err as Error).message}`);
+      }
+    }, FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+    const system = options.systemMetrics;
+    this.sampler = system ? startSystemSampler({ pid: process.pid, dir, intervalS: (typeof system === 'object' && system.intervalS) || DEFAULT_SYSTEM_INTERVAL_S, path: process.env.PATH }) : null;
   }
 
   /**
@@ -192,6 +213,8 @@ export class Run {
     this.flush();
     this.finished = true;
     process.off('exit', this.onExit);
+    clearInterval(this.flushTimer);
+    await this.sampler?.stop();
     const durationS = (this.ctx.env.now().getTime() - this.started.getTime()) / 1000;
     const result = await recordStaged(this.ctx, this.dir, { status: options.status ?? 'finished', durationS });
     if (!result) throw new GitTrackError('CONFLICT', `run ${this.id} is being recorded by another process`, { id: this.id });

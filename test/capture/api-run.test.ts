@@ -21,6 +21,28 @@ function deadPid(): number {
 }
 
 describe('tracker.startRun', () => {
+  it('writes logged steps to the staging dir within a second, so a running run shows its latest values', async () => {
+    const dir = makeRepo({ commit: true });
+    const run = openTracker({ dir }).startRun({ name: 'live' });
+    run.logMetric('loss', 0.5, { step: 0 });
+    expect(existsSync(join(run.dir, 'metrics.jsonl'))).toBe(false);
+    await new Promise((done) => setTimeout(done, 1500));
+    expect(readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8')).toMatch(/^\{"name":"loss","step":0,"value":0.5,"ts":\d+\}\n$/);
+    const running = (await openTracker({ dir }).recover()).running;
+    expect(running.map((r) => [r.state.id, r.metrics])).toEqual([[run.id, { loss: 0.5 }]]);
+    await run.finish();
+  });
+
+  it('samples its own CPU and memory as system/... series with systemMetrics', async () => {
+    const dir = makeRepo({ commit: true });
+    const run = openTracker({ dir }).startRun({ systemMetrics: { intervalS: 0.1 } });
+    const until = Date.now() + 600;
+    while (Date.now() < until) await new Promise((done) => setTimeout(done, 20));
+    const manifest = await run.finish();
+    expect(manifest.series).toEqual(['system/cpu_utilization_percentage', 'system/process_memory_usage_megabytes']);
+    expect(manifest.metrics['system/process_memory_usage_megabytes']).toBeGreaterThan(10);
+  });
+
   it('records params, step metrics as series, artifacts and tags with the id fixed at start', async () => {
     const dir = makeRepo({ commit: true });
     const tracker = openTracker({ dir, env: fixedEnv() });
