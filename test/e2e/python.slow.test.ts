@@ -25,9 +25,11 @@ function findPython(module: string): string | null {
 
 const sklearnPython = findPython('sklearn');
 const xgboostPython = findPython('xgboost, sklearn');
+const torchPython = findPython('torch');
 const anyPython = findPython('json');
 if (!sklearnPython) console.warn('python.slow.test: skipping scikit-learn tests: no python3 can import sklearn (apt-get install python3-sklearn)');
 if (!xgboostPython) console.warn('python.slow.test: skipping XGBoost tests: no python3 can import xgboost and sklearn (apt-get install python3-xgboost)');
+if (!torchPython) console.warn('python.slow.test: skipping PyTorch tests: no python3 can import torch (apt-get install python3-torch)');
 if (!anyPython) console.warn('python.slow.test: skipping Python helper tests: no python3 found');
 
 function repoWith(...scripts: string[]): string {
@@ -264,5 +266,24 @@ e = json.load(open('expected.json'))
 print(np.allclose(p, e['booster_pred' if 'Booster()' in ${JSON.stringify(load)} else 'clf_pred']))`, cache(model)], { cwd: dir, encoding: 'utf8' });
       expect(check.stdout.trim(), check.stderr).toBe('True');
     }
+  });
+
+  it.skipIf(!torchPython)('PyTorch: a training loop\'s series and a model kept by log_model that loads and predicts the same', () => {
+    const dir = repoWith('torch_train.py');
+    const r = cli(dir, 'run', '--no-system-metrics', '--', torchPython!, 'torch_train.py');
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    const m = show(dir, e.id);
+    expect(m).toMatchObject({ name: 'linear', params: { lr: 0.1, epochs: 20 }, series: ['loss'] });
+    expect(runFile(dir, e.id, 'series/loss.tsv').trim().split('\n')).toHaveLength(21);
+    expect(m.artifacts.map((a: { path: string }) => a.path)).toEqual(['model/model.json', 'model/state_dict.pth']);
+    expect(m.env.packages).toMatch(/\btorch \d/);
+    const out = join(dir, 'restored');
+    expect(cli(dir, 'get', e.id, 'model', '-o', out).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8'))).toMatchObject({ class: 'Linear', module: 'torch.nn.modules.linear', parameters: 4 });
+    const check = spawnSync(torchPython!, ['-c', `import json, sys, torch, git_track.pytorch
+m = git_track.pytorch.load_model(sys.argv[1], torch.nn.Linear(3, 1))
+print(abs(m(torch.tensor([[1.0, 2.0, 3.0]])).item() - json.load(open('expected.json'))['prediction']) < 1e-6)`, join(out, 'model')], { cwd: dir, encoding: 'utf8', env: testGitEnv({ PYTHONPATH: HELPER_DIR }) });
+    expect(check.stdout.trim(), check.stderr).toBe('True');
   });
 });
