@@ -5,6 +5,7 @@
  * Command implementations are imported on demand, so `git-track --version` and `--help` load
  * only commander.
  */
+import { scrubText } from '../git/credentials.js';
 import { CommanderError } from 'commander';
 import { GitTrackError, oneLine } from '../errors.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
@@ -44,7 +45,8 @@ function reportError(err: unknown, debug: boolean): number {
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
     return EXIT_CODES[err.code] ?? (USAGE_CODES.has(err.code) ? 2 : 1);
   }
-  const message = err instanceof Error ? err.message : String(err);
+  // Not ours, so not scrubbed at construction: it may still quote a URL with a token.
+  const message = scrubText(err instanceof Error ? err.message : String(err));
   process.stderr.write(`git-track: unexpected error: ${oneLine(message)}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   else process.stderr.write('(run again with --debug for details)\n');

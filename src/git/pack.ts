@@ -214,15 +214,17 @@ export class PackFile {
   size(offset: number): number {
     const head = this.readHeader(offset);
     if (TYPES[head.kind]) return head.size;
-    return deltaResultSize(this.inflatePrefix(offset + head.dataAt, head.size), this.packPath, offset);
+    return deltaResultSize(this.inflatePrefix(offset + head.dataAt, head.size, head.bytes.subarray(head.dataAt)), this.packPath, offset);
   }
 
   /** The entry header at `offset`: kind, size of its (inflated) data, where the data starts, delta base. */
-  private readHeader(offset: number): { kind: number; size: number; dataAt: number; baseOffset?: number; baseOid?: string } {
+  private readHeader(offset: number): { kind: number; size: number; dataAt: number; bytes: Buffer; baseOffset?: number; baseOid?: string } {
     if (this.fd < 0) throw new GitTrackError('INTERNAL', 'object store is closed', { pack: this.packPath });
     if (offset < 12 || offset >= this.packEnd) broken(this.packPath, `object offset ${offset} out of range`);
-    const head = Buffer.allocUnsafe(64);
+    // One read holds the header and, for a delta, usually the zlib bytes of its own header too.
+    const head = Buffer.allocUnsafe(512);
     const got = readSync(this.fd, head, 0, Math.min(head.length, this.packEnd - offset), offset);
+    const bytes = head.subarray(0, got);
     let pos = 0;
     const byte = (): number => (pos < got ? (head[pos++] as number) : broken(this.packPath, `truncated entry at ${offset}`));
     let c = byte();
@@ -234,25 +236,27 @@ export class PackFile {
       let back = c & 0x7f;
       while (c & 0x80) back = (back + 1) * 128 + ((c = byte()) & 0x7f);
       if (back <= 0 || offset - back < 12) broken(this.packPath, `bad delta base offset at ${offset}`);
-      return { kind, size, dataAt: pos, baseOffset: offset - back };
+      return { kind, size, dataAt: pos, bytes, baseOffset: offset - back };
     }
     if (kind === REF_DELTA) {
       if (pos + 20 > got) broken(this.packPath, `truncated entry at ${offset}`);
-      return { kind, size, dataAt: pos + 20, baseOid: head.toString('hex', pos, pos + 20) };
+      return { kind, size, dataAt: pos + 20, bytes, baseOid: head.toString('hex', pos, pos + 20) };
     }
     if (!TYPES[kind]) broken(this.packPath, `unknown object kind ${kind} at ${offset}`);
-    return { kind, size, dataAt: pos };
+    return { kind, size, dataAt: pos, bytes };
   }
 
   /** The first bytes (at least 20, when there are) of the zlib stream at `start`, inflating no more than needed. */
-  private inflatePrefix(start: number, size: number): Buffer {
+  private inflatePrefix(start: number, size: number, first: Buffer): Buffer {
     const available = this.packEnd - start;
-    for (let want = Math.min(available, 256); ; want = Math.min(available, want * 4)) {
+    for (let want = Math.min(available, first.length); ; want = Math.min(available, Math.max(256, want * 4))) {
       let out: Buffer;
       try {
-        out = inflateSync(readAt(this.fd, start, want), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: Math.max(1, Math.min(size, 1 << 16)) });
+        const input = want <= first.length ? first.subarray(0, want) : readAt(this.fd, start, want);
+        // A few hundred input bytes inflate to at most ~1,000 times as many: no output cap needed.
+        out = inflateSync(input, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
       } catch (err) {
-        if (want < available && (systemCode(err) === 'Z_BUF_ERROR' || systemCode(err) === 'ERR_BUFFER_TOO_LARGE')) continue;
+        if (want < available && systemCode(err) === 'Z_BUF_ERROR') continue;
         return broken(this.packPath, `cannot inflate object data at ${start}: ${(err as Error).message}`);
       }
       if (out.length >= Math.min(20, size) || want >= available) return out;

@@ -12,12 +12,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readCanonical } from '../manifest/canonical-reader.js';
 import type { RunManifest } from '../manifest/schema.js';
-import { decodeStoredManifest, readManifestText, type RunEntry } from '../runs/read-runs.js';
+import { decodeStoredManifest, readManifestText, runsTip, type RunEntry } from '../runs/read-runs.js';
+import { MANIFEST_FILE, RUNS_DIR, runDirPath, shardOf } from '../runs/layout.js';
 import { formatBytes } from '../config/size.js';
 import { hasCredentials } from '../git/credentials.js';
 import { pathProblem } from '../artifacts/safe-path.js';
 import { MAX_MANIFEST_BYTES } from '../limits.js';
-import { MANIFEST_FILE } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { GitTrackError, isGitTrackError } from '../errors.js';
 import { collectGarbage } from './collect-garbage.js';
@@ -54,13 +54,13 @@ export function readManifestsForIndex(ctx: TrackerContext, entries: RunEntry[], 
       const chunk = entries.slice(start, start + BATCH_SIZE);
       const checked = checkManifestObjects(ctx, chunk);
       if (!checked) break; // no usable git: read the rest in-process
-      const wanted = chunk.flatMap((e, i) => (typeof checked[i] === 'string' ? [] : [e]));
-      const texts = catFileBatch(ctx, wanted.map((e) => (checked[chunk.indexOf(e)] as { oid: string }).oid));
+      const oids = checked.flatMap((c) => ('oid' in c ? [c.oid] : []));
+      const texts = catFileBatch(ctx, oids);
       if (!texts) break;
       let next = 0;
       chunk.forEach((e, i) => {
         const c = checked[i]!;
-        take(e, () => (typeof c === 'string' ? refuse(e, c) : manifestForIndex(texts[next++] ?? missing(e), e)));
+        take(e, () => ('oid' in c ? manifestForIndex(texts[next++] ?? missing(e), e) : answerLocally(ctx, e, c)));
       });
       if (entries.length >= GC_EVERY) collectGarbage();
     }
@@ -69,6 +69,12 @@ export function readManifestsForIndex(ctx: TrackerContext, entries: RunEntry[], 
     const e = entries[i]!;
     take(e, () => manifestForIndex(readManifestText(ctx, e), e));
   }
+}
+
+/** An entry the listing refused from its tree entry, or one to read in-process. */
+function answerLocally(ctx: TrackerContext, e: RunEntry, c: { refuse: string } | { local: true }): RunManifest {
+  if ('refuse' in c) throw new GitTrackError('INVALID_MANIFEST', c.refuse, { id: e.id });
+  return manifestForIndex(readManifestText(ctx, e), e);
 }
 
 /** `each` with errors about the manifest itself handed to `onSkip` (when given) instead of thrown. */
@@ -106,29 +112,28 @@ export async function readManifestsForIndexAsync(
     if (checked) {
       const take = guarded(each, options.onSkip);
       const wanted: { e: RunEntry; oid: string }[] = [];
-      // Entries refused on their header are answered in order, between the streamed ones.
-      let at = 0;
-      const flushRefused = (upTo: number) => {
-        for (; at < upTo; at++) {
-          const c = checked[at]!;
-          if (typeof c === 'string') take(entries[at]!, () => refuse(entries[at]!, c));
-        }
-      };
       const positions: number[] = [];
-      entries.forEach((e, i) => {
-        const c = checked[i]!;
-        if (typeof c !== 'string') {
-          wanted.push({ e, oid: c.oid });
+      checked.forEach((c, i) => {
+        if ('oid' in c) {
+          wanted.push({ e: entries[i]!, oid: c.oid });
           positions.push(i);
         }
       });
+      // Entries answered from their tree entry come in order, between the streamed ones.
+      let at = 0;
+      const answerUpTo = (upTo: number) => {
+        for (; at < upTo; at++) {
+          const c = checked[at]!;
+          if (!('oid' in c)) take(entries[at]!, () => answerLocally(ctx, entries[at]!, c));
+        }
+      };
       const streamed = await streamCatFile(ctx, wanted, (k, text) => {
-        flushRefused(positions[k]!);
+        answerUpTo(positions[k]!);
         at = positions[k]! + 1;
         take(wanted[k]!.e, () => manifestForIndex(text ?? missing(wanted[k]!.e), wanted[k]!.e));
       });
-      done = streamed === wanted.length ? entries.length : positions[streamed] ?? entries.length;
-      flushRefused(done);
+      done = streamed === wanted.length ? entries.length : (positions[streamed] ?? entries.length);
+      answerUpTo(done);
     }
   }
   readManifestsForIndex(ctx, entries.slice(done), each, { ...options, batchThreshold: Infinity });
@@ -185,10 +190,6 @@ function streamCatFile(ctx: TrackerContext, wanted: { oid: string }[], each: (k:
   });
 }
 
-function refuse(e: RunEntry, message: string): never {
-  throw new GitTrackError('INVALID_MANIFEST', message, { id: e.id });
-}
-
 function missing(e: RunEntry): never {
   throw new GitTrackError('INVALID_MANIFEST', `run ${e.id} has no ${MANIFEST_FILE}`, { id: e.id });
 }
@@ -229,30 +230,43 @@ function unsafeForListing(v: Partial<Record<keyof RunManifest, unknown>>): boole
 
 /**
  * For each entry, its manifest blob's id, or why it cannot be a manifest (missing, not a
- * blob, over {@link MAX_MANIFEST_BYTES}), from `git cat-file --batch-check`: object headers
- * only, so a 100 MB manifest is refused without being inflated. Null if git is unusable.
+ * regular file — a symlink is not a manifest —, over {@link MAX_MANIFEST_BYTES}), or that it
+ * must be read in-process (the branch moved under us). One `git ls-tree -r -t -l` over the
+ * entries' shards gives modes and sizes from tree entries and object headers only: a 100 MB
+ * manifest is refused without being inflated (measured at 10,000 runs: 0.15 s, against 0.45 s
+ * for `cat-file --batch-check`, which cannot see modes). Null if git is unusable.
  */
-function checkManifestObjects(ctx: TrackerContext, entries: RunEntry[]): ({ oid: string } | string)[] | null {
-  const r = spawnSync(ctx.env.gitBinary, ['--git-dir', ctx.repo.commonDir, 'cat-file', '--batch-check'], {
-    input: `${entries.map((e) => `${e.tree}:${MANIFEST_FILE}`).join('\n')}\n`,
+function checkManifestObjects(ctx: TrackerContext, entries: RunEntry[]): ({ oid: string } | { refuse: string } | { local: true })[] | null {
+  const tip = runsTip(ctx);
+  if (!tip) return null;
+  const shards = [...new Set(entries.map((e) => shardOf(e.id)))].sort();
+  const r = spawnSync(ctx.env.gitBinary, ['--git-dir', ctx.repo.commonDir, 'ls-tree', '-r', '-t', '-l', '-z', tip, '--', ...shards.map((s) => `${RUNS_DIR}/${s}/`)], {
     maxBuffer: 1 << 30,
     env: { PATH: ctx.env.vars.PATH, HOME: ctx.env.vars.HOME, GIT_CONFIG_NOSYSTEM: '1' },
     encoding: 'latin1',
   });
   if (r.status !== 0 || typeof r.stdout !== 'string') return null;
-  const lines = r.stdout.split('\n');
-  if (lines.length < entries.length) return null;
-  return entries.map((e, i) => {
-    const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(lines[i]!);
-    if (!m) return `run ${e.id} has no ${MANIFEST_FILE}`;
-    if (m[2] !== 'blob') return `run ${e.id}: ${MANIFEST_FILE} is a ${m[2]}, not a manifest`;
-    const size = Number(m[3]);
-    if (size > MAX_MANIFEST_BYTES) return `run ${e.id}: ${MANIFEST_FILE} is ${formatBytes(size)}, over the limit of ${formatBytes(MAX_MANIFEST_BYTES)}`;
-    return { oid: m[1]! };
+  const listed = new Map<string, { mode: string; type: string; oid: string; size: string }>();
+  for (const record of r.stdout.split('\0')) {
+    const m = /^(\d+) (\w+) ([0-9a-f]+) +(\S+)\t(.*)$/s.exec(record);
+    if (m) listed.set(m[5]!, { mode: m[1]!, type: m[2]!, oid: m[3]!, size: m[4]! });
+  }
+  return entries.map((e) => {
+    const dir = runDirPath(e.id);
+    if (listed.get(dir)?.oid !== e.tree) return { local: true };
+    const file = listed.get(`${dir}/${MANIFEST_FILE}`);
+    if (!file) return { refuse: `run ${e.id} has no ${MANIFEST_FILE}` };
+    if (file.mode !== '100644' && file.mode !== '100755') {
+      const what = file.mode === '120000' ? 'a symlink' : file.type === 'tree' ? 'a directory' : `of mode ${file.mode}`;
+      return { refuse: `run ${e.id}: ${MANIFEST_FILE} is ${what}, not a manifest` };
+    }
+    const size = Number(file.size);
+    if (size > MAX_MANIFEST_BYTES) return { refuse: `run ${e.id}: ${MANIFEST_FILE} is ${formatBytes(size)}, over the limit of ${formatBytes(MAX_MANIFEST_BYTES)}` };
+    return { oid: file.oid };
   });
 }
 
-/** Contents of `specs` (`<tree>:<path>`) via one `git cat-file --batch`; null if git is unusable. */
+/** Contents of the blobs `specs` via one `git cat-file --batch`; null if git is unusable. */
 function catFileBatch(ctx: TrackerContext, specs: string[]): (string | undefined)[] | null {
   const r = spawnSync(ctx.env.gitBinary, ['--git-dir', ctx.repo.commonDir, 'cat-file', '--batch'], {
     input: `${specs.join('\n')}\n`,
