@@ -9,7 +9,6 @@ import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { GitTrackError, isGitTrackError, quoteInput } from '../errors.js';
 import { hashPath, type ContentHash } from '../artifacts/hash.js';
 import { cachePath } from '../artifacts/cache.js';
-import { warnOverStoreCap } from '../artifacts/store-cap.js';
 import { captureCodeVersion, type CodeVersion } from '../git/code-version.js';
 import { resolveIdentity } from '../git/identity.js';
 import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
@@ -171,10 +170,14 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
         extraParents: codeParent(ctx, captured.code),
         authorDate: input.created,
       });
-      await warnOverStoreCap(ctx, manifest).catch((err: unknown) => {
-        // A bad store setting is push's to report; the run is recorded either way.
-        if (!isGitTrackError(err)) throw err;
-      });
+      if (manifest.artifacts.some((a) => a.sha256 !== null)) {
+        // Loaded only for a run with artifact bytes: a plain log pays nothing for it.
+        const { warnOverStoreCap } = await import('../artifacts/store-cap.js');
+        await warnOverStoreCap(ctx, manifest).catch((err: unknown) => {
+          // A bad store setting is push's to report; the run is recorded either way.
+          if (!isGitTrackError(err)) throw err;
+        });
+      }
       return { manifest, yaml, commit: result.commit };
     } catch (err) {
       if (input.id || !isGitTrackError(err, 'CONFLICT') || !err.data.idTaken) throw err;
