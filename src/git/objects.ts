@@ -41,7 +41,7 @@ export interface StoreOptions {
  * Reads and writes git objects with synchronous node:fs and node:zlib.
  *
  * @example
- * const store = new ObjectStore(join(repo.commonDir, 'objects'));
+ * const store = new ObjectStore(repo.objectsDir);
  * const blob = store.write('blob', Buffer.from('hello\n'));
  * store.sync(); // before the ref that makes it reachable moves
  * store.read(blob).content.toString(); // 'hello\n'
