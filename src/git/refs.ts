@@ -212,9 +212,9 @@ function appendReflog(gitDir: string, update: RefUpdate, old: string | null): vo
   }
 }
 
-/** git's `copy_reflog_msg`: whitespace runs become one space, none at either end. */
+/** git's `copy_reflog_msg`: runs of git's whitespace (space, tab, CR, LF) become one space, none at either end. */
 function reflogMessage(message: string): string {
-  return message.replace(/\s+/g, ' ').trim();
+  return message.replace(/[ \t\r\n]+/g, ' ').replace(/^ | $/g, '');
 }
 
 /**
