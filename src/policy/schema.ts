@@ -21,7 +21,7 @@ import * as z from 'zod';
 
 const names = z.array(z.string().min(1));
 
-export const THRESHOLD_PATTERN = /^\s*(metrics|params)\.(\S+?)\s*(>=|<=|==|!=|>|<)\s*(-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*$/i;
+export const THRESHOLD_PATTERN = /^\s*(metrics|params)\.(\S+?)\s*(>=|<=|==|!=|>|<)\s*(-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*$/i;
 
 export const noRegressionSchema = z.strictObject({
   stage: z.string().min(1),

@@ -17,7 +17,7 @@ export interface Token {
 const OPERATORS = ['<=', '>=', '!=', '<>', '==', '=', '<', '>'];
 /** Characters that end a bare word: whitespace, quotes, operators, parentheses, commas. */
 const WORD_END = /[\s'"`()=!<>,]/;
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?/i;
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?/i;
 
 /**
  * Split a filter into tokens; throws USAGE pointing at an unterminated quote or a stray character.

@@ -72,7 +72,7 @@ function toNumber(v: unknown): number | undefined {
   const t = v.trim().toLowerCase();
   if (t === 'nan' || t === '.nan') return NaN;
   if (/^[+-]?(?:inf|infinity|\.inf)$/.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/.test(t)) return undefined;
+  if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/.test(t)) return undefined;
   return Number(t);
 }
 

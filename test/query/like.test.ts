@@ -54,3 +54,16 @@ describe('LIKE matcher', () => {
     }
   });
 });
+
+describe('comparisons against long values', () => {
+  it('a long run of digits that is not a number is refused at once (no backtracking)', async () => {
+    const { compareValues } = await import('../../src/query/evaluate.js');
+    const value = `${'1'.repeat(6000)}x`;
+    const start = performance.now();
+    for (let i = 0; i < 50; i++) expect(compareValues(value, { type: 'number', value: 5 }, false)).toBeUndefined();
+    // The ambiguous pattern took ~0.6 s for each of these.
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(compareValues(' 12.5 ', { type: 'number', value: 5 }, false)).toBe(1);
+    expect(compareValues('1e3', { type: 'number', value: 1000 }, false)).toBe(0);
+  });
+});
