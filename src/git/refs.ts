@@ -242,7 +242,16 @@ function checkNameConflict(gitDir: string, name: string): void {
   if (lstatOrNull(path)?.isDirectory()) {
     const inside = firstFile(path);
     if (inside !== undefined) conflict(name, `${name}/${inside}`);
-    removeEmptyDirs(path);
+    try {
+      removeEmptyDirs(path);
+    } catch (err) {
+      // Another process created a ref in there meanwhile (or removed the dirs itself).
+      if (systemCode(err) !== 'ENOENT') {
+        const late = lstatOrNull(path)?.isDirectory() ? firstFile(path) : undefined;
+        if (late !== undefined) conflict(name, `${name}/${late}`);
+        throw err;
+      }
+    }
   }
   const parts = name.split('/');
   for (let i = 2; i < parts.length; i++) {

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, cli, git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
+import { BIN, cli, cliAsync, git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
 import { fingerprint } from './compat.js';
 
 function repoWithRuns(): string {
@@ -77,6 +77,15 @@ describe('refs: symbolic refs, hooks and settings', () => {
     git(dir, 'config', 'core.hooksPath', elsewhere);
     expect(cli(dir, 'log', '-m', 'f1=0.6').code).toBe(0);
     expect(readFileSync(other, 'utf8')).toContain(`${git(dir, 'rev-parse', 'runs').trim()} refs/heads/runs`);
+  });
+
+  it('keeps every run of concurrent loggers when refs move through git update-ref', async () => {
+    const dir = repoWithRuns();
+    hook(join(dir, '.git', 'hooks'), 'cat > /dev/null');
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => cliAsync(dir, 'log', '-m', `f1=0.${i}`)));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(git(dir, 'rev-list', '--first-parent', '--count', 'runs').trim()).toBe('7');
+    git(dir, 'fsck', '--strict');
   });
 
   it('does not move runs when the reference-transaction hook refuses', () => {
