@@ -2,6 +2,7 @@
  * What every command receives: the directory to work in, the real Env, and output sinks.
  */
 import { scrubText } from '../git/credentials.js';
+import { oneLine } from '../errors.js';
 import { defaultEnv, type Env } from '../env.js';
 import { openContext, type TrackerContext } from '../tracker-context.js';
 import { terminalProgress } from './terminal.js';
@@ -22,7 +23,8 @@ export interface CliContext {
  */
 export function makeCliContext(cwd: string): CliContext {
   const env = defaultEnv({
-    warn: (message) => process.stderr.write(`warning: ${scrubText(message)}\n`),
+    // One line each, whatever a warning quotes from a pulled run.
+    warn: (message) => process.stderr.write(`warning: ${oneLine(scrubText(message))}\n`),
     progress: terminalProgress(process.stderr),
   });
   let tracker: TrackerContext | undefined;
