@@ -66,3 +66,23 @@ export const MAX_ENV_PACKAGES = 64;
 
 /** Shortest interval between system metrics samples of a run, in seconds. */
 export const MIN_SYSTEM_INTERVAL_S = 0.1;
+
+// Storage: how new objects reach the object database (src/git/objects.ts, pack-merge.ts).
+
+/** New objects held in memory before they go to disk in a guarded pack. */
+export const MAX_PENDING_OBJECT_BYTES = 32 * 1024 * 1024;
+
+/** Small unguarded packs in the object database that make a writer merge them (git's gc.autoPackLimit is 50). */
+export const MERGE_PACKS_AT = 24;
+
+/** A pack larger than this is never merged by git-track (git gc's business). */
+export const MAX_MERGED_PACK_BYTES = 16 * 1024 * 1024;
+
+/** A `.keep` guard of git-track's older than this was left by a killed process and is removed. */
+export const STALE_KEEP_MS = 60 * 60 * 1000;
+
+/** Commits `repair` walks back from a damaged tip looking for what is still readable. */
+export const MAX_REPAIR_WALK = 100_000;
+
+/** Code commits of recovered runs that a repair commit keeps reachable as extra parents. */
+export const MAX_REPAIR_PARENTS = 64;

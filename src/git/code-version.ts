@@ -7,7 +7,7 @@
  * keeps the exact code of every run reachable from `runs` even after the branch is rebased.
  */
 import { scrubUrl } from './credentials.js';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../env.js';
 import type { Repo } from './repo.js';
@@ -70,7 +70,15 @@ export async function captureCodeVersion(
   repo: Repo,
   env: Env,
   identity: Identity | Promise<Identity>,
-  options: { snapshot?: boolean } = {},
+  options: {
+    snapshot?: boolean;
+    /**
+     * Takes over the snapshot's new objects. Given, git writes them into a private objects dir
+     * (`quarantine`, read through before it is removed) instead of the repository's, where a
+     * concurrent `git gc --prune=now` would delete them before any ref reaches them.
+     */
+    adopt?: (snapshot: string, quarantine: string) => void;
+  } = {},
 ): Promise<CapturedCode> {
   const head = resolveHead(repo);
   const remote = readRemoteUrl(repo, head.branch);
@@ -85,7 +93,27 @@ export async function captureCodeVersion(
   if (status.stdout.length === 0) return { code };
   code.dirty = true;
   if (options.snapshot === false) return { code };
-  const tree = await writeWorkTreeSnapshot(repo, env);
+  const quarantine = options.adopt ? mkdtempSync(join(tmpDirOf(repo), 'objects-')) : undefined;
+  try {
+    const patch = await writeSnapshot(repo, env, identity, head, code, quarantine);
+    if (quarantine) options.adopt!(code.snapshot!, quarantine);
+    return { code, patch };
+  } finally {
+    if (quarantine) rmSync(quarantine, { recursive: true, force: true });
+  }
+}
+
+/** Write the snapshot commit (setting `code.snapshot`) and return the patch. */
+async function writeSnapshot(
+  repo: Repo,
+  env: Env,
+  identity: Identity | Promise<Identity>,
+  head: { commit: string | null; branch: string | null },
+  code: CodeVersion,
+  quarantine: string | undefined,
+): Promise<Buffer> {
+  const objects = quarantine ? quarantineVars(repo, quarantine) : {};
+  const tree = await writeWorkTreeSnapshot(repo, env, objects);
   // Only a snapshot commit needs the identity: callers may still be looking it up.
   const who = await identity;
   const parents = head.commit ? ['-p', head.commit] : [];
@@ -93,9 +121,10 @@ export async function captureCodeVersion(
   const sign = (await resolveSigning(repo, env)) ? ['-S'] : [];
   const when = `${Math.floor(env.now().getTime() / 1000)} +0000`;
   const commit = await runGit(['commit-tree', ...sign, tree, ...parents, '-m', `git-track snapshot of uncommitted changes${head.branch ? ` on ${head.branch}` : ''}`], {
-    cwd: repo.workTree,
+    cwd: repo.workTree!,
     env,
     vars: {
+      ...objects,
       GIT_AUTHOR_NAME: who.name,
       GIT_AUTHOR_EMAIL: who.email,
       GIT_COMMITTER_NAME: who.name,
@@ -109,9 +138,24 @@ export async function captureCodeVersion(
   // patch unappliable whatever the user's config says (textconv, no prefixes, submodule logs).
   const patch = await runGitBytes(
     ['diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--submodule=short', head.commit ?? EMPTY_TREE, tree],
-    { cwd: repo.workTree, env },
+    { cwd: repo.workTree!, env, vars: objects },
   );
-  return { code, patch: patch.stdout };
+  return patch.stdout;
+}
+
+/**
+ * git's own quarantine (what `receive-pack` does with a push): new objects go to a private
+ * dir, existing ones are read through the repository's objects dir and its alternates.
+ */
+function quarantineVars(repo: Repo, quarantine: string): Record<string, string> {
+  const read = [repo.objectsDir, ...repo.alternates].map((dir) => (/[:"\\]/.test(dir) ? `"${dir.replace(/[\\"]/g, (c) => `\\${c}`)}"` : dir));
+  return { GIT_OBJECT_DIRECTORY: quarantine, GIT_ALTERNATE_OBJECT_DIRECTORIES: read.join(':') };
+}
+
+function tmpDirOf(repo: Repo): string {
+  const dir = join(repo.stateDir, 'tmp');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /**
@@ -168,10 +212,8 @@ async function checkedOutCommit(repo: Repo, env: Env, path: string, fallback: st
 }
 
 /** Tree of every tracked file as it is in the working tree, written via a private index. */
-async function writeWorkTreeSnapshot(repo: Repo, env: Env): Promise<string> {
-  const tmpDir = join(repo.stateDir, 'tmp');
-  mkdirSync(tmpDir, { recursive: true });
-  const indexFile = join(tmpDir, `index-${process.pid}-${env.random(4).toString('hex')}`);
+async function writeWorkTreeSnapshot(repo: Repo, env: Env, objects: Record<string, string>): Promise<string> {
+  const indexFile = join(tmpDirOf(repo), `index-${process.pid}-${env.random(4).toString('hex')}`);
   const userIndex = join(repo.gitDir, 'index');
   if (existsSync(userIndex)) {
     copyFileSync(userIndex, indexFile);
@@ -181,7 +223,7 @@ async function writeWorkTreeSnapshot(repo: Repo, env: Env): Promise<string> {
     utimesSync(indexFile, atime, mtime);
   }
   try {
-    const vars = { GIT_INDEX_FILE: indexFile };
+    const vars = { ...objects, GIT_INDEX_FILE: indexFile };
     const cwd = repo.workTree!;
     await runGit(['add', '-u', '--', ':/'], { cwd, env, vars });
     return (await runGit(['write-tree'], { cwd, env, vars })).stdout.trim();

@@ -1,71 +1,16 @@
 /**
- * Loose objects: one zlib-deflated file per object at `objects/ab/cdef…`, written to a temp
- * file and renamed into place, made durable later by {@link fsyncPath}. Also the
+ * Loose objects (one zlib-deflated file per object at `objects/ab/cdef…`), as git and other
+ * tools write them; git-track itself writes packs (see pack-write.ts). Also the
  * `objects/info/alternates` chain the object store reads through.
  */
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  utimesSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { constants as zlibConstants, deflateSync, inflateSync } from 'node:zlib';
+import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import { GitTrackError, systemCode } from '../errors.js';
 import { MAX_ALTERNATE_DEPTH } from '../limits.js';
 import type { GitObject, ObjectType } from './encode.js';
 
 const LOOSE_NAME = /^[0-9a-f]{38}$/;
-
-/**
- * Write `content` as the loose object `oid` under `objectsDir` and return its fan-out dir.
- * `onNewDir` is called with `objectsDir` when the fan-out dir had to be created (its name
- * must be synced too). The object is durable only after its file and both dirs are fsynced
- * ({@link fsyncPath}).
- *
- * @example
- * const dir = writeLoose(objectsDir, hashObject('blob', buf), 'blob', buf, (d) => unsynced.add(d));
- */
-export function writeLoose(
-  objectsDir: string,
-  oid: string,
-  type: ObjectType,
-  content: Buffer,
-  onNewDir: (dir: string) => void,
-): string {
-  const dir = join(objectsDir, oid.slice(0, 2));
-  const target = join(dir, oid.slice(2));
-  // Level 1 is git's own core.looseCompression default. Measured: no difference for
-  // manifest-sized objects (~16 µs, zlib set-up dominates); on 1 MB, 11 ms vs 16.5 ms for
-  // level 6 at 12% more bytes, and loose objects are short-lived (gc repacks them).
-  const data = deflateSync(Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]), { level: 1 });
-  const temp = join(dir, `tmp_obj_${randomBytes(8).toString('hex')}`);
-  try {
-    const fd = createTemp(dir, temp, () => onNewDir(objectsDir));
-    try {
-      for (let done = 0; done < data.length; ) done += writeSync(fd, data, done);
-    } finally {
-      closeSync(fd);
-    }
-    // rename is atomic: readers (and a crash) see no object or the whole object.
-    renameSync(temp, target);
-  } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {}
-    throw ioError(`cannot write object ${oid}`, target, err);
-  }
-  return dir;
-}
 
 /**
  * Read the loose object `oid` from the first objects dir that has it; undefined when none does.
@@ -137,28 +82,6 @@ export function hasLoose(dirs: string[], oid: string): boolean {
 }
 
 /**
- * Touch the loose object `oid` in one objects dir, so a concurrent `git gc` (which prunes
- * unreachable objects by age) keeps it: true when touched, false when it exists but is not
- * ours to touch, undefined when it is not there (or could not be touched).
- *
- * @example
- * if (touchLoose(objectsDir, oid, new Date()) !== undefined) return oid; // already stored
- */
-export function touchLoose(dir: string, oid: string, now: Date): boolean | undefined {
-  const path = loosePath(dir, oid);
-  // existsSync first: a miss (the common case) as a thrown ENOENT costs 5× more.
-  if (!existsSync(path)) return undefined;
-  try {
-    utimesSync(path, now, now);
-    return true;
-  } catch (err) {
-    const code = systemCode(err);
-    if (code === 'EPERM' || code === 'EACCES' || code === 'EROFS') return false; // exists, not ours
-    return undefined;
-  }
-}
-
-/**
  * Ids of the loose objects in the objects dirs that start with a lowercase hex prefix of at
  * least 2 digits (an object in several dirs is listed once per dir).
  *
@@ -222,29 +145,6 @@ function unquoteAlternate(line: string): string {
 }
 
 /**
- * fsync a file or directory; false when it no longer exists (gc packed the object).
- *
- * @example
- * if (!fsyncPath(loosePath(objectsDir, oid), false)) checkPacked(oid);
- */
-export function fsyncPath(path: string, isDir: boolean): boolean {
-  // Windows can neither open a directory nor flush a read-only (0444) handle; there the
-  // rename is journaled by NTFS and the data is as durable as the OS lets us make it.
-  const lenient = process.platform === 'win32';
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    fsyncSync(fd);
-  } catch (err) {
-    if (systemCode(err) === 'ENOENT') return false;
-    if (!lenient) throw ioError(`cannot sync ${isDir ? 'directory' : 'object'} ${path}`, path, err);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  return true;
-}
-
-/**
  * The file of a loose object under an objects dir.
  *
  * @example
@@ -265,20 +165,6 @@ export function listDir(dir: string): string[] {
     return readdirSync(dir);
   } catch {
     return [];
-  }
-}
-
-function createTemp(dir: string, temp: string, onNewDir: () => void): number {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return openSync(temp, 'wx', 0o444);
-    } catch (err) {
-      // A missing fan-out dir is normal, and `git prune` removes empty ones at any time.
-      if (systemCode(err) !== 'ENOENT' || attempt >= 3) throw err;
-      mkdirSync(dir, { recursive: true });
-      // The new fan-out dir's own name lives in objects/: sync that too.
-      onNewDir();
-    }
   }
 }
 

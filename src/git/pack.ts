@@ -134,6 +134,18 @@ export class PackFile {
   }
 
   /**
+   * Every object id in this pack, in index order.
+   *
+   * @example
+   * for (const oid of pack.oids()) copy(oid);
+   */
+  oids(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.shas.toString('hex', i * 20, i * 20 + 20));
+    return out;
+  }
+
+  /**
    * All ids in this pack that start with the lowercase hex `prefix`.
    *
    * @example

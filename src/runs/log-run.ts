@@ -9,8 +9,9 @@ import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { GitTrackError, isGitTrackError, quoteInput } from '../errors.js';
 import { hashPath, type ContentHash } from '../artifacts/hash.js';
 import { cachePath } from '../artifacts/cache.js';
-import { captureCodeVersion, type CodeVersion } from '../git/code-version.js';
-import { resolveIdentity } from '../git/identity.js';
+import { captureCodeVersion, type CapturedCode, type CodeVersion } from '../git/code-version.js';
+import { copyNewObjects } from '../git/copy-new-objects.js';
+import { resolveIdentity, type Identity } from '../git/identity.js';
 import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
 import { encodeValidManifest } from '../manifest/codec.js';
 import { validateManifest, type RunManifest } from '../manifest/schema.js';
@@ -109,7 +110,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
   const tags = { ...input.tags };
   const captured = input.code
     ? { code: { ...input.code, ...recordedCode(ctx, input, tags, base) }, patch: undefined }
-    : await captureCodeVersion(repo, env, identityP, { snapshot: !options.dryRun });
+    : await captureHeldCode(ctx, identityP, !options.dryRun);
   const identity = await identityP;
   // Submodules sit beside `code` in the manifest (a list has no place in its flat map).
   const { submodules, ...codeVersion } = captured.code as CodeVersion;
@@ -153,6 +154,9 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
 
   // A fresh id is drawn if it collides with a run already on the branch (~2e-5 at 100k runs);
   // an id the caller fixed is never redrawn.
+  // A snapshot taken when a captured run started (`run`, startRun) has waited, unreachable,
+  // for the whole run: take its objects over now, or leave it out if a gc took them.
+  const snapshotHeld = !input.code?.snapshot || holdSnapshot(ctx, input.code.snapshot);
   for (;;) {
     const yaml = encodeValidManifest(manifest);
     const runTree = writeRunTree(ctx, { ...files, [MANIFEST_FILE]: Buffer.from(yaml) });
@@ -167,7 +171,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
         },
         message: summariseRun(manifest),
         identity,
-        extraParents: codeParent(ctx, captured.code),
+        extraParents: codeParent(ctx, snapshotHeld ? captured.code : { ...captured.code, snapshot: undefined }),
         authorDate: input.created,
       });
       if (manifest.artifacts.some((a) => a.sha256 !== null)) {
@@ -222,6 +226,47 @@ function writeRunTree(ctx: TrackerContext, files: Record<string, Buffer>): strin
     entry: { mode: '100644', oid: ctx.store.write('blob', content) },
   }));
   return editTree(ctx.store, null, edits);
+}
+
+/**
+ * The code version, with a snapshot commit's new objects written through our store so the
+ * run's guarded pack holds them too (git writes them into a private objects dir first). An
+ * object the snapshot shares with an unreachable one in the repository may still be pruned
+ * before we read it, and git loses races for fan-out dirs a prune removes: then try again.
+ */
+async function captureHeldCode(ctx: TrackerContext, identity: Promise<Identity>, snapshot: boolean): Promise<CapturedCode> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await captureCodeVersion(ctx.repo, ctx.env, identity, {
+        snapshot,
+        adopt: (commit, quarantine) => copyNewObjects(ctx.store, commit, quarantine),
+      });
+    } catch (err) {
+      if (!prunedMeanwhile(err) || attempt >= 5) throw err;
+    }
+  }
+}
+
+/** Take over an earlier snapshot's objects; false (with a warning) when some are already gone. */
+function holdSnapshot(ctx: TrackerContext, snapshot: string): boolean {
+  try {
+    copyNewObjects(ctx.store, snapshot);
+    return true;
+  } catch (err) {
+    if (!isGitTrackError(err, 'OBJECT_NOT_FOUND')) throw err;
+    ctx.env.warn(`the snapshot commit ${snapshot.slice(0, 12)} of the run's uncommitted changes was deleted (git gc?); the run keeps its patch, its commit links to HEAD`);
+    return false;
+  }
+}
+
+/**
+ * An object git or we had just written was gone when the next step read it, or git lost the
+ * race for a fan-out directory that a prune removed (git does not retry that itself).
+ */
+function prunedMeanwhile(err: unknown): boolean {
+  if (isGitTrackError(err, 'OBJECT_NOT_FOUND')) return true;
+  const stderr = isGitTrackError(err, 'GIT_FAILED') ? String(err.data.stderr ?? '') : '';
+  return /bad object|(not a valid|invalid) object|unable to read|unable to create temporary file|unable to write|missing/i.test(stderr);
 }
 
 /**

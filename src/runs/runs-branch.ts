@@ -52,6 +52,15 @@ export interface AppendResult {
  * await appendToRuns(ctx, { edits: () => [{ path: 'runs/3f/3f9a…', entry }], message, identity });
  */
 export async function appendToRuns(ctx: RunsContext, change: RunsChange): Promise<AppendResult> {
+  try {
+    return await appendUntilMoved(ctx, change);
+  } finally {
+    // Only now may a concurrent gc consider our objects: the ref reaches them, or we gave up.
+    ctx.store.release();
+  }
+}
+
+async function appendUntilMoved(ctx: RunsContext, change: RunsChange): Promise<AppendResult> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     const tip = readRef(ctx.repo.commonDir, RUNS_REF);
@@ -94,6 +103,14 @@ export async function appendToRuns(ctx: RunsContext, change: RunsChange): Promis
  * await ensureRunsBranch(ctx, identity); // { tip: '…', created: true }
  */
 export async function ensureRunsBranch(ctx: RunsContext, identity: Identity): Promise<{ tip: string; created: boolean }> {
+  try {
+    return await createUnlessPresent(ctx, identity);
+  } finally {
+    ctx.store.release();
+  }
+}
+
+async function createUnlessPresent(ctx: RunsContext, identity: Identity): Promise<{ tip: string; created: boolean }> {
   for (;;) {
     const tip = readRef(ctx.repo.commonDir, RUNS_REF);
     if (tip) return { tip, created: false };
@@ -139,6 +156,19 @@ export async function advanceRef(
   who: Identity | (() => Promise<Identity>),
   decide: (tip: string | null) => RefStep | Promise<RefStep>,
   ref: string = RUNS_REF,
+): Promise<string | null> {
+  try {
+    return await advanceUntilMoved(ctx, who, decide, ref);
+  } finally {
+    ctx.store.release();
+  }
+}
+
+async function advanceUntilMoved(
+  ctx: RunsContext,
+  who: Identity | (() => Promise<Identity>),
+  decide: (tip: string | null) => RefStep | Promise<RefStep>,
+  ref: string,
 ): Promise<string | null> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {

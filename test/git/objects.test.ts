@@ -27,6 +27,10 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+function packFiles(dir: string): string[] {
+  return readdirSync(join(dir, '.git', 'objects', 'pack')).sort();
+}
+
 /** Every object of the repo as `git cat-file --batch` prints it. */
 function catAll(dir: string): Map<string, { type: string; content: Buffer }> {
   const ids = gitRaw(dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)']).toString().split('\n');
@@ -111,6 +115,10 @@ describe('ObjectStore.write', () => {
       ]),
     );
     const commit = store.write('commit', encodeCommit({ tree, parents: [], author: ADA, committer: ADA, message: 'run 1' }));
+    // Readable through the store before anything is on disk.
+    expect(store.readBlob(blob).toString()).toBe('metrics: {f1: 0.84}\n');
+    expect(store.has(commit)).toBe(true);
+    expect(packFiles(dir)).toEqual([]);
     store.sync();
     expect(git(dir, 'cat-file', '-t', commit).trim()).toBe('commit');
     expect(git(dir, 'cat-file', '-t', tree).trim()).toBe('tree');
@@ -121,56 +129,90 @@ describe('ObjectStore.write', () => {
       'run/run.yaml',
     ]);
     git(dir, 'update-ref', 'refs/heads/runs', commit);
+    store.release();
     git(dir, 'fsck', '--strict', '--no-dangling');
-    const loose = join(dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2));
-    expect(statSync(loose).mode & 0o777).toBe(0o444);
-    const leftovers = readdirSync(join(dir, '.git', 'objects', blob.slice(0, 2))).filter((f) => f.startsWith('tmp_'));
-    expect(leftovers).toEqual([]);
+    // One pack and its index, nothing loose, no temp file left.
+    const files = packFiles(dir);
+    expect(files.filter((f) => f.endsWith('.pack'))).toHaveLength(1);
+    expect(files.filter((f) => !/^pack-[0-9a-f]{40}\.(pack|idx)$/.test(f))).toEqual([]);
+    git(dir, 'verify-pack', join(dir, '.git', 'objects', 'pack', files.find((f) => f.endsWith('.idx'))!));
+    expect(git(dir, 'count-objects', '-v')).toMatch(/^count: 0$/m);
   });
 
-  it('does not rewrite an existing loose or packed object', () => {
+  it('a synced write outlives git gc --prune=now, repack -ad and prune until released; then gc decides', () => {
     const dir = repoWithHistory(1);
     const store = open(dir);
-    const content = Buffer.from('same bytes\n');
-    const oid = store.write('blob', content);
-    const path = join(dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2));
-    const inode = statSync(path).ino;
-    expect(store.write('blob', content)).toBe(oid);
-    expect(statSync(path).ino).toBe(inode);
-
-    const packed = git(dir, 'rev-parse', 'HEAD:params.yaml').trim();
-    git(dir, 'gc', '-q');
-    const packedPath = join(dir, '.git', 'objects', packed.slice(0, 2), packed.slice(2));
-    expect(() => statSync(packedPath)).toThrow();
-    // Like git, a write does not rescan for packs made after this store first looked (a
-    // loose duplicate would be harmless); a store opened after the gc sees the pack.
-    expect(open(dir).write('blob', Buffer.from(git(dir, 'cat-file', 'blob', packed)))).toBe(packed);
-    expect(() => statSync(packedPath)).toThrow();
-  });
-
-  it('survives gc packing its objects before sync and prune removing their fan-out dir', () => {
-    const dir = makeRepo();
-    const store = open(dir);
-    const first = store.write('blob', Buffer.from('first\n'));
-    // What `git gc` does to loose objects in another process: pack them, delete the loose
-    // copies (git prune-packed), and remove the emptied fan-out dirs.
-    gitRaw(dir, ['pack-objects', '-q', join(dir, '.git', 'objects', 'pack', 'pack')], `${first}\n`);
-    git(dir, 'prune-packed');
-    expect(readdirSync(join(dir, '.git', 'objects')).includes(first.slice(0, 2))).toBe(false);
-    let content = Buffer.from('x');
-    for (let i = 0; hashObject('blob', content).slice(0, 2) !== first.slice(0, 2); i++) content = Buffer.from(`y${i}`);
-    const second = store.write('blob', content);
+    const blob = store.write('blob', Buffer.from('written just before the ref moves\n'));
+    const tree = store.write('tree', encodeTree([{ mode: '100644', name: 'run.yaml', oid: blob }]));
+    const commit = store.write('commit', encodeCommit({ tree, parents: [], author: ADA, committer: ADA, message: 'run' }));
+    // The same blob already exists, unreachable, in the repository: our copy must not rely on it.
+    const dangling = gitRaw(dir, ['hash-object', '-w', '--stdin'], 'written just before the ref moves\n').toString().trim();
+    expect(dangling).toBe(blob);
     store.sync();
-    expect(git(dir, 'cat-file', '-t', second).trim()).toBe('blob');
-    expect(store.readBlob(first).toString()).toBe('first\n');
+    expect(packFiles(dir).filter((f) => f.endsWith('.keep'))).toHaveLength(1);
+    git(dir, 'gc', '-q', '--prune=now');
+    git(dir, 'repack', '-a', '-d', '-q');
+    git(dir, 'prune', '--expire=now');
+    for (const oid of [blob, tree, commit]) git(dir, 'cat-file', '-e', oid);
+    store.release();
+    expect(packFiles(dir).filter((f) => f.endsWith('.keep'))).toEqual([]);
+    // Unguarded and unreachable, gc may now drop them: the guard was what kept them.
+    git(dir, 'gc', '-q', '--prune=now');
+    expect(() => git(dir, 'cat-file', '-e', commit)).toThrow();
   });
 
-  it('sync() refuses when an object it wrote was deleted before it was synced', () => {
-    const dir = makeRepo();
+  it('writes an object once per store, and again into its own pack even when git already has it', () => {
+    const dir = repoWithHistory(1);
     const store = open(dir);
-    const oid = store.write('blob', Buffer.from('doomed\n'));
-    rmSync(join(dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2)));
-    expect(codeOf(() => store.sync())).toBe('OBJECT_NOT_FOUND');
+    const existing = git(dir, 'rev-parse', 'HEAD:params.yaml').trim();
+    expect(store.write('blob', Buffer.from(git(dir, 'cat-file', 'blob', existing)))).toBe(existing);
+    expect(store.write('blob', Buffer.from(git(dir, 'cat-file', 'blob', existing)))).toBe(existing);
+    store.sync();
+    const idx = packFiles(dir).find((f) => f.endsWith('.idx'))!;
+    const listed = gitRaw(dir, ['show-index'], readFileSync(join(dir, '.git', 'objects', 'pack', idx))).toString().trim().split('\n');
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toContain(existing);
+    store.release();
+  });
+
+  it('two writers syncing the same objects at once each hold a guard of their own', () => {
+    const dir = makeRepo();
+    const [a, b] = [open(dir), open(dir)];
+    const blob = a.write('blob', Buffer.from('same\n'));
+    b.write('blob', Buffer.from('same\n'));
+    a.sync();
+    b.sync();
+    expect(packFiles(dir).filter((f) => f.endsWith('.keep'))).toHaveLength(2);
+    a.release();
+    git(dir, 'prune', '--expire=now');
+    git(dir, 'repack', '-a', '-d', '-q');
+    git(dir, 'cat-file', '-e', blob);
+    b.release();
+    expect(packFiles(dir).filter((f) => f.endsWith('.keep'))).toEqual([]);
+  });
+
+  it('merges small packs once enough have piled up, keeping every object and leaving guarded packs alone', () => {
+    const dir = makeRepo();
+    const guarded = open(dir);
+    guarded.write('blob', Buffer.from('in flight\n'));
+    guarded.sync();
+    const store = open(dir);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      ids.push(store.write('blob', Buffer.from(`run ${i}\n`)));
+      store.sync();
+      store.release();
+    }
+    const packs = packFiles(dir).filter((f) => f.endsWith('.pack'));
+    expect(packs.length).toBeLessThan(10);
+    expect(packFiles(dir).filter((f) => f.endsWith('.keep'))).toHaveLength(1);
+    for (const oid of ids) {
+      git(dir, 'cat-file', '-e', oid);
+      expect(store.readBlob(oid).toString()).toMatch(/^run \d+\n$/);
+    }
+    for (const f of packFiles(dir).filter((n) => n.endsWith('.idx'))) git(dir, 'verify-pack', join(dir, '.git', 'objects', 'pack', f));
+    guarded.release();
+    expect(readdirSync(join(dir, '.git', 'objects', 'pack')).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
   it('rejects an unknown type', () => {
@@ -178,13 +220,16 @@ describe('ObjectStore.write', () => {
     expect(codeOf(() => store.write('note' as ObjectType, Buffer.alloc(0)))).toBe('BAD_INPUT');
   });
 
-  it('sync() flushes new objects and fan-out dirs without error', () => {
+  it('sync() twice writes one pack, and nothing when nothing is new', () => {
     const dir = makeRepo();
     const store = open(dir);
     for (let i = 0; i < 20; i++) store.write('blob', Buffer.from(`blob ${i}\n`));
     store.sync();
     store.sync();
     expect(store.has(hashObject('blob', Buffer.from('blob 7\n')))).toBe(true);
+    expect(packFiles(dir).filter((f) => f.endsWith('.pack'))).toHaveLength(1);
+    store.release();
+    git(dir, 'cat-file', '-e', hashObject('blob', Buffer.from('blob 7\n')));
   });
 });
 
@@ -320,7 +365,7 @@ describe('ObjectStore.resolvePrefix', () => {
     let content = Buffer.alloc(0);
     for (let i = 0; !hashObject('blob', content).startsWith(prefix); i++) content = Buffer.from(`candidate ${i}\n`);
     const store = open(dir);
-    const loose = store.write('blob', content);
+    const loose = gitRaw(dir, ['hash-object', '-w', '--stdin'], content).toString().trim();
     writeFileSync(join(dir, '.git', 'objects', prefix.slice(0, 2), `tmp_obj_${prefix.slice(2)}abc`), 'partial');
     expect(store.resolvePrefix(prefix)).toEqual([loose, packed].sort());
     expect(store.resolvePrefix(prefix.toUpperCase())).toEqual([loose, packed].sort());
@@ -330,6 +375,11 @@ describe('ObjectStore.resolvePrefix', () => {
     expect(codeOf(() => store.resolvePrefix('abc'))).toBe('BAD_INPUT');
     expect(codeOf(() => store.resolvePrefix('xyz1'))).toBe('BAD_INPUT');
     git(dir, 'fsck', '--strict', '--no-dangling');
+    // An object written but not yet synced is found too.
+    let other = Buffer.alloc(0);
+    for (let i = 0; !hashObject('blob', other).startsWith(prefix); i++) other = Buffer.from(`other ${i}\n`);
+    const pending = store.write('blob', other);
+    expect(store.resolvePrefix(prefix)).toContain(pending);
   });
 });
 
