@@ -151,6 +151,14 @@ finished child shows progress.`,
         .action(lazy(() => import('./commands/recover.js'))),
   ],
   [
+    ['repair'],
+    (program) =>
+      program
+        .command('repair')
+        .description('restore a runs branch that reaches missing objects (a prune raced a writer) from its reflog and the objects still present; never drops a readable run')
+        .action(lazy(() => import('./commands/repair.js'))),
+  ],
+  [
     ['show'],
     (program) =>
       program

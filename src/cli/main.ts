@@ -9,6 +9,7 @@ import { scrubText } from '../git/credentials.js';
 import { CommanderError } from 'commander';
 import { GitTrackError, oneLine } from '../errors.js';
 import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
+import { damageHint } from './damage-hint.js';
 import { buildProgram } from './program.js';
 
 /** Exit codes: 0 success, 1 failure (a run not found, a check failed), 2 bad usage. */
@@ -30,6 +31,12 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    const damaged = await damageHint(err, argv);
+    if (damaged) {
+      process.stderr.write(`git-track: ${damaged}\n`);
+      if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      return 1;
+    }
     return reportError(err, debug);
   }
 }

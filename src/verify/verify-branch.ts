@@ -11,9 +11,10 @@ import { checkHistory } from './history.js';
 import { missingParents } from './parents.js';
 import { checkCachedPointers } from './pointers.js';
 import { checkStorePointers } from './store-pointers.js';
+import { damageMessage, findRunsDamage } from './runs-damage.js';
 
 export interface VerifyProblem {
-  kind: 'manifest' | 'artifact' | 'history' | 'promotion' | 'tags' | 'stage-file' | 'policy' | 'signature';
+  kind: 'manifest' | 'artifact' | 'history' | 'promotion' | 'tags' | 'stage-file' | 'policy' | 'signature' | 'objects';
   message: string;
 }
 
@@ -43,6 +44,12 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   const manifests = new Map<string, RunManifest>();
   const tip = runsTip(ctx);
   if (!tip) return { ...report, manifests };
+  // Nothing else can be read reliably from a branch that reaches missing objects.
+  const damage = await findRunsDamage(ctx);
+  if (damage) {
+    report.problems.push({ kind: 'objects', message: damageMessage(damage) });
+    return { ...report, manifests };
+  }
   const entries = listRunEntries(ctx, tip);
   const ids = new Set(entries.map((e) => e.id));
   report.runs = entries.length;
