@@ -3,9 +3,10 @@
  * choice) overridden per user by git config (`git config gittrack.store.dir /mnt/share`),
  * since the mount point of a shared directory differs between machines.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { GitTrackError, systemCode, quoteInput } from '../errors.js';
+import { GitTrackError, isGitTrackError, quoteInput } from '../errors.js';
+import { readInputFile } from '../manifest/read-input-file.js';
+import { checkYamlDepth } from '../manifest/nesting.js';
 import type { Env } from '../env.js';
 import type { Repo } from '../git/repo.js';
 import { runGit } from '../git/system-git.js';
@@ -27,10 +28,12 @@ export async function readProjectConfig(workTree: string | null): Promise<Projec
   const path = join(workTree, CONFIG_FILE);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // It arrives with the code, from whoever pushed it: a regular file, bounded, not too deep.
+    text = readInputFile(path, CONFIG_FILE, { label: CONFIG_FILE });
+    checkYamlDepth(text, CONFIG_FILE);
   } catch (err) {
-    if (systemCode(err) === 'ENOENT') return {};
-    throw new GitTrackError('BAD_INPUT', `cannot read ${CONFIG_FILE}: ${systemCode(err) ?? String(err)}`, { path });
+    if (isGitTrackError(err, 'FILE_NOT_FOUND')) return {};
+    throw err;
   }
   // Loaded only when the file exists: zod and yaml cost start-up time on every push and pull.
   const [{ default: YAML }, { configSchema }] = await Promise.all([import('yaml'), import('./schema.js')]);

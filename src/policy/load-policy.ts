@@ -1,9 +1,9 @@
 /**
  * Reading the policy from `.git-track.yaml` at the root of the working tree.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GitTrackError, systemCode } from '../errors.js';
+import { GitTrackError, isGitTrackError } from '../errors.js';
+import { readInputFile } from '../manifest/read-input-file.js';
 import { parseYaml } from '../manifest/yaml-text.js';
 import { formatPath } from '../manifest/schema-errors.js';
 import { configFileSchema, emptyPolicy, type Policy } from './schema.js';
@@ -23,9 +23,9 @@ export function loadPolicy(workTree: string | null): Policy {
   const path = join(workTree, CONFIG_FILE);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputFile(path, CONFIG_FILE, { label: CONFIG_FILE });
   } catch (err) {
-    if (systemCode(err) === 'ENOENT') return emptyPolicy();
+    if (isGitTrackError(err, 'FILE_NOT_FOUND')) return emptyPolicy();
     throw err;
   }
   return parsePolicy(text, CONFIG_FILE);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, git, makeRepo } from '../helpers/repo.js';
@@ -93,5 +93,19 @@ describe('later facts are bounded too', () => {
     refused(['tag', 'latest', ...many], 1, /the record would be 78\.\d KB, over the limit of 64\.0 KB \(MAX_RECORD_BYTES\)/);
     refused(['promote', 'latest', '--stage', 'prod', '--reason', 'r'.repeat(8001)], 1, /the reason is 8,001 characters/);
     expect(cli(dir, 'tag', 'latest', `ok=${'v'.repeat(8000)}`).code).toBe(0);
+  });
+});
+
+describe('.git-track.yaml, which arrives with the code', () => {
+  it('is read only as a bounded regular file, nested at most 64 deep', () => {
+    const config = join(dir, '.git-track.yaml');
+    try {
+      writeFileSync(config, `policy:\n  thresholds: ${'['.repeat(10000)}${']'.repeat(10000)}\n`);
+      refused(['check', 'latest'], 1, /\.git-track\.yaml: line 2: nested deeper than 64 levels \(MAX_NESTING_DEPTH\)/);
+      writeFileSync(config, `# ${'x'.repeat(5 * 1024 * 1024)}\n`);
+      refused(['check', 'latest'], 1, /\.git-track\.yaml' is 5\.0 MB, over the limit of 4\.0 MB \(MAX_INPUT_FILE_BYTES\)/);
+    } finally {
+      rmSync(config, { force: true });
+    }
   });
 });
