@@ -81,13 +81,17 @@ describe('bad runs from a remote', () => {
       ids.map((id) => ({ mode: '040000', type: 'tree', oid: runTree, name: id })),
     );
     commitOnRef(bare, 'refs/heads/runs', placeAt(bare, tipTree(bare, 'refs/heads/runs'), ['runs', '90'], { tree: shard }), 'bogus');
+    addRun(bare, 'aaaaaaaaaaaa', { 'run.yaml': { link: manifestText({ id: 'aaaaaaaaaaaa' }) } }); // read in the same batch
     pull(victim);
+    const table = cli(victim, 'list');
+    expect(table.code).toBe(0);
+    expect(table.stdout).not.toContain('aaaaaaaaaaaa');
     const list = cli(victim, 'list', '--json');
     expect(list.code).toBe(0);
     expect((JSON.parse(list.stdout) as { id: string }[]).map((r) => r.id)).toEqual([good]);
     const w = warnings(list.stderr);
     expect(w.length).toBeLessThanOrEqual(6);
-    expect(w.at(-1)).toContain('295 more runs');
+    expect(w.at(-1)).toContain('296 more runs');
   });
 });
 
