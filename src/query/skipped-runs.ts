@@ -8,6 +8,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TrackerContext } from '../tracker-context.js';
+import { sealJson, unsealJson } from '../cache-seal.js';
 
 export const SKIPPED_FILE = 'query-index.skipped.json';
 
@@ -29,7 +30,8 @@ export interface SkippedRun {
 export function readSkipped(stateDir: string, tip: string | null): SkippedRun[] {
   if (tip === null) return [];
   try {
-    const saved = JSON.parse(readFileSync(join(stateDir, SKIPPED_FILE), 'utf8')) as { tip?: unknown; runs?: unknown };
+    // Checksummed like every cache here: a damaged file reads as none, never as a wrong warning.
+    const saved = (unsealJson(readFileSync(join(stateDir, SKIPPED_FILE), 'utf8')) ?? {}) as { tip?: unknown; runs?: unknown };
     if (saved.tip !== tip || !Array.isArray(saved.runs)) return [];
     return saved.runs.filter((r): r is SkippedRun => typeof r?.id === 'string' && typeof r?.tree === 'string' && typeof r?.message === 'string');
   } catch {
@@ -46,7 +48,7 @@ export function writeSkipped(stateDir: string, tip: string | null, runs: readonl
       return;
     }
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temp, JSON.stringify({ tip, runs }));
+    writeFileSync(temp, sealJson({ tip, runs }));
     renameSync(temp, path);
   } catch {
     // A read-only repository: the warning comes again on the next read, which is fine.

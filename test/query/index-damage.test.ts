@@ -67,3 +67,22 @@ describe('sealed JSON caches', () => {
     expect(unsealJson('')).toBeUndefined();
   });
 });
+
+describe('the list of skipped runs beside the index', () => {
+  it('is checksummed: a damaged file names no runs rather than wrong ones', async () => {
+    const { readSkipped, writeSkipped, SKIPPED_FILE } = await import('../../src/query/skipped-runs.js');
+    const { tempDir } = await import('../helpers/repo.js');
+    const stateDir = tempDir();
+    const runs = [{ id: '3f9a21c0b7d4', tree: 'a'.repeat(40), message: 'run.yaml is a symlink' }];
+    writeSkipped(stateDir, 'b'.repeat(40), runs);
+    expect(readSkipped(stateDir, 'b'.repeat(40))).toEqual(runs);
+    const good = readFileSync(join(stateDir, SKIPPED_FILE));
+    for (let at = 0; at < good.length; at++) {
+      const bad = Buffer.from(good);
+      bad[at] ^= 0x04;
+      writeFileSync(join(stateDir, SKIPPED_FILE), bad);
+      const read = readSkipped(stateDir, 'b'.repeat(40));
+      expect(read.length === 0 || JSON.stringify(read) === JSON.stringify(runs), `byte ${at}`).toBe(true);
+    }
+  });
+});
