@@ -98,3 +98,25 @@ describe('an oversized tree from a remote', () => {
     expect(verify.stdout + verify.stderr).toContain('runs/90');
   });
 });
+
+describe('an oversized series file from a remote', () => {
+  it('is refused by metrics with one line, before it is read', { timeout: 120_000 }, () => {
+    const { bare, victim } = setup();
+    const id = 'cccccccccccc';
+    const text = manifestText({ id }).replace('artifacts: []\n', 'series:\n  - loss\nartifacts: []\n');
+    const line = (i: number) => `${i}\t0.5\t2026-01-01T00:00:00Z\n`;
+    const rows = (n: number) => `step\tvalue\ttimestamp\n${Array.from({ length: n }, (_, i) => line(i)).join('')}`;
+    addRun(bare, id, { 'run.yaml': { blob: text }, 'series/loss.tsv': { blob: rows(1_300_000) } }); // ≈ 42 MB
+    // Within the limit, a million steps still print (as a table, not a stack overflow).
+    const ok = 'dddddddddddd';
+    addRun(bare, ok, { 'run.yaml': { blob: manifestText({ id: ok }).replace('artifacts: []\n', 'series:\n  - loss\nartifacts: []\n') }, 'series/loss.tsv': { blob: rows(200_000) } });
+    pull(victim);
+    const within = measured(victim, 'metrics', ok, 'loss');
+    expect(within.stderr).toBe('');
+    expect(within.code).toBe(0);
+    const r = measured(victim, 'metrics', id, 'loss');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^git-track: run cccccccccccc series\/loss\.tsv is [\d.]+ MB, over the limit of 32\.0 MB$/);
+    expect(r.rssMb).toBeLessThan(150);
+  });
+});

@@ -19,7 +19,8 @@ export interface Column {
 export function renderTable(columns: Column[], rows: string[][]): string {
   const cut = (s: string): string => (s.length > MAX_CELL ? `${s.slice(0, MAX_CELL - 1)}…` : s);
   const cells = rows.map((r) => r.map(cut));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...cells): spreading a 1,000,000-step series overflows the stack.
+  const widths = columns.map((c, i) => cells.reduce((w, r) => Math.max(w, (r[i] ?? '').length), c.header.length));
   const line = (values: string[]) =>
     values
       .map((v, i) => (columns[i]?.align === 'right' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
