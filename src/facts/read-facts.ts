@@ -2,13 +2,12 @@
  * What the later facts say about each run: whether it is archived, and its current name.
  */
 import { lookupPath } from '../git/tree-edit.js';
-import { MAX_TREE_ENTRIES } from '../limits.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { runsTip } from '../runs/read-runs.js';
-import { RUN_ID_PATTERN, shardOf } from '../runs/layout.js';
+import { shardOf } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { decodeFact, FACTS_DIR, type Fact } from './fact-records.js';
-import { isGitTrackError } from '../errors.js';
+import { boundedEntries, readRecordFile, subdirectories, warnSkipped, type OnBadRecord } from '../stages/record-file.js';
+import { decodeFact, factPath, FACTS_DIR, type Fact } from './fact-records.js';
 
 /** A run's state after its facts. */
 export interface RunFacts {
@@ -20,26 +19,38 @@ export interface RunFacts {
 }
 
 /**
- * Every run's facts, by run id (one walk of the `facts` tree). A bad fact file costs a
- * warning and is skipped.
+ * Every run's facts, by run id (one walk of the `facts` tree). A bad fact file (invalid,
+ * over the size limit, not a regular file, filed under another run) costs a warning and is
+ * skipped.
  *
  * @example
  * runFacts(ctx).get('3f9a21c0b7d4')?.archived; // true
  */
 export function runFacts(ctx: TrackerContext): Map<string, RunFacts> {
-  const out = new Map<string, RunFacts>();
   const tip = runsTip(ctx);
   const top = tip && lookupPath(ctx.store, ctx.store.readCommit(tip).tree, FACTS_DIR);
-  if (!top || top.mode !== '040000') return out;
+  if (!top || top.mode !== '040000') return new Map();
   // One command asks several times (query, then manifests): read, and warn, once per tree.
   const cached = readCache.get(ctx);
   if (cached?.tree === top.oid) return cached.facts;
-  readCache.set(ctx, { tree: top.oid, facts: out });
-  for (const shard of entries(ctx, top.oid)) {
-    if (shard.mode !== '040000') continue;
-    for (const run of entries(ctx, shard.oid)) {
-      if (run.mode !== '040000' || !RUN_ID_PATTERN.test(run.name)) continue;
-      const facts = readFacts(ctx, run.name, run.oid);
+  const facts = readAllFacts(ctx, top.oid, warnSkipped(ctx));
+  readCache.set(ctx, { tree: top.oid, facts });
+  return facts;
+}
+
+/**
+ * Every run's facts below the `facts` tree `tree`, by run id; each bad fact file goes to
+ * `onBad` (`verify` collects them) and is skipped.
+ *
+ * @example
+ * readAllFacts(ctx, factsTree, (path, message) => problems.push(`${path}: ${message}`));
+ */
+export function readAllFacts(ctx: TrackerContext, tree: string, onBad: OnBadRecord): Map<string, RunFacts> {
+  const out = new Map<string, RunFacts>();
+  for (const shard of subdirectories(ctx.store, tree, FACTS_DIR, onBad)) {
+    for (const run of subdirectories(ctx.store, shard.oid, `${FACTS_DIR}/${shard.name}`, onBad)) {
+      // Each fact is checked to be filed under its own run: a good one here is about `run.name`.
+      const facts = readFacts(ctx, `${FACTS_DIR}/${shard.name}/${run.name}`, run.oid, onBad);
       if (facts) out.set(run.name, facts);
     }
   }
@@ -56,7 +67,7 @@ export function factsOf(ctx: TrackerContext, id: string): RunFacts | undefined {
   const tip = runsTip(ctx);
   const dir = tip && lookupPath(ctx.store, ctx.store.readCommit(tip).tree, `${FACTS_DIR}/${shardOf(id)}/${id}`);
   if (!dir || dir.mode !== '040000') return undefined;
-  return readFacts(ctx, id, dir.oid);
+  return readFacts(ctx, `${FACTS_DIR}/${shardOf(id)}/${id}`, dir.oid, warnSkipped(ctx));
 }
 
 /**
@@ -71,30 +82,13 @@ export function withFacts(m: RunManifest, facts: RunFacts | undefined): RunManif
 
 const readCache = new WeakMap<TrackerContext, { tree: string; facts: Map<string, RunFacts> }>();
 
-function entries(ctx: TrackerContext, tree: string) {
-  const list = ctx.store.readTree(tree);
-  return list.length > MAX_TREE_ENTRIES ? list.slice(0, MAX_TREE_ENTRIES) : list;
-}
-
-function readFacts(ctx: TrackerContext, id: string, tree: string): RunFacts | undefined {
-  const files = entries(ctx, tree)
-    .filter((f) => f.mode === '100644' && f.name.endsWith('.yaml'))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+function readFacts(ctx: TrackerContext, dirPath: string, tree: string, onBad: OnBadRecord): RunFacts | undefined {
+  // File names start with the time: name order is time order.
+  const files = boundedEntries(ctx.store, tree, dirPath, onBad).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let state: RunFacts | undefined;
   for (const f of files) {
-    const source = `runs:${FACTS_DIR}/${shardOf(id)}/${id}/${f.name}`;
-    let fact: Fact;
-    try {
-      fact = decodeFact(ctx.store.readBlob(f.oid), source);
-    } catch (err) {
-      if (!isGitTrackError(err)) throw err;
-      ctx.env.warn(`${err.message}; ignored`);
-      continue;
-    }
-    if (fact.run !== id) {
-      ctx.env.warn(`${source}: names run ${fact.run}, not ${id}; ignored`);
-      continue;
-    }
+    const fact = readRecordFile(ctx.store, f, `${dirPath}/${f.name}`, onBad, (text, source) => decodeFact(Buffer.from(text, 'utf8'), source), (r, rand) => factPath(r.run, r.at, rand));
+    if (!fact) continue;
     state ??= { archived: false };
     if (fact.kind === 'rename') state.name = fact.name;
     else if (fact.kind === 'archive') state = { ...state, archived: true, archivedBy: { at: fact.at, by: fact.by } };

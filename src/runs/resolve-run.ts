@@ -8,6 +8,7 @@ import type { RunManifest } from '../manifest/schema.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { queryRuns } from '../query/query-runs.js';
 import { currentRunOfStageAt } from '../stages/stage-head.js';
+import { warnSkipped } from '../stages/record-file.js';
 import { STAGES_DIR } from '../stages/records.js';
 import { lookupPath } from '../git/tree-edit.js';
 import { nearestNames } from './nearest-names.js';
@@ -109,7 +110,7 @@ function runOfCommit(ctx: TrackerContext, tip: string, prefix: string): string |
 
 
 function currentRunOfStage(ctx: TrackerContext, tip: string, stage: string): string {
-  const id = currentRunOfStageAt(ctx.store, ctx.store.readCommit(tip).tree, stage);
+  const id = currentRunOfStageAt(ctx.store, ctx.store.readCommit(tip).tree, stage, warnSkipped(ctx));
   if (!id) {
     // The stage directories name the stages that have promotions: the likely intended one is among them.
     const dir = lookupPath(ctx.store, ctx.store.readCommit(tip).tree, STAGES_DIR);

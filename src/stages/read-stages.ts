@@ -1,29 +1,21 @@
 /**
  * Reading promotions and after-the-fact tags from the `runs` branch.
  */
-import { GitTrackError, isGitTrackError } from '../errors.js';
-import { readBoundedBlob, readBoundedTree } from '../git/bounded-read.js';
-import type { TreeEntry } from '../git/encode.js';
 import type { ObjectStore } from '../git/objects.js';
-import { MAX_RECORD_BYTES } from '../limits.js';
 import { lookupPath } from '../git/tree-edit.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { runsTip } from '../runs/read-runs.js';
 import { shardOf } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { decodePromotion, decodeTagsRecord, STAGES_DIR, TAGS_DIR, type Promotion, type TagsRecord } from './records.js';
+import { boundedEntries, readRecordFile, subdirectories, warnSkipped, type OnBadRecord } from './record-file.js';
+import { decodePromotion, decodeTagsRecord, promotionPath, STAGES_DIR, TAGS_DIR, tagsPath, type Promotion, type TagsRecord } from './records.js';
+
+export { warnSkipped, type OnBadRecord } from './record-file.js';
 
 export interface PromotionEntry extends Promotion {
   /** Path of the promotion file on `runs`. */
   path: string;
 }
-
-/**
- * Called for a record that cannot be read (over {@link MAX_RECORD_BYTES}, not a regular file,
- * invalid): the record is skipped. Records come from other people: one bad record costs a
- * warning, not the listing. Without a handler, the error is thrown.
- */
-export type OnBadRecord = (path: string, message: string) => void;
 
 /**
  * Every promotion below the root tree `root`, oldest first (file names start with the time).
@@ -36,13 +28,13 @@ export function listPromotionsAt(store: ObjectStore, root: string, stage?: strin
   const dir = lookupPath(store, root, stage ? `${STAGES_DIR}/${stage}` : STAGES_DIR);
   if (!dir || dir.mode !== '040000') return [];
   const out: PromotionEntry[] = [];
-  const stages = stage ? [{ name: stage, oid: dir.oid }] : readBoundedTree(store, dir.oid, STAGES_DIR).filter((e) => e.mode === '040000');
+  const stages = stage ? [{ name: stage, oid: dir.oid }] : subdirectories(store, dir.oid, STAGES_DIR, onBad);
   for (const s of stages) {
-    for (const month of readBoundedTree(store, s.oid, `${STAGES_DIR}/${s.name}`)) {
-      if (month.mode !== '040000') continue;
-      for (const file of readBoundedTree(store, month.oid, `${STAGES_DIR}/${s.name}/${month.name}`)) {
-        const path = `${STAGES_DIR}/${s.name}/${month.name}/${file.name}`;
-        const p = readRecord(store, file, path, onBad, (text) => decodePromotion(text, `runs:${path}`));
+    for (const month of subdirectories(store, s.oid, `${STAGES_DIR}/${s.name}`, onBad)) {
+      const monthPath = `${STAGES_DIR}/${s.name}/${month.name}`;
+      for (const file of boundedEntries(store, month.oid, monthPath, onBad)) {
+        const path = `${monthPath}/${file.name}`;
+        const p = readRecordFile(store, file, path, onBad, decodePromotion, promotionPath);
         if (p) out.push({ ...p, path });
       }
     }
@@ -59,33 +51,6 @@ export function listPromotionsAt(store: ObjectStore, root: string, stage?: strin
 export function listPromotions(ctx: TrackerContext, stage?: string): PromotionEntry[] {
   const tip = runsTip(ctx);
   return tip ? listPromotionsAt(ctx.store, ctx.store.readCommit(tip).tree, stage, warnSkipped(ctx)) : [];
-}
-
-/** The handler that skips a bad record with one warning naming it (`git-track verify` lists them all). */
-export function warnSkipped(ctx: TrackerContext): OnBadRecord {
-  let warned = warnedRecords.get(ctx);
-  if (!warned) warnedRecords.set(ctx, (warned = new Set()));
-  const seen = warned;
-  return (path, message) => {
-    // Several readers of one command (the listing and its tags overlay) meet the same record.
-    if (seen.has(path)) return;
-    seen.add(path);
-    ctx.env.warn(`skipping runs:${path}: ${message}`);
-  };
-}
-
-const warnedRecords = new WeakMap<TrackerContext, Set<string>>();
-
-/** One record file's decoded value, or undefined when it is bad and `onBad` takes it. */
-function readRecord<T>(store: ObjectStore, file: TreeEntry, path: string, onBad: OnBadRecord | undefined, decode: (text: string) => T): T | undefined {
-  try {
-    if (file.mode !== '100644' && file.mode !== '100755') throw new GitTrackError('CORRUPT_OBJECT', `runs:${path} is not a regular file (mode ${file.mode})`, { path });
-    return decode(readBoundedBlob(store, file.oid, MAX_RECORD_BYTES, `runs:${path}`).toString('utf8'));
-  } catch (err) {
-    if (!onBad || !isGitTrackError(err)) throw err;
-    onBad(path, err.message.replace(`runs:${path}: `, '').replace(`runs:${path} `, ''));
-    return undefined;
-  }
 }
 
 /**
@@ -115,9 +80,8 @@ export function tagRecordsOf(ctx: TrackerContext, id: string): TagsRecord[] {
 }
 
 function readTagRecords(store: ObjectStore, tree: string, dirPath: string, onBad: OnBadRecord | undefined): TagsRecord[] {
-  return readBoundedTree(store, tree, dirPath).flatMap((f) => {
-    const path = `${dirPath}/${f.name}`;
-    const r = readRecord(store, f, path, onBad, (text) => decodeTagsRecord(text, `runs:${path}`));
+  return boundedEntries(store, tree, dirPath, onBad).flatMap((f) => {
+    const r = readRecordFile(store, f, `${dirPath}/${f.name}`, onBad, decodeTagsRecord, (t, rand) => tagsPath(t.run, t.added, rand));
     return r ? [r] : [];
   });
 }
@@ -133,11 +97,11 @@ export function allTagRecords(ctx: TrackerContext, onBad: OnBadRecord | undefine
   const tip = runsTip(ctx);
   const top = tip && lookupPath(ctx.store, ctx.store.readCommit(tip).tree, TAGS_DIR);
   if (!top || top.mode !== '040000') return out;
-  for (const shard of readBoundedTree(ctx.store, top.oid, TAGS_DIR)) {
-    if (shard.mode !== '040000') continue;
-    for (const run of readBoundedTree(ctx.store, shard.oid, `${TAGS_DIR}/${shard.name}`)) {
-      if (run.mode !== '040000') continue;
-      out.set(run.name, readTagRecords(ctx.store, run.oid, `${TAGS_DIR}/${shard.name}/${run.name}`, onBad));
+  for (const shard of subdirectories(ctx.store, top.oid, TAGS_DIR, onBad)) {
+    for (const run of subdirectories(ctx.store, shard.oid, `${TAGS_DIR}/${shard.name}`, onBad)) {
+      const records = readTagRecords(ctx.store, run.oid, `${TAGS_DIR}/${shard.name}/${run.name}`, onBad);
+      // Each record is filed under its own run: a good one here is about this directory's run.
+      if (records.length > 0) out.set(run.name, records);
     }
   }
   return out;

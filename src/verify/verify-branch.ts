@@ -2,6 +2,9 @@
  * `verify`: the integrity of the whole `runs` branch, every problem collected (not the first).
  */
 import { isGitTrackError } from '../errors.js';
+import { FACTS_DIR } from '../facts/fact-records.js';
+import { readAllFacts } from '../facts/read-facts.js';
+import { lookupPath } from '../git/tree-edit.js';
 import { hashedData } from '../manifest/hashed-data.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { listRunEntries, readRunManifest, runsTip } from '../runs/read-runs.js';
@@ -14,7 +17,7 @@ import { checkStorePointers } from './store-pointers.js';
 import { damageMessage, findRunsDamage } from './runs-damage.js';
 
 export interface VerifyProblem {
-  kind: 'manifest' | 'artifact' | 'history' | 'promotion' | 'tags' | 'stage-file' | 'policy' | 'signature' | 'objects';
+  kind: 'manifest' | 'artifact' | 'history' | 'promotion' | 'tags' | 'facts' | 'stage-file' | 'policy' | 'signature' | 'objects';
   message: string;
 }
 
@@ -33,7 +36,8 @@ export interface VerifyReport {
 
 /**
  * Verify the branch: manifests valid and filed under their own id, cached bytes matching
- * their pointers, append-only history, promotions and tags naming existing runs.
+ * their pointers, append-only history, every promotion, tag record and fact valid and naming
+ * an existing run, every `parent` naming a run on the branch.
  *
  * @example
  * const report = await verifyBranch(ctx);
@@ -60,6 +64,10 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
       if (!isGitTrackError(err)) throw err;
       report.problems.push({ kind: 'manifest', message: err.message.startsWith(`run ${entry.id}`) ? err.message : `run ${entry.id}: ${err.message}` });
     }
+  }
+
+  for (const m of manifests.values()) {
+    if (m.parent !== undefined && !ids.has(m.parent)) report.problems.push({ kind: 'manifest', message: `run ${m.id} names parent run ${m.parent}, which is not on the branch` });
   }
 
   const pointers = [...manifests.values()].flatMap((m) => [
@@ -113,6 +121,13 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   } catch (err) {
     if (!isGitTrackError(err)) throw err;
     report.problems.push({ kind: 'tags', message: err.message });
+  }
+  const factsDir = lookupPath(ctx.store, ctx.store.readCommit(tip).tree, FACTS_DIR);
+  if (factsDir?.mode === '040000') {
+    const facts = readAllFacts(ctx, factsDir.oid, (path, message) => report.problems.push({ kind: 'facts', message: `runs:${path}: ${message}` }));
+    for (const id of facts.keys()) {
+      if (!ids.has(id)) report.problems.push({ kind: 'facts', message: `archive or rename recorded for run ${id}, which is not on the branch` });
+    }
   }
   return { ...report, manifests };
 }
