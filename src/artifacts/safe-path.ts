@@ -142,3 +142,14 @@ export function relativeInside(root: string, path: string): string | null {
   if (!path.startsWith(base)) return null;
   return path.slice(base.length).split(sep).join('/');
 }
+
+/**
+ * True when an output directory lies in a git directory: this repository's (wherever it is)
+ * or any path with a `.git` component (another repository's, in any spelling git refuses).
+ *
+ * @example
+ * insideGitDir('/work/repo/.git/hooks', '/work/repo/.git'); // true
+ */
+export function insideGitDir(dir: string, gitDir: string): boolean {
+  return dir === gitDir || relativeInside(gitDir, dir) !== null || dir.split(/[/\\]/).some(isDotGit);
+}

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cachedPath, restorePath } from '../artifacts/cache.js';
 import { hashPath } from '../artifacts/hash.js';
-import { assertWritablePath, crossesLink, lstatKind, outsideName, pathProblem, relativeInside } from '../artifacts/safe-path.js';
+import { assertWritablePath, crossesLink, insideGitDir, lstatKind, outsideName, pathProblem } from '../artifacts/safe-path.js';
 import { GitTrackError } from '../errors.js';
 import { runGit } from '../git/system-git.js';
 import { hashedData } from '../manifest/hashed-data.js';
@@ -51,7 +51,7 @@ export async function checkoutRun(ctx: TrackerContext, ref: string, dir: string,
   dir = resolve(dir);
   const gitDir = resolve(ctx.repo.gitDir);
   for (const target of [dir, ...(options.outsideDir === undefined ? [] : [resolve(options.outsideDir)])]) {
-    if (target === gitDir || relativeInside(gitDir, target) !== null) throw new GitTrackError('USAGE', `refusing to check out into the git directory (${target})`, { dir: target });
+    if (insideGitDir(target, gitDir)) throw new GitTrackError('USAGE', `refusing to check out into the git directory (${target})`, { dir: target });
   }
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new GitTrackError('USAGE', `${dir} is not empty; checkout writes into an empty or new directory`, { dir });
   const commit = run.code?.snapshot ?? run.code?.commit ?? null;

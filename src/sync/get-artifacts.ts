@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { restorePath, cachedPath } from '../artifacts/cache.js';
 import { sha256File } from '../artifacts/hash.js';
 import { parseListing } from '../artifacts/listing.js';
-import { assertWritablePath, crossesLink, lstatKind, outsideName, pathProblem, relativeInside } from '../artifacts/safe-path.js';
+import { assertWritablePath, crossesLink, insideGitDir, lstatKind, outsideName, pathProblem } from '../artifacts/safe-path.js';
 import { resolveStore } from '../config/load-store.js';
 import { GitTrackError } from '../errors.js';
 import { readRef } from '../git/refs.js';
@@ -55,7 +55,7 @@ export async function getArtifacts(ctx: TrackerContext, runRef: string, options:
     });
   }
   const outDir = resolve(options.outDir ?? ctx.repo.workTree ?? '.');
-  if (relativeInside(resolve(ctx.repo.gitDir), outDir) !== null || outDir === resolve(ctx.repo.gitDir)) {
+  if (insideGitDir(outDir, resolve(ctx.repo.gitDir))) {
     throw new GitTrackError('USAGE', `refusing to write artifacts into the git directory (${outDir})`, { dir: outDir });
   }
   const out: RestoredArtifact[] = [];

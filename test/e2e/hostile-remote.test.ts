@@ -58,6 +58,14 @@ describe('a hostile remote', () => {
       expect(c.code, aliases[i]).toBe(1);
       expect(existsSync(out)).toBe(false);
     }
+    // Nor when the directory named is a git directory, this one or any other.
+    for (const out of [join(victim, '.git', 'hooks'), join(victim, 'sub', '.GIT'), join(tempDir(), 'other', '.git')]) {
+      const g = cli(victim, 'get', ids[0]!, '-o', out);
+      expect(g.code).toBe(2);
+      expect(g.stderr).toContain('refusing to write artifacts into the git directory');
+      expect(cli(victim, 'checkout', ids[0]!, out).code).toBe(2);
+      expect(existsSync(join(out, 'post-checkout'))).toBe(false);
+    }
     expect(filesUnder(join(victim, '.git'))).toEqual(hooksBefore);
     expect(git(victim, 'status', '--porcelain')).toBe('');
   });
