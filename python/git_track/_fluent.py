@@ -9,7 +9,7 @@ import sys
 import threading
 from typing import Any, Dict, List, Optional
 
-from ._cli import check_cli, find_cli
+from ._cli import find_cli, run_cli
 from ._errors import GitTrackError
 from ._run import Run, RunWriter, status_of
 from ._staging import RUN_ID_VAR, process_dir
@@ -166,10 +166,13 @@ def _end(writer: RunWriter, status: str) -> None:
 
 def _record(writer: RunWriter) -> None:
     """Outside ``git-track run``: have the CLI record the ended run now."""
-    check_cli(["recover"])
+    # `recover` records every run its program ended, ours among them; its exit status also
+    # covers other runs it could not record, so what counts is whether ours left staging.
+    result = run_cli(["recover"])
     if os.path.exists(writer.dir):
-        raise GitTrackError("run %s ended but was not recorded; its data stays in %s and `git-track recover` "
-                            "records it" % (writer.id, writer.dir))
+        reason = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "exit %d" % result.returncode
+        raise GitTrackError("run %s ended but was not recorded (%s); its data stays in %s and `git-track recover` "
+                            "records it" % (writer.id, reason.replace("git-track: ", "", 1), writer.dir))
 
 
 def active_run() -> Optional[ActiveRun]:
