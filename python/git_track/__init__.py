@@ -17,7 +17,7 @@ the npm package). See docs/run-contract.md for what is written where.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Dict, List, Optional
 
 from ._api import (delete_tag, log_artifact, log_artifacts, log_input, log_metric, log_metrics, log_param,
                    log_params, set_tag, set_tags)

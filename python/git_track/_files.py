@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
-import time
 import zlib
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from ._errors import GitTrackError
 from ._fluent import current, writer_for
@@ -139,6 +139,8 @@ def _plain(v: Any) -> Any:
             return v.item()
         except (TypeError, ValueError):
             pass
+    if isinstance(v, float) and not math.isfinite(v):
+        return None  # JSON has no NaN or infinity: an empty cell, as pandas writes it
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     return str(v)

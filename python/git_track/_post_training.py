@@ -14,7 +14,7 @@ import functools
 import os
 import sys
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 METRIC_FUNCTIONS = (
