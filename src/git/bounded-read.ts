@@ -5,7 +5,7 @@
  * The limits are those of src/limits.ts.
  */
 import { formatBytes } from '../config/size.js';
-import { GitTrackError, type ErrorCode } from '../errors.js';
+import { GitTrackError, isGitTrackError, type ErrorCode } from '../errors.js';
 import { MAX_TREE_BYTES, MAX_TREE_ENTRIES } from '../limits.js';
 import type { TreeEntry } from './encode.js';
 import type { ObjectStore } from './objects.js';
@@ -31,7 +31,16 @@ export function readBoundedBlob(store: ObjectStore, oid: string, max: number, wh
  */
 export function readBoundedTree(store: ObjectStore, oid: string, what: string): TreeEntry[] {
   checkSize(store, oid, MAX_TREE_BYTES, `tree ${what}`, 'CORRUPT_OBJECT');
-  const entries = store.readTree(oid);
+  let entries: TreeEntry[];
+  try {
+    entries = store.readTree(oid);
+  } catch (err) {
+    // The store refuses a tree past the entry limit too: say which tree of runs it is.
+    if (isGitTrackError(err, 'CORRUPT_OBJECT') && typeof err.data.entries === 'number') {
+      throw new GitTrackError('CORRUPT_OBJECT', `tree ${what} has ${err.data.entries} entries, over the limit of ${MAX_TREE_ENTRIES}`, { oid, entries: err.data.entries, limit: MAX_TREE_ENTRIES });
+    }
+    throw err;
+  }
   if (entries.length > MAX_TREE_ENTRIES) {
     throw new GitTrackError('CORRUPT_OBJECT', `tree ${what} has ${entries.length} entries, over the limit of ${MAX_TREE_ENTRIES}`, { oid, entries: entries.length, limit: MAX_TREE_ENTRIES });
   }

@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GitTrackError, isGitTrackError, systemCode } from '../errors.js';
-import { MAX_PENDING_OBJECT_BYTES } from '../limits.js';
+import { MAX_PENDING_OBJECT_BYTES, MAX_TREE_ENTRIES } from '../limits.js';
 import { DeltaBaseCache } from './delta.js';
 import { decodeCommit, decodeTree, hashObject, type CommitData, type GitObject, type ObjectType, type TreeEntry } from './encode.js';
 import { findLoosePrefix, hasLoose, listDir, readAlternates, readLoose, readLooseInfo } from './loose.js';
@@ -206,7 +206,13 @@ export class ObjectStore {
    * const entries = store.readTree(commit.tree);
    */
   readTree(oid: string): TreeEntry[] {
-    return withOid(oid, () => decodeTree(this.readTyped(oid, 'tree')));
+    const entries = withOid(oid, () => decodeTree(this.readTyped(oid, 'tree')));
+    // Trees of runs come from other people: past the limit, the caller gets one clear refusal
+    // rather than walking (and later rewriting) a tree of millions of entries.
+    if (entries.length > MAX_TREE_ENTRIES) {
+      throw new GitTrackError('CORRUPT_OBJECT', `tree ${oid} has ${entries.length} entries, over the limit of ${MAX_TREE_ENTRIES}`, { oid, entries: entries.length });
+    }
+    return entries;
   }
 
   /**
