@@ -29,7 +29,11 @@ export interface RunFacts {
 export function runFacts(ctx: TrackerContext): Map<string, RunFacts> {
   const tip = runsTip(ctx);
   const top = tip && lookupPath(ctx.store, ctx.store.readCommit(tip).tree, FACTS_DIR);
-  if (!top || top.mode !== '040000') return new Map();
+  if (!top) return new Map();
+  if (top.mode !== '040000') {
+    warnSkipped(ctx)(FACTS_DIR, 'is not a directory');
+    return new Map();
+  }
   // One command asks several times (query, then manifests): read, and warn, once per tree.
   const cached = readCache.get(ctx);
   if (cached?.tree === top.oid) return cached.facts;

@@ -25,8 +25,13 @@ export interface PromotionEntry extends Promotion {
  * listPromotionsAt(ctx.store, root, 'production').at(-1)?.run; // the current production run
  */
 export function listPromotionsAt(store: ObjectStore, root: string, stage?: string, onBad?: OnBadRecord): PromotionEntry[] {
-  const dir = lookupPath(store, root, stage ? `${STAGES_DIR}/${stage}` : STAGES_DIR);
-  if (!dir || dir.mode !== '040000') return [];
+  const dirPath = stage ? `${STAGES_DIR}/${stage}` : STAGES_DIR;
+  const dir = lookupPath(store, root, dirPath);
+  if (!dir) return [];
+  if (dir.mode !== '040000') {
+    onBad?.(dirPath, 'is not a directory');
+    return [];
+  }
   const out: PromotionEntry[] = [];
   const stages = stage ? [{ name: stage, oid: dir.oid }] : subdirectories(store, dir.oid, STAGES_DIR, onBad);
   for (const s of stages) {
@@ -96,7 +101,11 @@ export function allTagRecords(ctx: TrackerContext, onBad: OnBadRecord | undefine
   const out = new Map<string, TagsRecord[]>();
   const tip = runsTip(ctx);
   const top = tip && lookupPath(ctx.store, ctx.store.readCommit(tip).tree, TAGS_DIR);
-  if (!top || top.mode !== '040000') return out;
+  if (!top) return out;
+  if (top.mode !== '040000') {
+    onBad?.(TAGS_DIR, 'is not a directory');
+    return out;
+  }
   for (const shard of subdirectories(ctx.store, top.oid, TAGS_DIR, onBad)) {
     for (const run of subdirectories(ctx.store, shard.oid, `${TAGS_DIR}/${shard.name}`, onBad)) {
       const records = readTagRecords(ctx.store, run.oid, `${TAGS_DIR}/${shard.name}/${run.name}`, onBad);

@@ -1,5 +1,5 @@
 /**
- * Append-only history of `runs`: once a run directory (or a promotion or tags file) is on
+ * Append-only history of `runs`: once a run directory (or a promotion, tags or fact file) is on
  * the branch, every later commit keeps it with the same object id.
  *
  * Checked along the first-parent chain by comparing consecutive root trees, descending only
@@ -21,7 +21,7 @@ import { RUNS_REF } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 
 /** Top-level directories whose entries are append-only. */
-export const APPEND_ONLY_DIRS = ['runs', 'stages', 'tags'];
+export const APPEND_ONLY_DIRS = ['runs', 'stages', 'tags', 'facts'];
 
 export interface HistoryProblem {
   message: string;

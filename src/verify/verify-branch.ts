@@ -123,7 +123,8 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
     report.problems.push({ kind: 'tags', message: err.message });
   }
   const factsDir = lookupPath(ctx.store, ctx.store.readCommit(tip).tree, FACTS_DIR);
-  if (factsDir?.mode === '040000') {
+  if (factsDir && factsDir.mode !== '040000') report.problems.push({ kind: 'facts', message: `runs:${FACTS_DIR}: is not a directory` });
+  else if (factsDir) {
     const facts = readAllFacts(ctx, factsDir.oid, (path, message) => report.problems.push({ kind: 'facts', message: `runs:${path}: ${message}` }));
     for (const id of facts.keys()) {
       if (!ids.has(id)) report.problems.push({ kind: 'facts', message: `archive or rename recorded for run ${id}, which is not on the branch` });

@@ -4,9 +4,9 @@
  * commands that do not need it go on; `verify` names each one.
  */
 import { describe, expect, it } from 'vitest';
-import { addRun, commitOnRef, manifestText, placeAt, tipTree, type Placed } from '../helpers/hostile.js';
+import { addRun, commitOnRef, makeTree, manifestText, placeAt, tipTree, writeBlob, type Placed } from '../helpers/hostile.js';
 import { logRun } from '../helpers/remotes.js';
-import { cli, makeRepo } from '../helpers/repo.js';
+import { cli, git, makeRepo } from '../helpers/repo.js';
 
 const AUTHOR = 'by:\n  name: Mallory\n  email: mallory@example.com\n';
 const tagRecord = (run: string, added: string, tags: string) => `format: git-track/tags@1\nrun: ${run}\nadded: ${added}\n${AUTHOR}tags:\n${tags}`;
@@ -215,6 +215,19 @@ describe('bad fact records on runs', () => {
     for (const p of paths) expect(verify.stdout, p).toContain(`[facts] runs:${p}: `);
   });
 
+  it('verify reports a fact that a later commit changed or removed (facts are append-only)', () => {
+    const { dir, good } = setup();
+    expect(cli(dir, 'archive', good).code).toBe(0);
+    expect(cli(dir, 'verify').code).toBe(0);
+    const path = git(dir, 'diff', '--name-only', 'runs~1', 'runs').trim();
+    expect(path).toMatch(/^facts\//);
+    place(dir, { [path]: { blob: git(dir, 'show', `runs:${path}`).replace('kind: archive', 'kind: unarchive') } });
+    const verify = cli(dir, 'verify');
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain('[history]');
+    expect(verify.stdout).toContain(path);
+  });
+
   it('verify reports a fact about a run that is not on the branch', () => {
     const { dir } = setup();
     const ghost = '0123456789ab';
@@ -223,6 +236,41 @@ describe('bad fact records on runs', () => {
     const verify = cli(dir, 'verify');
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain(`[facts] archive or rename recorded for run ${ghost}, which is not on the branch`);
+  });
+});
+
+describe('record directories out of shape', () => {
+  it('a tags directory over the entry limit costs one warning', () => {
+    const { dir, good } = setup();
+    expect(cli(dir, 'tag', good, 'reviewed=yes').code).toBe(0);
+    // 65,537 names for one blob: one git mktree, a 4 MB tree.
+    const blob = writeBlob(dir, 'x');
+    const huge = makeTree(
+      dir,
+      Array.from({ length: 65537 }, (_, i) => ({ mode: '100644', type: 'blob', oid: blob, name: `f${i}.yaml` })),
+    );
+    const hugeDir = `tags/${good.slice(0, 2)}/${good}`;
+    place(dir, { [hugeDir]: { tree: huge } });
+    const list = cli(dir, 'list', '--json');
+    expect(list.code).toBe(0);
+    expect((JSON.parse(list.stdout) as { id: string }[]).map((r) => r.id)).toContain(good);
+    expectOneWarningEach(list.stderr, [hugeDir]);
+    expect(list.stderr).toContain('has 65537 entries, over the limit of 65536');
+    const verify = cli(dir, 'verify');
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(`[tags] runs:${hugeDir}: has 65537 entries`);
+  });
+
+  it('tags, facts and stages that are not directories cost one warning each', () => {
+    const { dir } = setup();
+    place(dir, { tags: { link: '/etc' }, facts: { blob: 'x\n' }, stages: { link: '..' } });
+    const again = cli(dir, 'list', '--json');
+    expect(again.code).toBe(0);
+    expectOneWarningEach(again.stderr, ['runs:tags:', 'runs:facts:']);
+    expect(cli(dir, 'stage')).toMatchObject({ code: 0, stderr: 'warning: skipping runs:stages: is not a directory\n' });
+    const verify2 = cli(dir, 'verify');
+    expect(verify2.code).toBe(1);
+    for (const d of ['tags', 'facts', 'stages']) expect(verify2.stdout).toContain(`runs:${d}: is not a directory`);
   });
 });
 
