@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { DEFAULT_LOG_CAP, readTail, type StagedInput } from '../capture/collect-staging.js';
 import { commandEnv } from '../capture/command-env.js';
-import { recordStaged } from '../capture/record-staged.js';
+import { recordProgramRuns, recordStaged } from '../capture/record-staged.js';
 import { createStaging, listStaging, OUTPUT_FILE, readState, writeState } from '../capture/staging.js';
 import { findExecutable, superviseCommand } from '../capture/supervise.js';
 import { GitTrackError } from '../errors.js';
@@ -155,7 +155,12 @@ export async function runSweep(ctx: TrackerContext, options: SweepOptions): Prom
       });
       const outputTail = outcome.status === 'finished' ? '' : lastLines(join(dir, OUTPUT_FILE), 5);
       // Recording appends to `runs` under its lock; one at a time keeps retries away.
-      const recorded = (recording = recording.then(() => recordStaged(ctx, dir, outcome)));
+      // The child's own run, then any its script started besides it (a loop of start_run blocks).
+      const recorded = (recording = recording.then(async () => {
+        const own = await recordStaged(ctx, dir, outcome);
+        await recordProgramRuns(ctx, state.id, outcome);
+        return own;
+      }));
       const result = (await recorded) as Awaited<ReturnType<typeof recordStaged>>;
       if (!result) continue;
       ran.push(result.manifest);

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cli, cliWith, git, makeRepo, testGitEnv } from '../helpers/repo.js';
@@ -179,6 +179,28 @@ print(type(m).__name__, list(m.predict(X_test)) == json.load(open('expected.json
     }
     // Nothing logged into one run shows up in another.
     expect(new Set(runs.map((x: { r2: number }) => x.r2)).size).toBe(3);
+    git(dir, 'fsck', '--strict');
+  });
+
+  it.skipIf(!anyPython)('a sweep child whose script starts two runs records both when the child ends', () => {
+    const dir = makeRepo({ commit: true });
+    writeFileSync(join(dir, 'two_runs.py'), `import sys, git_track
+lr = float(sys.argv[1])
+with git_track.start_run():
+    git_track.log_metric("loss", lr)
+with git_track.start_run(run_name="extra-%g" % lr):
+    git_track.log_metric("extra_loss", lr * 2)
+`);
+    const r = cli(dir, 'sweep', '--grid', 'lr=0.5,0.25', '--', anyPython!, 'two_runs.py', '{lr}');
+    expect(r.code, r.stderr).toBe(0);
+    // Recorded by the sweep itself: nothing is left for a later command to recover.
+    const stagingDir = join(dir, '.git', 'git-track', 'staging');
+    expect(existsSync(stagingDir) ? readdirSync(stagingDir) : []).toEqual([]);
+    const runs = JSON.parse(cli(dir, 'list', '--json', '--flat').stdout) as { id: string; name?: string; parent?: string; metrics: Record<string, number>; params: Record<string, unknown> }[];
+    const extras = runs.filter((m) => m.name?.startsWith('extra-'));
+    expect(extras.map((m) => m.metrics.extra_loss).sort()).toEqual([0.5, 1]);
+    const children = runs.filter((m) => m.metrics.loss !== undefined);
+    expect(children.map((m) => m.params.lr).sort()).toEqual([0.25, 0.5]);
     git(dir, 'fsck', '--strict');
   });
 
