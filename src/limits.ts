@@ -86,3 +86,10 @@ export const MAX_REPAIR_WALK = 100_000;
 
 /** Code commits of recovered runs that a repair commit keeps reachable as extra parents. */
 export const MAX_REPAIR_PARENTS = 64;
+
+/**
+ * Paths `verify` names one by one for a single commit that removed or changed entries of
+ * `runs`; the rest are counted on one line (a pushed commit that deletes 65,000 files would
+ * otherwise print megabytes).
+ */
+export const MAX_HISTORY_PATHS_PER_COMMIT = 20;

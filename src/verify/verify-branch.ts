@@ -10,7 +10,8 @@ import type { RunManifest } from '../manifest/schema.js';
 import { listRunEntries, readRunManifest, runsTip } from '../runs/read-runs.js';
 import { allTagRecords, listPromotionsAt } from '../stages/read-stages.js';
 import type { TrackerContext } from '../tracker-context.js';
-import { checkHistory } from './history.js';
+import { checkHistory, type HistoryProblem } from './history.js';
+import { MAX_HISTORY_PATHS_PER_COMMIT } from '../limits.js';
 import { missingParents } from './parents.js';
 import { checkCachedPointers } from './pointers.js';
 import { checkStorePointers } from './store-pointers.js';
@@ -91,7 +92,7 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   for (const message of stored.problems) report.problems.push({ kind: 'artifact', message });
 
   const history = await checkHistory(ctx, tip);
-  for (const h of history.problems) report.problems.push({ kind: 'history', message: h.message });
+  for (const message of perCommit(history.problems)) report.problems.push({ kind: 'history', message });
   report.commits = history.commits;
   for (const { commit, parent } of await missingParents(ctx, tip)) {
     report.problems.push({
@@ -133,3 +134,18 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   return { ...report, manifests };
 }
 
+
+/** History messages, at most {@link MAX_HISTORY_PATHS_PER_COMMIT} per commit, the rest counted. */
+function perCommit(problems: readonly HistoryProblem[]): string[] {
+  const out: string[] = [];
+  const seen = new Map<string, number>();
+  for (const p of problems) {
+    const n = (seen.get(p.commit) ?? 0) + 1;
+    seen.set(p.commit, n);
+    if (n <= MAX_HISTORY_PATHS_PER_COMMIT) out.push(p.message);
+  }
+  for (const [commit, n] of seen) {
+    if (n > MAX_HISTORY_PATHS_PER_COMMIT) out.push(`commit ${commit.slice(0, 12)} removed or modified ${n - MAX_HISTORY_PATHS_PER_COMMIT} more paths of runs`);
+  }
+  return out;
+}

@@ -259,6 +259,14 @@ describe('record directories out of shape', () => {
     const verify = cli(dir, 'verify');
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain(`[tags] runs:${hugeDir}: has 65537 entries`);
+
+    // A commit that deletes them all is reported in a bounded number of lines.
+    place(dir, { [hugeDir]: { tree: makeTree(dir, [{ mode: '100644', type: 'blob', oid: blob, name: 'other.yaml' }]) } });
+    const flood = cli(dir, 'verify');
+    expect(flood.code).toBe(1);
+    const historyLines = flood.stdout.split('\n').filter((l) => l.includes('[history]'));
+    expect(historyLines.length).toBeLessThanOrEqual(22);
+    expect(flood.stdout).toMatch(/\[history\] commit [0-9a-f]{12} removed or modified 65517 more paths of runs/);
   });
 
   it('tags, facts and stages that are not directories cost one warning each', () => {
