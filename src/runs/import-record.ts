@@ -15,6 +15,7 @@
  * them faithfully.
  */
 import { GitTrackError, quoteInput } from '../errors.js';
+import { scrubText, scrubUrl } from '../git/credentials.js';
 import type { Env } from '../env.js';
 import type { ObjectStore } from '../git/objects.js';
 import { flattenValues, toMetrics } from '../manifest/values.js';
@@ -29,6 +30,7 @@ const NO_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 const KNOWN = new Set([
   'git_commit', 'data_version', 'params', 'metrics', 'artifact', 'artifacts', 'created_at',
   'name', 'experiment', 'note', 'notes', 'status', 'tags', 'duration_s', 'command', 'git_branch',
+  'git_remote', 'remote', 'code',
 ]);
 
 /**
@@ -64,10 +66,14 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
   };
   if (r.params !== undefined) input.params = flattenValues(r.params, `${path}: params`) as Record<string, Scalar | Scalar[]>;
   if (r.metrics !== undefined) input.metrics = toMetrics(flattenValues(r.metrics, `${path}: metrics`), `${path}: metrics`);
-  const commit = str('git_commit');
-  if (commit !== undefined) {
-    input.code = { commit: null, branch: str('git_branch') ?? null, dirty: false };
-    input.recordedCommit = commit;
+  const code = recordCode(r.code, path);
+  const commit = str('git_commit') ?? code.commit;
+  // The remote is published with the run: its credentials are dropped, never refused or shown.
+  const remoteText = str('git_remote') ?? str('remote') ?? code.remote;
+  const remote = remoteText === undefined ? undefined : scrubUrl(remoteText.trim());
+  if (commit !== undefined || remote) {
+    input.code = { commit: null, branch: str('git_branch') ?? code.branch ?? null, dirty: false, ...(remote ? { remote } : {}) };
+    if (commit !== undefined) input.recordedCommit = commit;
   }
   const created = str('created_at');
   if (created !== undefined) {
@@ -106,7 +112,7 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
   const tags: Record<string, string> = {};
   if (r.tags !== undefined) {
     if (typeof r.tags !== 'object' || r.tags === null || Array.isArray(r.tags)) throw new GitTrackError('BAD_INPUT', `${path}: tags must be an object`, { path });
-    for (const [k, v] of Object.entries(r.tags)) tags[k] = String(v);
+    for (const [k, v] of Object.entries(r.tags)) tags[k] = scrubText(String(v));
   }
   const extra: string[] = [];
   for (const [key, value] of Object.entries(r)) {
@@ -114,7 +120,8 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
     if (value !== null && typeof value === 'object') {
       throw new GitTrackError('BAD_INPUT', `${path}: unknown field ${quoteInput(key)} holds an object or list; only scalar unknown fields are kept (as tags)`, { path, key });
     }
-    tags[`record.${key}`] = String(value);
+    // A scalar may be a URL with a token in it (`repo_url`): tags are pushed like the remote.
+    tags[`record.${key}`] = scrubText(String(value));
     extra.push(key);
   }
   // Sizes first: a record that is refused says only why.
@@ -122,6 +129,25 @@ function recordToInput(r: Record<string, unknown>, path: string, env: Env): LogR
   if (extra.length) env.warn(`${path}: kept unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => (/^[\w.-]{1,64}$/.test(k) ? k : quoteInput(k))).join(', ')} as tag${extra.length > 1 ? 's' : ''} record.<field>`);
   input.tags = tags;
   return input;
+}
+
+/**
+ * The `code` object of a record written in the manifest's own shape (`{commit, branch,
+ * remote}`); other keys are refused, as an unknown object field is.
+ */
+function recordCode(value: unknown, path: string): { commit?: string; branch?: string; remote?: string } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new GitTrackError('BAD_INPUT', `${path}: code must be an object {"commit", "branch", "remote"}`, { path });
+  const out: { commit?: string; branch?: string; remote?: string } = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key !== 'commit' && key !== 'branch' && key !== 'remote') {
+      throw new GitTrackError('BAD_INPUT', `${path}: code.${/^[\w.-]{1,64}$/.test(key) ? key : quoteInput(key)} is not a field of code (commit, branch, remote)`, { path, key });
+    }
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') throw new GitTrackError('BAD_INPUT', `${path}: code.${key} must be a string`, { path, key });
+    out[key] = v;
+  }
+  return out;
 }
 
 /**

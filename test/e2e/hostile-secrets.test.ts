@@ -3,6 +3,8 @@
  * whatever their source: the user's own config, git's output, or a manifest pulled from
  * someone else.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addRun, manifestText } from '../helpers/hostile.js';
 import { cloneOf, logRun, makeBare, makeOrigin } from '../helpers/remotes.js';
@@ -75,5 +77,30 @@ describe('credentials in remote URLs', () => {
     expect(verify.stdout + verify.stderr).not.toContain(TOKEN);
     logRun(victim, '-m', 'f1=0.9');
     logRun(victim, '-m', 'f1=0.95');
+  });
+
+  it.each([
+    ['git_remote', `https://ada:${TOKEN}@git.example.com/team/x.git`, 'https://git.example.com/team/x.git'],
+    ['remote', `https://git.example.com/x.git?access_token=${TOKEN}&ref=1`, 'https://git.example.com/x.git?ref=1'],
+    ['code', `ada:${TOKEN}@git.example.com:team/x.git`, 'ada@git.example.com:team/x.git'],
+  ])('in an imported record (%s) are dropped from the run, never refused nor shown', (field, url, clean) => {
+    const dir = makeRepo({ commit: true });
+    const commit = git(dir, 'rev-parse', 'HEAD').trim();
+    const record = field === 'code' ? { code: { commit, remote: url } } : { git_commit: commit, [field]: url };
+    writeFileSync(join(dir, 'record.json'), JSON.stringify({ ...record, metrics: { f1: 0.8 }, repo_url: url, tags: { origin: url } }));
+    const r = cli(dir, 'log', '--from', 'record.json');
+    expect(r.stderr).not.toContain(TOKEN);
+    expect(r.stdout).not.toContain(TOKEN);
+    expect(r.code).toBe(0);
+    const id = r.stdout.trim();
+    const show = JSON.parse(cli(dir, 'show', id, '--json').stdout) as { code: { commit: string; remote?: string }; tags: Record<string, string> };
+    expect(show.code).toMatchObject({ commit, remote: clean });
+    expect(show.tags).toMatchObject({ 'record.repo_url': clean, origin: clean });
+    const manifest = git(dir, 'ls-tree', '-r', 'runs').split('\n').find((l) => l.endsWith(`/${id}/run.yaml`))!.split(/\s+/)[2]!;
+    const text = git(dir, 'cat-file', '-p', manifest);
+    expect(text).toContain(`remote: ${clean}`);
+    expect(text).not.toContain(TOKEN);
+    expect(git(dir, 'log', '-p', 'runs')).not.toContain(TOKEN);
+    expect(git(dir, 'fsck', '--strict')).not.toContain('error');
   });
 });
