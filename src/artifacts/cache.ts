@@ -8,7 +8,7 @@
  * never leaves a truncated object under a real name.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GitTrackError, systemCode, quoteInput } from '../errors.js';
@@ -16,6 +16,7 @@ import { defaultEnv } from '../env.js';
 import { hashDirectory, recentListing, sha256File, type ContentHash } from './hash.js';
 import { listingBytes, parseListing, type ListingEntry } from './listing.js';
 import { assertWritablePath, ensureDirWithin, pathProblem, relativeInside } from './safe-path.js';
+import { mkdirState, shareState } from '../git/state-perm.js';
 
 const PARALLEL_COPIES = 8;
 
@@ -36,7 +37,7 @@ export async function cacheFile(stateDir: string, sourcePath: string | Buffer, h
   const tmp = tempBeside(dest);
   // Most fan-out dirs exist after the first few runs; a recursive mkdir on every call costs
   // more than the copy of a small file (measured).
-  if (!existsSync(dirname(dest))) mkdirSync(dirname(dest), { recursive: true });
+  if (!existsSync(dirname(dest))) mkdirState(dirname(dest));
   try {
     // FICLONE: a reflink (instant, no extra space) on btrfs/XFS/APFS, a plain copy elsewhere.
     copyFileSync(sourcePath, tmp, constants.COPYFILE_FICLONE);
@@ -49,6 +50,7 @@ export async function cacheFile(stateDir: string, sourcePath: string | Buffer, h
       });
     }
     chmodSync(tmp, 0o444); // cache entries are not for editing
+    shareState(tmp);
     renameSync(tmp, dest);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -231,10 +233,11 @@ async function storeBytes(stateDir: string, hash: { sha256: string; size: number
   }
   const dest = objectPath(stateDir, hash.sha256);
   if (await hasObject(dest, bytes.length)) return;
-  await mkdir(dirname(dest), { recursive: true });
+  mkdirState(dirname(dest));
   const tmp = tempBeside(dest);
   try {
     await writeFile(tmp, bytes, { mode: 0o444 });
+    shareState(tmp);
     await rename(tmp, dest);
   } catch (err) {
     await rm(tmp, { force: true });

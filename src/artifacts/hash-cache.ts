@@ -18,9 +18,10 @@
  * - A shard that cannot be read or parsed, or fails its checksum, is treated as empty and rebuilt.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sealJson, unsealJson } from '../cache-seal.js';
+import { mkdirState, shareState } from '../git/state-perm.js';
 
 /**
  * Files smaller than this are not cached. Measured: a 4 KiB file hashes in ~20–40 µs with one
@@ -206,8 +207,9 @@ function writeShard(file: string, entries: Map<string, Entry>): boolean {
   const dir = join(file, '..');
   const tmp = `${file}.${randomUUID()}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirState(dir);
     writeFileSync(tmp, sealJson({ format: FORMAT, entries: Object.fromEntries(entries) }));
+    shareState(tmp);
     renameSync(tmp, file);
     return true;
   } catch {

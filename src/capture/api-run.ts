@@ -23,6 +23,7 @@ import { captureCodeVersion } from '../git/code-version.js';
 import { resolveIdentity } from '../git/identity.js';
 import { PATCH_FILE } from '../runs/layout.js';
 import { resolveParent } from '../runs/resolve-parent.js';
+import { shareState, shareStateTree } from '../git/state-perm.js';
 
 /** Steps kept in memory before they are appended to the staging dir. */
 const BATCH = 2000;
@@ -174,6 +175,7 @@ export class Run {
       throw new GitTrackError('BAD_INPUT', `artifact name ${quoteInput(target)} must be a relative path without '..'`, { path: target });
     }
     cpSync(source, join(this.dir, ARTIFACTS_DIR, target), { recursive: isDir });
+    shareStateTree(join(this.dir, ARTIFACTS_DIR, target));
   }
 
   /**
@@ -195,6 +197,7 @@ export class Run {
   flush(): void {
     if (this.buffer.length === 0) return;
     appendFileSync(join(this.dir, STREAM_FILE), this.buffer.join(''));
+    shareState(join(this.dir, STREAM_FILE));
     this.buffer = [];
   }
 
@@ -228,5 +231,6 @@ export class Run {
 
 function writeAtomic(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
+  shareState(`${path}.tmp`);
   renameSync(`${path}.tmp`, path);
 }

@@ -19,6 +19,7 @@ import type { RunManifest } from '../manifest/schema.js';
 import { collectStaging, type RunOutcome } from './collect-staging.js';
 import { processStartTicks } from './liveness.js';
 import { claimStaging, listStaging, readState, removeStaging } from './staging.js';
+import { shareState } from '../git/state-perm.js';
 
 export const CLAIM_FILE = 'claim.json';
 
@@ -48,6 +49,7 @@ export async function recordStaged(ctx: TrackerContext, dir: string, outcome: Ru
   const claimed = claimStaging(dir);
   if (!claimed) return null;
   writeFileSync(join(claimed, CLAIM_FILE), JSON.stringify({ pid: process.pid, hostname: hostname(), startTicks: processStartTicks(process.pid), outcome } satisfies Claim));
+  shareState(join(claimed, CLAIM_FILE));
   return recordClaimed(ctx, claimed, outcome);
 }
 

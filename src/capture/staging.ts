@@ -18,7 +18,7 @@
  * output.log        captured stdout+stderr (git-track run only)
  * ```
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
@@ -28,6 +28,7 @@ import { RUN_ID_PATTERN } from '../runs/layout.js';
 import type { Repo } from '../git/repo.js';
 import { processStartTicks } from './liveness.js';
 import type { StagedInput } from './collect-staging.js';
+import { mkdirState, shareState } from '../git/state-perm.js';
 
 export const STAGING_DIR = 'staging';
 export const STATE_FILE = 'run.json';
@@ -83,7 +84,7 @@ export function createStaging(
   options: { owner: RunState['owner']; command?: string[]; input: StagedInput; pid?: number },
 ): { dir: string; state: RunState } {
   const root = stagingRoot(repo);
-  mkdirSync(root, { recursive: true });
+  mkdirState(root);
   const state: RunState = {
     id: newRunId(env),
     pid: options.pid ?? process.pid,
@@ -95,7 +96,7 @@ export function createStaging(
     input: options.input,
   };
   const dir = join(root, state.id);
-  mkdirSync(join(dir, ARTIFACTS_DIR), { recursive: true });
+  mkdirState(join(dir, ARTIFACTS_DIR));
   writeState(dir, state);
   return { dir, state };
 }
@@ -109,6 +110,7 @@ export function createStaging(
  */
 export function writeState(dir: string, state: RunState): void {
   writeFileSync(join(dir, `${STATE_FILE}.tmp`), `${JSON.stringify(state, null, 2)}\n`);
+  shareState(join(dir, `${STATE_FILE}.tmp`));
   renameSync(join(dir, `${STATE_FILE}.tmp`), join(dir, STATE_FILE));
 }
 

@@ -10,6 +10,7 @@ import { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { RunOutcome } from './collect-staging.js';
 import { startSystemSampler } from './system-metrics.js';
+import { shareState } from '../git/state-perm.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const EXIT_GRACE_MS = 250;
@@ -156,6 +157,7 @@ class TailLog {
 
   constructor(path: string, private readonly cap: number) {
     this.fd = openSync(path, 'a+');
+    shareState(path);
     this.size = fstatSync(this.fd).size;
   }
 

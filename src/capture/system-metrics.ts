@@ -19,6 +19,7 @@ import { execFile } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable } from './supervise.js';
+import { shareState } from '../git/state-perm.js';
 
 export const SYSTEM_STREAM_FILE = 'system-metrics.jsonl';
 export const DEFAULT_SYSTEM_INTERVAL_S = 10;
@@ -143,6 +144,7 @@ export function startSystemSampler(options: { pid: number; dir: string; interval
     step++;
     try {
       appendFileSync(file, lines.join(''));
+      if (step === 1) shareState(file);
     } catch {
       // The staging dir is being recorded or is gone: the run no longer takes samples.
     }

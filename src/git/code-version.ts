@@ -7,7 +7,7 @@
  * keeps the exact code of every run reachable from `runs` even after the branch is rebased.
  */
 import { scrubUrl } from './credentials.js';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../env.js';
 import type { Repo } from './repo.js';
@@ -15,6 +15,7 @@ import { readRef, readSymbolicHead } from './refs.js';
 import { runGit, runGitBytes } from './system-git.js';
 import { parseGitConfig, readGitConfig } from './config.js';
 import { resolveSigning, type Identity } from './identity.js';
+import { mkdirState } from './state-perm.js';
 
 /** git's empty tree, the base of the patch when the repository has no commits. */
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -154,7 +155,7 @@ function quarantineVars(repo: Repo, quarantine: string): Record<string, string> 
 
 function tmpDirOf(repo: Repo): string {
   const dir = join(repo.stateDir, 'tmp');
-  mkdirSync(dir, { recursive: true });
+  mkdirState(dir);
   return dir;
 }
 

@@ -4,13 +4,14 @@
  * The same `git var -l` lists the config, so the commit-signing setup comes with it: a
  * repository without signing pays no extra process.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Env } from '../env.js';
 import type { Repo } from './repo.js';
 import { runGit } from './system-git.js';
 import { signingFromConfig, type SigningSetup } from './signing.js';
+import { mkdirState, shareState } from './state-perm.js';
 
 export interface Identity {
   name: string;
@@ -100,8 +101,9 @@ function fallbackIdentity(repo: Repo, env: Env): Identity {
       `git has no user identity configured; recording runs as '${fallback.name} <${fallback.email}>' ` +
         `(set it with: git config --global user.name "Your Name" && git config --global user.email you@example.com)`,
     );
-    mkdirSync(repo.stateDir, { recursive: true });
+    mkdirState(repo.stateDir);
     writeFileSync(marker, `${fallback.name} <${fallback.email}>\n`);
+    shareState(marker);
   }
   return fallback;
 }

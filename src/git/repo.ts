@@ -16,6 +16,8 @@ import { GitTrackError } from '../errors.js';
 import { readGitConfigFile, type GitConfig } from './config.js';
 import { askGitForRepo } from './repo-by-git.js';
 import { checkRepoFormat, type RepoFormat } from './repo-format.js';
+import { sharedPerm } from './shared-perm.js';
+import { noteStatePerm } from './state-perm.js';
 
 export interface Repo {
   /** Top of the working tree, or null for a bare repository. */
@@ -140,7 +142,9 @@ function makeRepo(where: { gitDir: string; commonDir: string; objectsDir: string
   // git ≥ 2.3x marks a partial clone by its promisor remote alone, without extensions.partialClone.
   const promisor = config.keys().some((k) => /^remote\..*\.promisor$/.test(k) && /^(true|yes|on|1)$/i.test(config.get(k) ?? ''));
   if (promisor) format.partialClone = true;
-  return { ...where, alternates, config, format, gitVars, stateDir: join(commonDir, 'git-track') };
+  const stateDir = join(commonDir, 'git-track');
+  noteStatePerm(stateDir, sharedPerm(config));
+  return { ...where, alternates, config, format, gitVars, stateDir };
 }
 
 /** The target of a `.git` file (`gitdir: <path>`), or null when it is not one. */

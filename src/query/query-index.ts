@@ -9,7 +9,7 @@
  * concurrent processes never see a half-written index (the last writer wins, and both
  * versions are correct).
  */
-import { closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isGitTrackError, systemCode } from '../errors.js';
@@ -22,6 +22,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import { encodeIndex, openIndex } from './index-file.js';
 import type { RunTable } from './run-table.js';
 import { TableBuilder } from './table-builder.js';
+import { mkdirState, shareState } from '../git/state-perm.js';
 
 export const INDEX_FILE = 'query-index.bin';
 
@@ -153,7 +154,7 @@ function planUpdate(
 function writeIndex(path: string, table: RunTable): void {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    mkdirSync(join(path, '..'), { recursive: true });
+    mkdirState(join(path, '..'));
     const fd = openSync(temp, 'w');
     try {
       for (const part of encodeIndex(table)) {
@@ -162,6 +163,7 @@ function writeIndex(path: string, table: RunTable): void {
     } finally {
       closeSync(fd);
     }
+    shareState(temp);
     renameSync(temp, path);
   } catch (err) {
     try {

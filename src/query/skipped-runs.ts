@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TrackerContext } from '../tracker-context.js';
 import { sealJson, unsealJson } from '../cache-seal.js';
+import { shareState } from '../git/state-perm.js';
 
 export const SKIPPED_FILE = 'query-index.skipped.json';
 
@@ -49,6 +50,7 @@ export function writeSkipped(stateDir: string, tip: string | null, runs: readonl
     }
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(temp, sealJson({ tip, runs }));
+    shareState(temp);
     renameSync(temp, path);
   } catch {
     // A read-only repository: the warning comes again on the next read, which is fine.

@@ -15,6 +15,7 @@ import { hashedData } from '../manifest/hashed-data.js';
 import type { RunManifest } from '../manifest/schema.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import type { TrackerContext } from '../tracker-context.js';
+import { mkdirState } from '../git/state-perm.js';
 
 export interface CheckoutResult {
   run: RunManifest;
@@ -129,7 +130,7 @@ function planRestores(run: RunManifest, dir: string, options: CheckoutOptions, r
  */
 async function extractCommit(ctx: TrackerContext, commit: string, dir: string): Promise<void> {
   const index = join(ctx.repo.stateDir, `checkout-${ctx.env.random(6).toString('hex')}.index`);
-  mkdirSync(ctx.repo.stateDir, { recursive: true });
+  mkdirState(ctx.repo.stateDir);
   const opts = { cwd: dir, env: ctx.env, vars: { GIT_INDEX_FILE: index, GIT_DIR: ctx.repo.gitDir, GIT_WORK_TREE: dir } };
   try {
     await runGit(['read-tree', commit], opts);

@@ -11,11 +11,12 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { sealJson, unsealJson } from '../cache-seal.js';
 import { hostname } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import type { Env } from '../env.js';
+import { mkdirState, shareState } from '../git/state-perm.js';
 
 export interface RunEnvironment {
   os: string;
@@ -183,8 +184,9 @@ function writeCache(file: string, cache: Map<string, string | null>): void {
   while (cache.size > MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
   const tmp = `${file}.${randomUUID()}.tmp`;
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirState(dirname(file));
     writeFileSync(tmp, sealJson({ format: CACHE_FORMAT, entries: Object.fromEntries(cache) }));
+    shareState(tmp);
     renameSync(tmp, file); // atomic: concurrent loggers may lose an entry, never corrupt the file
   } catch {
     // An unwritable cache (read-only repo) only costs a spawn next time.

@@ -19,6 +19,7 @@ import { GitTrackError } from '../errors.js';
 import type { ObjectStore } from '../git/objects.js';
 import { lookupPath } from '../git/tree-edit.js';
 import type { ArtifactEntry } from '../manifest/schema.js';
+import { mkdirState, shareState } from '../git/state-perm.js';
 
 /** Report progress only for files worth watching. */
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
@@ -118,7 +119,7 @@ export async function downloadObject(
 ): Promise<boolean> {
   if (cachedPath(stateDir, sha256)) return true;
   const dest = objectPath(stateDir, sha256);
-  await mkdir(dirname(dest), { recursive: true });
+  mkdirState(dirname(dest));
   const tmp = join(dirname(dest), `.${sha256.slice(2)}.${randomUUID()}.tmp`);
   try {
     if (source.type === 'git') {
@@ -137,6 +138,7 @@ export async function downloadObject(
       if (actual !== sha256) throw mismatch(sha256, actual, `${from}`);
       await chmod(tmp, 0o444);
     }
+    shareState(tmp);
     await rename(tmp, dest);
     return true;
   } finally {
