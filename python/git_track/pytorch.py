@@ -68,3 +68,12 @@ def load_model(path: str, model: Optional[Any] = None) -> Any:
         model = target()
     model.load_state_dict(torch.load(os.path.join(path, "state_dict.pth"), map_location="cpu"))
     return model
+
+
+def __getattr__(name: str) -> Any:
+    # git_track.pytorch.GitTrackLogger: imported on first use, so this module never needs Lightning.
+    if name == "GitTrackLogger":
+        from .lightning import GitTrackLogger
+
+        return GitTrackLogger
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
