@@ -148,18 +148,25 @@ export function cachedPath(stateDir: string, sha256: string): string | null {
  * @example
  * await restoreFile(stateDir, artifact.sha256, 'models/churn.pkl');
  */
-export async function restoreFile(stateDir: string, sha256: string, destPath: string, within?: string): Promise<void> {
+export async function restoreFile(stateDir: string, sha256: string, destPath: string | Buffer, within?: string): Promise<void> {
   const source = cachedPath(stateDir, sha256);
   if (!source) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${sha256} is not in the local cache`, { sha256 });
   if (within === undefined) {
-    await mkdir(dirname(destPath), { recursive: true }).catch((err: unknown) => {
+    await mkdir(parentOf(destPath), { recursive: true }).catch((err: unknown) => {
       throw fsError(err, destPath);
     });
-  } else {
+  } else if (typeof destPath === 'string') {
     const rel = relativeInside(within, destPath);
     if (rel === null) throw new GitTrackError('BAD_INPUT', `refusing to write ${destPath}: it is outside ${within}`, { path: destPath });
     assertWritablePath(rel, 'file');
     ensureDirWithin(within, rel.split('/').slice(0, -1).join('/'));
+  } else {
+    // A name that is not valid UTF-8: checked as text (`.git`, `..` and their aliases are
+    // valid UTF-8, so decoding keeps them), written by its bytes.
+    const rel = relativeInside(within, destPath);
+    if (rel === null) throw new GitTrackError('BAD_INPUT', `refusing to write ${String(destPath)}: it is outside ${within}`, { path: String(destPath) });
+    assertWritablePath(rel.toString('utf8'), 'file');
+    ensureDirWithin(within, rel.subarray(0, Math.max(0, rel.lastIndexOf(0x2f))));
   }
   const tmp = tempBeside(destPath);
   try {
@@ -202,11 +209,13 @@ export async function restoreTree(stateDir: string, dirSha256: string, destDir: 
       path: source,
     });
   }
-  const entries = parseListing(bytes.toString('utf8'));
+  // Parsed from the bytes: a name that is not valid UTF-8 comes back under its exact bytes.
+  const entries = parseListing(bytes);
   for (const entry of entries) assertSafePath(entry.path);
   if (within === undefined) await mkdir(destDir, { recursive: true });
   else ensureDirWithin(within, relativeInside(within, destDir) ?? '');
-  await forEachParallel(entries, (entry) => restoreFile(stateDir, entry.sha256, join(destDir, entry.path), within));
+  const head = Buffer.from(`${join(destDir)}/`);
+  await forEachParallel(entries, (entry) => restoreFile(stateDir, entry.sha256, entry.raw ? Buffer.concat([head, entry.raw]) : join(destDir, entry.path), within));
 }
 
 /** Where the object `sha256` sits (or would sit) in the cache. */
@@ -256,8 +265,17 @@ function assertSafePath(path: string): void {
 }
 
 /** Unique across processes: the Env's seeded ids would collide between two test processes. */
-function tempBeside(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+function tempBeside(path: string): string;
+function tempBeside(path: string | Buffer): string | Buffer;
+function tempBeside(path: string | Buffer): string | Buffer {
+  if (typeof path === 'string') return join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  const slash = path.lastIndexOf(0x2f);
+  return Buffer.concat([path.subarray(0, slash + 1), Buffer.from('.'), path.subarray(slash + 1), Buffer.from(`.${randomUUID()}.tmp`)]);
+}
+
+/** The directory holding `path`, as text or as bytes. */
+function parentOf(path: string | Buffer): string | Buffer {
+  return typeof path === 'string' ? dirname(path) : path.subarray(0, Math.max(1, path.lastIndexOf(0x2f)));
 }
 
 async function forEachParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {

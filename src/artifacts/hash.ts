@@ -217,7 +217,7 @@ async function hashFile(abs: string | Buffer, expectedSize: number, progress: Pr
  * @example
  * await sha256File('/tmp/restored.pkl'); // { sha256: '3a7b…', size: 20480 }
  */
-export async function sha256File(path: string): Promise<{ sha256: string; size: number }> {
+export async function sha256File(path: string | Buffer): Promise<{ sha256: string; size: number }> {
   try {
     return await streamHash(path, () => {});
   } catch (err) {

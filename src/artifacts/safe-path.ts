@@ -87,21 +87,24 @@ export function assertWritablePath(path: string, what: string): void {
  * @example
  * ensureDirWithin('/work/tree', 'models/v1'); // '/work/tree/models/v1'
  */
-export function ensureDirWithin(root: string, rel: string): string {
-  let dir = root;
-  for (const part of rel.split('/').filter((p) => p !== '')) {
-    dir = join(dir, part);
+export function ensureDirWithin(root: string, rel: string): string;
+/** The same for a relative path held as bytes (a file name that is not valid UTF-8): the directories keep those bytes. */
+export function ensureDirWithin(root: string, rel: Buffer): Buffer;
+export function ensureDirWithin(root: string, rel: string | Buffer): string | Buffer {
+  let dir: string | Buffer = typeof rel === 'string' ? root : Buffer.from(root);
+  for (const part of splitPath(rel)) {
+    dir = typeof dir === 'string' ? join(dir, part as string) : Buffer.concat([dir, SLASH, part as Buffer]);
     let kind = lstatKind(dir);
     if (kind === 'missing') {
       try {
         mkdirSync(dir);
       } catch (err) {
-        if (systemCode(err) !== 'EEXIST') throw new GitTrackError('BAD_INPUT', `cannot create directory ${dir}: ${systemCode(err) ?? String(err)}`, { path: dir });
+        if (systemCode(err) !== 'EEXIST') throw new GitTrackError('BAD_INPUT', `cannot create directory ${dir}: ${systemCode(err) ?? String(err)}`, { path: String(dir) });
       }
       kind = lstatKind(dir);
     }
-    if (kind === 'symlink') throw new GitTrackError('BAD_INPUT', `refusing to write through the symlink ${dir}`, { path: dir });
-    if (kind !== 'dir') throw new GitTrackError('BAD_INPUT', `cannot write under ${dir}: it exists and is not a directory`, { path: dir });
+    if (kind === 'symlink') throw new GitTrackError('BAD_INPUT', `refusing to write through the symlink ${dir}`, { path: String(dir) });
+    if (kind !== 'dir') throw new GitTrackError('BAD_INPUT', `cannot write under ${dir}: it exists and is not a directory`, { path: String(dir) });
   }
   return dir;
 }
@@ -125,8 +128,23 @@ export function crossesLink(root: string, rel: string): boolean {
   return false;
 }
 
+const SLASH = Buffer.from('/');
+
+/** The non-empty `/`-separated components of `rel`, as text or as bytes. */
+function splitPath(rel: string | Buffer): (string | Buffer)[] {
+  if (typeof rel === 'string') return rel.split('/').filter((p) => p !== '');
+  const parts: Buffer[] = [];
+  for (let start = 0; start <= rel.length; ) {
+    let end = rel.indexOf(0x2f, start);
+    if (end < 0) end = rel.length;
+    if (end > start) parts.push(rel.subarray(start, end));
+    start = end + 1;
+  }
+  return parts;
+}
+
 /** What is at `path`, symlinks not followed. */
-export function lstatKind(path: string): 'missing' | 'dir' | 'file' | 'symlink' | 'other' {
+export function lstatKind(path: string | Buffer): 'missing' | 'dir' | 'file' | 'symlink' | 'other' {
   try {
     const st = lstatSync(path);
     return st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
@@ -137,8 +155,15 @@ export function lstatKind(path: string): 'missing' | 'dir' | 'file' | 'symlink' 
 }
 
 /** `path` relative to `root` as `/`-separated text, when it lies inside it. */
-export function relativeInside(root: string, path: string): string | null {
+export function relativeInside(root: string, path: string): string | null;
+/** The same for a path held as bytes: the relative part keeps its bytes. */
+export function relativeInside(root: string, path: Buffer): Buffer | null;
+export function relativeInside(root: string, path: string | Buffer): string | Buffer | null {
   const base = root.endsWith(sep) ? root : root + sep;
+  if (typeof path !== 'string') {
+    const head = Buffer.from(base);
+    return path.length > head.length && path.subarray(0, head.length).equals(head) ? path.subarray(head.length) : null;
+  }
   if (!path.startsWith(base)) return null;
   return path.slice(base.length).split(sep).join('/');
 }

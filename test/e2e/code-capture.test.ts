@@ -125,4 +125,36 @@ describe('submodules', () => {
     expect(git(dir, 'ls-tree', snapshot, 'vendor/lib')).toContain(`160000 commit ${moved}\tvendor/lib`);
     git(dir, 'fsck', '--strict');
   });
+
+  it('checkout and get write code files and artifact files with names that are not UTF-8 under their exact bytes', () => {
+    const dir = makeRepo({ commit: true });
+    const codeName = Buffer.from('caf\xe9.txt', 'latin1');
+    // A committed file whose name git holds as Latin-1 bytes, added through the index by name.
+    const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: dir, env: testGitEnv(), input: 'code\n' }).toString().trim();
+    execFileSync('sh', ['-c', 'git update-index --add --cacheinfo "100644,$0,$(printf \'caf\\351.txt\')"', blob], { cwd: dir, env: testGitEnv() });
+    git(dir, 'commit', '-q', '-m', 'latin-1 name');
+    expect(execFileSync('git', ['ls-tree', '-z', '--name-only', 'HEAD'], { cwd: dir, env: testGitEnv() }).includes(codeName)).toBe(true);
+    execFileSync('git', ['checkout', '-q', '--', '.'], { cwd: dir, env: testGitEnv() });
+    const models = join(dir, 'models');
+    const sub = Buffer.concat([Buffer.from(`${models}/`), Buffer.from('r\xe9s\xff', 'latin1')]);
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(Buffer.concat([sub, Buffer.from('/'), Buffer.from('w\xe9.bin', 'latin1')]), 'weights');
+    writeFileSync(join(models, 'plain.bin'), 'plain');
+    const id = logRun(dir, '-m', 'f1=0.5', '-a', 'models');
+    const listing = (p: string) =>
+      execFileSync('sh', ['-c', 'cd "$0" && find . -print0 | LC_ALL=C sort -z', p], { env: testGitEnv() }).toString('latin1').split('\0').filter(Boolean);
+    const original = listing(dir).filter((p) => p !== './.git' && !p.startsWith('./.git/'));
+    const out = join(tempDir(), 'out');
+    const r = cli(dir, 'checkout', id, out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(listing(out)).toEqual(original);
+    expect(original).toContain('./caf\xe9.txt');
+    expect(original).toContain('./models/r\xe9s\xff/w\xe9.bin');
+    expect(readFileSync(Buffer.concat([Buffer.from(`${out}/models/`), Buffer.from('r\xe9s\xff/w\xe9.bin', 'latin1')]), 'utf8')).toBe('weights');
+    execFileSync('rm', ['-rf', models]);
+    const got = cli(dir, 'get', id);
+    expect(got.code, got.stderr).toBe(0);
+    expect(listing(dir).filter((p) => p.startsWith('./models'))).toEqual(original.filter((p) => p.startsWith('./models')));
+  });
 });
