@@ -168,6 +168,52 @@ describe('cacheTree / restoreTree', () => {
   });
 });
 
+describe('restoreTree and names that are not UTF-8', () => {
+  const latin1 = (text: string) => Buffer.from(text, 'latin1');
+
+  async function cachedListing(stateDir: string, lines: Buffer[]): Promise<string> {
+    const listingFile = join(tempDir(), 'listing');
+    writeFileSync(listingFile, Buffer.concat(lines));
+    const listing = await hashPath(listingFile, { stateDir, env });
+    await cacheFile(stateDir, listingFile, listing);
+    return listing.sha256;
+  }
+
+  it('refuses such a path out of the directory or into .git, checked as before', async () => {
+    const stateDir = setup();
+    const { sha256 } = await cached(stateDir, 'payload');
+    for (const path of ['../\xffescape', 'a\xe9/../../escape', '.git/hooks/post-checkout\xff', 'sub\xff/.GIT/config', 'git~1/\xe9']) {
+      const listing = await cachedListing(stateDir, [latin1(`${sha256} 7 `), latin1(path), latin1('\n')]);
+      const parent = tempDir();
+      expect(await codeOf(restoreTree(stateDir, listing, join(parent, 'out'), parent)), path).toBe('CORRUPT_OBJECT');
+      expect(listFiles(parent)).toEqual([]);
+    }
+  });
+
+  it('never writes through a symlink whose name is not UTF-8', async () => {
+    const stateDir = setup();
+    const { sha256 } = await cached(stateDir, 'payload');
+    const root = tempDir();
+    const outside = tempDir();
+    mkdirSync(join(root, 'out'));
+    symlinkSync(outside, Buffer.concat([Buffer.from(join(root, 'out') + '/'), latin1('l\xe9')]));
+    const listing = await cachedListing(stateDir, [latin1(`${sha256} 7 l\xe9/x.bin\n`)]);
+    expect(await codeOf(restoreTree(stateDir, listing, join(root, 'out'), root))).toBe('BAD_INPUT');
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('writes such a name, in a directory of such a name, by its bytes', async () => {
+    const stateDir = setup();
+    const { sha256 } = await cached(stateDir, 'payload');
+    const listing = await cachedListing(stateDir, [latin1(`${sha256} 7 d\xff/w\xe9.bin\n`)]);
+    const root = tempDir();
+    await restoreTree(stateDir, listing, join(root, 'out'), root);
+    const file = Buffer.concat([Buffer.from(join(root, 'out') + '/'), latin1('d\xff/w\xe9.bin')]);
+    expect(readFileSync(file, 'utf8')).toBe('payload');
+    expect(readdirSync(join(root, 'out'), { encoding: 'buffer' })).toEqual([latin1('d\xff')]);
+  });
+});
+
 describe('cachePath / restorePath', () => {
   it('caches and restores whatever hashPath hashed, file or directory', async () => {
     const stateDir = setup();
