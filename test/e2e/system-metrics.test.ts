@@ -62,9 +62,12 @@ describe('system metrics', () => {
     const dir = makeRepo({ commit: true });
     const script = `import time, git_track
 with git_track.start_run(run_name="sys", log_system_metrics=True) as run:
+    # Fifteen sampling intervals of work; three samples are asked for, so a loaded machine that
+    # delays the sampler still passes while a sampler that never runs does not.
     t = time.time()
-    while time.time() - t < 1.2:
-        pass
+    while time.time() - t < 3.0:
+        sum(range(10000))
+        time.sleep(0.001)
 print(run.info.run_id)
 `;
     const r = spawnSync(PYTHON, ['-c', script], {
