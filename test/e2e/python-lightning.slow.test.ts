@@ -30,7 +30,7 @@ from git_track.lightning import GitTrackLogger
 
 
 class Tiny(L.LightningModule):
-    def __init__(self, lr=0.05, hidden=8, fail_at_epoch=-1):
+    def __init__(self, lr=0.05, hidden=8, fail_at_epoch=-1, interrupt=False):
         super().__init__()
         self.save_hyperparameters()
         self.net = torch.nn.Sequential(torch.nn.Linear(4, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1))
@@ -40,7 +40,7 @@ class Tiny(L.LightningModule):
 
     def training_step(self, batch, _):
         if self.current_epoch == self.hparams.fail_at_epoch:
-            raise RuntimeError("diverged")
+            raise KeyboardInterrupt() if self.hparams.interrupt else RuntimeError("diverged")
         x, y = batch
         loss = torch.nn.functional.mse_loss(self.net(x), y)
         self.log("train_loss", loss)
@@ -80,6 +80,9 @@ elif sys.argv[1] == "fail":
         trainer(logger).fit(Tiny(fail_at_epoch=1), train, val)
     except RuntimeError as err:
         out["error"] = str(err)
+    out["fit"] = logger.version
+elif sys.argv[1] == "interrupt":  # Lightning stops the fit on Ctrl-C and returns
+    trainer(logger).fit(Tiny(fail_at_epoch=2, interrupt=True), train, val)
     out["fit"] = logger.version
 elif sys.argv[1] == "inside":
     with git_track.start_run(run_name="outer") as run:
@@ -147,7 +150,7 @@ describe.skipIf(!hasTorch)('GitTrackLogger with a real Lightning Trainer (lightn
     expect(git(dir, 'fsck', '--strict').trim()).toBe('');
   }, 120_000);
 
-  it('standalone: a fit is recorded when it ends, a failing fit as failed, and inside start_run the logger joins that run', (ctx) => {
+  it('standalone: a fit is recorded when it ends, a failing fit as failed, an interrupted one as killed, and inside start_run the logger joins that run', (ctx) => {
     if (!python) return ctx.skip();
     const dir = script();
     const ok = standalone(dir, 'fit');
@@ -161,6 +164,10 @@ describe.skipIf(!hasTorch)('GitTrackLogger with a real Lightning Trainer (lightn
     expect(rows(dir, failed.fit, 'train_loss').map(([step]) => step)).toEqual([0, 1, 2, 3]); // epoch 0 only
     expect(f.series).toEqual(['epoch', 'train_loss']); // one validation, so val_loss is a metric
     expect(typeof f.metrics.val_loss).toBe('number');
+
+    const interrupted = standalone(dir, 'interrupt');
+    expect(show(dir, interrupted.fit)).toMatchObject({ status: 'killed', params: { interrupt: true } });
+    expect(rows(dir, interrupted.fit, 'train_loss')).toHaveLength(8);
 
     const inside = standalone(dir, 'inside');
     expect(inside.fit).toBe(inside.outer);
