@@ -8,17 +8,16 @@
  * objects are small, and on the hot path of logging a run promise round trips cost more than
  * the syscalls.
  */
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GitTrackError, isGitTrackError, systemCode } from '../errors.js';
-import { MAX_PENDING_OBJECT_BYTES, MAX_TREE_ENTRIES } from '../limits.js';
+import { MAX_TREE_ENTRIES } from '../limits.js';
 import { DeltaBaseCache } from './delta.js';
 import { decodeCommit, decodeTree, hashObject, type CommitData, type GitObject, type ObjectType, type TreeEntry } from './encode.js';
 import { findLoosePrefix, hasLoose, listDir, readAlternates, readLoose, readLooseInfo } from './loose.js';
 import { checkOid, withOid } from './oid.js';
 import { PackFile } from './pack.js';
 import { mergeSmallPacks } from './pack-merge.js';
-import { encodePackEntry, removeQuietly, writePack, type PackEntry } from './pack-write.js';
+import { GuardedWrites } from './guarded-writes.js';
 import { RecentObjects } from './recent-objects.js';
 
 export type { GitObject } from './encode.js';
@@ -65,12 +64,7 @@ export class ObjectStore {
   private packs = new Map<string, PackFile>();
   private scanned = false;
   private readonly cache = new DeltaBaseCache(32 << 20);
-  /** Objects written since the last sync, not yet on disk. */
-  private readonly pending = new Map<string, PackEntry & GitObject>();
-  private pendingBytes = 0;
-  /** Objects in packs this store wrote whose `.keep` guard it still holds. */
-  private readonly held = new Set<string>();
-  private readonly keeps: string[] = [];
+  private readonly writes: GuardedWrites;
   private refDeltaDepth = 0;
 
   /** Whether {@link ObjectStore.sync} flushes its packs to disk (see {@link wantsObjectFsync}). */
@@ -82,6 +76,7 @@ export class ObjectStore {
     this.fsyncObjects = options.fsync ?? true;
     this.options = options;
     this.dirs = [this.objectsDir, ...readAlternates(this.objectsDir, options.alternates)];
+    this.writes = new GuardedWrites(join(this.objectsDir, 'pack'), { fsync: this.fsyncObjects, sharedPerm: options.sharedPerm ?? 0 });
   }
 
   /**
@@ -95,13 +90,10 @@ export class ObjectStore {
   write(type: ObjectType, content: Buffer): string {
     if (!TYPES.has(type)) throw new GitTrackError('BAD_INPUT', `unknown object type '${type}'`, { type });
     const oid = hashObject(type, content);
-    if (this.pending.has(oid) || this.held.has(oid)) return oid;
-    const bytes = encodePackEntry(type, content);
-    this.pending.set(oid, { oid, bytes, type, content });
-    this.pendingBytes += bytes.length + content.length;
+    const flushNow = this.writes.add(oid, type, content);
     if (type !== 'blob') this.written.add(oid, { type, content });
     // Bounded memory: a large write (artifact blobs) goes to disk early, guarded all the same.
-    if (this.pendingBytes > MAX_PENDING_OBJECT_BYTES) this.sync();
+    if (flushNow) this.sync();
     return oid;
   }
 
@@ -116,15 +108,8 @@ export class ObjectStore {
    * store.sync();
    */
   sync(): void {
-    if (this.pending.size === 0) return;
-    const entries = [...this.pending.values()];
-    const keep = `git-track: ref update in progress (pid ${process.pid} on ${hostname()})`;
-    const written = writePack(join(this.objectsDir, 'pack'), entries, { keep, fsync: this.fsyncObjects, sharedPerm: this.options.sharedPerm ?? 0 });
-    this.keeps.push(written.keepPath!);
-    for (const e of entries) this.held.add(e.oid);
-    this.pending.clear();
-    this.pendingBytes = 0;
-    this.packs.set(written.idxPath, PackFile.open(written.idxPath, written.packPath, this.cache));
+    const written = this.writes.flush();
+    if (written) this.packs.set(written.idxPath, PackFile.open(written.idxPath, written.packPath, this.cache));
   }
 
   /**
@@ -136,9 +121,7 @@ export class ObjectStore {
    * try { updateRef(…) } finally { store.release() }
    */
   release(): void {
-    if (this.keeps.length === 0) return;
-    for (const keep of this.keeps.splice(0)) removeQuietly(keep);
-    this.held.clear();
+    if (!this.writes.release()) return;
     try {
       mergeSmallPacks(this.objectsDir, (oid) => this.read(oid), { sharedPerm: this.options.sharedPerm ?? 0, onMerged: () => this.rescan() });
     } catch {
@@ -154,7 +137,7 @@ export class ObjectStore {
    */
   read(oid: string): GitObject {
     const id = checkOid(oid);
-    const found = this.pending.get(id) ?? this.written.get(id) ?? this.lookup(id, true) ?? (this.fetched(id) ? this.lookup(id, false) : undefined);
+    const found = this.writes.get(id) ?? this.written.get(id) ?? this.lookup(id, true) ?? (this.fetched(id) ? this.lookup(id, false) : undefined);
     if (!found) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${id} not found`, { oid: id });
     return found;
   }
@@ -167,7 +150,7 @@ export class ObjectStore {
    */
   has(oid: string): boolean {
     const id = checkOid(oid);
-    if (this.pending.has(id) || this.findPacked(id) || hasLoose(this.dirs, id)) return true;
+    if (this.writes.get(id) || this.findPacked(id) || hasLoose(this.dirs, id)) return true;
     return this.retryAfterRescan(() => (this.findPacked(id) !== undefined || hasLoose(this.dirs, id) ? true : undefined)) ?? false;
   }
 
@@ -180,7 +163,7 @@ export class ObjectStore {
    */
   size(oid: string): number {
     const id = checkOid(oid);
-    const recent = this.pending.get(id) ?? this.written.get(id);
+    const recent = this.writes.get(id) ?? this.written.get(id);
     if (recent) return recent.content.length;
     const found = this.lookupSize(id) ?? (this.rescan(), this.lookupSize(id)) ?? (this.fetched(id) ? this.lookupSize(id) : undefined);
     if (found === undefined) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${id} not found`, { oid: id });
@@ -248,7 +231,7 @@ export class ObjectStore {
     }
     this.rescan();
     const found = new Set<string>();
-    for (const oid of this.pending.keys()) if (oid.startsWith(p)) found.add(oid);
+    for (const oid of this.writes.ids()) if (oid.startsWith(p)) found.add(oid);
     for (const oid of findLoosePrefix(this.dirs, p)) found.add(oid);
     for (const pack of this.packs.values()) for (const oid of pack.findPrefix(p)) found.add(oid);
     return [...found].sort();

@@ -1,0 +1,75 @@
+/**
+ * New objects on their way into the object database: held in memory, then written as one pack
+ * guarded by a `.keep` file, which is removed once the ref that reaches them has moved (see
+ * pack-write.ts for why not loose objects).
+ */
+import { hostname } from 'node:os';
+import { MAX_PENDING_OBJECT_BYTES } from '../limits.js';
+import type { GitObject, ObjectType } from './encode.js';
+import { encodePackEntry, removeQuietly, writePack, type PackEntry, type WrittenPack } from './pack-write.js';
+
+/**
+ * The objects an {@link ObjectStore} wrote since its last ref update.
+ *
+ * @example
+ * const writes = new GuardedWrites(packDir, { fsync: false, sharedPerm: 0 });
+ * if (writes.add(oid, 'blob', content)) writes.flush();
+ * writes.flush(); // before the ref moves
+ * writes.release(); // after
+ */
+export class GuardedWrites {
+  /** Written since the last flush, not yet on disk. */
+  private readonly pending = new Map<string, PackEntry & GitObject>();
+  private pendingBytes = 0;
+  /** In packs flushed by us whose `.keep` we still hold. */
+  private readonly held = new Set<string>();
+  private readonly keeps: string[] = [];
+
+  constructor(
+    private readonly packDir: string,
+    private readonly options: { fsync: boolean; sharedPerm: number },
+  ) {}
+
+  /**
+   * Take an object (once: an object already taken is not encoded again). True when so much
+   * is pending that it should be flushed now, to keep memory bounded.
+   */
+  add(oid: string, type: ObjectType, content: Buffer): boolean {
+    if (this.pending.has(oid) || this.held.has(oid)) return false;
+    const bytes = encodePackEntry(type, content);
+    this.pending.set(oid, { oid, bytes, type, content });
+    this.pendingBytes += bytes.length + content.length;
+    return this.pendingBytes > MAX_PENDING_OBJECT_BYTES;
+  }
+
+  /** A pending object, readable before it is on disk. */
+  get(oid: string): GitObject | undefined {
+    return this.pending.get(oid);
+  }
+
+  /** Ids of the pending objects. */
+  ids(): IterableIterator<string> {
+    return this.pending.keys();
+  }
+
+  /** Write the pending objects as one guarded pack; undefined when nothing was pending. */
+  flush(): WrittenPack | undefined {
+    if (this.pending.size === 0) return undefined;
+    const entries = [...this.pending.values()];
+    const keep = `git-track: ref update in progress (pid ${process.pid} on ${hostname()})`;
+    const written = writePack(this.packDir, entries, { keep, ...this.options });
+    this.keeps.push(written.keepPath!);
+    for (const e of entries) this.held.add(e.oid);
+    this.pending.clear();
+    this.pendingBytes = 0;
+    return written;
+  }
+
+  /** Remove the guards; false when there were none. */
+  release(): boolean {
+    if (this.keeps.length === 0) return false;
+    for (const keep of this.keeps.splice(0)) removeQuietly(keep);
+    this.held.clear();
+    return true;
+  }
+}
