@@ -79,8 +79,11 @@ export function mergeSmallPacks(
     }
     if (entries.length === 0) return 0;
     // Always flushed: the sources are deleted next, and git flushes the packs it writes too.
-    writePack(packDir, entries, { fsync: true, sharedPerm: options.sharedPerm ?? 0 });
+    const merged = writePack(packDir, entries, { fsync: true, sharedPerm: options.sharedPerm ?? 0 });
     for (const p of chosen) {
+      // When one source already held every object, in index order (an earlier merge whose
+      // objects another pack only repeats), the merged pack is that very file: keep it.
+      if (`${p.base}.pack` === merged.packPath) continue;
       // A writer guarding a pack of the very same bytes since (the same objects) keeps it.
       if (handsOff(p.base)) continue;
       // As git repack: the data file first, the index (what readers look for) last.
