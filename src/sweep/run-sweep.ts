@@ -207,7 +207,9 @@ function planNew(ctx: TrackerContext, options: SweepOptions, code: StagedInput['
   };
   const goal = options.metric ? goalFor(options.metric, options.goal) : undefined;
   const tags: Record<string, string> = options.metric ? { [SWEEP_TAGS.metric]: options.metric, [SWEEP_TAGS.goal]: goal! } : {};
-  const input: StagedInput = { name: options.name, experiment: options.experiment, params, tags, code };
+  // Named after what it varies unless the user named it, so `list` shows what the sweep is about.
+  const name = options.name ?? `sweep ${grid.keys.join(',')}`.slice(0, 200);
+  const input: StagedInput = { name, experiment: options.experiment, params, tags, code };
   const { dir, state } = createStaging(ctx.repo, ctx.env, { owner: 'cli', command: options.command!, input });
   if (patch) writeFileSync(join(dir, PATCH_FILE), patch);
   return { parentId: state.id, parentDir: dir, command: options.command!, grid, todo, skipped: 0, ...(options.metric ? { metric: options.metric, goal } : {}) };

@@ -98,6 +98,8 @@ describe('git-track sweep', () => {
     const r = cliWith(dir, { FAIL: '1' }, 'sweep', '--grid', 'depth=8', '--grid', 'lr=0.01,0.1,0.001', '--fail-fast', '--', './train.sh', '{lr}', '{depth}');
     expect(r.code).toBe(1);
     const { parent, children } = sweepOf(allRuns(dir));
+    // Unnamed, a sweep is named after what it varies.
+    expect(parent.name).toBe('sweep depth,lr');
     expect(children.map((c) => [c.name, c.status])).toEqual([['depth=8,lr=0.01', 'failed']]);
     expect(parent.status).toBe('failed');
     expect(r.stdout).toContain('(stopped before every combination ran)');
