@@ -224,17 +224,19 @@ export class PackFile {
    * pack.size(pack.find(oid)!); // 104857600
    */
   size(offset: number): number {
-    const head = this.readHeader(offset);
+    const head = this.readHeader(offset, Buffer.allocUnsafe(512));
     if (TYPES[head.kind]) return head.size;
     return deltaResultSize(this.inflatePrefix(offset + head.dataAt, head.size, head.bytes.subarray(head.dataAt)), this.packPath, offset);
   }
 
-  /** The entry header at `offset`: kind, size of its (inflated) data, where the data starts, delta base. */
-  private readHeader(offset: number): { kind: number; size: number; dataAt: number; bytes: Buffer; baseOffset?: number; baseOid?: string } {
+  /**
+   * The entry header at `offset`: kind, size of its (inflated) data, where the data starts,
+   * delta base. The header and the first bytes of the data are read into `head` (one read
+   * usually holds a delta's own zlib header too); `bytes` is what was read.
+   */
+  private readHeader(offset: number, head: Buffer): { kind: number; size: number; dataAt: number; bytes: Buffer; baseOffset?: number; baseOid?: string } {
     if (this.fd < 0) throw new GitTrackError('INTERNAL', 'object store is closed', { pack: this.packPath });
     if (offset < 12 || offset >= this.packEnd) broken(this.packPath, `object offset ${offset} out of range`);
-    // One read holds the header and, for a delta, usually the zlib bytes of its own header too.
-    const head = Buffer.allocUnsafe(512);
     const got = readSync(this.fd, head, 0, Math.min(head.length, this.packEnd - offset), offset);
     const bytes = head.subarray(0, got);
     let pos = 0;
@@ -306,31 +308,11 @@ export class PackFile {
 
   /** Parse the entry header at `offset` and inflate its data, reading only what it needs. */
   private readEntry(offset: number): Entry {
-    if (this.fd < 0) throw new GitTrackError('INTERNAL', 'object store is closed', { pack: this.packPath });
-    if (offset < 12 || offset >= this.packEnd) broken(this.packPath, `object offset ${offset} out of range`);
-    const head = this.scratch;
-    const got = readSync(this.fd, head, 0, Math.min(head.length, this.packEnd - offset), offset);
-    let pos = 0;
-    const byte = (): number => (pos < got ? (head[pos++] as number) : broken(this.packPath, `truncated entry at ${offset}`));
-    let c = byte();
-    const kind = (c >> 4) & 7;
-    let size = c & 15;
-    for (let shift = 4; c & 0x80; shift += 7) size += ((c = byte()) & 0x7f) * 2 ** shift;
-    const entry: Entry = { kind, data: head };
-    if (kind === OFS_DELTA) {
-      c = byte();
-      let back = c & 0x7f;
-      while (c & 0x80) back = (back + 1) * 128 + ((c = byte()) & 0x7f);
-      entry.baseOffset = offset - back;
-      if (back <= 0 || entry.baseOffset < 12) broken(this.packPath, `bad delta base offset at ${offset}`);
-    } else if (kind === REF_DELTA) {
-      if (pos + 20 > got) broken(this.packPath, `truncated entry at ${offset}`);
-      entry.baseOid = head.toString('hex', pos, pos + 20);
-      pos += 20;
-    } else if (!TYPES[kind]) {
-      broken(this.packPath, `unknown object kind ${kind} at ${offset}`);
-    }
-    entry.data = this.inflate(offset + pos, size, pos, got);
+    const head = this.readHeader(offset, this.scratch);
+    const entry: Entry = { kind: head.kind, data: this.scratch };
+    if (head.baseOffset !== undefined) entry.baseOffset = head.baseOffset;
+    if (head.baseOid !== undefined) entry.baseOid = head.baseOid;
+    entry.data = this.inflate(offset + head.dataAt, head.size, head.dataAt, head.bytes.length);
     return entry;
   }
 
