@@ -2,7 +2,7 @@
  * Real remotes for sync tests: bare repositories, clones of them, and git's smart-HTTP server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, expect } from 'vitest';
 import { cli, cliWith, git, tempDir } from './repo.js';
@@ -73,8 +73,15 @@ export function ok(dir: string, env: Record<string, string>, ...args: string[]):
   return r.stdout;
 }
 
-/** `git fsck --strict` must be clean. */
+/**
+ * `git fsck --strict` must be clean. A push into a local remote runs `git gc --auto` there, as
+ * receive-pack does, and git detaches it: fsck waits until that gc (its `gc.pid`) is done,
+ * or it would read packs while gc replaces them.
+ */
 export function expectFsckClean(dir: string): void {
+  const gcPid = resolve(dir, git(dir, 'rev-parse', '--git-dir').trim(), 'gc.pid');
+  const running = (): boolean => existsSync(gcPid) || existsSync(`${gcPid}.lock`);
+  for (const deadline = Date.now() + 60_000; running() && Date.now() < deadline; ) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   expect(git(dir, 'fsck', '--strict', '--no-progress', '--no-dangling')).toBe('');
 }
 
