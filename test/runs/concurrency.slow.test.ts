@@ -1,16 +1,9 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, git, makeRepo, runAsync } from '../helpers/repo.js';
+import { runIds } from '../helpers/remotes.js';
 
 const WORKER = resolve(import.meta.dirname, '..', 'helpers', 'log-worker.mjs');
-
-
-function runIdsOnBranch(dir: string): string[] {
-  return git(dir, 'ls-tree', '-d', '--name-only', '-r', 'runs', 'runs/')
-    .split('\n')
-    .map((p) => p.split('/')[2])
-    .filter((id): id is string => id !== undefined && id.length === 12);
-}
 
 describe('concurrent writers', () => {
   it('8 processes x 10 runs with git gc and pack-refs running: every run kept exactly once', async () => {
@@ -27,7 +20,7 @@ describe('concurrent writers', () => {
     for (const r of results) expect(r.stderr).toBe('');
     const reported = results.flatMap((r) => r.stdout.trim().split('\n'));
     expect(reported).toHaveLength(80);
-    const onBranch = runIdsOnBranch(dir);
+    const onBranch = runIds(dir);
     expect(onBranch.sort()).toEqual([...reported].sort());
     expect(new Set(onBranch).size).toBe(80);
     // 80 run commits plus the branch's root commit on the first-parent chain.
@@ -42,7 +35,7 @@ describe('concurrent writers', () => {
     );
     for (const r of results) expect(r.code).toBe(0);
     const ids = results.map((r) => r.stdout.trim());
-    expect(runIdsOnBranch(dir).sort()).toEqual(ids.sort());
+    expect(runIds(dir).sort()).toEqual(ids.sort());
     git(dir, 'fsck', '--strict', '--no-progress');
   });
 

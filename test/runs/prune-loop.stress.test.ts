@@ -2,6 +2,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, makeRepo, runAsync } from '../helpers/repo.js';
+import { runIds } from '../helpers/remotes.js';
 
 /*
  * Stress: loggers beside `git gc --prune=now`, `git repack -ad` and `git prune --expire=now`
@@ -11,13 +12,6 @@ import { git, makeRepo, runAsync } from '../helpers/repo.js';
  */
 
 const WORKER = resolve(import.meta.dirname, '..', 'helpers', 'log-worker.mjs');
-
-function runIdsOnBranch(dir: string): string[] {
-  return git(dir, 'ls-tree', '-d', '--name-only', '-r', 'runs', 'runs/')
-    .split('\n')
-    .map((p) => p.split('/')[2])
-    .filter((id): id is string => id !== undefined && id.length === 12);
-}
 
 /**
  * `procs` logger processes of `runs` runs each while git gc --prune=now, git repack -ad and
@@ -52,7 +46,7 @@ describe('loggers under a prune loop', () => {
     const dir = makeRepo({ commit: true });
     const reported = await logUnderPrune(dir, 16, 50);
     expect(reported).toHaveLength(800);
-    const onBranch = runIdsOnBranch(dir);
+    const onBranch = runIds(dir);
     expect(new Set(onBranch).size).toBe(800);
     expect(onBranch.sort()).toEqual([...reported].sort());
     expect(git(dir, 'rev-list', '--first-parent', '--count', 'runs').trim()).toBe('801');
@@ -62,7 +56,7 @@ describe('loggers under a prune loop', () => {
     const dir = makeRepo({ commit: true });
     writeFileSync(join(dir, 'train.py'), 'print(2)\n');
     const reported = await logUnderPrune(dir, 4, 10);
-    expect(runIdsOnBranch(dir).sort()).toEqual([...reported].sort());
+    expect(runIds(dir).sort()).toEqual([...reported].sort());
     for (const c of git(dir, 'rev-list', '--first-parent', '-n', '40', 'runs').trim().split('\n')) {
       expect(git(dir, 'log', '-1', '--format=%s', `${c}^2`)).toMatch(/^git-track snapshot of uncommitted changes/);
     }
