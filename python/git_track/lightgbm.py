@@ -21,7 +21,7 @@ import threading
 from typing import Any, Dict, List, Optional
 
 from . import _fluent
-from ._errors import GitTrackError
+from ._boosting import patch_training, refuse_unsupported, unpatch
 
 _state = threading.local()
 _settings: Dict[str, Any] = {}
@@ -45,17 +45,9 @@ def autolog(
     git-track cannot honour raise :class:`GitTrackError`: ``log_input_examples=True``,
     ``registered_model_name``, ``exclusive=True``."""
     if disable:
-        while _patched:
-            owner, name, original = _patched.pop()
-            setattr(owner, name, original)
+        unpatch(_patched)
         return
-    if log_input_examples:
-        raise GitTrackError("lightgbm.autolog(log_input_examples=True): git-track does not record input examples")
-    if registered_model_name:
-        raise GitTrackError("lightgbm.autolog(registered_model_name=...): git-track has no model registry; "
-                            "promote the run with `git-track promote RUN --stage NAME`")
-    if exclusive:
-        raise GitTrackError("lightgbm.autolog(exclusive=True): autologging always logs into the active run")
+    refuse_unsupported("lightgbm", log_input_examples, registered_model_name, exclusive)
     _settings.update(log_models=log_models, extra_tags=dict(extra_tags or {}))
     if _patched:
         return
@@ -63,19 +55,8 @@ def autolog(
     import lightgbm.engine
     import lightgbm.sklearn
 
-    original = lightgbm.engine.train
-    wrapped = _wrap_train(original)
-    for module in (lightgbm, lightgbm.engine, lightgbm.sklearn):
-        if getattr(module, "train", None) is original:
-            setattr(module, "train", wrapped)
-            _patched.append((module, "train", original))
-    for name in _WRAPPERS:
-        cls = getattr(lightgbm.sklearn, name, None)
-        fit = cls.__dict__.get("fit") if cls is not None else None
-        if fit is not None:
-            setattr(cls, "fit", _wrap_fit(fit))
-            _patched.append((cls, "fit", fit))
-
+    patch_training(_patched, lightgbm.engine.train, (lightgbm, lightgbm.engine, lightgbm.sklearn), _wrap_train,
+                   lightgbm.sklearn, _WRAPPERS, _wrap_fit)
 
 def _from_user(depth: int = 2) -> bool:
     module = sys._getframe(depth).f_globals.get("__name__", "")

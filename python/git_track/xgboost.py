@@ -19,7 +19,7 @@ import threading
 from typing import Any, Dict, List, Optional
 
 from . import _fluent
-from ._errors import GitTrackError
+from ._boosting import patch_training, refuse_unsupported, unpatch
 
 _state = threading.local()
 _settings: Dict[str, Any] = {}
@@ -46,46 +46,19 @@ def autolog(
     recommends and loads in every version). Options git-track cannot honour raise
     :class:`GitTrackError`: ``log_input_examples=True``, ``registered_model_name``, ``exclusive=True``."""
     if disable:
-        _unpatch()
+        unpatch(_patched)
         return
-    if log_input_examples:
-        raise GitTrackError("xgboost.autolog(log_input_examples=True): git-track does not record input examples")
-    if registered_model_name:
-        raise GitTrackError("xgboost.autolog(registered_model_name=...): git-track has no model registry; "
-                            "promote the run with `git-track promote RUN --stage NAME`")
-    if exclusive:
-        raise GitTrackError("xgboost.autolog(exclusive=True): autologging always logs into the active run")
+    refuse_unsupported("xgboost", log_input_examples, registered_model_name, exclusive)
     _settings.update(importance_types=list(importance_types or ["weight"]), log_models=log_models, silent=silent,
                      extra_tags=dict(extra_tags or {}))
-    _patch()
-
-
-def _patch() -> None:
     if _patched:
         return
     import xgboost
     import xgboost.sklearn
     import xgboost.training
 
-    original = xgboost.training.train
-    wrapped = _wrap_train(original)
-    for module in (xgboost, xgboost.training, xgboost.sklearn):
-        if getattr(module, "train", None) is original:
-            setattr(module, "train", wrapped)
-            _patched.append((module, "train", original))
-    for name in _WRAPPERS:
-        cls = getattr(xgboost.sklearn, name, None)
-        fit = cls.__dict__.get("fit") if cls is not None else None
-        if fit is not None:
-            setattr(cls, "fit", _wrap_fit(fit))
-            _patched.append((cls, "fit", fit))
-
-
-def _unpatch() -> None:
-    while _patched:
-        owner, name, original = _patched.pop()
-        setattr(owner, name, original)
-
+    patch_training(_patched, xgboost.training.train, (xgboost, xgboost.training, xgboost.sklearn), _wrap_train,
+                   xgboost.sklearn, _WRAPPERS, _wrap_fit)
 
 def _from_user(depth: int = 2) -> bool:
     module = sys._getframe(depth).f_globals.get("__name__", "")
