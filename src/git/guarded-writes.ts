@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { MAX_PENDING_OBJECT_BYTES } from '../limits.js';
 import type { GitObject, ObjectType } from './encode.js';
-import { encodePackEntry, removeQuietly, writePack, type PackEntry, type WrittenPack } from './pack-write.js';
+import { encodePackEntry, removeQuietly, restoreIndex, writePack, type PackEntry, type WrittenPack } from './pack-write.js';
 
 /**
  * The objects an {@link ObjectStore} wrote since its last ref update.
@@ -23,7 +23,8 @@ export class GuardedWrites {
   private pendingBytes = 0;
   /** In packs flushed by us whose `.keep` we still hold. */
   private readonly held = new Set<string>();
-  private readonly keeps: string[] = [];
+  /** The guarded packs flushed since the last release. */
+  private readonly flushed: WrittenPack[] = [];
 
   constructor(
     private readonly packDir: string,
@@ -58,17 +59,30 @@ export class GuardedWrites {
     const entries = [...this.pending.values()];
     const keep = `git-track: ref update in progress (pid ${process.pid} on ${hostname()})`;
     const written = writePack(this.packDir, entries, { keep, ...this.options });
-    this.keeps.push(written.keepPath!);
+    this.flushed.push(written);
     for (const e of entries) this.held.add(e.oid);
     this.pending.clear();
     this.pendingBytes = 0;
     return written;
   }
 
-  /** Remove the guards; false when there were none. */
+  /**
+   * Put back any `.idx` of our guarded packs that a concurrent `git gc` removed (see
+   * {@link restoreIndex}); call before the ref moves and again before releasing.
+   */
+  restoreIndexes(): void {
+    for (const written of this.flushed) restoreIndex(written, this.options);
+  }
+
+  /** Remove the guards (after checking the indexes are in place); false when there were none. */
   release(): boolean {
-    if (this.keeps.length === 0) return false;
-    for (const keep of this.keeps.splice(0)) removeQuietly(keep);
+    if (this.flushed.length === 0) return false;
+    try {
+      this.restoreIndexes();
+    } catch {
+      // Best effort: the ref has moved already, and the guard must not outlive this process.
+    }
+    for (const written of this.flushed.splice(0)) removeQuietly(written.keepPath!);
     this.held.clear();
     return true;
   }

@@ -110,6 +110,8 @@ export class ObjectStore {
   sync(): void {
     const written = this.writes.flush();
     if (written) this.packs.set(written.idxPath, PackFile.open(written.idxPath, written.packPath, this.cache));
+    // The ref is about to reach these objects: their indexes must be there (a gc may remove one).
+    this.writes.restoreIndexes();
   }
 
   /**

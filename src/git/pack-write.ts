@@ -10,8 +10,8 @@
  * refs have moved (`index-pack --keep`).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { crc32 as zlibCrc32, deflateSync } from 'node:zlib';
 import { GitTrackError, systemCode } from '../errors.js';
 import { hashObject, type ObjectType } from './encode.js';
@@ -31,6 +31,8 @@ export interface WrittenPack {
   packPath: string;
   /** The `.keep` file guarding the pack, when one was asked for. */
   keepPath?: string;
+  /** The bytes of the `.idx`, to put it back if `git gc` removes it (see {@link restoreIndex}). */
+  index: Buffer;
 }
 
 /**
@@ -84,16 +86,35 @@ export function writePack(packDir: string, entries: PackEntry[], options: { keep
         throw new GitTrackError('INTERNAL', `cannot guard a new pack: ${keepPath} exists`, { path: keepPath });
       }
     }
+    const index = buildIndex(order, pack, checksum);
     try {
       placeFile(packDir, `${base}.pack`, pack, options.fsync, perm);
-      placeFile(packDir, `${base}.idx`, buildIndex(order, pack, checksum), options.fsync, perm);
+      placeFile(packDir, `${base}.idx`, index, options.fsync, perm);
       if (options.fsync) syncDir(packDir);
     } catch (err) {
       if (keepPath) removeQuietly(keepPath);
       throw err;
     }
-    return { idxPath: `${base}.idx`, packPath: `${base}.pack`, ...(keepPath ? { keepPath } : {}) };
+    return { idxPath: `${base}.idx`, packPath: `${base}.pack`, index, ...(keepPath ? { keepPath } : {}) };
   }
+}
+
+/**
+ * Put back the `.idx` of a pack we wrote when it vanished while its `.pack` is still there;
+ * true when it had to. `git gc` deletes an `.idx` it lists without its `.pack` as garbage,
+ * and a directory listing taken while both files are renamed into place can show the `.idx`
+ * but miss the `.pack`: the pack's objects are then invisible to git and to us, and the next
+ * `git gc` drops the pack. Checked while the `.keep` still guards the pack.
+ *
+ * @example
+ * restoreIndex(written, { fsync: true });
+ */
+export function restoreIndex(written: WrittenPack, options: { fsync: boolean; sharedPerm?: number }): boolean {
+  if (existsSync(written.idxPath) || !existsSync(written.packPath)) return false;
+  const dir = dirname(written.idxPath);
+  placeFile(dir, written.idxPath, written.index, options.fsync, options.sharedPerm ?? 0);
+  if (options.fsync) syncDir(dir);
+  return true;
 }
 
 function buildPack(entries: PackEntry[]): { pack: Buffer; checksum: Buffer } {

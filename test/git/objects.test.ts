@@ -139,6 +139,25 @@ describe('ObjectStore.write', () => {
     expect(git(dir, 'count-objects', '-v')).toMatch(/^count: 0$/m);
   });
 
+  it('puts back the index of a guarded pack that git gc removed as garbage (listed without its .pack)', () => {
+    const dir = repoWithHistory(1);
+    const store = open(dir);
+    const blob = store.write('blob', Buffer.from('indexed again\n'));
+    store.sync();
+    const idx = packFiles(dir).find((f) => f.endsWith('.idx') && packFiles(dir).includes(f.replace(/\.idx$/, '.keep')))!;
+    const idxPath = join(dir, '.git', 'objects', 'pack', idx);
+    const bytes = readFileSync(idxPath);
+    // What gc's clean_pack_garbage does when its directory listing caught the .idx but not the .pack.
+    rmSync(idxPath);
+    store.sync();
+    expect(readFileSync(idxPath).equals(bytes)).toBe(true);
+    rmSync(idxPath);
+    store.release();
+    expect(readFileSync(idxPath).equals(bytes)).toBe(true);
+    git(dir, 'cat-file', '-e', blob);
+    git(dir, 'fsck', '--strict', '--no-dangling');
+  });
+
   it('a synced write outlives git gc --prune=now, repack -ad and prune until released; then gc decides', () => {
     const dir = repoWithHistory(1);
     const store = open(dir);
