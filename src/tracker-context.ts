@@ -5,7 +5,7 @@ import { defaultEnv, type Env } from './env.js';
 import { ObjectStore } from './git/objects.js';
 import { findRepo, type Repo } from './git/repo.js';
 import { globalConfigPaths, readGitConfigFile } from './git/config.js';
-import { fetchViaGit } from './git/fetch-via-git.js';
+import { fetchViaGit, indexPackViaGit } from './git/fetch-via-git.js';
 import { sharedPerm } from './git/shared-perm.js';
 
 export interface TrackerContext {
@@ -29,6 +29,7 @@ export function openContext(options: { dir: string; env?: Env }): TrackerContext
     fsync: wantsObjectFsync(repo, env),
     alternates: repo.alternates,
     fetchMissing: repo.format.partialClone ? (oid) => fetchViaGit(repo.gitDir, env, oid) : undefined,
+    reindexPack: (pack) => indexPackViaGit(repo.gitDir, env, pack),
     sharedPerm: sharedPerm(repo.config),
   });
   return { repo, store, env };

@@ -25,3 +25,19 @@ export function fetchViaGit(gitDir: string, env: Env, oid: string): boolean {
   if (r.error) throw new GitTrackError('GIT_FAILED', `git cat-file could not fetch object ${oid}: ${r.error.message}`, { oid });
   return r.status === 0;
 }
+
+/**
+ * Have git build the index of a pack that lost it (see orphan-packs.ts); false when git
+ * cannot read the pack either.
+ *
+ * @example
+ * indexPackViaGit(repo.gitDir, env, '/repo/.git/objects/pack/pack-1a2b….pack');
+ */
+export function indexPackViaGit(gitDir: string, env: Env, packPath: string): boolean {
+  const r = spawnSync(env.gitBinary, ['index-pack', packPath], {
+    cwd: gitDir,
+    env: { ...env.vars, GIT_DIR: gitDir } as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+  });
+  return !r.error && r.status === 0;
+}

@@ -17,6 +17,7 @@ import { findLoosePrefix, hasLoose, listDir, readAlternates, readLoose, readLoos
 import { checkOid, withOid } from './oid.js';
 import { PackFile } from './pack.js';
 import { mergeSmallPacks } from './pack-merge.js';
+import { reindexOrphanPacks } from './orphan-packs.js';
 import { GuardedWrites } from './guarded-writes.js';
 import { RecentObjects } from './recent-objects.js';
 
@@ -36,6 +37,8 @@ export interface StoreOptions {
    * fetch); true when it now is.
    */
   fetchMissing?: (oid: string) => boolean;
+  /** Build the index of a pack that lost it (git gc can delete a new pack's index as garbage). */
+  reindexPack?: (packPath: string) => boolean;
   /** `core.sharedRepository` as {@link sharedPerm} encodes it: modes for what we create. */
   sharedPerm?: number;
 }
@@ -172,9 +175,14 @@ export class ObjectStore {
     return found;
   }
 
-  /** Ask for a missing object to be fetched (partial clones); rescan the packs it came in. */
+  /**
+   * Ask for a missing object to be fetched (partial clones), or for the index of a pack that
+   * lost it to be rebuilt; rescan the packs then.
+   */
   private fetched(oid: string): boolean {
-    if (!this.options.fetchMissing?.(oid)) return false;
+    const reindex = this.options.reindexPack;
+    const found = this.options.fetchMissing?.(oid) || (reindex !== undefined && reindexOrphanPacks(join(this.objectsDir, 'pack'), reindex));
+    if (!found) return false;
     this.rescan();
     return true;
   }

@@ -1,0 +1,48 @@
+/**
+ * Packs whose index is gone. `git gc` ends by deleting every `pack-*.idx` it lists without its
+ * `.pack` (clean_pack_garbage), and a directory listing is not atomic: while a writer renames
+ * a new pack's `.pack` and then its `.idx` into place, gc can list the `.idx` and miss the
+ * `.pack`, and delete a good index. The pack itself stays, whole; git (and we) just cannot see
+ * its objects until an index is built again from it, which is what this does.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { listDir } from './loose.js';
+
+/** A pack this young may still be waiting for its writer to rename its index in. */
+const WRITER_GRACE_MS = 1000;
+
+/**
+ * Build the index of every pack in `packDir` that has none (past the writer's grace); true
+ * when one was rebuilt, so the caller rescans and looks again.
+ *
+ * @example
+ * if (reindexOrphanPacks(join(objectsDir, 'pack'), (pack) => indexPackViaGit(gitDir, env, pack))) rescan();
+ */
+export function reindexOrphanPacks(packDir: string, reindex: (packPath: string) => boolean): boolean {
+  let rebuilt = false;
+  for (const name of listDir(packDir)) {
+    if (!/^pack-[0-9a-f]{40}(?:[0-9a-f]{24})?\.pack$/.test(name)) continue;
+    const pack = join(packDir, name);
+    const idx = `${pack.slice(0, -'.pack'.length)}.idx`;
+    if (existsSync(idx)) continue;
+    const age = ageMs(pack);
+    if (age === undefined) continue;
+    if (age < WRITER_GRACE_MS) sleepMs(WRITER_GRACE_MS - age);
+    if (existsSync(idx) || !existsSync(pack)) continue;
+    if (reindex(pack)) rebuilt = true;
+  }
+  return rebuilt;
+}
+
+function ageMs(path: string): number | undefined {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.max(0, ms));
+}
