@@ -7,13 +7,14 @@
  * `-c` settings) — the update is handed to `git update-ref` with the same compare-and-swap.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
 import type { Env } from '../env.js';
 import { globalConfigPaths, readGitConfigFile, type GitConfig } from './config.js';
 import { shouldCreateReflog, updateRef, type RefUpdate } from './refs.js';
 import type { Repo } from './repo.js';
+import { isRunnableHook } from './hooks.js';
 
 const ZERO_OID = '0'.repeat(40);
 
@@ -56,7 +57,7 @@ function refSettings(repo: Repo, env: Env): RefSettings {
     if (logAllRefUpdates !== undefined && !/^(true|yes|on|1)$/i.test(logAllRefUpdates)) return 'core.logAllRefUpdates';
     const hooksPath = last('core.hookspath');
     const hooksDir = hooksPath === undefined ? join(repo.commonDir, 'hooks') : resolve(repo.workTree ?? repo.gitDir, expandHome(hooksPath, vars.HOME));
-    if (isExecutable(join(hooksDir, 'reference-transaction'))) return 'reference-transaction hook';
+    if (isRunnableHook(join(hooksDir, 'reference-transaction'))) return 'reference-transaction hook';
     return null;
   })();
   return { viaGit, logAllRefUpdates };
@@ -97,14 +98,6 @@ function isSymbolic(gitDir: string, name: string): boolean {
   }
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function expandHome(path: string, home: string | undefined): string {
   if (path.startsWith('~/') && home) return join(home, path.slice(2));

@@ -10,6 +10,7 @@ import { MAX_SWEEP_GRID, MAX_SWEEP_RUNS } from '../limits.js';
 import { compareCodePoints, formatNumber } from '../manifest/scalars.js';
 import type { Scalar } from '../manifest/schema.js';
 import { parseAssignment } from '../manifest/values.js';
+import { seededRandom } from '../seeded-random.js';
 
 /** Grid keys (sorted by code point) and each key's values, in the order given. */
 export interface Grid {
@@ -108,7 +109,7 @@ export function sweepCombinations(grid: Grid, options: { random?: number; seed?:
   if (options.random === undefined || options.random >= size) {
     indexes = Array.from({ length: size }, (_, i) => i);
   } else {
-    const next = mulberry32(options.seed ?? 0);
+    const next = seededRandom(options.seed ?? 0);
     const picked = new Set<number>();
     while (picked.size < options.random) picked.add(Math.floor(next() * size));
     indexes = [...picked].sort((a, b) => a - b);
@@ -119,17 +120,6 @@ export function sweepCombinations(grid: Grid, options: { random?: number; seed?:
   return indexes.map((i) => combinationAt(grid, i));
 }
 
-/** A small, well-distributed PRNG: the same seed draws the same numbers on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A value as it is written into the command line: numbers in shortest form, null as nothing. */
 export function valueText(v: Scalar): string {

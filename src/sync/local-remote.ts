@@ -24,6 +24,7 @@ import { ARTIFACTS_REF, type Remote } from './remote.js';
 import { relayProgress } from './git-progress.js';
 import { setTrackingRef } from './sync-state.js';
 import { makePackTemp, removeStalePackTemps } from './pack-temp.js';
+import { isRunnableHook } from '../git/hooks.js';
 
 /** The git directory of a remote we can read (and, for a push, write) directly. */
 export interface LocalRemote {
@@ -66,7 +67,7 @@ export function localRemote(repo: Repo, env: Env, remote: Remote, purpose: 'fetc
   if (existsSync(join(gitDir, 'shallow'))) return null;
   if (purpose === 'push') {
     if (existsSync(join(gitDir, 'objects', 'info', 'alternates'))) return null;
-    if (last('core.hookspath') !== undefined || RECEIVE_HOOKS.some((h) => isExecutable(join(gitDir, 'hooks', h)))) return null;
+    if (last('core.hookspath') !== undefined || RECEIVE_HOOKS.some((h) => isRunnableHook(join(gitDir, 'hooks', h)))) return null;
     if (isTrue(last('receive.fsckobjects') ?? last('transfer.fsckobjects'))) return null;
     if (last('core.sharedrepository') !== undefined) return null;
     const logs = last('core.logallrefupdates');
@@ -273,14 +274,6 @@ function isDir(path: string): boolean {
   }
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function isWritable(dir: string): boolean {
   try {

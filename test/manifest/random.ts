@@ -1,19 +1,11 @@
 /** Seeded randomness for the property-style tests: failures reproduce from the seed. */
 import type { RunManifest } from '../../src/manifest/schema.js';
+import { seededRandom } from '../../src/seeded-random.js';
 
 export type Rng = () => number;
 
-/** mulberry32: tiny, fast, good enough to spread test inputs. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the product's own seeded generator: tiny, fast, good enough to spread test inputs. */
+export const rng: (seed: number) => Rng = seededRandom;
 
 export const pick = <T>(r: Rng, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 
