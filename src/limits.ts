@@ -93,3 +93,29 @@ export const MAX_REPAIR_PARENTS = 64;
  * otherwise print megabytes).
  */
 export const MAX_HISTORY_PATHS_PER_COMMIT = 20;
+
+// Dashboard (`git-track ui`, docs/ui-api.md): what one HTTP request may ask of the server.
+
+/** The request target (path and query) of one dashboard request. */
+export const MAX_UI_URL_CHARS = 16 * 1024;
+
+/** Rows of one `/api/runs` page (a virtualised table asks for a screenful at a time). */
+export const MAX_UI_PAGE_ROWS = 1000;
+
+/** Columns or fields named in one request. */
+export const MAX_UI_COLUMNS = 200;
+
+/** Lines (runs × metrics) of one `/api/series` request. */
+export const MAX_UI_SERIES_LINES = 200;
+
+/** Points per line a series request may ask for (a chart is a few thousand pixels wide). */
+export const MAX_UI_POINTS = 10_000;
+
+/** Runs of one `/api/compare` request. */
+export const MAX_UI_COMPARE_RUNS = 100;
+
+/** A patch or one chunk of `output.log` sent to the page. */
+export const MAX_UI_TEXT_BYTES = 1024 * 1024;
+
+/** Open `/api/events` streams. */
+export const MAX_UI_EVENT_CLIENTS = 64;
