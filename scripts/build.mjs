@@ -2,7 +2,7 @@
 // command becomes its own chunk, so start-up parses only what the command uses.
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
@@ -45,6 +45,35 @@ await build({
 const python = ['python3', 'python'].find((p) => spawnSync(p, ['-c', 'import sys; sys.exit(sys.version_info < (3, 8))']).status === 0);
 if (python) execFileSync(python, ['python/build_backend/git_track_build.py', 'dist/python'], { stdio: ['ignore', 'ignore', 'inherit'] });
 else process.stderr.write('build: no python3 found; the Python wheel and sdist (dist/python/) were not built\n');
+// The dashboard (src/ui/web/) → dist/ui/, served by `git-track ui` and copied by `--export`.
+// Classic scripts, not ES modules: Chromium refuses module scripts and import() on file://
+// pages, and the export must open from file://. The chart libraries are separate bundles the
+// page adds as <script> tags only on the views that draw charts (src/ui/web/charts/load-chunk.ts).
+{
+  const ui = new URL('../dist/ui/', import.meta.url);
+  await build({
+    entryPoints: {
+      app: 'src/ui/web/main.ts',
+      'chart-lines': 'src/ui/web/charts/lines-chunk.ts',
+      'chart-plots': 'src/ui/web/charts/plots-chunk.ts',
+      style: 'src/ui/web/style.css',
+    },
+    outdir: ui.pathname,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome109', 'firefox115', 'safari16'],
+    logLevel: 'warning',
+    legalComments: 'none',
+    minify: !process.env.GT_NO_MINIFY,
+    // No source maps: they would triple what every --export copies (ECharts' alone is 3 MB).
+    sourcemap: false,
+  });
+  copyFileSync(new URL('../src/ui/web/index.html', import.meta.url), new URL('index.html', ui));
+  if (!process.argv.includes('--no-types')) {
+    execFileSync('node_modules/.bin/tsc', ['-p', 'src/ui/web/tsconfig.json'], { stdio: 'inherit' });
+  }
+}
 if (!process.argv.includes('--no-types')) {
   execFileSync('node_modules/.bin/tsc', ['-p', 'tsconfig.json'], { stdio: 'inherit' });
 }

@@ -1,0 +1,109 @@
+/**
+ * Parallel coordinates and scatter, as their own bundle dist/ui/chart-plots.js, loaded only on
+ * the parallel view. ECharts for these: it has both, with axis brushing, in 180 KiB gzip
+ * (bench/ui-charts.mjs); uPlot (lines-chunk.ts) has neither.
+ */
+import * as echarts from 'echarts/core';
+import { ParallelChart, ScatterChart } from 'echarts/charts';
+import { GridComponent, ParallelComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+
+echarts.use([ParallelChart, ScatterChart, ParallelComponent, GridComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+
+/** One axis of the parallel plot: a field and its value per run. */
+export interface Dimension {
+  name: string;
+  values: unknown[];
+}
+
+export interface ParallelOptions {
+  dims: Dimension[];
+  /** Index in `dims` of the metric the lines are coloured by. */
+  colorBy: number;
+  labels: string[];
+  /** Runs inside every brushed range (indexes), after each brush. */
+  onBrush(indexes: number[]): void;
+}
+
+export interface ScatterOptions {
+  xName: string;
+  yName: string;
+  x: unknown[];
+  y: unknown[];
+  labels: string[];
+  onClick(index: number): void;
+}
+
+export interface Plot {
+  destroy(): void;
+}
+
+export interface PlotsApi {
+  parallel(el: HTMLElement, o: ParallelOptions): Plot;
+  scatter(el: HTMLElement, o: ScatterOptions): Plot;
+}
+
+function theme() {
+  const css = getComputedStyle(document.documentElement);
+  return { text: css.getPropertyValue('--fg').trim() || '#222', muted: css.getPropertyValue('--muted').trim() || '#666' };
+}
+
+/** Numbers get a value axis; anything else a category axis of its distinct values. */
+function axisOf(d: Dimension, i: number, muted: string) {
+  const numeric = d.values.every((v) => v === null || typeof v === 'number');
+  const base = { dim: i, name: d.name, nameTextStyle: { color: muted }, axisLabel: { color: muted }, axisLine: { lineStyle: { color: muted } } };
+  if (numeric) return { ...base, type: 'value' as const, scale: true };
+  const cats = [...new Set(d.values.map((v) => (v === null ? '(none)' : String(v))))].sort();
+  return { ...base, type: 'category' as const, data: cats };
+}
+
+function parallel(el: HTMLElement, o: ParallelOptions): Plot {
+  const t = theme();
+  const chart = echarts.init(el, null, { renderer: 'canvas' });
+  const rows = o.labels.map((_, j) => o.dims.map((d) => {
+    const v = d.values[j];
+    return v === null || v === undefined ? (d.values.every((x) => x === null || typeof x === 'number') ? null : '(none)') : typeof v === 'number' ? v : String(v);
+  }));
+  const colour = o.dims[o.colorBy]?.values.filter((v): v is number => typeof v === 'number') ?? [];
+  chart.setOption({
+    animation: false,
+    parallelAxis: o.dims.map((d, i) => axisOf(d, i, t.muted)),
+    parallel: { left: 60, right: 90, top: 40, bottom: 30 },
+    visualMap: colour.length > 0 ? { type: 'continuous', dimension: o.colorBy, min: Math.min(...colour), max: Math.max(...colour), right: 0, top: 'middle', calculable: true, textStyle: { color: t.muted }, inRange: { color: ['#4575b4', '#74add1', '#fee090', '#f46d43', '#a50026'] } } : undefined,
+    series: [{ type: 'parallel', data: rows, lineStyle: { width: 1.2, opacity: 0.6 }, inactiveOpacity: 0.04, activeOpacity: 1, emphasis: { disabled: true } }],
+  });
+  chart.on('axisareaselected', () => {
+    const model = (chart as unknown as { getModel(): { getSeriesByIndex(i: number): { getRawIndicesByActiveState(s: string): number[] } } }).getModel();
+    o.onBrush(model.getSeriesByIndex(0).getRawIndicesByActiveState('active'));
+  });
+  const resize = new ResizeObserver(() => chart.resize());
+  resize.observe(el);
+  return { destroy: () => { resize.disconnect(); chart.dispose(); } };
+}
+
+function scatter(el: HTMLElement, o: ScatterOptions): Plot {
+  const t = theme();
+  const chart = echarts.init(el, null, { renderer: 'canvas' });
+  const xAxis = axisOf({ name: o.xName, values: o.x }, 0, t.muted);
+  const yAxis = axisOf({ name: o.yName, values: o.y }, 1, t.muted);
+  const data = o.labels.map((_, j) => [o.x[j] ?? null, o.y[j] ?? null, j]).filter((p) => p[0] !== null && p[1] !== null);
+  chart.setOption({
+    animation: false,
+    grid: { left: 70, right: 30, top: 30, bottom: 50 },
+    tooltip: { trigger: 'item', formatter: (p: { value: [unknown, unknown, number] }) => `${escape(o.labels[p.value[2]] ?? '')}<br>${escape(o.xName)}: ${escape(String(p.value[0]))}<br>${escape(o.yName)}: ${escape(String(p.value[1]))}` },
+    xAxis: { ...xAxis, nameLocation: 'middle', nameGap: 30, splitLine: { lineStyle: { opacity: 0.2 } } },
+    yAxis: { ...yAxis, nameLocation: 'middle', nameGap: 50, splitLine: { lineStyle: { opacity: 0.2 } } },
+    series: [{ type: 'scatter', data, symbolSize: 8, itemStyle: { color: '#4e79a7', opacity: 0.8 } }],
+  });
+  chart.on('click', (p) => o.onClick((p.value as number[])[2]!));
+  const resize = new ResizeObserver(() => chart.resize());
+  resize.observe(el);
+  return { destroy: () => { resize.disconnect(); chart.dispose(); } };
+}
+
+// ECharts tooltips are HTML; run names come from other people's pushes.
+function escape(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+window.gtChunks = { ...window.gtChunks, 'chart-plots': { parallel, scatter } };

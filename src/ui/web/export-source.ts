@@ -1,0 +1,127 @@
+/**
+ * The data source of an export (`git-track ui --export DIR`) opened from file:// or a static
+ * host. Pages on file:// cannot fetch(), so each answer is a script `data/<file>.js` calling
+ * `window.gtData(key, json)`, loaded with a <script> tag; `data/index.js` (loaded first) sets
+ * `window.gtExport`. Answers the export does not hold are computed here (export-query.ts).
+ * Key and file name rules: docs/ui-api.md "Static export".
+ */
+import { ApiError, queryPairs, type DataSource, type Param } from './data-source.js';
+import { compareFromRuns, ExportRuns } from './export-query.js';
+import type { RunAnswer, RunsAnswer, SeriesAnswer } from './api-types.js';
+
+interface ExportIndex {
+  format: string;
+  tip: string | null;
+  filter: string | null;
+  keys: string[];
+}
+
+declare global {
+  interface Window {
+    gtExport?: ExportIndex;
+    gtData?: (key: string, json: unknown) => void;
+  }
+}
+
+/** True when the page is an export: its `data/index.js` loads and names itself one. */
+export async function isExport(): Promise<boolean> {
+  if (window.gtExport) return true;
+  try {
+    await loadScript('data/index.js');
+  } catch {
+    return false;
+  }
+  return window.gtExport !== undefined;
+}
+
+/** The request key: path, then the parameters sorted by name, each side URI-encoded. */
+export function exportKey(path: string, params?: Record<string, Param>): string {
+  const q = queryPairs(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  return q ? `${path}?${q}` : path;
+}
+
+/** `<safe>-<fnv1a>.js`: the key made file-name safe, cut to 64 characters, with its 32-bit FNV-1a hash. */
+export function exportFileName(key: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(key)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `${key.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64)}-${hash.toString(16).padStart(8, '0')}.js`;
+}
+
+function loadScript(src: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.onload = () => {
+      s.remove();
+      resolve();
+    };
+    s.onerror = () => {
+      s.remove();
+      reject(new Error(`could not load ${src}`));
+    };
+    document.head.appendChild(s);
+  });
+}
+
+/** The export's data source. */
+export async function exportSource(): Promise<DataSource> {
+  const index = window.gtExport!;
+  const keys = new Set(index.keys);
+  const answers = new Map<string, unknown>();
+  window.gtData = (key, json) => answers.set(key, json);
+
+  const load = async <T>(key: string): Promise<T> => {
+    if (!answers.has(key)) {
+      if (!keys.has(key)) throw new ApiError('FILE_NOT_FOUND', `this export does not hold '${key}'`, 404);
+      await loadScript(`data/${exportFileName(key)}`);
+    }
+    return answers.get(key) as T;
+  };
+  const allKey = index.keys.find((k) => k.startsWith('runs?'));
+  let runs: Promise<ExportRuns> | null = null;
+  const allRuns = () => (runs ??= load<RunsAnswer>(allKey ?? 'runs').then((a) => new ExportRuns(a)));
+  const asApiError = (e: unknown): never => {
+    const column = (e as { data?: { column?: number } }).data?.column;
+    throw new ApiError('USAGE', e instanceof Error ? e.message : String(e), 400, column);
+  };
+
+  return {
+    live: false,
+    async get<T>(path: string, params: Record<string, Param> = {}): Promise<T> {
+      if (path === 'runs' || path === 'values') {
+        const r = await allRuns();
+        try {
+          return (path === 'runs' ? r.runs(params) : r.values(params)) as T;
+        } catch (e) {
+          return asApiError(e);
+        }
+      }
+      if (path === 'compare') {
+        const ids = String(params['runs'] ?? '').split(',').filter(Boolean);
+        const answers = await Promise.all(ids.map((id) => load<RunAnswer>(`run/${id}`)));
+        return compareFromRuns(answers, params['all'] === '1') as T;
+      }
+      if (path === 'series') return (await mergedSeries(params)) as T;
+      if (path.startsWith('run/') && path.endsWith('/output')) throw new ApiError('FILE_NOT_FOUND', 'an export holds only the tail of output.log', 404);
+      return load<T>(exportKey(path, params));
+    },
+    subscribe: () => () => undefined,
+  };
+
+  // An export holds each run's series (x = step, 2,000 points); a chart of many runs merges them.
+  async function mergedSeries(params: Record<string, Param>): Promise<SeriesAnswer> {
+    const ids = String(params['runs'] ?? '').split(',').filter(Boolean);
+    const metrics = params['metrics'] ? new Set(String(params['metrics']).split(',')) : null;
+    const out: SeriesAnswer = { x: 'step', lines: [], missing: [], warnings: [] };
+    for (const id of ids) {
+      const key = `series?runs=${encodeURIComponent(id)}`;
+      const answer = keys.has(key) ? await load<SeriesAnswer>(key) : null;
+      for (const line of answer?.lines ?? []) if (!metrics || metrics.has(line.metric)) out.lines.push(line);
+      for (const m of metrics ?? []) if (!answer?.lines.some((l) => l.metric === m)) out.missing.push({ run: id, metric: m });
+    }
+    return out;
+  }
+}

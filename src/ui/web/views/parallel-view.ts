@@ -1,0 +1,128 @@
+/**
+ * View 5: parallel coordinates over chosen params and a metric (lines coloured by the metric;
+ * brush an axis to keep the runs inside the range, then select them), and a scatter of a
+ * param against a metric. State: params, metric, filter, sx (scatter x).
+ */
+import { h, replace } from '../dom.js';
+import type { DataSource } from '../data-source.js';
+import { href, listParam, replaceState, type Route } from '../router.js';
+import type { FieldsAnswer, ValuesAnswer } from '../api-types.js';
+import { loadChunk } from '../charts/load-chunk.js';
+import type { Plot } from '../charts/plots-chunk.js';
+import { filterBox } from './filter-box.js';
+import { showError } from './run-parts.js';
+import { ApiError } from '../data-source.js';
+
+const MAX_BRUSHED_SHOWN = 200;
+
+/** Show the parallel coordinates and scatter view. */
+export function parallelView(root: HTMLElement, route: Route, source: DataSource): () => void {
+  const state = route.state;
+  let plots: Plot[] = [];
+  const chooser = h('div', { class: 'chooser' });
+  const parallelEl = h('div', { class: 'plot plot-parallel', 'aria-label': 'parallel coordinates' });
+  const brushed = h('div', { class: 'brushed', 'aria-live': 'polite' });
+  const scatterEl = h('div', { class: 'plot plot-scatter', 'aria-label': 'scatter plot' });
+  const scatterControls = h('div', { class: 'toolbar-options' });
+  const message = h('div');
+  const filter = filterBox(state.get('filter') ?? '', (text) => set('filter', text.trim()));
+  replace(root, h('section', null, h('h2', null, 'Parallel coordinates'), filter.el, chooser, message, parallelEl,
+    h('p', { class: 'muted' }, 'Drag along an axis to keep the runs inside that range; drag on several axes to narrow further; click an axis outside the range to clear it.'),
+    brushed, h('h2', null, 'Scatter'), scatterControls, scatterEl));
+
+  function set(name: string, value: string) {
+    if (value) state.set(name, value);
+    else state.delete(name);
+    replaceState('parallel', '', state);
+    void draw();
+  }
+
+  let fields: FieldsAnswer | null = null;
+  async function draw(): Promise<void> {
+    fields ??= await source.get<FieldsAnswer>('fields');
+    const chosen = state.has('params') ? listParam(state, 'params') : fields.params.slice(0, 6).map((p) => `params.${p}`);
+    const metric = state.get('metric') ?? (fields.metrics[0] ? `metrics.${fields.metrics[0]}` : '');
+    drawChooser(fields, chosen, metric);
+    for (const p of plots) p.destroy();
+    plots = [];
+    if (!metric && chosen.length === 0) {
+      replace(message, h('p', { class: 'muted' }, 'The runs have no params or metrics to plot.'));
+      return;
+    }
+    const wanted = [...chosen, ...(metric ? [metric] : [])];
+    let values: ValuesAnswer;
+    let api;
+    try {
+      [values, api] = await Promise.all([source.get<ValuesAnswer>('values', { fields: wanted.join(','), filter: state.get('filter') ?? undefined }), loadChunk('chart-plots')]);
+      filter.clearError();
+    } catch (e) {
+      if (e instanceof ApiError && e.message.startsWith('filter:')) filter.showError(e.message, e.column);
+      else showError(message, e);
+      return;
+    }
+    replace(message, h('p', { class: 'muted' }, `${values.ids.length.toLocaleString('en-US')} runs`));
+    const labels = values.ids.map((id, j) => values.names[j] ?? id.slice(0, 8));
+    const dims = values.fields.map((f, i) => ({ name: f.replace(/^(params|metrics)\./, ''), values: values.values[i] ?? [] }));
+    plots.push(api.parallel(parallelEl, { dims, colorBy: dims.length - 1, labels, onBrush: (idx) => showBrushed(values, idx) }));
+    parallelEl.dataset['runs'] = String(values.ids.length);
+    showBrushed(values, null);
+    drawScatter(api, values, labels, chosen, metric);
+  }
+
+  function drawScatter(api: Awaited<ReturnType<typeof loadChunk<'chart-plots'>>>, values: ValuesAnswer, labels: string[], chosen: string[], metric: string) {
+    const sx = state.get('sx') ?? chosen[0] ?? '';
+    const select = h('select', { 'aria-label': 'scatter x axis' }, ...chosen.map((c) => h('option', { value: c, selected: c === sx }, c)));
+    select.addEventListener('change', () => set('sx', select.value));
+    replace(scatterControls, h('label', null, 'x: ', select), h('span', null, ` y: ${metric}`));
+    const xi = values.fields.indexOf(sx);
+    const yi = values.fields.indexOf(metric);
+    if (xi < 0 || yi < 0) return;
+    plots.push(api.scatter(scatterEl, { xName: sx, yName: metric, x: values.values[xi]!, y: values.values[yi]!, labels, onClick: (j) => { location.hash = href('run', values.ids[j]!); } }));
+  }
+
+  function showBrushed(values: ValuesAnswer, idx: number[] | null) {
+    parallelEl.dataset['brushed'] = idx === null ? '' : String(idx.length);
+    if (idx === null || idx.length === values.ids.length) {
+      replace(brushed, h('p', { class: 'muted' }, 'No range brushed: all runs are shown.'));
+      return;
+    }
+    const ids = idx.map((j) => values.ids[j]!);
+    const picked = new Set(ids.slice(0, 20));
+    const links = h('span');
+    const drawLinks = () => {
+      const runs = [...picked].join(',');
+      replace(links, picked.size === 0 ? '' : h('span', null, ' · ', h('a', { href: href('compare', '', { runs }) }, `compare ${picked.size}`), ' · ',
+        h('a', { href: href('charts', '', { runs }) }, 'chart them'), ' · ', h('a', { href: href('runs', '', { sel: runs }) }, 'select in the table')));
+    };
+    drawLinks();
+    replace(brushed, h('p', null, `${ids.length} run${ids.length === 1 ? '' : 's'} in the brushed ranges`, links),
+      h('ul', { class: 'brushed-list' }, ...idx.slice(0, MAX_BRUSHED_SHOWN).map((j) => {
+        const id = values.ids[j]!;
+        const box = h('input', { type: 'checkbox', checked: picked.has(id), 'aria-label': `select ${id}` });
+        box.addEventListener('change', () => {
+          if (box.checked) picked.add(id);
+          else picked.delete(id);
+          drawLinks();
+        });
+        return h('li', null, h('label', null, box, ' '), h('a', { href: href('run', id) }, values.names[j] ?? id.slice(0, 8)));
+      })),
+      ids.length > MAX_BRUSHED_SHOWN ? h('p', { class: 'muted' }, `and ${ids.length - MAX_BRUSHED_SHOWN} more`) : null);
+  }
+
+  function drawChooser(f: FieldsAnswer, chosen: string[], metric: string) {
+    const params = h('fieldset', null, h('legend', null, 'Params (axes)'), ...f.params.map((p) => {
+      const name = `params.${p}`;
+      const box = h('input', { type: 'checkbox', checked: chosen.includes(name) });
+      box.addEventListener('change', () => set('params', (box.checked ? [...chosen, name] : chosen.filter((c) => c !== name)).join(',') || ','));
+      return h('label', null, box, ' ', p);
+    }));
+    const select = h('select', { 'aria-label': 'colour by metric' }, ...f.metrics.map((m) => h('option', { value: `metrics.${m}`, selected: `metrics.${m}` === metric }, m)));
+    select.addEventListener('change', () => set('metric', select.value));
+    replace(chooser, params, h('label', null, 'Metric (last axis, colour): ', select));
+  }
+
+  void draw().catch((e) => showError(message, e));
+  return () => {
+    for (const p of plots) p.destroy();
+  };
+}

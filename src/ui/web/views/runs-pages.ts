@@ -1,0 +1,73 @@
+/**
+ * The runs table's data: the server pages and filters (docs/ui-api.md `/api/runs`); this keeps
+ * the pages already fetched for one query and maps the table's display rows (group headings
+ * between runs) to result offsets.
+ */
+import type { DataSource, Param } from '../data-source.js';
+import type { Group, RunRow, RunsAnswer } from '../api-types.js';
+
+/** Rows fetched per request: a screen is ~40 rows, a fast scroll crosses a few pages. */
+export const PAGE_ROWS = 200;
+
+/** One display row: a group heading or the run at a result offset. */
+export type DisplayRow = { kind: 'group'; group: Group } | { kind: 'run'; offset: number };
+
+/** The pages of one query. */
+export class RunsPages {
+  private pages = new Map<number, RunRow[]>();
+  private inFlight = new Map<number, Promise<void>>();
+  first: RunsAnswer | null = null;
+
+  constructor(
+    private readonly source: DataSource,
+    private readonly params: Record<string, Param>,
+    private readonly onPage: () => void,
+  ) {}
+
+  /** Fetch the first page: total, columns and groups come with it. */
+  async start(): Promise<RunsAnswer> {
+    const answer = await this.source.get<RunsAnswer>('runs', { ...this.params, offset: 0, limit: PAGE_ROWS });
+    this.first = answer;
+    this.pages.set(0, answer.rows);
+    return answer;
+  }
+
+  /** The row at a result offset, or undefined while its page is on the way (then it is fetched). */
+  row(offset: number): RunRow | undefined {
+    const page = Math.floor(offset / PAGE_ROWS);
+    const rows = this.pages.get(page);
+    if (rows) return rows[offset - page * PAGE_ROWS];
+    if (!this.inFlight.has(page)) {
+      const p = this.source
+        .get<RunsAnswer>('runs', { ...this.params, offset: page * PAGE_ROWS, limit: PAGE_ROWS })
+        .then((a) => {
+          this.pages.set(page, a.rows);
+          this.onPage();
+        })
+        .catch(() => undefined)
+        .finally(() => this.inFlight.delete(page));
+      this.inFlight.set(page, p);
+    }
+    return undefined;
+  }
+
+  /** Number of display rows: every run plus one heading per group. */
+  displayCount(): number {
+    return (this.first?.total ?? 0) + (this.first?.groups?.length ?? 0);
+  }
+
+  /** What display row `d` shows. Group `g`'s heading is at `offset_g + g`, its runs follow it. */
+  display(d: number): DisplayRow {
+    const groups = this.first?.groups;
+    if (!groups || groups.length === 0) return { kind: 'run', offset: d };
+    let lo = 0;
+    let hi = groups.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (groups[mid]!.offset + mid <= d) lo = mid;
+      else hi = mid - 1;
+    }
+    const g = groups[lo]!;
+    return d === g.offset + lo ? { kind: 'group', group: g } : { kind: 'run', offset: d - lo - 1 };
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Panels of step series: one per metric, grouped under their `/` prefix (`train/loss` and
+ * `train/acc` under "train"), every run a line in its stable colour. Zooming asks the server
+ * for the full-resolution points of the zoomed range. Shared by the charts, run and compare views.
+ */
+import { h, replace } from '../dom.js';
+import type { DataSource } from '../data-source.js';
+import type { SeriesAnswer, SeriesLine } from '../api-types.js';
+import { loadChunk } from '../charts/load-chunk.js';
+import type { LineChart, LineSpec, LinesApi } from '../charts/lines-chunk.js';
+
+export interface PanelOptions {
+  runs: string[];
+  metrics?: string[];
+  x: string;
+  smooth: number;
+  log: boolean;
+  /** Told each answer (the charts view draws its legend from it). */
+  onAnswer?: (answer: SeriesAnswer) => void;
+}
+
+const HEIGHT = 240;
+
+/** The panels and how to refresh them (a run grew, the options changed). */
+export interface SeriesPanels {
+  el: HTMLElement;
+  /** Fetch the series again; the charts keep their zoom. */
+  refresh(): Promise<void>;
+  destroy(): void;
+}
+
+function label(l: SeriesLine): string {
+  return l.name ? `${l.name} (${l.run.slice(0, 6)})` : l.run.slice(0, 8);
+}
+
+function specs(lines: SeriesLine[]): LineSpec[] {
+  return lines.map((l) => ({ run: l.run, label: label(l), color: l.color, x: l.x, y: l.y }));
+}
+
+/**
+ * Draw the series of `o.runs` into a new element.
+ * @example const p = seriesPanels(source, { runs: ['3f9a'], x: 'step', smooth: 0, log: false });
+ */
+export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels {
+  const el = h('div', { class: 'panels' }, h('p', { class: 'muted' }, 'Loading series…'));
+  const charts = new Map<string, { chart: LineChart; runs: string; zoom: [number, number] | null; box: HTMLElement }>();
+  let api: LinesApi | null = null;
+  let destroyed = false;
+  const points = () => Math.min(2000, Math.max(200, Math.round(el.clientWidth || 800)));
+
+  const query = (metric?: string, zoom?: [number, number] | null) => source.get<SeriesAnswer>('series', {
+    runs: o.runs.join(','),
+    metrics: metric ?? o.metrics?.join(','),
+    x: o.x === 'step' ? undefined : o.x,
+    points: points(),
+    xmin: zoom ? zoom[0] : undefined,
+    xmax: zoom ? zoom[1] : undefined,
+  });
+
+  async function refresh(): Promise<void> {
+    if (o.runs.length === 0) return;
+    let answer: SeriesAnswer;
+    try {
+      [api, answer] = await Promise.all([loadChunk('chart-lines'), query()]);
+    } catch (e) {
+      replace(el, h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    if (destroyed) return;
+    performance.mark('gt:series-arrived');
+    o.onAnswer?.(answer);
+    const byMetric = new Map<string, SeriesLine[]>();
+    for (const l of answer.lines) {
+      if (!byMetric.has(l.metric)) byMetric.set(l.metric, []);
+      byMetric.get(l.metric)!.push(l);
+    }
+    if (byMetric.size === 0) {
+      replace(el, h('p', { class: 'muted' }, 'These runs have no step series.'));
+      return;
+    }
+    if (charts.size === 0) el.replaceChildren();
+    const metrics = [...byMetric.keys()].sort();
+    const groups = new Map<string, string[]>();
+    for (const m of metrics) {
+      const prefix = m.includes('/') ? m.slice(0, m.indexOf('/')) : '';
+      if (!groups.has(prefix)) groups.set(prefix, []);
+      groups.get(prefix)!.push(m);
+    }
+    for (const [prefix, names] of groups) {
+      let section = el.querySelector<HTMLElement>(`section[data-prefix="${CSS.escape(prefix)}"]`);
+      if (!section) {
+        section = h('section', { class: 'panel-group', 'data-prefix': prefix }, prefix ? h('h3', null, prefix) : null, h('div', { class: 'panel-grid' }));
+        el.appendChild(section);
+      }
+      for (const m of names) drawPanel(section.querySelector('.panel-grid')!, m, byMetric.get(m)!);
+    }
+    performance.mark('gt:series-drawn');
+  }
+
+  function drawPanel(grid: HTMLElement, metric: string, lines: SeriesLine[]) {
+    const runs = lines.map((l) => l.run).join(',');
+    const have = charts.get(metric);
+    if (have && have.runs === runs) {
+      // A grown run: new points, same lines. A zoomed panel keeps its range (the zoom fetch owns it).
+      if (!have.zoom) have.chart.setLines(specs(lines), false);
+      return;
+    }
+    have?.chart.destroy();
+    const box = have?.box ?? h('div', { class: 'panel', 'data-metric': metric });
+    const note = lines.some((l) => l.downsampled) ? h('span', { class: 'muted', title: 'downsampled (LTTB) to the width of the panel; zoom in for every point' }, ` · ${lines.reduce((s, l) => s + l.total, 0).toLocaleString('en-US')} points`) : null;
+    const chartEl = h('div', { class: 'chart' });
+    replace(box, h('h4', null, metric.includes('/') ? metric.slice(metric.indexOf('/') + 1) : metric, note), chartEl);
+    if (!have) grid.appendChild(box);
+    const entry = { chart: null as unknown as LineChart, runs, zoom: null as [number, number] | null, box };
+    entry.chart = api!.drawLines(chartEl, {
+      lines: specs(lines), x: o.x, log: o.log, smooth: o.smooth, width: Math.max(280, box.clientWidth - 16 || 460), height: HEIGHT,
+      onZoom: (range) => {
+        entry.zoom = range;
+        void query(metric, range).then((a) => {
+          if (!destroyed && entry.zoom === range) entry.chart.setLines(specs(a.lines.filter((l) => l.metric === metric)), range !== null);
+        });
+      },
+    });
+    charts.set(metric, entry);
+  }
+
+  const resize = new ResizeObserver(() => {
+    for (const c of charts.values()) c.chart.resize(Math.max(280, c.box.clientWidth - 16));
+  });
+  resize.observe(el);
+  void refresh();
+  return {
+    el,
+    refresh,
+    destroy() {
+      destroyed = true;
+      resize.disconnect();
+      for (const c of charts.values()) c.chart.destroy();
+    },
+  };
+}
+
+/** The run colour legend: a swatch and a link per run. */
+export function legend(lines: { run: string; name: string | null; color: string }[]): HTMLElement {
+  return h('ul', { class: 'legend' }, ...lines.map((l) => h('li', null, h('span', { class: 'swatch', style: `background:${l.color}` }), h('a', { href: `#/run/${encodeURIComponent(l.run)}` }, l.name ?? l.run.slice(0, 8)))));
+}
