@@ -69,7 +69,7 @@ function parallel(el: HTMLElement, o: ParallelOptions): Plot {
     animation: false,
     parallelAxis: o.dims.map((d, i) => axisOf(d, i, t.muted)),
     parallel: { left: 60, right: 90, top: 40, bottom: 30 },
-    visualMap: colour.length > 0 ? { type: 'continuous', dimension: o.colorBy, min: Math.min(...colour), max: Math.max(...colour), right: 0, top: 'middle', calculable: true, textStyle: { color: t.muted }, inRange: { color: ['#4575b4', '#74add1', '#fee090', '#f46d43', '#a50026'] } } : undefined,
+    visualMap: colour.length > 0 ? { type: 'continuous', dimension: o.colorBy, min: Math.min(...colour), max: Math.max(...colour), right: 0, top: 'middle', calculable: true, precision: 3, textStyle: { color: t.muted }, inRange: { color: ['#4575b4', '#74add1', '#fee090', '#f46d43', '#a50026'] } } : undefined,
     series: [{ type: 'parallel', data: rows, lineStyle: { width: 1.2, opacity: 0.6 }, inactiveOpacity: 0.04, activeOpacity: 1, emphasis: { disabled: true } }],
   });
   chart.on('axisareaselected', () => {

@@ -9,7 +9,7 @@ import type { RunAnswer, RunRef } from '../api-types.js';
 export function kvTable(caption: string, entries: [string, unknown][]): HTMLElement | null {
   if (entries.length === 0) return null;
   return h('table', { class: 'kv' }, h('caption', null, caption),
-    h('tbody', null, ...entries.map(([k, v]) => h('tr', null, h('th', { scope: 'row' }, k), h('td', { class: typeof v === 'number' ? 'num' : '' }, formatValue(v))))));
+    h('tbody', null, ...entries.map(([k, v]) => h('tr', null, h('th', { scope: 'row' }, k), h('td', null, formatValue(v))))));
 }
 
 /** A run as a link: its name (or short id) to its page. */

@@ -16,7 +16,7 @@ import { virtualRows } from './virtual-rows.js';
 
 const ROW_HEIGHT = 28;
 
-const WIDTHS: Record<string, string> = { name: '220px', created: '132px', status: '92px', duration: '92px', 'code.commit': '86px', 'code.dirty': '60px', experiment: '140px', author: '140px' };
+const WIDTHS: Record<string, string> = { name: '220px', created: '150px', status: '92px', duration: '92px', 'code.commit': '86px', 'code.dirty': '60px', experiment: '140px', author: '140px' };
 
 const TITLES: Record<string, string> = { 'code.commit': 'commit', 'code.dirty': 'dirty' };
 
@@ -146,7 +146,7 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
       const mark = sort === c ? ' ▲' : sort === `-${c}` ? ' ▼' : '';
       const next = sort === c ? `-${c}` : sort === `-${c}` ? '' : c;
       const title = TITLES[c] ?? c.replace(/^(params|metrics|tags)\./, '');
-      return h('div', { class: 'cell', role: 'columnheader', 'aria-sort': mark === ' ▲' ? 'ascending' : mark ? 'descending' : 'none' },
+      return h('div', { class: /^(metrics\.|duration$)/.test(c) ? 'cell num' : 'cell', role: 'columnheader', 'aria-sort': mark === ' ▲' ? 'ascending' : mark ? 'descending' : 'none' },
         h('button', { type: 'button', class: 'sort', title: `sort by ${c}`, onclick: () => setParam('sort', next) }, h('span', { class: 'kind' }, kindOf(c)), title, mark));
     }));
   }
