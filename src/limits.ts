@@ -119,3 +119,6 @@ export const MAX_UI_TEXT_BYTES = 1024 * 1024;
 
 /** Open `/api/events` streams. */
 export const MAX_UI_EVENT_CLIENTS = 64;
+
+/** A run's `code.patch` or `output.log` read from `runs` for the dashboard (past it: not shown). */
+export const MAX_UI_BLOB_BYTES = 64 * 1024 * 1024;

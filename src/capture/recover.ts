@@ -82,6 +82,31 @@ export async function recoverStale(ctx: TrackerContext, options: { nowMs?: numbe
   return result;
 }
 
+/**
+ * The runs in progress, read only: unlike {@link recoverStale} nothing is recorded, so a
+ * reader that must not write (the dashboard) can show what `list` shows. Staging dirs whose
+ * owner is gone are left for the next `list`, `log` or `recover` to record.
+ *
+ * @example
+ * runningRuns(ctx).map((r) => r.state.id);
+ */
+export function runningRuns(ctx: TrackerContext, nowMs = Date.now()): RunningRun[] {
+  const out: RunningRun[] = [];
+  for (const entry of listStaging(ctx.repo)) {
+    if (entry.claimed) continue;
+    try {
+      const state = readState(entry.dir);
+      const lastActivity = lastActivityMs(entry.dir);
+      if (!state || !isOwnerAlive(state, lastActivity, nowMs)) continue;
+      if (state.owner === 'api' && existsSync(join(entry.dir, END_FILE))) continue;
+      out.push({ state, dir: entry.dir, metrics: latestMetrics(entry.dir), lastActivity: new Date(lastActivity) });
+    } catch {
+      // Vanished or half-written while looking: it is recorded or about to be.
+    }
+  }
+  return out;
+}
+
 /** The newest modification time among the dir and its top-level files. */
 function lastActivityMs(dir: string): number {
   let newest = 0;

@@ -415,4 +415,30 @@ finished child shows progress.`,
         .description("re-run a run's recorded command in a temporary checkout of its code and inputs, record the new run (tag reproduces=<id>) and compare metrics; exit 1 when they differ")
         .action(lazy(() => import('./commands/reproduce.js'))),
   ],
+  [
+    ['ui'],
+    (program) =>
+      program
+        .command('ui')
+        .description('a local web dashboard of the runs: table, run pages, charts, compare, parallel coordinates, stages, live runs (read-only)')
+        .option('--port <n>', 'port to listen on (0 = any free port)', '0')
+        .option('--host <addr>', 'address to listen on; anything but loopback lets others on the network read the runs', '127.0.0.1')
+        .option('--open', 'open the dashboard in the browser (xdg-open / open)')
+        .option('-f, --filter <expr>', 'show only the runs this filter selects (see `list --help`)')
+        .option('--export <dir>', 'write a static site (pages and data, no artifact bytes) into DIR instead of serving; opens from file:// or any static host')
+        .addHelpText(
+          'after',
+          `
+Examples:
+  $ git-track ui                          # http://127.0.0.1:<free port>/ until Ctrl-C
+  $ git-track ui --port 8080 --open
+  $ git-track ui --filter "experiment = 'churn'"
+  $ git-track ui --export site/ && xdg-open site/index.html
+
+Serves until Ctrl-C. Follows the \`runs\` branch: runs logged, pulled or tagged while it
+serves appear without a restart. Requests naming another Host are refused (403).
+The JSON API is described in docs/ui-api.md.`,
+        )
+        .action(lazy(() => import('./commands/ui.js'))),
+  ],
 ];

@@ -39,9 +39,10 @@ export const DEFAULT_LINEAGE_DEPTH = 20;
  * const tree = lineage(ctx, 'eval-run');
  * tree.inputs[0]?.producers[0]?.node.id; // the training run whose model eval read
  */
-export function lineage(ctx: TrackerContext, ref: string, options: { depth?: number } = {}): LineageNode {
+export function lineage(ctx: TrackerContext, ref: string, options: { depth?: number; index?: ContentIndex } = {}): LineageNode {
   const root = resolveRun(ctx, ref).manifest;
-  return build(root, buildContentIndex(ctx), new Set(), options.depth ?? DEFAULT_LINEAGE_DEPTH);
+  // A caller asking for many runs' lineage (the dashboard) passes the index it built once.
+  return build(root, options.index ?? buildContentIndex(ctx), new Set(), options.depth ?? DEFAULT_LINEAGE_DEPTH);
 }
 
 function build(run: RunManifest, index: ContentIndex, expanded: Set<string>, depth: number): LineageNode {
