@@ -96,8 +96,8 @@ export const MAX_HISTORY_PATHS_PER_COMMIT = 20;
 
 // Dashboard (`git-track ui`, docs/ui-api.md): what one HTTP request may ask of the server.
 
-/** The request target (path and query) of one dashboard request. */
-export const MAX_UI_URL_CHARS = 16 * 1024;
+/** The request target (path and query) of one dashboard request: a filter of MAX_FILTER_CHARS fits percent-encoded. */
+export const MAX_UI_URL_CHARS = 32 * 1024;
 
 /** Rows of one `/api/runs` page (a virtualised table asks for a screenful at a time). */
 export const MAX_UI_PAGE_ROWS = 1000;

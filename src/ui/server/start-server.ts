@@ -63,7 +63,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const events = new LiveEvents(state);
   const host = options.host ?? '127.0.0.1';
   let allowed = new Set<string>();
-  const server = createServer((req, res) => {
+  // Node's default header limit (16 KiB) would refuse a long filter before it is read.
+  const server = createServer({ maxHeaderSize: MAX_UI_URL_CHARS + 16 * 1024 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, errorAnswer(err).status, errorAnswer(err).body, req.method === 'HEAD');
       else res.destroy();
