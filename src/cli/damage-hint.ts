@@ -6,6 +6,9 @@
 import { resolve } from 'node:path';
 import { isGitTrackError } from '../errors.js';
 
+/** How git says an object is not there (`merge-base` on a missing tip: "Not a valid commit name"). */
+const GIT_SAYS_MISSING = /bad object|missing|unable to read|not a valid (?:commit name|object)|could not (?:read|parse)|bad revision/i;
+
 /**
  * The line to print instead of `err`'s message, or undefined when `runs` is whole (or the
  * repository cannot be opened).
@@ -14,8 +17,9 @@ import { isGitTrackError } from '../errors.js';
  * const line = await damageHint(err, argv); // 'the runs branch points at commit …'
  */
 export async function damageHint(err: unknown, argv: string[]): Promise<string | undefined> {
-  const stderr = isGitTrackError(err, 'GIT_FAILED') ? String(err.data.stderr ?? '') : '';
-  if (!isGitTrackError(err, 'OBJECT_NOT_FOUND') && !/bad object|missing|unable to read/i.test(stderr)) return undefined;
+  // Not every git failure keeps git's stderr; its first line is in the message then.
+  const stderr = isGitTrackError(err, 'GIT_FAILED') ? `${String(err.data.stderr ?? '')}\n${err.message}` : '';
+  if (!isGitTrackError(err, 'OBJECT_NOT_FOUND') && !GIT_SAYS_MISSING.test(stderr)) return undefined;
   const at = argv.indexOf('-C');
   const dir = at >= 0 && argv[at + 1] !== undefined ? resolve(argv[at + 1]!) : process.cwd();
   try {

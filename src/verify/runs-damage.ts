@@ -66,7 +66,9 @@ export async function findRunsDamage(ctx: TrackerContext): Promise<RunsDamage | 
  */
 export function damageMessage(damage: RunsDamage): string {
   const first = damage.missing[0]!;
-  const what = first === damage.tip ? 'which is missing' : `but ${damage.missing.length === 1 ? 'object' : `${damage.missing.length} objects, such as`} ${first.slice(0, 12)}, ${damage.missing.length === 1 ? 'is' : 'are'} missing`;
+  const count = damage.missing.length;
+  const what =
+    first === damage.tip ? 'which is missing' : count === 1 ? `but object ${first.slice(0, 12)} is missing` : `but ${count} objects, such as ${first.slice(0, 12)}, are missing`;
   return (
     `the ${RUNS_BRANCH} branch points at commit ${damage.tip.slice(0, 12)}, ${what} (deleted by git gc/prune?); ` +
     '`git-track repair` restores it from the reflog and the objects still present'

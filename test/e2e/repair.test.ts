@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { cli, git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
+import { makeBare } from '../helpers/remotes.js';
 
 function logRun(dir: string, ...args: string[]): string {
   const r = cli(dir, 'log', ...args);
@@ -31,7 +32,9 @@ function runDir(id: string): string {
 describe('a runs branch that reaches missing objects', () => {
   it('the race of the issue: runs points at a commit a prune deleted; every command says so, repair restores the reflog tip', () => {
     const dir = makeRepo({ commit: true });
+    git(dir, 'remote', 'add', 'origin', makeBare());
     const kept = [logRun(dir, '-m', 'f1=0.1'), logRun(dir, '-m', 'f1=0.2'), logRun(dir, '-m', 'f1=0.3')];
+    expect(cli(dir, 'push').code).toBe(0);
     const intact = git(dir, 'rev-parse', 'runs').trim();
     logRun(dir, '-m', 'f1=0.4');
     const doomed = git(dir, 'rev-parse', 'runs').trim();
@@ -43,7 +46,7 @@ describe('a runs branch that reaches missing objects', () => {
     writeFileSync(join(dir, '.git', 'refs', 'heads', 'runs'), `${doomed}\n`);
     appendFileSync(join(dir, '.git', 'logs', 'refs', 'heads', 'runs'), `${intact} ${doomed} Test Author <test@example.com> 1767225600 +0000\tgit-track: run\n`);
 
-    for (const args of [['list'], ['show', kept[0]!], ['log', '-m', 'f1=0.5']]) {
+    for (const args of [['list'], ['show', kept[0]!], ['log', '-m', 'f1=0.5'], ['push'], ['pull'], ['tag', kept[0]!, 'team=a']]) {
       const r = cli(dir, ...args);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^git-track: the runs branch points at commit ${doomed.slice(0, 12)}, which is missing .*git-track repair.*\\n$`));
@@ -75,6 +78,16 @@ describe('a runs branch that reaches missing objects', () => {
     explodePacks(dir);
     deleteObject(dir, git(dir, 'rev-parse', `runs:${runDir(damaged)}/run.yaml`).trim());
     const tip = git(dir, 'rev-parse', 'runs').trim();
+
+    const yaml = git(dir, 'rev-parse', `runs:${runDir(damaged)}/run.yaml`).trim();
+    const line = `git-track: the runs branch points at commit ${tip.slice(0, 12)}, but object ${yaml.slice(0, 12)} is missing (deleted by git gc/prune?); \`git-track repair\` restores it from the reflog and the objects still present\n`;
+    git(dir, 'remote', 'add', 'origin', makeBare());
+    for (const args of [['list'], ['show', damaged], ['push']]) {
+      const failed = cli(dir, ...args);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toBe(line);
+    }
+    expect(cli(dir, 'verify').stdout).toContain(line.slice('git-track: '.length, -1));
 
     const r = cli(dir, 'repair');
     expect(r.code).toBe(0);
