@@ -23,9 +23,16 @@ declare global {
   }
 }
 
-/** True when the page is an export: its `data/index.js` loads and names itself one. */
+/**
+ * True when the page is an export. A `git-track ui` server answers /api/info; a file:// page
+ * cannot fetch and a static host has no /api/, so then `data/index.js` must name the export.
+ */
 export async function isExport(): Promise<boolean> {
   if (window.gtExport) return true;
+  if (location.protocol !== 'file:') {
+    const info = await fetch('api/info').then((r) => (r.ok ? (r.json() as Promise<{ export?: boolean }>) : null)).catch(() => null);
+    if (info && info.export !== true) return false;
+  }
   try {
     await loadScript('data/index.js');
   } catch {

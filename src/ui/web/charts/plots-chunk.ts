@@ -68,9 +68,9 @@ function parallel(el: HTMLElement, o: ParallelOptions): Plot {
   chart.setOption({
     animation: false,
     parallelAxis: o.dims.map((d, i) => axisOf(d, i, t.muted)),
-    parallel: { left: 60, right: 90, top: 40, bottom: 30 },
-    visualMap: colour.length > 0 ? { type: 'continuous', dimension: o.colorBy, min: Math.min(...colour), max: Math.max(...colour), right: 0, top: 'middle', calculable: true, precision: 3, textStyle: { color: t.muted }, inRange: { color: ['#4575b4', '#74add1', '#fee090', '#f46d43', '#a50026'] } } : undefined,
-    series: [{ type: 'parallel', data: rows, lineStyle: { width: 1.2, opacity: 0.6 }, inactiveOpacity: 0.04, activeOpacity: 1, emphasis: { disabled: true } }],
+    parallel: { left: 60, right: 130, top: 40, bottom: 30 },
+    visualMap: colour.length > 0 && Math.min(...colour) < Math.max(...colour) ? { type: 'continuous', dimension: o.colorBy, min: Math.min(...colour), max: Math.max(...colour), right: 10, top: 'middle', calculable: true, precision: 3, textStyle: { color: t.muted }, inRange: { color: ['#4575b4', '#74add1', '#fee090', '#f46d43', '#a50026'] } } : undefined,
+    series: [{ type: 'parallel', data: rows, lineStyle: { width: 1.5, opacity: 0.75, color: '#4e79a7' }, inactiveOpacity: 0.04, activeOpacity: 1, emphasis: { disabled: true } }],
   });
   chart.on('axisareaselected', () => {
     const model = (chart as unknown as { getModel(): { getSeriesByIndex(i: number): { getRawIndicesByActiveState(s: string): number[] } } }).getModel();

@@ -9,7 +9,7 @@ import { formatValue } from '../format.js';
 import { href, listParam, replaceState, type Route } from '../router.js';
 import type { CompareAnswer } from '../api-types.js';
 import { showError } from './run-parts.js';
-import { seriesPanels, type SeriesPanels } from './series-panels.js';
+import { legend, seriesPanels, type SeriesPanels } from './series-panels.js';
 
 /** Show the compare view. */
 export function compareView(root: HTMLElement, route: Route, source: DataSource): () => void {
@@ -23,10 +23,14 @@ export function compareView(root: HTMLElement, route: Route, source: DataSource)
   const all = h('input', { type: 'checkbox', checked: state.get('all') === '1' });
   const table = h('div', { class: 'compare-table' }, h('p', { class: 'muted' }, 'Loading…'));
   const warnings = h('div');
-  let panels: SeriesPanels | null = seriesPanels(source, { runs, x: 'step', smooth: 0, log: false });
+  const legendBox = h('div');
+  let panels: SeriesPanels | null = seriesPanels(source, {
+    runs, x: 'step', smooth: 0, log: false,
+    onAnswer: (a) => replace(legendBox, legend([...new Map(a.lines.map((l) => [l.run, { run: l.run, name: l.name, color: l.color }])).values()])),
+  });
   replace(root, h('section', null, h('h2', null, 'Compare ', String(runs.length), ' runs'),
     h('div', { class: 'toolbar-options' }, h('label', null, all, ' show rows that are the same too')),
-    warnings, table, h('h3', null, 'Curves'), panels.el));
+    warnings, table, h('h3', null, 'Curves'), legendBox, panels.el));
 
   const load = () => source.get<CompareAnswer>('compare', { runs: runs.join(','), all: all.checked }).then((c) => {
     replace(warnings, ...c.dataWarnings.map((w) => h('p', { class: 'warning data-warning' }, '⚠ ', w)), ...c.warnings.map((w) => h('p', { class: 'warning' }, w)));

@@ -14,6 +14,8 @@ import { showError } from './run-parts.js';
 import { ApiError } from '../data-source.js';
 
 const MAX_BRUSHED_SHOWN = 200;
+// Metrics fetched to choose the default colour metric; the chooser still lists every metric.
+const MAX_METRICS_ASKED = 50;
 
 /** Show the parallel coordinates and scatter view. */
 export function parallelView(root: HTMLElement, route: Route, source: DataSource): () => void {
@@ -41,26 +43,41 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
   async function draw(): Promise<void> {
     fields ??= await source.get<FieldsAnswer>('fields');
     const chosen = state.has('params') ? listParam(state, 'params') : fields.params.slice(0, 6).map((p) => `params.${p}`);
-    const metric = state.get('metric') ?? (fields.metrics[0] ? `metrics.${fields.metrics[0]}` : '');
-    drawChooser(fields, chosen, metric);
+    const metrics = fields.metrics.slice(0, MAX_METRICS_ASKED).map((m) => `metrics.${m}`);
     for (const p of plots) p.destroy();
     plots = [];
-    if (!metric && chosen.length === 0) {
+    if (metrics.length === 0 && chosen.length === 0) {
+      drawChooser(fields, chosen, '');
       replace(message, h('p', { class: 'muted' }, 'The runs have no params or metrics to plot.'));
       return;
     }
-    const wanted = [...chosen, ...(metric ? [metric] : [])];
-    let values: ValuesAnswer;
+    const wanted = [...new Set([...chosen, ...metrics, ...(state.get('metric') ? [state.get('metric')!] : [])])];
+    let all: ValuesAnswer;
     let api;
     try {
-      [values, api] = await Promise.all([source.get<ValuesAnswer>('values', { fields: wanted.join(','), filter: state.get('filter') ?? undefined }), loadChunk('chart-plots')]);
+      [all, api] = await Promise.all([source.get<ValuesAnswer>('values', { fields: wanted.join(','), filter: state.get('filter') ?? undefined }), loadChunk('chart-plots')]);
       filter.clearError();
     } catch (e) {
+      drawChooser(fields, chosen, state.get('metric') ?? '');
       if (e instanceof ApiError && e.message.startsWith('filter:')) filter.showError(e.message, e.column);
       else showError(message, e);
       return;
     }
-    replace(message, h('p', { class: 'muted' }, `${values.ids.length.toLocaleString('en-US')} runs`));
+    // By default the metric most runs have: a line without the colour metric cannot be coloured.
+    const count = (f: string) => (all.values[all.fields.indexOf(f)] ?? []).filter((v) => v !== null).length;
+    const metric = state.get('metric') ?? [...metrics].sort((a, b) => count(b) - count(a))[0] ?? '';
+    drawChooser(fields, chosen, metric);
+    const keep = all.ids.map((_, j) => !metric || all.values[all.fields.indexOf(metric)]?.[j] !== null);
+    const cols = [...chosen, ...(metric ? [metric] : [])];
+    const values: ValuesAnswer = {
+      ...all,
+      ids: all.ids.filter((_, j) => keep[j]),
+      names: all.names.filter((_, j) => keep[j]),
+      fields: cols,
+      values: cols.map((f) => (all.values[all.fields.indexOf(f)] ?? []).filter((_, j) => keep[j])),
+    };
+    const left = all.ids.length - values.ids.length;
+    replace(message, h('p', { class: 'muted' }, `${values.ids.length.toLocaleString('en-US')} runs${left ? ` (${left} without ${metric} left out)` : ''}`));
     const labels = values.ids.map((id, j) => values.names[j] ?? id.slice(0, 8));
     const dims = values.fields.map((f, i) => ({ name: f.replace(/^(params|metrics)\./, ''), values: values.values[i] ?? [] }));
     plots.push(api.parallel(parallelEl, { dims, colorBy: dims.length - 1, labels, onBrush: (idx) => showBrushed(values, idx) }));

@@ -34,7 +34,7 @@ export function runPage(root: HTMLElement, route: Route, source: DataSource): ()
     const data = a.data.map((d) => h('tr', null, h('td', null, d.path ?? ''), h('td', null, d.label ?? ''), h('td', { class: 'mono', title: d.sha256 ?? '' }, d.sha256?.slice(0, 12) ?? d.kind),
       h('td', null, ...(d.producedBy ?? []).map(runLink))));
     panels?.destroy();
-    panels = a.series.length > 0 ? seriesPanels(source, { runs: [m.id], x: 'step', smooth: 0, log: false }) : null;
+    panels = a.series.length > 0 || a.running ? seriesPanels(source, { runs: [m.id], x: 'step', smooth: 0, log: false }) : null;
     replace(root,
       h('article', { class: 'run-page' },
         h('header', { class: 'run-head' },

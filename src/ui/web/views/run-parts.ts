@@ -5,8 +5,9 @@ import { formatBytes, formatTime, formatValue } from '../format.js';
 import { href } from '../router.js';
 import type { RunAnswer, RunRef } from '../api-types.js';
 
-/** A two-column table of names and values, or nothing when empty. */
-export function kvTable(caption: string, entries: [string, unknown][]): HTMLElement | null {
+/** A two-column table of names and values (empty values left out), or nothing when empty. */
+export function kvTable(caption: string, all: [string, unknown][]): HTMLElement | null {
+  const entries = all.filter(([, v]) => v !== '' && v !== null && v !== undefined);
   if (entries.length === 0) return null;
   return h('table', { class: 'kv' }, h('caption', null, caption),
     h('tbody', null, ...entries.map(([k, v]) => h('tr', null, h('th', { scope: 'row' }, k), h('td', null, formatValue(v))))));
