@@ -13,7 +13,9 @@ await build({
   format: 'esm',
   platform: 'node',
   // Loaded lazily with require() (src/manifest/codec.ts), only when a file needs real YAML parsing.
-  external: ['yaml'],
+  // @resvg/resvg-js is a native addon (a prebuilt .node per platform), imported only by
+  // `plot -o FILE.png` (src/plot/plot-runs.ts): it cannot be bundled.
+  external: ['yaml', '@resvg/resvg-js'],
   target: 'node20',
   chunkNames: '[name]-[hash]',
   // Bundled CommonJS dependencies call require(); give the ESM output one.

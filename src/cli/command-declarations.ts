@@ -195,6 +195,7 @@ finished child shows progress.`,
         .description('what changed between two runs: params, metrics (delta, better side), tags, data, code, artifacts, environment')
         .addOption(new Option('--format <format>', 'text (coloured on a terminal), md (for a pull request) or json').choices(['text', 'md', 'json']).default('text'))
         .option('--manifest', 'also show a unified diff of the two run.yaml files')
+        .option('--plot <file>', 'with --format md: also write the runs\' metric curves to FILE (.svg or .png) and link it from the markdown')
         .option('--all', 'also list params, tags and artifacts that did not change')
         .addOption(higherIsBetter())
         .addOption(lowerIsBetter())
@@ -213,6 +214,7 @@ finished child shows progress.`,
         .option('-n, --limit <n>', 'at most n runs from the filter (default 20; all children with --children alone)')
         .option('--all', 'show every param and metric, also those that are the same, and archived runs a filter or --children selects')
         .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json', 'csv']).default('text'))
+        .option('--plot <file>', 'with --format md: also write the runs\' metric curves to FILE (.svg or .png) and link it from the markdown')
         .addOption(higherIsBetter())
         .addOption(lowerIsBetter())
         .action(lazy(() => import('./commands/compare.js'))),
@@ -414,6 +416,26 @@ finished child shows progress.`,
         .option('--json', 'print the comparison as JSON')
         .description("re-run a run's recorded command in a temporary checkout of its code and inputs, record the new run (tag reproduces=<id>) and compare metrics; exit 1 when they differ")
         .action(lazy(() => import('./commands/reproduce.js'))),
+  ],
+  [
+    ['plot'],
+    (program) =>
+      program
+        .command('plot')
+        .argument('<runs...>', 'runs to plot (ids, prefixes, names, `latest`)')
+        .description('a chart of metric step series: a panel per metric, a line per run in its dashboard colour; SVG or PNG for a pull request, a paper or CI')
+        .option('--metric <name>', 'a metric to plot (repeatable; default: every metric with a series)', collect)
+        .addOption(new Option('--x <axis>', 'horizontal axis: step, time (wall clock) or relative (seconds since the run began)').choices(['step', 'time', 'relative']).default('step'))
+        .option('-o, --output <file>', 'write FILE.svg or FILE.png (default: SVG on stdout)')
+        .addHelpText(
+          'after',
+          `
+Examples:
+  $ git-track plot baseline latest --metric loss -o loss.svg
+  $ git-track plot latest --x relative -o curves.png
+  $ git-track diff baseline latest --format md --plot curves.svg   # the markdown links the chart`,
+        )
+        .action(lazy(() => import('./commands/plot.js'))),
   ],
   [
     ['ui'],

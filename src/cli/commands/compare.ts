@@ -23,10 +23,12 @@ interface CompareOptions {
   children?: string;
   higherIsBetter?: string[];
   lowerIsBetter?: string[];
+  plot?: string;
 }
 
 export default async function compare(cli: CliContext, [refs]: unknown[], options: CompareOptions): Promise<number> {
   const format = parseFormat(options.format ?? 'text', ['text', 'md', 'json', 'csv'] as const);
+  if (options.plot !== undefined && format !== 'md') throw new GitTrackError('USAGE', '--plot goes with --format md (the chart is linked from the markdown)');
   const names = (refs as string[] | undefined) ?? [];
   if (names.length === 0 && options.filter === undefined && options.children === undefined) {
     throw new GitTrackError('USAGE', 'compare needs runs to compare: name them, or give --filter EXPR or --children RUN');
@@ -40,6 +42,8 @@ export default async function compare(cli: CliContext, [refs]: unknown[], option
   const ctx = cli.tracker();
   if (filter || sort) warnUnknownFields(cli, ctx, queryRuns(ctx, { limit: 0 }).table, { filter, sort });
   const cmp = compareRefs(ctx, names, { filter, sort, limit, children: options.children }, { ...directions, all: options.all });
-  cli.out(renderComparison(cmp, format, palette(useColour())));
+  const image = options.plot === undefined ? null : await (await import('./plot.js')).writePlotFor(cli, cmp.runs.map((r) => r.id), options.plot);
+  const text = renderComparison(cmp, format, palette(useColour()));
+  cli.out(image ? `${text.trimEnd()}\n\n${image}\n` : text);
   return 0;
 }
