@@ -122,3 +122,33 @@ export const MAX_UI_EVENT_CLIENTS = 64;
 
 /** A run's `code.patch` or `output.log` read from `runs` for the dashboard (past it: not shown). */
 export const MAX_UI_BLOB_BYTES = 64 * 1024 * 1024;
+
+// The MLflow-compatible server (src/mlflow/server/): MLflow's own limits, so its clients behave
+// the same against both.
+
+/** A JSON request body (MLflow: a log-batch request is at most 1 MB). */
+export const MLFLOW_MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** Metrics in one log-batch request (MLflow: 1,000). */
+export const MLFLOW_MAX_BATCH_METRICS = 1000;
+
+/** Params, and tags, in one log-batch request (MLflow: 100 each). */
+export const MLFLOW_MAX_BATCH_PARAMS_TAGS = 100;
+
+/** Metrics, params and tags together in one log-batch request (MLflow: 1,000). */
+export const MLFLOW_MAX_BATCH_ENTITIES = 1000;
+
+/** A param, metric or tag key (MLflow: 250 characters). */
+export const MLFLOW_MAX_KEY_CHARS = 250;
+
+/** Runs one search returns per page (MLflow: 50,000). */
+export const MLFLOW_MAX_SEARCH_RESULTS = 50000;
+
+/** One artifact uploaded through the artifact proxy, streamed to disk. */
+export const MLFLOW_MAX_ARTIFACT_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** Runs in progress one server holds at once (each keeps its metric history in memory). */
+export const MLFLOW_MAX_ACTIVE_RUNS = 10000;
+
+/** Metric steps one run in progress keeps in memory for get-history (the staging dir keeps them all). */
+export const MLFLOW_MAX_ACTIVE_HISTORY = 1_000_000;

@@ -41,6 +41,8 @@ export interface StagedInput {
    * staging dir); captured when the run is recorded if absent.
    */
   code?: CodeVersion;
+  /** Who ran it, when a client said so (an MLflow client's `mlflow.user`). */
+  author?: { name: string; email: string };
 }
 
 /** How the run ended. */
@@ -129,6 +131,7 @@ export function collectStaging(dir: string, state: RunState, outcome: RunOutcome
     tags,
     ...(data.length ? { data } : {}),
     ...(environment ? { environment } : {}),
+    ...(given.author ? { author: given.author } : {}),
     // Declared outputs the program did not produce are kept as references, so the run is not lost.
     artifacts: [...(given.artifacts ?? []).map((a) => ({ ...a, optional: true })), ...staged],
     files,

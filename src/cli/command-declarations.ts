@@ -404,6 +404,17 @@ finished child shows progress.`,
         .action(lazy(() => import('./commands/checkout.js'))),
   ],
   [
+    ['server'],
+    (program) =>
+      program
+        .command('server')
+        .description('serve MLflow\'s tracking REST API over `runs`: MLflow clients log here unchanged (MLFLOW_TRACKING_URI=http://127.0.0.1:5000)')
+        .option('--port <n>', 'port to listen on (0: any free port)', '5000')
+        .option('--host <addr>', 'address to listen on; anything but loopback needs --token', '127.0.0.1')
+        .option('--token <t>', 'require `Authorization: Bearer T` from clients (MLflow: MLFLOW_TRACKING_TOKEN=T); also read from GIT_TRACK_SERVER_TOKEN')
+        .action(lazy(() => import('./commands/server.js'))),
+  ],
+  [
     ['reproduce'],
     (program) =>
       program

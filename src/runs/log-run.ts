@@ -77,6 +77,8 @@ export interface LogRunInput {
   id?: string;
   /** The environment as the program reported it (the interpreter that ran, its libraries), over what is probed. */
   environment?: { python?: string; packages?: string };
+  /** Who ran it, when a client said so (MLflow's `mlflow.user`); default: the git identity. */
+  author?: { name: string; email: string };
 }
 
 export interface LogRunResult {
@@ -127,7 +129,7 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     status: input.status ?? 'finished',
     created: (input.created ?? env.now()).toISOString().replace(/\.000Z$/, 'Z'),
     duration_s: input.durationS,
-    author: { name: identity.name, email: identity.email },
+    author: input.author ?? { name: identity.name, email: identity.email },
     command: input.command,
     code: { ...codeVersion, ...(captured.patch ? { patch: PATCH_FILE } : {}) },
     submodules: submodules?.length ? submodules : undefined,

@@ -1,0 +1,190 @@
+/**
+ * runs/search: MLflow's filter, order and paging over the query index (recorded runs) and the
+ * server's runs in progress. Runs of a page are built from the index's columns, so a search
+ * over 10,000 runs reads no manifest.
+ */
+import type { Expr, Field, Literal } from '../../query/ast.js';
+import { matches, type FieldValue } from '../../query/evaluate.js';
+import { laterTags, queryRuns } from '../../query/query-runs.js';
+import { compareForSort, type SortKey } from '../../query/sort.js';
+import { NEWEST_FIRST } from '../../query/query-runs.js';
+import type { RunManifest } from '../../manifest/schema.js';
+import type { ParamValue } from '../../manifest/schema.js';
+import { MLFLOW_MAX_SEARCH_RESULTS } from '../../limits.js';
+import { runFromManifest, toParamValue, toTrackName, type MlflowRun } from '../mapping.js';
+import type { ActiveRun } from './active-run.js';
+import { invalid } from './errors.js';
+import { translateFilter, translateOrderBy, type Residual } from './mlflow-filter.js';
+import { maxResults, offsetOf, optString, optStrings, pageToken, type Fields } from './request.js';
+import type { RunStore } from './run-store.js';
+
+const attr = (name: string): Field => ({ scope: 'attr', name });
+const and = (left: Expr, right: Expr): Expr => ({ kind: 'and', left, right });
+
+/** A candidate run: a row of the index or a run in progress. */
+type Candidate = { row: number } | { active: ActiveRun };
+
+/**
+ * Answer a runs/search request.
+ *
+ * @example
+ * searchRuns(store, { experiment_ids: ['0'], filter: 'metrics.f1 > 0.8', order_by: ['metrics.f1 DESC'] });
+ */
+export function searchRuns(store: RunStore, fields: Fields): { runs: MlflowRun[]; next_page_token?: string } {
+  const limit = maxResults(fields, 1000, MLFLOW_MAX_SEARCH_RESULTS);
+  const offset = offsetOf(optString(fields, 'page_token'));
+  const view = viewType(fields.run_view_type);
+  const experimentIds = optStrings(fields, 'experiment_ids');
+  const { expr, residual } = translateFilter(optString(fields, 'filter'));
+  const sort = translateOrderBy(optStrings(fields, 'order_by'));
+
+  let where: Expr | undefined = expr;
+  const names = experimentIds.flatMap((id) => store.experiments.namesOf(id));
+  if (experimentIds.length) where = where ? and(inExperiments(names), where) : inExperiments(names);
+  const archived: Expr = { kind: 'compare', field: attr('archived'), op: '=', value: { type: 'boolean', value: true } };
+  if (view === 'ACTIVE_ONLY') where = where ? and({ kind: 'not', expr: archived }, where) : { kind: 'not', expr: archived };
+  if (view === 'DELETED_ONLY') where = where ? and(archived, where) : archived;
+
+  const result = queryRuns(store.ctx, { ...(where ? { filter: where } : {}), sort });
+  const getRow = (row: number) => (f: Field) => result.get(row, f);
+  let candidates: Candidate[] = result.rows.filter((row) => residual.every((check) => check(getRow(row)))).map((row) => ({ row }));
+
+  const active = [...store.active.values()].filter((run) => {
+    const get = activeAccessor(run);
+    return (!where || matches(where, get)) && residual.every((check: Residual) => check(get));
+  });
+  if (active.length) {
+    candidates = [...candidates, ...active.map((run) => ({ active: run }))];
+    candidates = sortCandidates(candidates, [...sort, ...NEWEST_FIRST], (c, f) => ('row' in c ? result.get(c.row, f) : activeAccessor(c.active)(f)));
+  }
+
+  const page = candidates.slice(offset, offset + limit);
+  const tags = page.some((c) => 'row' in c) ? laterTags(store.ctx) : new Map<string, Record<string, string>>();
+  const runs = page.map((c) => {
+    if ('active' in c) return c.active.message(store.artifactUri(c.active.experimentId, c.active.id));
+    const m = manifestOfRow(result, c.row, tags);
+    const experimentId = store.experiments.idOfName(m.experiment);
+    const run = runFromManifest(m, { artifactUri: store.artifactUri(experimentId, m.id), deleted: result.get(c.row, attr('archived')) === true });
+    run.info.experiment_id = experimentId;
+    return run;
+  });
+  return { runs, ...(offset + limit < candidates.length ? { next_page_token: pageToken(offset + limit) } : {}) };
+}
+
+function viewType(v: unknown): 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL' {
+  if (v === undefined || v === null || v === '' || v === 'ACTIVE_ONLY' || v === 1 || v === '1') return 'ACTIVE_ONLY';
+  if (v === 'DELETED_ONLY' || v === 2 || v === '2') return 'DELETED_ONLY';
+  if (v === 'ALL' || v === 3 || v === '3') return 'ALL';
+  throw invalid(`Invalid value ${JSON.stringify(v)} for parameter 'run_view_type'`);
+}
+
+function inExperiments(names: (string | undefined)[]): Expr {
+  const literals: Literal[] = names.filter((n): n is string => n !== undefined).map((value) => ({ type: 'string', value }));
+  const isIn: Expr = { kind: 'in', field: attr('experiment'), values: literals, negated: false };
+  if (!names.includes(undefined)) return isIn;
+  const none: Expr = { kind: 'is-null', field: attr('experiment'), negated: false };
+  return literals.length ? { kind: 'or', left: none, right: isIn } : none;
+}
+
+/** A run in progress, read as the query engine reads a manifest. */
+function activeAccessor(run: ActiveRun): (field: Field) => FieldValue | undefined {
+  const f = run.fields();
+  return (field) => {
+    if (field.scope === 'params') {
+      for (const [k, v] of f.params) if (toTrackName(k) === field.name) return toParamValue(v);
+      return undefined;
+    }
+    if (field.scope === 'metrics') {
+      for (const [k, m] of f.metrics) if (toTrackName(k) === field.name) return m.value;
+      return undefined;
+    }
+    if (field.scope === 'tags') {
+      for (const [k, v] of f.tags) if (toTrackName(k) === field.name) return v;
+      return undefined;
+    }
+    switch (field.name) {
+      case 'id':
+        return run.id;
+      case 'name':
+        return f.name;
+      case 'experiment':
+        return f.experiment;
+      case 'parent':
+        return f.parent;
+      case 'note':
+        return f.note;
+      case 'author':
+        return f.author;
+      case 'status':
+        return run.status.toLowerCase();
+      case 'created':
+        return new Date(run.startTime).toISOString();
+      case 'archived':
+        return run.deleted;
+      default:
+        return undefined;
+    }
+  };
+}
+
+function sortCandidates(list: Candidate[], keys: SortKey[], get: (c: Candidate, f: Field) => FieldValue | undefined): Candidate[] {
+  const columns = keys.map((k) => list.map((c) => get(c, k.field)));
+  const order = list.map((_, i) => i);
+  order.sort((x, y) => {
+    for (let k = 0; k < keys.length; k++) {
+      const a = columns[k]![x];
+      const b = columns[k]![y];
+      const missingA = a === undefined || a === null;
+      const missingB = b === undefined || b === null;
+      if (missingA !== missingB) return missingA ? 1 : -1;
+      const c = keys[k]!.field.name === 'created' && typeof a === 'string' && typeof b === 'string' ? Date.parse(a) - Date.parse(b) : compareForSort(a, b);
+      if (c !== 0) return keys[k]!.descending ? -c : c;
+    }
+    return x - y;
+  });
+  return order.map((i) => list[i]!);
+}
+
+/** The manifest fields MLflow shows, from the index row (no manifest read). */
+function manifestOfRow(result: ReturnType<typeof queryRuns>, row: number, later: Map<string, Record<string, string>>): RunManifest {
+  const get = (name: string) => result.get(row, attr(name));
+  const str = (name: string) => {
+    const v = get(name);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const params: Record<string, ParamValue> = {};
+  const metrics: Record<string, number> = {};
+  const tags: Record<string, string> = {};
+  for (const key of result.table.keys()) {
+    const dot = key.indexOf('.');
+    const scope = key.slice(0, dot);
+    if (scope !== 'params' && scope !== 'metrics' && scope !== 'tags') continue;
+    const v = result.get(row, { scope, name: key.slice(dot + 1) });
+    if (v === undefined) continue;
+    if (scope === 'params') params[key.slice(dot + 1)] = v as ParamValue;
+    else if (scope === 'metrics' && typeof v === 'number') metrics[key.slice(dot + 1)] = v;
+    else if (scope === 'tags' && typeof v === 'string') tags[key.slice(dot + 1)] = v;
+  }
+  const id = result.table.id(row);
+  Object.assign(tags, later.get(id));
+  const duration = get('duration');
+  const commit = str('code.commit');
+  return {
+    format: 'git-track/run@1',
+    id,
+    ...(str('name') !== undefined ? { name: str('name') } : {}),
+    ...(str('experiment') !== undefined ? { experiment: str('experiment') } : {}),
+    ...(str('parent') !== undefined ? { parent: str('parent') } : {}),
+    status: get('status') as RunManifest['status'],
+    created: str('created')!,
+    ...(typeof duration === 'number' ? { duration_s: duration } : {}),
+    author: { name: str('author') ?? '', email: str('author.email') ?? '' },
+    ...(commit ? { code: { commit, dirty: false } } : {}),
+    ...(str('note') !== undefined ? { note: str('note') } : {}),
+    data: [],
+    params,
+    metrics,
+    artifacts: [],
+    tags,
+  } as RunManifest;
+}
