@@ -15,7 +15,8 @@ await build({
   // Loaded lazily with require() (src/manifest/codec.ts), only when a file needs real YAML parsing.
   // @resvg/resvg-js is a native addon (a prebuilt .node per platform), imported only by
   // `plot -o FILE.png` (src/plot/plot-runs.ts): it cannot be bundled.
-  external: ['yaml', '@resvg/resvg-js'],
+  // The AWS SDK loads only for an s3 artifact store (src/artifacts/stores/open-store.ts).
+  external: ['yaml', '@resvg/resvg-js', '@aws-sdk/*'],
   target: 'node20',
   chunkNames: '[name]-[hash]',
   // Bundled CommonJS dependencies call require(); give the ESM output one.

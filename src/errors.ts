@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'ARTIFACT_TOO_LARGE'
   | 'COMMAND_NOT_FOUND'
   | 'SIGNING_FAILED'
+  | 'STORE_FAILED'
   | 'INTERNAL';
 
 /**

@@ -152,3 +152,32 @@ export const MLFLOW_MAX_ACTIVE_RUNS = 10000;
 
 /** Metric steps one run in progress keeps in memory for get-history (the staging dir keeps them all). */
 export const MLFLOW_MAX_ACTIVE_HISTORY = 1_000_000;
+
+// Remote artifact stores (src/artifacts/stores/): S3 and Git LFS.
+
+/** Objects at or above this size go to S3 as a multipart upload (resumable part by part). */
+export const S3_MULTIPART_FROM_BYTES = 16 * 1024 * 1024;
+
+/** Smallest multipart part; a file over 10,000 of them (S3's part count limit) gets larger parts. */
+export const S3_PART_BYTES = 8 * 1024 * 1024;
+
+/** S3's own limit on the parts of one multipart upload. */
+export const S3_MAX_PARTS = 10_000;
+
+/** Parts of one object in flight at once (memory: this many parts, plus one being read). */
+export const S3_PARALLEL_PARTS = 4;
+
+/** Objects sent or checked (HEAD) at once, to S3 or an LFS server. */
+export const STORE_PARALLEL_OBJECTS = 4;
+
+/** Tries of each S3 request (the SDK's standard retry mode: exponential backoff with jitter). */
+export const S3_MAX_ATTEMPTS = 6;
+
+/** Objects named in one Git LFS batch request (git-lfs itself sends 100). */
+export const LFS_BATCH_OBJECTS = 100;
+
+/** A JSON answer from an LFS server (batch, ssh authentication) read at most. */
+export const MAX_LFS_JSON_BYTES = 16 * 1024 * 1024;
+
+/** An LFS request with no answer for this long fails (an upload's body may take longer). */
+export const LFS_REQUEST_TIMEOUT_MS = 60_000;

@@ -10,12 +10,25 @@ import { checkYamlDepth } from '../manifest/nesting.js';
 import type { Env } from '../env.js';
 import type { Repo } from '../git/repo.js';
 import { runGit } from '../git/system-git.js';
-import type { ProjectConfig } from './schema.js';
+import type { ProjectConfig, StoreConfig } from './schema.js';
 import { DEFAULT_GIT_MAX_BYTES, parseSize } from './size.js';
 
 export const CONFIG_FILE = '.git-track.yaml';
 
-export type ResolvedStore = { type: 'git'; maxBytes: number } | { type: 'dir'; dir: string };
+/** An S3 store's settings; unset fields fall back to the AWS SDK's own configuration. */
+export interface S3Settings {
+  type: 's3';
+  bucket: string;
+  /** Key prefix without slashes at either end; '' for none. */
+  prefix: string;
+  region?: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+}
+
+export type ResolvedStore = { type: 'git'; maxBytes: number } | { type: 'dir'; dir: string } | S3Settings | { type: 'lfs'; url?: string };
+
+const STORE_TYPES = ['git', 'dir', 's3', 'lfs'];
 
 /**
  * Read and validate `.git-track.yaml` (absent: `{}`). Invalid content is one BAD_INPUT line.
@@ -53,9 +66,10 @@ export async function readProjectConfig(workTree: string | null): Promise<Projec
 }
 
 /**
- * The effective store: git config `gittrack.store.type`, `gittrack.store.dir` (implies `dir`)
- * and `gittrack.store.maxFileSize` win over `.git-track.yaml`; the default is `git` with a
- * 5 MB cap per file.
+ * The effective store: git config `gittrack.store.type`, `gittrack.store.dir` (implies `dir`),
+ * `gittrack.store.maxFileSize`, the s3 settings `gittrack.store.bucket`, `.prefix`, `.region`,
+ * `.endpoint`, `.forcePathStyle` and the lfs `gittrack.store.url` win over `.git-track.yaml`
+ * field by field; the default is `git` with a 5 MB cap per file.
  *
  * @example
  * await resolveStore(repo, env); // { type: 'git', maxBytes: 5242880 }
@@ -70,14 +84,45 @@ export async function resolveStore(repo: Repo, env: Env): Promise<ResolvedStore>
     if (!dir) throw new GitTrackError('BAD_INPUT', 'store type is dir but no directory is set (git config gittrack.store.dir PATH)');
     return { type: 'dir', dir: isAbsolute(dir) ? dir : resolve(base, dir) };
   }
-  if (type !== 'git') throw new GitTrackError('BAD_INPUT', `gittrack.store.type must be 'git' or 'dir', got ${quoteInput(type)}`);
+  if (!STORE_TYPES.includes(type)) throw new GitTrackError('BAD_INPUT', `gittrack.store.type must be one of ${STORE_TYPES.join(', ')}, got ${quoteInput(type)}`);
+  if (type === 's3') return s3Settings(user, file?.type === 's3' ? file : undefined);
+  if (type === 'lfs') {
+    const url = user.url ?? (file?.type === 'lfs' ? file.url : undefined);
+    if (url !== undefined && !/^https?:\/\/[^/\s]+/.test(url)) throw new GitTrackError('BAD_INPUT', `gittrack.store.url: not an http(s) URL: ${quoteInput(url)}`);
+    return url === undefined ? { type: 'lfs' } : { type: 'lfs', url };
+  }
   const raw = user.maxFileSize ?? (file?.type === 'git' ? file.max_file_size : undefined);
   const maxBytes = raw === undefined ? DEFAULT_GIT_MAX_BYTES : parseSize(raw);
   if (!Number.isFinite(maxBytes)) throw new GitTrackError('BAD_INPUT', `gittrack.store.maxFileSize: not a size: ${quoteInput(raw)}`);
   return { type: 'git', maxBytes };
 }
 
-async function readUserStoreConfig(repo: Repo, env: Env): Promise<{ type?: string; dir?: string; maxFileSize?: string }> {
+type UserStoreConfig = Partial<Record<'type' | 'dir' | 'maxFileSize' | 'bucket' | 'prefix' | 'region' | 'endpoint' | 'forcePathStyle' | 'url', string>>;
+
+function s3Settings(user: UserStoreConfig, file: (StoreConfig & { type: 's3' }) | undefined): S3Settings {
+  const bucket = user.bucket ?? file?.bucket;
+  if (!bucket) throw new GitTrackError('BAD_INPUT', 'store type is s3 but no bucket is set (git config gittrack.store.bucket NAME, or `bucket:` in .git-track.yaml)');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new GitTrackError('BAD_INPUT', `gittrack.store.bucket: not a bucket name: ${quoteInput(bucket)}`);
+  const prefix = (user.prefix ?? file?.prefix ?? '').replace(/^\/+|\/+$/g, '');
+  if (prefix.split('/').some((part) => part === '..' || part === '.') || prefix.includes('//')) {
+    throw new GitTrackError('BAD_INPUT', `gittrack.store.prefix: not a key prefix: ${quoteInput(prefix)}`);
+  }
+  const endpoint = user.endpoint ?? file?.endpoint;
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s@]+(\/\S*)?$/.test(endpoint)) {
+    throw new GitTrackError('BAD_INPUT', `gittrack.store.endpoint: not an http(s) URL without credentials: ${quoteInput(endpoint)}`);
+  }
+  const region = user.region ?? file?.region;
+  if (region !== undefined && !/^[a-z0-9-]{1,64}$/.test(region)) throw new GitTrackError('BAD_INPUT', `gittrack.store.region: not a region: ${quoteInput(region)}`);
+  let forcePathStyle = file?.force_path_style ?? false;
+  if (user.forcePathStyle !== undefined) {
+    const v = user.forcePathStyle.toLowerCase();
+    if (!['true', 'false', 'yes', 'no', 'on', 'off', '1', '0'].includes(v)) throw new GitTrackError('BAD_INPUT', `gittrack.store.forcePathStyle: not a boolean: ${quoteInput(user.forcePathStyle)}`);
+    forcePathStyle = ['true', 'yes', 'on', '1'].includes(v);
+  }
+  return { type: 's3', bucket, prefix, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}), forcePathStyle };
+}
+
+async function readUserStoreConfig(repo: Repo, env: Env): Promise<UserStoreConfig> {
   // git itself, so every level (system, global, repo, GIT_CONFIG_*) is honoured.
   const r = await runGit(['config', '--get-regexp', '^gittrack\\.store\\.'], { cwd: repo.workTree ?? repo.gitDir, env, allowFailure: true });
   const out: Record<string, string> = {};
@@ -85,5 +130,6 @@ async function readUserStoreConfig(repo: Repo, env: Env): Promise<{ type?: strin
     const space = line.indexOf(' ');
     if (space > 0) out[line.slice(0, space).toLowerCase()] = line.slice(space + 1);
   }
-  return { type: out['gittrack.store.type'], dir: out['gittrack.store.dir'], maxFileSize: out['gittrack.store.maxfilesize'] };
+  const keys = ['type', 'dir', 'maxFileSize', 'bucket', 'prefix', 'region', 'endpoint', 'forcePathStyle', 'url'] as const;
+  return Object.fromEntries(keys.flatMap((k) => (out[`gittrack.store.${k.toLowerCase()}`] === undefined ? [] : [[k, out[`gittrack.store.${k.toLowerCase()}`]]])));
 }

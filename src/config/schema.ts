@@ -11,6 +11,15 @@
  * store:
  *   type: dir
  *   path: /mnt/share/ml-artifacts
+ * # or
+ * store:
+ *   type: s3
+ *   bucket: ml-artifacts
+ *   prefix: churn          # objects at churn/sha256/<ab>/<rest>
+ *   region: eu-west-1
+ * # or
+ * store:
+ *   type: lfs              # the Git LFS server of the remote pushed to
  * ```
  */
 import * as z from 'zod';
@@ -31,6 +40,18 @@ export const storeSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('dir').meta({ description: 'a shared directory (e.g. a network mount), layout sha256/<ab>/<rest>' }),
     path: z.string().min(1).meta({ description: 'absolute, or relative to the work-tree root' }),
+  }),
+  z.strictObject({
+    type: z.literal('s3').meta({ description: 'an S3 bucket (AWS, MinIO, R2, Ceph, GCS interoperability…), layout <prefix>/sha256/<ab>/<rest>' }),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'a bucket name: 3-63 lower-case letters, digits, dots and hyphens' }),
+    prefix: z.string().regex(/^(?:[A-Za-z0-9!_.*'()-]+\/)*[A-Za-z0-9!_.*'()-]+$/, { error: 'a key prefix such as team/churn (no leading, trailing or double slash)' }).optional(),
+    region: z.string().regex(/^[a-z0-9-]{1,64}$/, { error: 'a region such as eu-west-1' }).optional().meta({ description: 'default: the AWS configuration (AWS_REGION, ~/.aws/config), else us-east-1' }),
+    endpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL such as https://s3.example.com' }).optional().meta({ description: 'an S3-compatible service; default AWS' }),
+    force_path_style: z.boolean().optional().meta({ description: 'address the bucket as <endpoint>/<bucket> rather than <bucket>.<endpoint> (MinIO, Ceph)' }),
+  }),
+  z.strictObject({
+    type: z.literal('lfs').meta({ description: 'the Git LFS server of the remote pushed to (batch API), with the credentials git has for it' }),
+    url: z.url({ protocol: /^https?$/, error: 'an http(s) URL of an LFS endpoint such as https://host/team/repo.git/info/lfs' }).optional().meta({ description: 'default: derived from the remote, as git-lfs does' }),
   }),
 ]);
 

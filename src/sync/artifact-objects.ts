@@ -20,9 +20,10 @@ import type { ObjectStore } from '../git/objects.js';
 import { lookupPath } from '../git/tree-edit.js';
 import type { ArtifactEntry } from '../manifest/schema.js';
 import { mkdirState, shareState } from '../git/state-perm.js';
+import type { BlobStore } from '../artifacts/stores/blob-store.js';
 
 /** Report progress only for files worth watching. */
-const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+export const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
 /** One content object to transfer, and why (for messages). */
 export interface NeededObject {
@@ -111,11 +112,12 @@ export async function uploadToDir(stateDir: string, dir: string, object: NeededO
  * await downloadObject(ctx, { type: 'dir', dir: '/mnt/share' }, sha256, 'models/m.pkl');
  */
 export async function downloadObject(
-  source: { type: 'git'; store: ObjectStore; roots: string[] } | { type: 'dir'; dir: string },
+  source: { type: 'git'; store: ObjectStore; roots: string[] } | { type: 'dir'; dir: string } | { type: 'remote'; store: BlobStore },
   stateDir: string,
   sha256: string,
   label: string,
   env: Env,
+  size: number | null = null,
 ): Promise<boolean> {
   if (cachedPath(stateDir, sha256)) return true;
   const dest = objectPath(stateDir, sha256);
@@ -129,6 +131,12 @@ export async function downloadObject(
       const actual = createHash('sha256').update(bytes).digest('hex');
       if (actual !== sha256) throw mismatch(sha256, actual, 'refs/git-track/artifacts');
       await writeFile(tmp, bytes, { mode: 0o444 });
+    } else if (source.type === 'remote') {
+      // Streamed into the temp file and hashed on the way; renamed below only when it matches.
+      const actual = await source.store.download(sha256, size, tmp, label);
+      if (actual === null) return false;
+      if (actual !== sha256) throw mismatch(sha256, actual, source.store.label);
+      await chmod(tmp, 0o444);
     } else {
       const from = join(source.dir, storePath(sha256));
       const size = sizeOf(from);

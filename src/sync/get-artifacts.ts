@@ -17,7 +17,7 @@ import type { ArtifactEntry } from '../manifest/schema.js';
 import { resolveRun } from '../runs/resolve-run.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { downloadObject } from './artifact-objects.js';
-import { ARTIFACTS_REF } from './remote.js';
+import { ARTIFACTS_REF, resolveRemote } from './remote.js';
 
 export interface GetOptions {
   /** Only artifacts at this path or below it (a directory artifact's file is not selectable alone). */
@@ -87,37 +87,63 @@ export async function getArtifacts(ctx: TrackerContext, runRef: string, options:
     }
   }
   if (plans.length) mkdirSync(outDir, { recursive: true }); // the directory the user named (or the work tree)
-  for (const { a, dest } of plans) {
-    if (a.kind === 'file' && (await compare(dest, a.sha256!)) === 'same') {
-      out.push({ path: a.path, dest, status: 'unchanged' });
+  // Every object is fetched and verified before the first file is written: a missing or
+  // corrupt object in the store leaves the tree as it was.
+  const todo: typeof plans = [];
+  const sources = once(() => openSource(ctx));
+  for (const plan of plans) {
+    if (plan.a.kind === 'file' && (await compare(plan.dest, plan.a.sha256!)) === 'same') {
+      out.push({ path: plan.a.path, dest: plan.dest, status: 'unchanged' });
       continue;
     }
-    await fetchIntoCache(ctx, a, manifest.id);
+    await fetchIntoCache(ctx, sources, plan.a, manifest.id);
+    todo.push(plan);
+  }
+  for (const { a, dest } of todo) {
     await restorePath(ctx.repo.stateDir, { kind: a.kind, sha256: a.sha256! }, dest, outDir);
     out.push({ path: a.path, dest, status: 'restored' });
   }
   return out;
 }
 
-/** Make every object behind the pointer present in the local cache. */
-async function fetchIntoCache(ctx: TrackerContext, a: ArtifactEntry, runId: string): Promise<void> {
+type Source = Parameters<typeof downloadObject>[0];
+
+/** The configured shared store, opened on first need (an already cached object needs none). */
+async function openSource(ctx: TrackerContext): Promise<{ source: Source; where: string }> {
   const store = await resolveStore(ctx.repo, ctx.env);
-  const source =
-    store.type === 'dir'
-      ? ({ type: 'dir', dir: store.dir } as const)
-      : ({ type: 'git', store: ctx.store, roots: artifactRoots(ctx) } as const);
-  const need = async (sha256: string, label: string) => {
-    if (await downloadObject(source, ctx.repo.stateDir, sha256, label, ctx.env)) return;
-    const where = store.type === 'dir' ? `the shared directory ${store.dir}` : `${ARTIFACTS_REF} (run git-track pull first?)`;
+  if (store.type === 'dir') return { source: { type: 'dir', dir: store.dir }, where: `the shared directory ${store.dir}` };
+  if (store.type === 'git') return { source: { type: 'git', store: ctx.store, roots: artifactRoots(ctx) }, where: `${ARTIFACTS_REF} (run git-track pull first?)` };
+  const { openBlobStore } = await import('../artifacts/stores/open-store.js');
+  let remote = null;
+  try {
+    remote = resolveRemote(ctx.repo, undefined, ctx.repo.workTree ?? ctx.repo.gitDir);
+  } catch {
+    // No remote: an LFS store then needs its own url (it says so when opened).
+  }
+  const blob = await openBlobStore(ctx, store, remote);
+  return { source: { type: 'remote', store: blob }, where: blob.label };
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= make());
+}
+
+/** Make every object behind the pointer present in the local cache. */
+async function fetchIntoCache(ctx: TrackerContext, sources: () => Promise<{ source: Source; where: string }>, a: ArtifactEntry, runId: string): Promise<void> {
+  const need = async (sha256: string, size: number | null, label: string) => {
+    if (cachedPath(ctx.repo.stateDir, sha256)) return;
+    const { source, where } = await sources();
+    if (await downloadObject(source, ctx.repo.stateDir, sha256, label, ctx.env, size)) return;
     throw new GitTrackError('OBJECT_NOT_FOUND', `the bytes of ${label} (run ${runId}, sha256 ${sha256.slice(0, 12)}…) are neither in the local cache nor in ${where}`, {
       sha256,
       run: runId,
     });
   };
-  await need(a.sha256!, a.path);
+  await need(a.sha256!, a.kind === 'file' ? a.size : null, a.path);
   if (a.kind === 'dir') {
     const listing = parseListing(readFileSync(cachedPath(ctx.repo.stateDir, a.sha256!)!, 'utf8'));
-    for (const e of listing) await need(e.sha256, `${a.path}/${e.path}`);
+    for (const e of listing) await need(e.sha256, e.size, `${a.path}/${e.path}`);
   }
 }
 

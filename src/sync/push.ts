@@ -66,7 +66,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     // artifacts to stage.
     const pending = tips.runs === local ? null : beginPush(ctx, remote, [{ ref: RUNS_REF, oid: local }]);
     const [sent, recordsSent] = await Promise.all([addedRuns(ctx, local, tips.runs), addedRecords(ctx, local, tips.runs)]);
-    const artifacts = await stageArtifacts(ctx, identity, store, sent);
+    const artifacts = await stageArtifacts(ctx, identity, store, sent, remote);
     const result = { remote: remote.label, runsSent: sent.length, recordsSent, runsMerged, artifacts, attempts: attempt };
     if (tips.runs === local) {
       markSeen(ctx, remote, local);

@@ -16,6 +16,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import { objectsOfArtifacts, readCached, storePath, uploadToDir, type NeededObject } from './artifact-objects.js';
 import { ARTIFACTS_REF } from './remote.js';
 import type { AddedRun } from './added-runs.js';
+import type { Remote } from './remote.js';
 
 export interface StagedArtifacts {
   /** Objects newly written to the store. */
@@ -29,14 +30,17 @@ export interface StagedArtifacts {
  * Put the bytes behind the artifacts of `runs` into the store. With the `git` store, objects
  * over the size cap are refused (ARTIFACT_TOO_LARGE) before anything is written.
  *
+ * `remote` is the remote the runs go to (an LFS store uploads to its LFS server).
+ *
  * @example
- * await stageArtifacts(ctx, () => resolveIdentity(repo, env), () => resolveStore(repo, env), await addedRuns(ctx, localTip, remoteTip));
+ * await stageArtifacts(ctx, () => resolveIdentity(repo, env), () => resolveStore(repo, env), await addedRuns(ctx, localTip, remoteTip), remote);
  */
 export async function stageArtifacts(
   ctx: TrackerContext,
   identity: () => Promise<Identity>,
   storeOf: () => Promise<ResolvedStore>,
   runs: AddedRun[],
+  remote: Remote | null = null,
 ): Promise<StagedArtifacts> {
   const wanted = new Map<string, NeededObject>();
   const missing: NeededObject[] = [];
@@ -64,6 +68,11 @@ export async function stageArtifacts(
   }
   if (wanted.size === 0) return { uploaded: 0, bytes: 0, missing };
   const store = await storeOf();
+  if (store.type === 's3' || store.type === 'lfs') {
+    const { openBlobStore } = await import('../artifacts/stores/open-store.js');
+    const sent = await (await openBlobStore(ctx, store, remote)).upload([...wanted.values()]);
+    return { ...sent, missing };
+  }
   return store.type === 'dir' ? toDir(ctx, store.dir, [...wanted.values()], missing) : toGit(ctx, identity, store.maxBytes, [...wanted.values()], missing);
 }
 

@@ -126,10 +126,16 @@ describe('artifact bytes travel with push and pull', () => {
     const bare = makeBare();
     const a = makeOrigin(bare);
     logRun(a, '-m', 'f1=0.1');
-    writeFileSync(join(a, '.git-track.yaml'), 'store:\n  type: s3\n');
+    writeFileSync(join(a, '.git-track.yaml'), 'store:\n  type: nfs\n');
     const r = cliWith(a, {}, 'push');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^git-track: \.git-track\.yaml: store\.type: .*\n$/);
+    expect(git(bare, 'for-each-ref')).toBe('');
+    // An s3 store needs its bucket.
+    writeFileSync(join(a, '.git-track.yaml'), 'store:\n  type: s3\n');
+    const s3 = cliWith(a, {}, 'push');
+    expect(s3.code).toBe(1);
+    expect(s3.stderr).toMatch(/^git-track: \.git-track\.yaml: store\.bucket: .*\n$/);
     expect(git(bare, 'for-each-ref')).toBe('');
     rmSync(join(a, '.git-track.yaml'));
   });
