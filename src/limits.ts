@@ -181,3 +181,18 @@ export const MAX_LFS_JSON_BYTES = 16 * 1024 * 1024;
 
 /** An LFS request with no answer for this long fails (an upload's body may take longer). */
 export const LFS_REQUEST_TIMEOUT_MS = 60_000;
+
+// Import from MLflow (src/mlflow/import/): everything in a `mlruns/` folder or from a server is untrusted.
+
+/** An MLflow `meta.yaml` (a run's or an experiment's is a few hundred bytes). */
+export const MAX_MLFLOW_META_BYTES = 64 * 1024;
+
+/** Artifact files imported for one MLflow run; past it the run is refused with a line naming it. */
+export const MAX_IMPORT_ARTIFACT_FILES = 10_000;
+
+/** One JSON response of an MLflow server (a page of runs, of a metric history, of artifacts). */
+export const MAX_MLFLOW_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** Runs and metric points asked for per page from an MLflow server (MLflow's own page sizes). */
+export const MLFLOW_RUNS_PAGE = 1000;
+export const MLFLOW_HISTORY_PAGE = 25_000;

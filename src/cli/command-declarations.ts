@@ -474,4 +474,19 @@ The JSON API is described in docs/ui-api.md.`,
         )
         .action(lazy(() => import('./commands/ui.js'))),
   ],
+  [
+    ['import'],
+    (program) => {
+      // Sources are subcommands, so another (`import wandb`) can follow without new flags here.
+      const command = program.command('import').description('bring runs from another tracker into `runs` (idempotent: runs imported before are skipped)');
+      command
+        .command('mlflow')
+        .argument('[path]', 'an MLflow file store: the `mlruns` folder')
+        .option('--server <url>', 'read from an MLflow tracking server instead (MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, as the MLflow client)')
+        .option('--include-deleted', 'also import deleted runs and the runs of deleted experiments')
+        .option('--json', 'print what was imported as JSON')
+        .description('import the runs of an MLflow file store or server: params, full metric histories, tags, notes, nested runs and artifacts; each keeps its MLflow run id as tag mlflow.runId')
+        .action(lazy(() => import('./commands/import-mlflow.js')));
+    },
+  ],
 ];
