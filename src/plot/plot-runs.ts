@@ -5,8 +5,8 @@
  */
 import { GitTrackError, quoteInput } from '../errors.js';
 import { resolveRun } from '../runs/resolve-run.js';
-import { readRunSeries } from '../series/read-series.js';
-import { toLine, viewLine, type XAxis } from '../series/series-lines.js';
+import { readSeriesColumns } from '../series/series-columns.js';
+import { columnsLine, viewLine, type XAxis } from '../series/series-lines.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { chartSvg, type ChartPanel } from './chart-svg.js';
 import { runColour } from './run-colour.js';
@@ -29,18 +29,19 @@ export interface PlotResult {
  */
 export function plotRuns(ctx: TrackerContext, refs: string[], options: { metrics?: string[]; x?: XAxis } = {}): PlotResult {
   const x = options.x ?? 'step';
-  const runs = refs.map((r) => resolveRun(ctx, r).manifest);
+  const resolved = refs.map((r) => resolveRun(ctx, r));
+  const runs = resolved.map((r) => r.manifest);
   const metrics = options.metrics?.length ? options.metrics : [...new Set(runs.flatMap((r) => r.series ?? []))].sort();
   const panels: ChartPanel[] = [];
   const missing: { run: string; metric: string }[] = [];
   for (const metric of metrics) {
     const panel: ChartPanel = { metric, lines: [] };
-    for (const run of runs) {
+    for (const { manifest: run, entry } of resolved) {
       if (!(run.series ?? []).includes(metric)) {
         missing.push({ run: run.id, metric });
         continue;
       }
-      const line = toLine(readRunSeries(ctx, run.id, metric).series[0]!.points, x);
+      const line = columnsLine(readSeriesColumns(ctx, entry.tree, metric, `run ${run.id}`, { times: x !== 'step' }), x);
       if (line.x.length === 0) {
         missing.push({ run: run.id, metric });
         continue;

@@ -26,30 +26,57 @@ export interface AnyPoint {
  * toLine([{ step: 1, value: 0.5 }, { step: 2, value: 0.4 }], 'step'); // { x: [1, 2], y: [0.5, 0.4] }
  */
 export function toLine(points: readonly AnyPoint[], x: XAxis): { x: Float64Array; y: Float64Array } {
+  return columnsLine(pointsToColumns(points), x);
+}
+
+/**
+ * Points as columns (`time` NaN where a point has no timestamp).
+ *
+ * @example
+ * pointsToColumns([{ step: 1, value: 0.5 }]); // { step: [1], value: [0.5], time: [NaN] }
+ */
+export function pointsToColumns(points: readonly AnyPoint[]): { step: Float64Array; value: Float64Array; time: Float64Array } {
   const n = points.length;
-  let xs = new Float64Array(n);
-  let ys = new Float64Array(n);
+  const step = new Float64Array(n);
+  const value = new Float64Array(n);
+  const time = new Float64Array(n);
+  points.forEach((p, i) => ((step[i] = p.step), (value[i] = p.value), (time[i] = timeOf(p) ?? NaN)));
+  return { step, value, time };
+}
+
+/**
+ * {@link toLine} over a series read as columns (`time` NaN where a point has none).
+ *
+ * @example
+ * columnsLine(readSeriesColumns(ctx, tree, 'loss', 'run 3f9a'), 'relative');
+ */
+export function columnsLine(c: { step: Float64Array; value: Float64Array; time: Float64Array }, x: XAxis): { x: Float64Array; y: Float64Array } {
+  if (x === 'step') return sortedLine(c.step, c.value);
+  const n = c.value.length;
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
   let k = 0;
-  for (const p of points) {
-    const at = x === 'step' ? p.step : timeOf(p);
-    if (at === undefined) continue;
-    xs[k] = at;
-    ys[k++] = p.value;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(c.time[i]!)) continue;
+    xs[k] = c.time[i]!;
+    ys[k++] = c.value[i]!;
   }
-  xs = xs.subarray(0, k);
-  ys = ys.subarray(0, k);
-  let sorted = true;
-  for (let i = 1; i < k && sorted; i++) sorted = xs[i - 1]! <= xs[i]!;
-  if (!sorted) {
-    const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => xs[a]! - xs[b]! || a - b);
-    xs = Float64Array.from(order, (i) => xs[i]!);
-    ys = Float64Array.from(order, (i) => ys[i]!);
-  }
+  const line = sortedLine(xs.subarray(0, k), ys.subarray(0, k));
   if (x === 'relative' && k > 0) {
-    const t0 = xs[0]!;
-    for (let i = 0; i < k; i++) xs[i] = (xs[i]! - t0) / 1000;
+    const t0 = line.x[0]!;
+    // Never rewrite the caller's columns: sortedLine may have returned them as they are.
+    return { x: Float64Array.from(line.x, (t) => (t - t0) / 1000), y: line.y };
   }
-  return { x: xs, y: ys };
+  return line;
+}
+
+/** The line ascending in x (stable for equal x); the arrays themselves when already so. */
+function sortedLine(xs: Float64Array, ys: Float64Array): { x: Float64Array; y: Float64Array } {
+  let sorted = true;
+  for (let i = 1; i < xs.length && sorted; i++) sorted = xs[i - 1]! <= xs[i]!;
+  if (sorted) return { x: xs, y: ys };
+  const order = Array.from({ length: xs.length }, (_, i) => i).sort((a, b) => xs[a]! - xs[b]! || a - b);
+  return { x: Float64Array.from(order, (i) => xs[i]!), y: Float64Array.from(order, (i) => ys[i]!) };
 }
 
 function timeOf(p: AnyPoint): number | undefined {

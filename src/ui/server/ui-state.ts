@@ -8,6 +8,7 @@ import type { Expr } from '../../query/ast.js';
 import { parseFilter } from '../../query/parse.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { GitTrackError } from '../../errors.js';
+import type { SeriesColumns } from '../../series/series-columns.js';
 
 export interface UiState {
   ctx: TrackerContext;
@@ -17,6 +18,8 @@ export interface UiState {
   exporting: boolean;
   /** Answers cached by a key that includes the `runs` tip (see {@link cached}). */
   memo: Map<string, unknown>;
+  /** Decoded series by run tree and metric (src/ui/server/series-api.ts). */
+  series: Map<string, { columns: SeriesColumns; times: boolean }>;
   /** Warnings of the answer being computed (library calls are synchronous, one at a time). */
   warnings: string[] | null;
 }
@@ -28,7 +31,7 @@ export interface UiState {
  * const state = makeUiState(openContext({ dir }), { filter: 'metrics.f1 > 0.5' });
  */
 export function makeUiState(ctx: TrackerContext, options: { filter?: string; exporting?: boolean } = {}): UiState {
-  const state: UiState = { ctx, exporting: options.exporting ?? false, memo: new Map(), warnings: null };
+  const state: UiState = { ctx, exporting: options.exporting ?? false, memo: new Map(), series: new Map(), warnings: null };
   const given = ctx.env.warn;
   ctx.env = { ...ctx.env, warn: (message) => (state.warnings ? state.warnings.push(message) : given(message)) };
   if (options.filter !== undefined) {
