@@ -51,7 +51,7 @@ export async function importMlflow(ctx: TrackerContext, source: ImportSource, op
   const includeDeleted = options.includeDeleted ?? false;
   const result: ImportResult = { imported: [], skipped: 0, deleted: 0, running: 0, failed: [] };
   const known = importedRunIds(ctx);
-  const stubs = parentsFirst(await source.listRuns({ includeDeleted }));
+  const stubs = parentsFirst(await source.listRuns());
   const identity = await resolveIdentity(ctx.repo, ctx.env);
   const writer = new RunWriter(ctx, identity);
   const label = `importing MLflow runs from ${source.label}`;
@@ -63,6 +63,10 @@ export async function importMlflow(ctx: TrackerContext, source: ImportSource, op
       ctx.env.progress.update(label, i, stubs.length, 'objects');
       if (known.has(stub.runId)) {
         result.skipped++;
+        continue;
+      }
+      if (stub.deleted && !includeDeleted) {
+        result.deleted++;
         continue;
       }
       try {

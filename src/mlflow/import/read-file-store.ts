@@ -57,12 +57,12 @@ export function openFileStore(root: string, label: string, env: Env): ImportSour
 
   return {
     label,
-    async listRuns({ includeDeleted }) {
+    async listRuns() {
       const out: RunStub[] = [];
       const { dirs } = listDir(root, onSymlink);
       const experimentDirs = dirs.filter((d) => !d.startsWith('.')).map((d) => join(root, d));
       const trash = join(root, '.trash');
-      if (includeDeleted && lstatOrNull(trash)?.isDirectory()) experimentDirs.push(...listDir(trash, onSymlink).dirs.map((d) => join(trash, d)));
+      if (lstatOrNull(trash)?.isDirectory()) experimentDirs.push(...listDir(trash, onSymlink).dirs.map((d) => join(trash, d)));
       for (const dir of experimentDirs) {
         let experiment: ExperimentMeta;
         try {
@@ -73,12 +73,11 @@ export function openFileStore(root: string, label: string, env: Env): ImportSour
           if (err.code !== 'FILE_NOT_FOUND') env.warn(`${err.message}; the runs of experiment ${where(dir)} are not imported`);
           continue;
         }
-        if (experiment.deleted && !includeDeleted) continue;
         for (const name of listDir(dir, onSymlink).dirs) {
           if (NOT_RUNS.has(name) || name.startsWith('.')) continue;
           const runDir = join(dir, name);
           if (!lstatOrNull(join(runDir, 'meta.yaml'))) continue;
-          const stub: FoundRun = { runId: name, where: where(runDir), dir: runDir, experiment };
+          const stub: FoundRun = { runId: name, where: where(runDir), dir: runDir, experiment, ...(experiment.deleted ? { deleted: true } : {}) };
           const parent = lstatOrNull(join(runDir, 'tags', 'mlflow.parentRunId'));
           if (parent?.isFile()) {
             try {

@@ -52,14 +52,15 @@ export function openServerSource(url: string, env: Env): ImportSource {
 
   return {
     label,
-    async listRuns({ includeDeleted }) {
-      const view = includeDeleted ? 'ALL' : 'ACTIVE_ONLY';
-      const experiments: { id: string; name: string }[] = [];
+    async listRuns() {
+      // Deleted ones too: the importer counts those it leaves out, and imports them when asked.
+      const view = 'ALL';
+      const experiments: { id: string; name: string; deleted: boolean }[] = [];
       await paged(async (token) => {
         const page = await requestJson(conn, 'POST', 'experiments/search', { max_results: MLFLOW_RUNS_PAGE, view_type: view, ...(token ? { page_token: token } : {}) });
         for (const e of arrayOf(page.experiments)) {
           const id = stringOf((e as { experiment_id?: unknown }).experiment_id);
-          if (id !== undefined) experiments.push({ id, name: stringOf((e as { name?: unknown }).name) ?? id });
+          if (id !== undefined) experiments.push({ id, name: stringOf((e as { name?: unknown }).name) ?? id, deleted: (e as { lifecycle_stage?: unknown }).lifecycle_stage === 'deleted' });
         }
         return stringOf(page.next_page_token);
       });
@@ -79,7 +80,8 @@ export function openServerSource(url: string, env: Env): ImportSource {
               continue;
             }
             const parent = tagList(run).find((t) => t.key === 'mlflow.parentRunId')?.value;
-            const stub: Stub = { runId, where: `MLflow run ${runId}`, run, experimentName: experiment.name, ...(parent ? { parentRunId: parent } : {}) };
+            const deleted = experiment.deleted || run.info?.lifecycle_stage === 'deleted';
+            const stub: Stub = { runId, where: `MLflow run ${runId}`, run, experimentName: experiment.name, ...(parent ? { parentRunId: parent } : {}), ...(deleted ? { deleted } : {}) };
             out.push(stub);
           }
           return stringOf(page.next_page_token);
@@ -111,7 +113,7 @@ export function openServerSource(url: string, env: Env): ImportSource {
         ...(endTime !== undefined && Number.isSafeInteger(endTime) && endTime > 0 ? { endTime } : {}),
         ...(stringOf(info.run_name) ? { runName: stringOf(info.run_name) } : {}),
         ...(stringOf(info.user_id) ? { userId: stringOf(info.user_id) } : {}),
-        deleted: info.lifecycle_stage === 'deleted',
+        deleted: stub.deleted ?? false,
         params,
         tags,
         metrics,

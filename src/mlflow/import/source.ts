@@ -55,10 +55,10 @@ export interface ImportSource {
   /** Says what is read, for messages: a path or a URL without credentials. */
   label: string;
   /**
-   * The run ids in the store with what the importer needs to order and skip them (parent
-   * first, already imported skipped) before reading any run in full.
+   * The run ids in the store, deleted ones too, with what the importer needs to order and
+   * skip them (parent first, already imported or deleted skipped) before reading any run in full.
    */
-  listRuns(options: { includeDeleted: boolean }): Promise<RunStub[]>;
+  listRuns(): Promise<RunStub[]>;
   /** One run in full, or throws a GitTrackError naming what in the store is malformed. */
   readRun(stub: RunStub): Promise<SourceRun>;
   artifacts(run: SourceRun, stub: RunStub): ArtifactReader;
@@ -73,4 +73,6 @@ export interface RunStub {
   parentRunId?: string;
   /** Where it is, for messages (a directory under `mlruns/`, or the run id). */
   where: string;
+  /** Deleted, as far as the listing tells (the run, or its experiment). */
+  deleted?: boolean;
 }
