@@ -4,6 +4,9 @@
  */
 import { h, replace } from '../dom.js';
 
+/** The pause in typing after which the filter is applied: a query per pause, not per key. */
+const TYPING_PAUSE_MS = 100;
+
 /** The input, its error line, and how to show or clear an error. */
 export interface FilterBox {
   el: HTMLElement;
@@ -13,7 +16,7 @@ export interface FilterBox {
 }
 
 /**
- * A filter box that calls `onChange` 150 ms after typing stops (and at once on Enter).
+ * A filter box that calls `onChange` when typing pauses (and at once on Enter).
  * @example const box = filterBox('metrics.f1 > 0.8', (text) => load(text));
  */
 export function filterBox(initial: string, onChange: (text: string) => void): FilterBox {
@@ -30,7 +33,7 @@ export function filterBox(initial: string, onChange: (text: string) => void): Fi
   let timer = 0;
   input.addEventListener('input', () => {
     clearTimeout(timer);
-    timer = window.setTimeout(() => onChange(input.value), 150);
+    timer = window.setTimeout(() => onChange(input.value), TYPING_PAUSE_MS);
   });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {

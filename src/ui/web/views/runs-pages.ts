@@ -9,6 +9,9 @@ import type { Group, RunRow, RunsAnswer } from '../api-types.js';
 /** Rows fetched per request: a screen is ~40 rows, a fast scroll crosses a few pages. */
 export const PAGE_ROWS = 200;
 
+/** How long a page is wanted before it is fetched: longer than a frame of fast scrolling. */
+const FETCH_DELAY_MS = 60;
+
 /** One display row: a group heading or the run at a result offset. */
 export type DisplayRow = { kind: 'group'; group: Group } | { kind: 'run'; offset: number };
 
@@ -16,12 +19,15 @@ export type DisplayRow = { kind: 'group'; group: Group } | { kind: 'run'; offset
 export class RunsPages {
   private pages = new Map<number, RunRow[]>();
   private inFlight = new Map<number, Promise<void>>();
+  private timer = 0;
   first: RunsAnswer | null = null;
 
   constructor(
     private readonly source: DataSource,
     private readonly params: Record<string, Param>,
     private readonly onPage: () => void,
+    /** The display rows in view now, `[first, last)`. */
+    private readonly visible: () => [number, number],
   ) {}
 
   /** Fetch the first page: total, columns and groups come with it. */
@@ -32,12 +38,35 @@ export class RunsPages {
     return answer;
   }
 
-  /** The row at a result offset, or undefined while its page is on the way (then it is fetched). */
+  /**
+   * The row at a result offset, or undefined while its page is on the way. Pages are fetched
+   * a moment after they are asked for, and only those still in view then: a fast scroll through
+   * 100,000 rows does not queue the hundreds of pages it passes.
+   */
   row(offset: number): RunRow | undefined {
     const page = Math.floor(offset / PAGE_ROWS);
     const rows = this.pages.get(page);
     if (rows) return rows[offset - page * PAGE_ROWS];
-    if (!this.inFlight.has(page)) {
+    if (!this.timer) this.timer = window.setTimeout(() => this.fetchVisible(), FETCH_DELAY_MS);
+    return undefined;
+  }
+
+  /** Fetch the pages of the display rows `[first, last)` and wait for them (a refresh without a flash). */
+  async warm([first, last]: [number, number]): Promise<void> {
+    this.fetchVisible([first, last]);
+    await Promise.all(this.inFlight.values());
+  }
+
+  private fetchVisible([first, last] = this.visible()): void {
+    this.timer = 0;
+    const pages = new Set<number>();
+    for (const d of [first, Math.floor((first + last) / 2), Math.max(first, last - 1)]) {
+      if (d >= this.displayCount()) continue;
+      const shown = this.display(d);
+      if (shown.kind === 'run') pages.add(Math.floor(shown.offset / PAGE_ROWS));
+    }
+    for (const page of pages) {
+      if (this.pages.has(page) || this.inFlight.has(page)) continue;
       const p = this.source
         .get<RunsAnswer>('runs', { ...this.params, offset: page * PAGE_ROWS, limit: PAGE_ROWS })
         .then((a) => {
@@ -48,7 +77,6 @@ export class RunsPages {
         .finally(() => this.inFlight.delete(page));
       this.inFlight.set(page, p);
     }
-    return undefined;
   }
 
   /** Number of display rows: every run plus one heading per group. */

@@ -96,11 +96,13 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
   let generation = 0;
   async function load(reset: boolean): Promise<void> {
     const mine = ++generation;
-    const next = new RunsPages(source, params(), () => mine === generation && list.refresh());
+    const next = new RunsPages(source, params(), () => mine === generation && list.refresh(), () => list.range());
     let answer: RunsAnswer;
     try {
       performance.mark('gt:runs-request');
       answer = await next.start();
+      // A live refresh keeps the rows in view until their new pages are here.
+      if (!reset) await next.warm(list.range());
     } catch (e) {
       if (mine !== generation) return;
       if (e instanceof ApiError && e.code === 'USAGE' && e.message.startsWith('filter:')) filter.showError(e.message, e.column);

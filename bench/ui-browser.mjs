@@ -1,0 +1,139 @@
+// The dashboard in Chromium against the real `git-track ui`, timed with the page's own
+// performance marks (src/ui/web: gt:runs-rendered, gt:series-arrived, gt:series-drawn).
+// Budgets (issue 13): 10,000 runs server start → table rendered ≤ 1.5 s, filter → table
+// updated ≤ 200 ms; 100,000 runs table rendered ≤ 3 s, scrolling smooth; 10 runs × 100,000
+// steps chart drawn ≤ 500 ms after the data arrives. Each beside the same page at 1,000 runs.
+//   npm run build && node bench/ui-browser.mjs [--sizes 1000,10000,100000]
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { fixtureRepo } from './fixture.mjs';
+
+const BIN = resolve(import.meta.dirname, '..', 'bin', 'git-track.js');
+const arg = process.argv.indexOf('--sizes');
+const SIZES = arg > 0 ? process.argv[arg + 1].split(',').map(Number) : [1000, 10_000, 100_000];
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function startUi(dir) {
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [BIN, 'ui', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((done, fail) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) done({ t0, url: m[1], child });
+    });
+    child.on('exit', (code) => fail(new Error(`git-track ui exited ${code}`)));
+  });
+}
+
+const stop = (child) => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); });
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+// Epoch ms of the newest mark of that name, as the page's clock saw it.
+const markAt = (page, name) => page.evaluate((n) => { const e = performance.getEntriesByName(n); return e.length ? performance.timeOrigin + e[e.length - 1].startTime : null; }, name);
+
+async function waitMark(page, name, after) {
+  for (;;) {
+    const at = await markAt(page, name);
+    if (at !== null && at >= after) return at;
+    await page.waitForTimeout(5);
+  }
+}
+
+async function tablePage(context, n) {
+  const dir = fixtureRepo(n);
+  try {
+    const { t0, url, child } = await startUi(dir);
+    const page = await context.newPage();
+    await page.goto(`${url}#/runs`);
+    const rendered = await waitMark(page, 'gt:runs-rendered', 0);
+    const start = rendered - t0;
+    // Filter: from Enter (and from the last keystroke, through the 150 ms typing pause).
+    await page.click('.filter-input');
+    let t = await page.evaluate(() => performance.timeOrigin + performance.now());
+    await page.fill('.filter-input', "metrics.metric_0 > 0.5 AND tags.team = 'team-1'");
+    await page.press('.filter-input', 'Enter');
+    const enter = (await waitMark(page, 'gt:runs-rendered', t)) - t;
+    await page.fill('.filter-input', '');
+    await page.press('.filter-input', 'Enter');
+    await page.waitForTimeout(300);
+    t = await page.evaluate(() => performance.timeOrigin + performance.now());
+    await page.type('.filter-input', 'metrics.metric_1 > 0.5');
+    const typedAt = await page.evaluate(() => performance.timeOrigin + performance.now());
+    const typed = (await waitMark(page, 'gt:runs-rendered', typedAt - 1)) - typedAt;
+    await page.fill('.filter-input', '');
+    await page.press('.filter-input', 'Enter');
+    await page.waitForTimeout(300);
+    // Scroll: 240 frames at 1,500 px a frame through the table, frame times from rAF.
+    const frames = await page.evaluate(() => new Promise((done) => {
+      const el = document.querySelector('.runs-grid');
+      const times = [];
+      let last = performance.now();
+      let k = 0;
+      const step = () => {
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+        el.scrollTop += 1500;
+        if (++k < 240) requestAnimationFrame(step);
+        else done(times.slice(1));
+      };
+      requestAnimationFrame(step);
+    }));
+    frames.sort((a, b) => a - b);
+    const q = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))];
+    const rss = rssMb(child.pid);
+    await page.close();
+    await stop(child);
+    return { n, start, enter, typed, p50: q(0.5), p95: q(0.95), max: frames[frames.length - 1], long: frames.filter((f) => f > 50).length, frames: frames.length, rss };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function chartPage(context, steps) {
+  const dir = mkdtempSync(join(tmpdir(), 'gt-bench-chart-'));
+  try {
+    execFileSync('sh', ['-c', 'git init -q -b main && git config user.name B && git config user.email b@example.com && echo 1 > a && git add a && git commit -qm i'], { cwd: dir });
+    const ids = [];
+    for (let r = 0; r < 10; r++) {
+      const lines = ['step,loss,acc'];
+      for (let i = 0; i < steps; i++) lines.push(`${i},${(Math.exp(-i / (steps / 5)) * (1 + r / 10) + Math.sin(i / 37) * 0.01).toFixed(6)},${(1 - Math.exp(-i / (steps / 4))).toFixed(6)}`);
+      writeFileSync(join(dir, 's.csv'), `${lines.join('\n')}\n`);
+      ids.push(execFileSync(process.execPath, [BIN, 'log', '--name', `r${r}`, '--series', 's.csv', '-m', `f1=0.${r}`], { cwd: dir, encoding: 'utf8' }).trim());
+    }
+    const { url, child } = await startUi(dir);
+    const page = await context.newPage();
+    await page.goto(`${url}#/charts?runs=${ids.join(',')}`);
+    const drawn = await waitMark(page, 'gt:series-drawn', 0);
+    const arrived = await markAt(page, 'gt:series-arrived');
+    const points = await page.getAttribute('.panel[data-metric="loss"] .chart', 'data-points');
+    await page.close();
+    await stop(child);
+    return { steps, ms: drawn - arrived, perLine: points.split(',')[0] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'gt-bench-chromium-'));
+const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS, viewport: { width: 1280, height: 860 } });
+try {
+  console.log(`dashboard in Chromium ${context.browser()?.version() ?? ''}; table: start = server start → table rendered; filter from Enter / from the last keystroke (150 ms typing pause included)`);
+  console.log('   runs  start ms  filter(Enter) ms  filter(typed) ms  scroll p50/p95/max ms  frames>50ms  server RSS MB');
+  for (const n of SIZES) {
+    const r = await tablePage(context, n);
+    console.log(`${String(n).padStart(7)}  ${r.start.toFixed(0).padStart(8)}  ${r.enter.toFixed(0).padStart(16)}  ${r.typed.toFixed(0).padStart(16)}  ${`${r.p50.toFixed(1)}/${r.p95.toFixed(1)}/${r.max.toFixed(1)}`.padStart(20)}  ${`${r.long}/${r.frames}`.padStart(11)}  ${r.rss.toFixed(0).padStart(13)}`);
+  }
+  console.log('chart: 10 runs, series loss and acc; ms = data arrived → every panel drawn (the server LTTB-downsamples each line to the panel width)');
+  for (const steps of [1000, 100_000]) {
+    const c = await chartPage(context, steps);
+    console.log(`  10 runs × ${String(steps).padStart(7)} steps: ${c.ms.toFixed(0).padStart(4)} ms, ${c.perLine} points a line drawn`);
+  }
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
