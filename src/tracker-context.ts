@@ -26,6 +26,7 @@ export function openContext(options: { dir: string; env?: Env }): TrackerContext
   // git processes we start must find the same repository from whatever cwd they run in.
   const env = Object.keys(repo.gitVars).length === 0 ? given : { ...given, vars: { ...given.vars, ...repo.gitVars } };
   const store = new ObjectStore(repo.objectsDir, {
+    format: repo.format.objectFormat,
     fsync: wantsObjectFsync(repo, env),
     alternates: repo.alternates,
     fetchMissing: repo.format.partialClone ? (oid) => fetchViaGit(repo.gitDir, env, oid) : undefined,

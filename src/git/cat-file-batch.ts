@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { GitTrackError, systemCode } from '../errors.js';
 import type { Env } from '../env.js';
+import { ANY_OID_SOURCE } from './object-format.js';
 
 /**
  * The content of each object named by `specs` (anything `git cat-file` accepts, such as
@@ -37,6 +38,9 @@ export function catFileBatch(cwd: string, env: Env, specs: string[]): Promise<(B
   });
 }
 
+/** `<id> <type> <size>`, the id of the repository's hash (git prints its full length). */
+const BATCH_HEADER = new RegExp(`^${ANY_OID_SOURCE} \\w+ (\\d+)$`);
+
 function parseBatch(out: Buffer, count: number): (Buffer | null)[] {
   const results: (Buffer | null)[] = [];
   let pos = 0;
@@ -45,7 +49,7 @@ function parseBatch(out: Buffer, count: number): (Buffer | null)[] {
     if (eol < 0) throw new GitTrackError('GIT_FAILED', 'git cat-file --batch: output ended early');
     const header = out.subarray(pos, eol).toString('utf8');
     pos = eol + 1;
-    const match = /^[0-9a-f]{40} \w+ (\d+)$/.exec(header);
+    const match = BATCH_HEADER.exec(header);
     if (!match) {
       results.push(null); // "<spec> missing" or "ambiguous"
       continue;

@@ -23,7 +23,7 @@ export function copyNewObjects(store: ObjectStore, oid: string, quarantine?: str
     return found?.type === type ? found.content : store.readTyped(id, type);
   };
   const content = read(oid, 'commit');
-  const { tree, parents } = decodeCommit(content);
+  const { tree, parents } = decodeCommit(content, store.format);
   copyTree(store, read, tree, parents[0] ? store.readCommit(parents[0]).tree : null);
   store.write('commit', content);
 }
@@ -32,7 +32,7 @@ function copyTree(store: ObjectStore, read: (id: string, type: ObjectType) => Bu
   if (tree === baseTree) return;
   const content = read(tree, 'tree');
   const before = new Map(baseTree ? store.readTree(baseTree).map((e) => [e.name, e]) : []);
-  for (const entry of decodeTree(content)) {
+  for (const entry of decodeTree(content, store.format)) {
     const old = before.get(entry.name);
     if (old?.oid === entry.oid || entry.mode === '160000') continue;
     if (entry.mode === '040000') copyTree(store, read, entry.oid, old?.mode === '040000' ? old.oid : null);

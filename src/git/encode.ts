@@ -2,8 +2,8 @@
  * Git object encodings as pure functions (bytes in, bytes out, no I/O). The checks mirror
  * `git fsck --strict`, so anything encoded here is accepted by plain git and by forges.
  */
-import { createHash } from 'node:crypto';
 import { GitTrackError } from '../errors.js';
+import type { ObjectFormat } from './object-format.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
@@ -36,30 +36,30 @@ export interface CommitData {
   message: string;
 }
 
-const OID = /^[0-9a-f]{40}$/;
 const TREE_MODES = new Set(['100644', '100755', '040000', '120000', '160000']);
 const SLASH = Buffer.from('/');
 
 /**
- * The sha1 id git gives `content` stored as an object of `type`.
+ * The id git gives `content` stored as an object of `type` in a repository of `format`.
  *
  * @example
- * hashObject('blob', Buffer.from('hi\n')); // '45b983be36b73c0788dc9cbcb76cbb80fc7bb057'
+ * hashObject('blob', Buffer.from('hi\n'), SHA1); // '45b983be36b73c0788dc9cbcb76cbb80fc7bb057'
  */
-export function hashObject(type: ObjectType, content: Buffer): string {
-  return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
+export function hashObject(type: ObjectType, content: Buffer, format: ObjectFormat): string {
+  return format.hash().update(`${type} ${content.length}\0`).update(content).digest('hex');
 }
 
 /**
- * Encode a tree in git's canonical order (a directory sorts as if its name ended with '/').
+ * Encode a tree in git's canonical order (a directory sorts as if its name ended with '/');
+ * every id must be of `format`.
  *
  * @example
- * const body = encodeTree([{ mode: '100644', name: 'run.yaml', oid: blobId }]);
+ * const body = encodeTree([{ mode: '100644', name: 'run.yaml', oid: blobId }], store.format);
  */
-export function encodeTree(entries: TreeEntry[]): Buffer {
+export function encodeTree(entries: TreeEntry[], format: ObjectFormat): Buffer {
   const seen = new Set<string>();
   const items = entries.map((entry) => {
-    checkTreeEntry(entry);
+    checkTreeEntry(entry, format);
     const name = Buffer.from(entry.name, 'utf8');
     // Compare encoded bytes: two JS strings with lone surrogates can encode identically.
     const bytes = name.toString('latin1');
@@ -83,18 +83,19 @@ export function encodeTree(entries: TreeEntry[]): Buffer {
  * `040000`, legacy `100664` → `100644`), so re-encoding an ancient tree may change its id.
  *
  * @example
- * for (const e of decodeTree(content)) console.log(e.mode, e.name, e.oid);
+ * for (const e of decodeTree(content, store.format)) console.log(e.mode, e.name, e.oid);
  */
-export function decodeTree(buf: Buffer): TreeEntry[] {
+export function decodeTree(buf: Buffer, format: ObjectFormat): TreeEntry[] {
   const entries: TreeEntry[] = [];
+  const idEnd = 1 + format.rawLength;
   let pos = 0;
   while (pos < buf.length) {
     const space = buf.indexOf(0x20, pos);
     const nul = space < 0 ? -1 : buf.indexOf(0, space + 1);
-    if (space < 0 || nul < 0 || nul + 21 > buf.length) corrupt('truncated tree entry', { offset: pos });
+    if (space < 0 || nul < 0 || nul + idEnd > buf.length) corrupt('truncated tree entry', { offset: pos });
     const mode = canonicalMode(buf.toString('latin1', pos, space), pos);
-    entries.push({ mode, name: buf.toString('utf8', space + 1, nul), oid: buf.toString('hex', nul + 1, nul + 21) });
-    pos = nul + 21;
+    entries.push({ mode, name: buf.toString('utf8', space + 1, nul), oid: buf.toString('hex', nul + 1, nul + idEnd) });
+    pos = nul + idEnd;
   }
   return entries;
 }
@@ -105,13 +106,13 @@ export function decodeTree(buf: Buffer): TreeEntry[] {
  *
  * @example
  * const who = { name: 'Ada', email: 'ada@example.com', timestamp: 1767225600, tzOffset: 60 };
- * const body = encodeCommit({ tree, parents: [tip], author: who, committer: who, message: 'run 3f9a' });
+ * const body = encodeCommit({ tree, parents: [tip], author: who, committer: who, message: 'run 3f9a' }, store.format);
  */
-export function encodeCommit(c: CommitData): Buffer {
-  checkOid(c.tree, 'tree');
+export function encodeCommit(c: CommitData, format: ObjectFormat): Buffer {
+  checkOid(c.tree, 'tree', format);
   const lines = [`tree ${c.tree}`];
   for (const parent of c.parents) {
-    checkOid(parent, 'parent');
+    checkOid(parent, 'parent', format);
     lines.push(`parent ${parent}`);
   }
   lines.push(`author ${formatPerson(c.author, 'author')}`, `committer ${formatPerson(c.committer, 'committer')}`);
@@ -124,9 +125,9 @@ export function encodeCommit(c: CommitData): Buffer {
  * (gpgsig, encoding, mergetag, …, including their continuation lines) are skipped.
  *
  * @example
- * const { tree, parents, message } = decodeCommit(content);
+ * const { tree, parents, message } = decodeCommit(content, store.format);
  */
-export function decodeCommit(buf: Buffer): CommitData {
+export function decodeCommit(buf: Buffer, format: ObjectFormat): CommitData {
   const text = buf.toString('utf8');
   const end = text.indexOf('\n\n');
   const head = end < 0 ? text.replace(/\n$/, '') : text.slice(0, end);
@@ -140,8 +141,8 @@ export function decodeCommit(buf: Buffer): CommitData {
     const space = line.indexOf(' ');
     const key = space < 0 ? line : line.slice(0, space);
     const value = space < 0 ? '' : line.slice(space + 1);
-    if (key === 'tree' && tree === undefined) tree = parsedOid(value, 'tree');
-    else if (key === 'parent') parents.push(parsedOid(value, 'parent'));
+    if (key === 'tree' && tree === undefined) tree = parsedOid(value, 'tree', format);
+    else if (key === 'parent') parents.push(parsedOid(value, 'parent', format));
     else if (key === 'author' && !author) author = parsePerson(value);
     else if (key === 'committer' && !committer) committer = parsePerson(value);
   }
@@ -149,11 +150,11 @@ export function decodeCommit(buf: Buffer): CommitData {
   return { tree, parents, author, committer, message };
 }
 
-/** Throw BAD_INPUT unless `entry` is one `git fsck --strict` accepts (name, mode, id). */
-export function checkTreeEntry(entry: TreeEntry): void {
+/** Throw BAD_INPUT unless `entry` is one `git fsck --strict` accepts (name, mode, an id of `format`). */
+export function checkTreeEntry(entry: TreeEntry, format: ObjectFormat): void {
   const { name, mode, oid } = entry;
   if (!TREE_MODES.has(mode)) bad(`invalid tree entry mode '${mode}' for '${name}'`, { name, mode });
-  checkOid(oid, `tree entry '${name}'`);
+  checkOid(oid, `tree entry '${name}'`, format);
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
     bad(`invalid tree entry name '${name}'`, { name });
   }
@@ -220,13 +221,15 @@ function parsePerson(value: string): Person {
   return { name, email, timestamp, tzOffset: z?.[1] === '-' ? -minutes : minutes };
 }
 
-function parsedOid(value: string, what: string): string {
-  if (!OID.test(value)) corrupt(`malformed ${what} id '${value}'`, { value });
+function parsedOid(value: string, what: string, format: ObjectFormat): string {
+  if (!format.oidPattern.test(value)) corrupt(`malformed ${what} id '${value}' (expected a ${format.name} id)`, { value });
   return value;
 }
 
-function checkOid(oid: string, what: string): void {
-  if (typeof oid !== 'string' || !OID.test(oid)) bad(`${what} id must be 40 lowercase hex digits, got '${oid}'`, { oid });
+function checkOid(oid: string, what: string, format: ObjectFormat): void {
+  if (typeof oid !== 'string' || !format.oidPattern.test(oid)) {
+    bad(`${what} id must be ${format.hexLength} lowercase hex digits (${format.name}), got '${oid}'`, { oid });
+  }
 }
 
 function bad(message: string, data: Record<string, unknown>): never {

@@ -6,13 +6,14 @@
 import { hostname } from 'node:os';
 import { MAX_PENDING_OBJECT_BYTES } from '../limits.js';
 import type { GitObject, ObjectType } from './encode.js';
+import type { ObjectFormat } from './object-format.js';
 import { encodePackEntry, removeQuietly, restoreIndex, writePack, type PackEntry, type WrittenPack } from './pack-write.js';
 
 /**
  * The objects an {@link ObjectStore} wrote since its last ref update.
  *
  * @example
- * const writes = new GuardedWrites(packDir, { fsync: false, sharedPerm: 0 });
+ * const writes = new GuardedWrites(packDir, { fsync: false, sharedPerm: 0, format: SHA1 });
  * if (writes.add(oid, 'blob', content)) writes.flush();
  * writes.flush(); // before the ref moves
  * writes.release(); // after
@@ -28,7 +29,7 @@ export class GuardedWrites {
 
   constructor(
     private readonly packDir: string,
-    private readonly options: { fsync: boolean; sharedPerm: number },
+    private readonly options: { fsync: boolean; sharedPerm: number; format: ObjectFormat },
   ) {}
 
   /**

@@ -9,8 +9,7 @@ import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import { GitTrackError, systemCode } from '../errors.js';
 import { MAX_ALTERNATE_DEPTH } from '../limits.js';
 import type { GitObject, ObjectType } from './encode.js';
-
-const LOOSE_NAME = /^[0-9a-f]{38}$/;
+import type { ObjectFormat } from './object-format.js';
 
 /**
  * Read the loose object `oid` from the first objects dir that has it; undefined when none does.
@@ -86,14 +85,14 @@ export function hasLoose(dirs: string[], oid: string): boolean {
  * least 2 digits (an object in several dirs is listed once per dir).
  *
  * @example
- * findLoosePrefix([objectsDir], '3f9a21'); // ['3f9a21c0…']
+ * findLoosePrefix([objectsDir], '3f9a21', store.format); // ['3f9a21c0…']
  */
-export function findLoosePrefix(dirs: string[], prefix: string): string[] {
+export function findLoosePrefix(dirs: string[], prefix: string, format: ObjectFormat): string[] {
   const found: string[] = [];
   for (const dir of dirs) {
     for (const name of listDir(join(dir, prefix.slice(0, 2)))) {
       const oid = prefix.slice(0, 2) + name;
-      if (LOOSE_NAME.test(name) && oid.startsWith(prefix)) found.push(oid);
+      if (format.oidPattern.test(oid) && oid.startsWith(prefix)) found.push(oid);
     }
   }
   return found;

@@ -15,6 +15,7 @@ import { DeltaBaseCache } from './delta.js';
 import { decodeCommit, decodeTree, hashObject, type CommitData, type GitObject, type ObjectType, type TreeEntry } from './encode.js';
 import { findLoosePrefix, hasLoose, listDir, readAlternates, readLoose, readLooseInfo } from './loose.js';
 import { checkOid, withOid } from './oid.js';
+import type { ObjectFormat } from './object-format.js';
 import { PackFile } from './pack.js';
 import { mergeSmallPacks } from './pack-merge.js';
 import { reindexOrphanPacks } from './orphan-packs.js';
@@ -28,6 +29,8 @@ const TYPES = new Set<string>(['blob', 'tree', 'commit', 'tag']);
 const RESCAN_TRIES = 3;
 
 export interface StoreOptions {
+  /** The repository's object format (`repo.format.objectFormat`): how objects are named. */
+  format: ObjectFormat;
   /** fsync the packs {@link ObjectStore.sync} writes (default true). */
   fsync?: boolean;
   /** More objects dirs to read from (GIT_ALTERNATE_OBJECT_DIRECTORIES). */
@@ -52,7 +55,7 @@ export interface StoreOptions {
  * nor `git repack -a -d` in another process can delete them.
  *
  * @example
- * const store = new ObjectStore(repo.objectsDir);
+ * const store = new ObjectStore(repo.objectsDir, { format: repo.format.objectFormat });
  * const blob = store.write('blob', Buffer.from('hello\n'));
  * store.sync(); // before the ref that makes it reachable moves
  * updateRef(…);
@@ -62,6 +65,8 @@ export interface StoreOptions {
  */
 export class ObjectStore {
   readonly objectsDir: string;
+  /** How this repository names objects; every id the store reads or writes is of this format. */
+  readonly format: ObjectFormat;
   /** Our own objects dir first, then alternates (read-only for us). */
   private readonly dirs: string[];
   private packs = new Map<string, PackFile>();
@@ -74,12 +79,13 @@ export class ObjectStore {
   private readonly fsyncObjects: boolean;
   private readonly options: StoreOptions;
 
-  constructor(objectsDir: string, options: StoreOptions = {}) {
+  constructor(objectsDir: string, options: StoreOptions) {
     this.objectsDir = resolve(objectsDir);
+    this.format = options.format;
     this.fsyncObjects = options.fsync ?? true;
     this.options = options;
     this.dirs = [this.objectsDir, ...readAlternates(this.objectsDir, options.alternates)];
-    this.writes = new GuardedWrites(join(this.objectsDir, 'pack'), { fsync: this.fsyncObjects, sharedPerm: options.sharedPerm ?? 0 });
+    this.writes = new GuardedWrites(join(this.objectsDir, 'pack'), { fsync: this.fsyncObjects, sharedPerm: options.sharedPerm ?? 0, format: this.format });
   }
 
   /**
@@ -92,7 +98,7 @@ export class ObjectStore {
    */
   write(type: ObjectType, content: Buffer): string {
     if (!TYPES.has(type)) throw new GitTrackError('BAD_INPUT', `unknown object type '${type}'`, { type });
-    const oid = hashObject(type, content);
+    const oid = hashObject(type, content, this.format);
     const flushNow = this.writes.add(oid, type, content);
     if (type !== 'blob') this.written.add(oid, { type, content });
     // Bounded memory: a large write (artifact blobs) goes to disk early, guarded all the same.
@@ -112,7 +118,7 @@ export class ObjectStore {
    */
   sync(): void {
     const written = this.writes.flush();
-    if (written) this.packs.set(written.idxPath, PackFile.open(written.idxPath, written.packPath, this.cache));
+    if (written) this.packs.set(written.idxPath, PackFile.open(written.idxPath, written.packPath, this.cache, this.format));
     // The ref is about to reach these objects: their indexes must be there (a gc may remove one).
     this.writes.restoreIndexes();
   }
@@ -128,7 +134,7 @@ export class ObjectStore {
   release(): void {
     if (!this.writes.release()) return;
     try {
-      mergeSmallPacks(this.objectsDir, (oid) => this.read(oid), { sharedPerm: this.options.sharedPerm ?? 0, onMerged: () => this.rescan() });
+      mergeSmallPacks(this.objectsDir, (oid) => this.read(oid), { format: this.format, sharedPerm: this.options.sharedPerm ?? 0, onMerged: () => this.rescan() });
     } catch {
       // Merging is housekeeping: the write it follows has succeeded, and the next one retries.
     }
@@ -141,7 +147,7 @@ export class ObjectStore {
    * const { type, content } = store.read(oid);
    */
   read(oid: string): GitObject {
-    const id = checkOid(oid);
+    const id = checkOid(oid, this.format);
     const found = this.writes.get(id) ?? this.written.get(id) ?? this.lookup(id, true) ?? (this.fetched(id) ? this.lookup(id, false) : undefined);
     if (!found) throw new GitTrackError('OBJECT_NOT_FOUND', `object ${id} not found`, { oid: id });
     return found;
@@ -154,7 +160,7 @@ export class ObjectStore {
    * if (!store.has(oid)) store.write('blob', bytes);
    */
   has(oid: string): boolean {
-    const id = checkOid(oid);
+    const id = checkOid(oid, this.format);
     if (this.writes.get(id) || this.findPacked(id) || hasLoose(this.dirs, id)) return true;
     return this.retryAfterRescan(() => (this.findPacked(id) !== undefined || hasLoose(this.dirs, id) ? true : undefined)) ?? false;
   }
@@ -167,7 +173,7 @@ export class ObjectStore {
    * if (store.size(oid) > MAX_MANIFEST_BYTES) refuse();
    */
   size(oid: string): number {
-    const id = checkOid(oid);
+    const id = checkOid(oid, this.format);
     const recent = this.writes.get(id) ?? this.written.get(id);
     if (recent) return recent.content.length;
     const found = this.lookupSize(id) ?? (this.rescan(), this.lookupSize(id)) ?? (this.fetched(id) ? this.lookupSize(id) : undefined);
@@ -199,7 +205,7 @@ export class ObjectStore {
    * const entries = store.readTree(commit.tree);
    */
   readTree(oid: string): TreeEntry[] {
-    const entries = withOid(oid, () => decodeTree(this.readTyped(oid, 'tree')));
+    const entries = withOid(oid, () => decodeTree(this.readTyped(oid, 'tree'), this.format));
     // Trees of runs come from other people: past the limit, the caller gets one clear refusal
     // rather than walking (and later rewriting) a tree of millions of entries.
     if (entries.length > MAX_TREE_ENTRIES) {
@@ -215,7 +221,7 @@ export class ObjectStore {
    * const { tree, parents } = store.readCommit(tip);
    */
   readCommit(oid: string): CommitData {
-    return withOid(oid, () => decodeCommit(this.readTyped(oid, 'commit')));
+    return withOid(oid, () => decodeCommit(this.readTyped(oid, 'commit'), this.format));
   }
 
   /**
@@ -236,13 +242,13 @@ export class ObjectStore {
    */
   resolvePrefix(prefix: string): string[] {
     const p = prefix.toLowerCase();
-    if (!/^[0-9a-f]{4,40}$/.test(p)) {
-      throw new GitTrackError('BAD_INPUT', `'${prefix}' is not a hex object id prefix of 4 to 40 digits`, { prefix });
+    if (!/^[0-9a-f]+$/.test(p) || p.length < 4 || p.length > this.format.hexLength) {
+      throw new GitTrackError('BAD_INPUT', `'${prefix}' is not a hex object id prefix of 4 to ${this.format.hexLength} digits`, { prefix });
     }
     this.rescan();
     const found = new Set<string>();
     for (const oid of this.writes.ids()) if (oid.startsWith(p)) found.add(oid);
-    for (const oid of findLoosePrefix(this.dirs, p)) found.add(oid);
+    for (const oid of findLoosePrefix(this.dirs, p, this.format)) found.add(oid);
     for (const pack of this.packs.values()) for (const oid of pack.findPrefix(p)) found.add(oid);
     return [...found].sort();
   }
@@ -338,7 +344,7 @@ export class ObjectStore {
         seen.add(idx);
         if (this.packs.has(idx)) continue;
         try {
-          this.packs.set(idx, PackFile.open(idx, idx.replace(/\.idx$/, '.pack'), this.cache));
+          this.packs.set(idx, PackFile.open(idx, idx.replace(/\.idx$/, '.pack'), this.cache, this.format));
         } catch (err) {
           // gc deleted the pair between readdir and open: it is gone, not corrupt.
           if (systemCode(err) !== 'ENOENT') throw err;

@@ -2,18 +2,19 @@
  * Object ids as callers pass them in, and errors that name the object they concern.
  */
 import { GitTrackError, isGitTrackError } from '../errors.js';
-
-const OID = /^[0-9a-f]{40}$/;
+import type { ObjectFormat } from './object-format.js';
 
 /**
- * The id in lowercase; BAD_INPUT unless it is 40 hex digits.
+ * The id in lowercase; BAD_INPUT unless it is a whole hex id of `format`.
  *
  * @example
- * checkOid('9FCEB02…'); // '9fceb02…'
+ * checkOid('9FCEB02…', store.format); // '9fceb02…'
  */
-export function checkOid(oid: string): string {
+export function checkOid(oid: string, format: ObjectFormat): string {
   const id = typeof oid === 'string' ? oid.toLowerCase() : '';
-  if (!OID.test(id)) throw new GitTrackError('BAD_INPUT', `'${oid}' is not a 40-digit hex object id`, { oid });
+  if (!format.oidPattern.test(id)) {
+    throw new GitTrackError('BAD_INPUT', `'${oid}' is not a ${format.hexLength}-digit hex object id (${format.name})`, { oid });
+  }
   return id;
 }
 

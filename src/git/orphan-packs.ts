@@ -8,9 +8,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listDir } from './loose.js';
+import { ANY_OID_SOURCE } from './object-format.js';
 
 /** A pack this young may still be waiting for its writer to rename its index in. */
 const WRITER_GRACE_MS = 1000;
+const PACK_NAME = new RegExp(`^pack-${ANY_OID_SOURCE}\\.pack$`);
 
 /**
  * Build the index of every pack in `packDir` that has none (past the writer's grace); true
@@ -22,7 +24,7 @@ const WRITER_GRACE_MS = 1000;
 export function reindexOrphanPacks(packDir: string, reindex: (packPath: string) => boolean): boolean {
   let rebuilt = false;
   for (const name of listDir(packDir)) {
-    if (!/^pack-[0-9a-f]{40}(?:[0-9a-f]{24})?\.pack$/.test(name)) continue;
+    if (!PACK_NAME.test(name)) continue;
     const pack = join(packDir, name);
     const idx = `${pack.slice(0, -'.pack'.length)}.idx`;
     if (existsSync(idx)) continue;

@@ -16,6 +16,7 @@ import { MAX_MERGED_PACK_BYTES, MERGE_PACKS_AT, STALE_KEEP_MS } from '../limits.
 import { DeltaBaseCache } from './delta.js';
 import type { GitObject } from './encode.js';
 import { listDir } from './loose.js';
+import type { ObjectFormat } from './object-format.js';
 import { PackFile } from './pack.js';
 import { encodePackEntry, removeQuietly, writePack, type PackEntry } from './pack-write.js';
 
@@ -23,7 +24,6 @@ import { encodePackEntry, removeQuietly, writePack, type PackEntry } from './pac
 const HANDS_OFF = ['.keep', '.promisor', '.mtimes', '.bitmap'];
 /** Another writer merging right now holds this for well under a second. */
 const STALE_LOCK_MS = 60_000;
-const PACK_IDX = /^pack-[0-9a-f]{40}(?:[0-9a-f]{24})?\.idx$/;
 
 /**
  * Merge the smallest unguarded packs of `objectsDir` into one when {@link MERGE_PACKS_AT} of
@@ -31,19 +31,21 @@ const PACK_IDX = /^pack-[0-9a-f]{40}(?:[0-9a-f]{24})?\.idx$/;
  * process is merging). `read` reads any object of the store.
  *
  * @example
- * mergeSmallPacks(objectsDir, (oid) => store.read(oid));
+ * mergeSmallPacks(objectsDir, (oid) => store.read(oid), { format: store.format });
  */
 export function mergeSmallPacks(
   objectsDir: string,
   read: (oid: string) => GitObject,
-  options: { sharedPerm?: number; onMerged?: () => void } = {},
+  options: { format: ObjectFormat; sharedPerm?: number; onMerged?: () => void },
 ): number {
   const packDir = join(objectsDir, 'pack');
+  // A pack is named by its checksum, an id of the repository's hash.
+  const packIdx = new RegExp(`^pack-[0-9a-f]{${options.format.hexLength}}\\.idx$`);
   const names = listDir(packDir);
-  if (names.filter((n) => PACK_IDX.test(n)).length < MERGE_PACKS_AT) return 0;
+  if (names.filter((n) => packIdx.test(n)).length < MERGE_PACKS_AT) return 0;
   const small: { base: string; size: number }[] = [];
   for (const name of names) {
-    if (!PACK_IDX.test(name)) continue;
+    if (!packIdx.test(name)) continue;
     const base = join(packDir, name.slice(0, -4));
     // Asked of the file system, not of the listing: a directory listing is not atomic and
     // can show a pack's index without the `.keep` made before it (git checks the same way).
@@ -62,7 +64,7 @@ export function mergeSmallPacks(
     for (const p of chosen) {
       let oids: string[];
       try {
-        const pack = PackFile.open(`${p.base}.idx`, `${p.base}.pack`, new DeltaBaseCache(0));
+        const pack = PackFile.open(`${p.base}.idx`, `${p.base}.pack`, new DeltaBaseCache(0), options.format);
         oids = pack.oids();
         pack.close();
       } catch (err) {
@@ -79,7 +81,7 @@ export function mergeSmallPacks(
     }
     if (entries.length === 0) return 0;
     // Always flushed: the sources are deleted next, and git flushes the packs it writes too.
-    const merged = writePack(packDir, entries, { fsync: true, sharedPerm: options.sharedPerm ?? 0 });
+    const merged = writePack(packDir, entries, { fsync: true, sharedPerm: options.sharedPerm ?? 0, format: options.format });
     for (const p of chosen) {
       // When one source already held every object, in index order (an earlier merge whose
       // objects another pack only repeats), the merged pack is that very file: keep it.

@@ -9,12 +9,13 @@
  * looked at by `git prune`; git's own fetch protects its incoming pack the same way until the
  * refs have moved (`index-pack --keep`).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { crc32 as zlibCrc32, deflateSync } from 'node:zlib';
 import { GitTrackError, systemCode } from '../errors.js';
 import { hashObject, type ObjectType } from './encode.js';
+import type { ObjectFormat } from './object-format.js';
 import { adjustSharedPerm } from './shared-perm.js';
 
 const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
@@ -63,19 +64,19 @@ export function encodePackEntry(type: ObjectType, content: Buffer): Buffer {
  * files (and the directory naming them) are flushed before this returns.
  *
  * @example
- * const { keepPath } = writePack(join(objectsDir, 'pack'), entries, { keep: 'git-track: logging', fsync: false });
+ * const { keepPath } = writePack(join(objectsDir, 'pack'), entries, { keep: 'git-track: logging', fsync: false, format: store.format });
  * // …move the ref…
  * unlinkSync(keepPath!);
  */
-export function writePack(packDir: string, entries: PackEntry[], options: { keep?: string; fsync: boolean; sharedPerm?: number }): WrittenPack {
+export function writePack(packDir: string, entries: PackEntry[], options: { keep?: string; fsync: boolean; sharedPerm?: number; format: ObjectFormat }): WrittenPack {
   const perm = options.sharedPerm ?? 0;
   if (entries.length === 0) throw new GitTrackError('INTERNAL', 'an empty pack was about to be written', { packDir });
   // Two writers can build the same objects (the same merge commit in the same second): a pack
   // another writer guards must not be claimed, so add a unique unreachable blob (gc drops it)
   // to get a name of our own.
   for (let attempt = 0; ; attempt++) {
-    const order = attempt === 0 ? entries : [...entries, nonceEntry()];
-    const { pack, checksum } = buildPack(order);
+    const order = attempt === 0 ? entries : [...entries, nonceEntry(options.format)];
+    const { pack, checksum } = buildPack(order, options.format);
     const name = checksum.toString('hex');
     const base = join(packDir, `pack-${name}`);
     let keepPath: string | undefined;
@@ -86,7 +87,7 @@ export function writePack(packDir: string, entries: PackEntry[], options: { keep
         throw new GitTrackError('INTERNAL', `cannot guard a new pack: ${keepPath} exists`, { path: keepPath });
       }
     }
-    const index = buildIndex(order, pack, checksum);
+    const index = buildIndex(order, pack, checksum, options.format);
     try {
       placeFile(packDir, `${base}.pack`, pack, options.fsync, perm);
       placeFile(packDir, `${base}.idx`, index, options.fsync, perm);
@@ -117,18 +118,18 @@ export function restoreIndex(written: WrittenPack, options: { fsync: boolean; sh
   return true;
 }
 
-function buildPack(entries: PackEntry[]): { pack: Buffer; checksum: Buffer } {
+function buildPack(entries: PackEntry[], format: ObjectFormat): { pack: Buffer; checksum: Buffer } {
   const header = Buffer.alloc(12);
   header.write('PACK', 0, 'latin1');
   header.writeUInt32BE(2, 4);
   header.writeUInt32BE(entries.length, 8);
   const body = Buffer.concat([header, ...entries.map((e) => e.bytes)]);
-  const checksum = createHash('sha1').update(body).digest();
+  const checksum = format.hash().update(body).digest();
   return { pack: Buffer.concat([body, checksum]), checksum };
 }
 
 /** The version 2 index: fanout, sorted ids, CRC-32s, offsets (64-bit past 2 GiB), checksums. */
-function buildIndex(entries: PackEntry[], pack: Buffer, checksum: Buffer): Buffer {
+function buildIndex(entries: PackEntry[], pack: Buffer, checksum: Buffer, format: ObjectFormat): Buffer {
   const rows: { id: Buffer; offset: number; crc: number }[] = [];
   let offset = 12;
   for (const e of entries) {
@@ -154,7 +155,7 @@ function buildIndex(entries: PackEntry[], pack: Buffer, checksum: Buffer): Buffe
   });
   const head = Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]);
   const body = Buffer.concat([head, fanout, ...rows.map((r) => r.id), crcs, offsets, ...large, checksum]);
-  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+  return Buffer.concat([body, format.hash().update(body).digest()]);
 }
 
 /** Write to a temp name git neither reads nor cleans up (`tmp_*` is pruned), then rename. */
@@ -219,9 +220,9 @@ export function removeQuietly(path: string): void {
   }
 }
 
-function nonceEntry(): PackEntry {
+function nonceEntry(format: ObjectFormat): PackEntry {
   const content = Buffer.from(`git-track pack nonce ${randomBytes(16).toString('hex')}\n`);
-  return { oid: hashObject('blob', content), bytes: encodePackEntry('blob', content) };
+  return { oid: hashObject('blob', content, format), bytes: encodePackEntry('blob', content) };
 }
 
 let table: Int32Array | undefined;

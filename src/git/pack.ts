@@ -1,6 +1,6 @@
 /**
  * Reading objects from packfiles without loading the pack: the `.idx` (v1 or v2) tables stay in
- * memory (24 bytes per object: sha1 + offset; the crc table is never read), the `.pack` is
+ * memory (the object id + a 4-byte offset per object; the crc table is never read), the `.pack` is
  * read with positioned `readSync` calls of just the bytes one object needs. isomorphic-git
  * reads whole packs into memory, which fails on the multi-GB packs ML repos accumulate.
  */
@@ -9,6 +9,7 @@ import { constants as zlibConstants, inflateSync } from 'node:zlib';
 import { GitTrackError, systemCode } from '../errors.js';
 import { applyDelta, type DeltaBaseCache } from './delta.js';
 import type { GitObject, ObjectType } from './encode.js';
+import type { ObjectFormat } from './object-format.js';
 
 export type { GitObject } from './encode.js';
 
@@ -37,13 +38,15 @@ let nextPackId = 0;
  * One `.idx`/`.pack` pair, opened for positioned reads.
  *
  * @example
- * const pack = PackFile.open('objects/pack/pack-1.idx', 'objects/pack/pack-1.pack', new DeltaBaseCache());
+ * const pack = PackFile.open('objects/pack/pack-1.idx', 'objects/pack/pack-1.pack', new DeltaBaseCache(), SHA1);
  * const offset = pack.find(oid);
  * if (offset !== undefined) pack.read(offset, () => undefined);
  */
 export class PackFile {
   readonly count: number;
   private readonly id = nextPackId++;
+  /** Bytes of one binary object id (the repository's format). */
+  private readonly idLength: number;
   private readonly scratch = Buffer.allocUnsafe(4096);
 
   private constructor(
@@ -56,10 +59,12 @@ export class PackFile {
     private fd: number,
     private readonly packEnd: number,
     private readonly cache: DeltaBaseCache,
+    format: ObjectFormat,
     /** Version 1 indexes hold plain 32-bit offsets (no large-offset table). */
     private readonly v1 = false,
   ) {
     this.count = fanout.readUInt32BE(255 * 4);
+    this.idLength = format.rawLength;
   }
 
   /**
@@ -67,16 +72,18 @@ export class PackFile {
    * CORRUPT_OBJECT when the pair does not belong together.
    *
    * @example
-   * const pack = PackFile.open(idx, idx.replace(/\.idx$/, '.pack'), cache);
+   * const pack = PackFile.open(idx, idx.replace(/\.idx$/, '.pack'), cache, store.format);
    */
-  static open(idxPath: string, packPath: string, cache: DeltaBaseCache): PackFile {
+  static open(idxPath: string, packPath: string, cache: DeltaBaseCache, format: ObjectFormat): PackFile {
+    // Ids, the pack's trailer and the index's two checksums are all of the repository's hash.
+    const w = format.rawLength;
     const idxFd = openSync(idxPath, 'r');
     let packFd: number | undefined;
     try {
       const idxSize = fstatSync(idxFd).size;
       const head = readAt(idxFd, 0, Math.min(IDX_HEADER, idxSize));
       // Version 1 (no magic; still written by `git index-pack --index-version=1`): the fanout
-      // comes first and each entry is a 4-byte offset followed by its 20-byte id.
+      // comes first and each entry is a 4-byte offset followed by its id.
       const v1 = head.length >= 1024 && head.readUInt32BE(0) !== 0xff744f63;
       if (!v1 && (head.length < IDX_HEADER || head.readUInt32BE(4) !== 2)) broken(idxPath, 'not a version 1 or 2 pack index');
       const fanout = v1 ? head.subarray(0, 1024) : head.subarray(8);
@@ -89,29 +96,31 @@ export class PackFile {
       let offsets: Buffer;
       let large: Buffer;
       if (v1) {
-        if (idxSize !== 1024 + 24 * n + 40) broken(idxPath, 'pack index has the wrong size');
-        const entries = readAt(idxFd, 1024, 24 * n);
-        shas = Buffer.allocUnsafe(20 * n);
+        const row = 4 + w;
+        if (idxSize !== 1024 + row * n + 2 * w) broken(idxPath, 'pack index has the wrong size');
+        const entries = readAt(idxFd, 1024, row * n);
+        shas = Buffer.allocUnsafe(w * n);
         offsets = Buffer.allocUnsafe(4 * n);
         for (let i = 0; i < n; i++) {
-          entries.copy(offsets, i * 4, i * 24, i * 24 + 4);
-          entries.copy(shas, i * 20, i * 24 + 4, i * 24 + 24);
+          entries.copy(offsets, i * 4, i * row, i * row + 4);
+          entries.copy(shas, i * w, i * row + 4, i * row + row);
         }
         large = Buffer.alloc(0);
       } else {
-        const largeBytes = idxSize - 40 - IDX_HEADER - 28 * n;
+        // Ids, then a CRC-32 and an offset per object, large offsets, two checksums.
+        const largeBytes = idxSize - 2 * w - IDX_HEADER - (w + 8) * n;
         if (largeBytes < 0 || largeBytes % 8 !== 0) broken(idxPath, 'pack index has the wrong size');
-        shas = readAt(idxFd, IDX_HEADER, 20 * n);
-        offsets = readAt(idxFd, IDX_HEADER + 24 * n, 4 * n);
-        large = readAt(idxFd, IDX_HEADER + 28 * n, largeBytes);
+        shas = readAt(idxFd, IDX_HEADER, w * n);
+        offsets = readAt(idxFd, IDX_HEADER + (w + 4) * n, 4 * n);
+        large = readAt(idxFd, IDX_HEADER + (w + 8) * n, largeBytes);
       }
-      const idxTrailer = readAt(idxFd, idxSize - 40, 20);
+      const idxTrailer = readAt(idxFd, idxSize - 2 * w, w);
       packFd = openSync(packPath, 'r');
       const packSize = fstatSync(packFd).size;
       const packHead = readAt(packFd, 0, 12);
-      const ok = packSize >= 32 && packHead.toString('latin1', 0, 4) === 'PACK' && packHead.readUInt32BE(8) === n;
-      if (!ok || !readAt(packFd, packSize - 20, 20).equals(idxTrailer)) broken(packPath, 'pack does not match its index');
-      const pack = new PackFile(idxPath, packPath, fanout, shas, offsets, large, packFd, packSize - 20, cache, v1);
+      const ok = packSize >= 12 + w && packHead.toString('latin1', 0, 4) === 'PACK' && packHead.readUInt32BE(8) === n;
+      if (!ok || !readAt(packFd, packSize - w, w).equals(idxTrailer)) broken(packPath, 'pack does not match its index');
+      const pack = new PackFile(idxPath, packPath, fanout, shas, offsets, large, packFd, packSize - w, cache, format, v1);
       packFd = undefined;
       return pack;
     } finally {
@@ -129,7 +138,8 @@ export class PackFile {
   find(oid: string): number | undefined {
     const key = Buffer.from(oid, 'hex');
     const i = this.lowerBound(key);
-    if (i >= this.count || this.shas.compare(key, 0, 20, i * 20, i * 20 + 20) !== 0) return undefined;
+    const w = this.idLength;
+    if (i >= this.count || this.shas.compare(key, 0, w, i * w, i * w + w) !== 0) return undefined;
     return this.offsetAt(i);
   }
 
@@ -141,7 +151,8 @@ export class PackFile {
    */
   oids(): string[] {
     const out: string[] = [];
-    for (let i = 0; i < this.count; i++) out.push(this.shas.toString('hex', i * 20, i * 20 + 20));
+    const w = this.idLength;
+    for (let i = 0; i < this.count; i++) out.push(this.shas.toString('hex', i * w, i * w + w));
     return out;
   }
 
@@ -153,8 +164,9 @@ export class PackFile {
    */
   findPrefix(prefix: string): string[] {
     const out: string[] = [];
-    for (let i = this.lowerBound(Buffer.from(prefix.padEnd(40, '0'), 'hex')); i < this.count; i++) {
-      const oid = this.shas.toString('hex', i * 20, i * 20 + 20);
+    const w = this.idLength;
+    for (let i = this.lowerBound(Buffer.from(prefix.padEnd(2 * w, '0'), 'hex')); i < this.count; i++) {
+      const oid = this.shas.toString('hex', i * w, i * w + w);
       if (!oid.startsWith(prefix)) break;
       out.push(oid);
     }
@@ -253,8 +265,9 @@ export class PackFile {
       return { kind, size, dataAt: pos, bytes, baseOffset: offset - back };
     }
     if (kind === REF_DELTA) {
-      if (pos + 20 > got) broken(this.packPath, `truncated entry at ${offset}`);
-      return { kind, size, dataAt: pos + 20, bytes, baseOid: head.toString('hex', pos, pos + 20) };
+      const w = this.idLength;
+      if (pos + w > got) broken(this.packPath, `truncated entry at ${offset}`);
+      return { kind, size, dataAt: pos + w, bytes, baseOid: head.toString('hex', pos, pos + w) };
     }
     if (!TYPES[kind]) broken(this.packPath, `unknown object kind ${kind} at ${offset}`);
     return { kind, size, dataAt: pos, bytes };
@@ -290,9 +303,10 @@ export class PackFile {
     const first = key[0] ?? 0;
     let lo = first === 0 ? 0 : this.fanout.readUInt32BE((first - 1) * 4);
     let hi = this.fanout.readUInt32BE(first * 4);
+    const w = this.idLength;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.shas.compare(key, 0, key.length, mid * 20, mid * 20 + key.length) < 0) lo = mid + 1;
+      if (this.shas.compare(key, 0, key.length, mid * w, mid * w + key.length) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;

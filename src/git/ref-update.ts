@@ -16,8 +16,6 @@ import { shouldCreateReflog, updateRef, type RefUpdate } from './refs.js';
 import type { Repo } from './repo.js';
 import { isRunnableHook } from './hooks.js';
 
-const ZERO_OID = '0'.repeat(40);
-
 /** How refs of one repository are updated. */
 interface RefSettings {
   /** Why `git update-ref` must do it, or null for the in-process path. */
@@ -66,7 +64,7 @@ function refSettings(repo: Repo, env: Env): RefSettings {
 function updateWithGit(repo: Repo, env: Env, update: RefUpdate): void {
   const args = ['update-ref'];
   if (update.reflog) args.push('-m', update.reflog.message);
-  args.push(update.name, update.oid, update.expected ?? ZERO_OID);
+  args.push(update.name, update.oid, update.expected ?? repo.format.objectFormat.zero);
   const r = spawnSync(env.gitBinary, args, {
     cwd: repo.workTree ?? repo.gitDir,
     env: { ...env.vars, ...repo.gitVars, GIT_TERMINAL_PROMPT: '0' } as NodeJS.ProcessEnv,

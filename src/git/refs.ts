@@ -9,8 +9,10 @@
 import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync, appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GitTrackError, systemCode } from '../errors.js';
+import { ANY_OID, ANY_OID_SOURCE, formatOfOid } from './object-format.js';
 
-const ZERO_OID = '0'.repeat(40);
+/** A packed-refs line `<id> <name>` (the id of whichever hash the repository uses). */
+const PACKED_LINE = new RegExp(`^(${ANY_OID_SOURCE}) (refs/.+)$`);
 /** Our writers hold a ref lock for milliseconds; one this old was left by a killed process. */
 const STALE_LOCK_MS = 30_000;
 
@@ -58,13 +60,14 @@ export function listRefTips(gitDir: string): string[] {
         continue;
       }
       const oid = text.trim();
-      if (/^[0-9a-f]{40}$/.test(oid)) tips.add(oid);
+      if (ANY_OID.test(oid)) tips.add(oid);
     }
   };
   walk(join(gitDir, 'refs'));
   try {
     for (const line of readFileSync(join(gitDir, 'packed-refs'), 'utf8').split('\n')) {
-      if (/^[0-9a-f]{40} refs\//.test(line)) tips.add(line.slice(0, 40));
+      const packed = PACKED_LINE.exec(line);
+      if (packed) tips.add(packed[1]!);
     }
   } catch (err) {
     if (systemCode(err) !== 'ENOENT') throw err;
@@ -98,7 +101,9 @@ function readPacked(gitDir: string, name: string): string | null {
   }
   const suffix = ` ${name}`;
   for (const line of text.split('\n')) {
-    if (line.endsWith(suffix) && line.length === 41 + name.length) return line.slice(0, 40);
+    if (!line.endsWith(suffix)) continue;
+    const packed = PACKED_LINE.exec(line);
+    if (packed?.[2] === name) return packed[1]!;
   }
   return null;
 }
@@ -129,6 +134,7 @@ export interface RefUpdate {
  * updateRef(repo.commonDir, { name: 'refs/heads/runs', oid: newTip, expected: oldTip });
  */
 export function updateRef(gitDir: string, update: RefUpdate): void {
+  if (!formatOfOid(update.oid)) throw new GitTrackError('BAD_INPUT', `'${update.oid}' is not an object id`, { oid: update.oid });
   const path = join(gitDir, update.name);
   const lockPath = `${path}.lock`;
   // A loose ref that is a plain file cannot be in a name conflict; anything else is checked.
@@ -206,7 +212,9 @@ function appendReflog(gitDir: string, update: RefUpdate, old: string | null): vo
   try {
     if (update.createReflog === false && !existsSync(logPath)) return;
     mkdirSync(dirname(logPath), { recursive: true });
-    appendFileSync(logPath, `${old ?? ZERO_OID} ${update.oid} ${ident}\t${reflogMessage(message)}\n`);
+    // A created ref's old value is the zero id of the repository's hash, as long as the new one.
+    const zero = formatOfOid(update.oid)!.zero;
+    appendFileSync(logPath, `${old ?? zero} ${update.oid} ${ident}\t${reflogMessage(message)}\n`);
   } catch {
     // The reflog is a convenience for users; the ref itself is already updated.
   }
@@ -266,7 +274,7 @@ function checkNameConflict(gitDir: string, name: string): void {
     if (systemCode(err) !== 'ENOENT') throw err;
   }
   for (const line of packed.split('\n')) {
-    const ref = /^[0-9a-f]{40} (.+)$/.exec(line)?.[1];
+    const ref = PACKED_LINE.exec(line)?.[2];
     if (ref && (ref.startsWith(`${name}/`) || name.startsWith(`${ref}/`))) conflict(name, ref);
   }
 }

@@ -6,12 +6,14 @@
  *
  * Accepted: format versions 0 and 1; `extensions.noop`, `noop-v1`, `preciousObjects` (we
  * never delete objects), `partialClone` (missing objects are asked of git, which fetches
- * them), `worktreeConfig` (`config.worktree` is read), `objectFormat=sha1` and
- * `refStorage=files`. Refused: any other object format or ref storage,
- * `compatObjectFormat`, any unknown extension in a version 1 repository.
+ * them), `worktreeConfig` (`config.worktree` is read), `objectFormat` `sha1` or `sha256`
+ * and `refStorage=files`. Refused: any other object format or ref storage,
+ * `compatObjectFormat` (objects under two hashes at once), any unknown extension in a
+ * version 1 repository.
  */
 import { GitTrackError } from '../errors.js';
 import type { GitConfig } from './config.js';
+import { objectFormatNamed, SHA1, type ObjectFormat } from './object-format.js';
 
 /** Extensions git honours in a version 0 repository (git's `handle_extension_v0`). */
 const V0_EXTENSIONS = new Set(['noop', 'preciousobjects', 'partialclone', 'worktreeconfig']);
@@ -24,6 +26,8 @@ export interface RepoFormat {
   partialClone: boolean;
   /** `config.worktree` of each worktree applies. */
   worktreeConfig: boolean;
+  /** The hash that names objects (`extensions.objectFormat`, sha1 when unset). */
+  objectFormat: ObjectFormat;
 }
 
 /**
@@ -31,7 +35,7 @@ export interface RepoFormat {
  * `config`; throws `UNSUPPORTED_REPO` naming the version or extension otherwise.
  *
  * @example
- * checkRepoFormat(readGitConfig(commonDir), commonDir); // { partialClone: false, worktreeConfig: false }
+ * checkRepoFormat(readGitConfig(commonDir), commonDir); // { partialClone: false, worktreeConfig: false, objectFormat: SHA1 }
  */
 export function checkRepoFormat(config: GitConfig, where: string): RepoFormat {
   const rawVersion = config.get('core.repositoryformatversion') ?? '0';
@@ -39,7 +43,7 @@ export function checkRepoFormat(config: GitConfig, where: string): RepoFormat {
   if (version !== 0 && version !== 1) {
     refuse(where, `repository format version ${rawVersion} is not supported (git-track handles 0 and 1)`, { version: rawVersion });
   }
-  const format: RepoFormat = { partialClone: false, worktreeConfig: false };
+  const format: RepoFormat = { partialClone: false, worktreeConfig: false, objectFormat: SHA1 };
   for (const key of config.keys()) {
     if (!key.startsWith('extensions.')) continue;
     const name = key.slice('extensions.'.length);
@@ -68,12 +72,14 @@ function accept(where: string, name: string, value: string, format: RepoFormat):
     case 'worktreeconfig':
       format.worktreeConfig = /^(true|yes|on|1)$/i.test(value);
       return;
-    case 'objectformat':
-      if (value.toLowerCase() === 'sha1') return;
-      return refuse(where, `extensions.objectFormat is '${value}': git-track handles only sha1 repositories for now`, {
-        extension: name,
-        value,
-      });
+    case 'objectformat': {
+      const known = objectFormatNamed(value);
+      if (known) {
+        format.objectFormat = known;
+        return;
+      }
+      return refuse(where, `extensions.objectFormat is '${value}': git-track handles sha1 and sha256 repositories`, { extension: name, value });
+    }
     case 'refstorage':
       if (value.toLowerCase() === 'files') return;
       return refuse(where, `extensions.refStorage is '${value}': git-track handles only the files ref storage`, { extension: name, value });

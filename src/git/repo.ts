@@ -15,6 +15,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { readGitConfigFile, type GitConfig } from './config.js';
 import { askGitForRepo } from './repo-by-git.js';
+import { objectFormatNamed } from './object-format.js';
 import { checkRepoFormat, type RepoFormat } from './repo-format.js';
 import { sharedPerm } from './shared-perm.js';
 import { noteStatePerm } from './state-perm.js';
@@ -75,8 +76,8 @@ export function findRepo(
   const fast = LOCATION_VARS.some((v) => vars[v] !== undefined) ? null : discover(dir);
   if (fast) return fast;
   const where = askGitForRepo(dir, vars, options.gitBinary ?? vars.GIT_TRACK_GIT ?? 'git');
-  if (where.objectFormat !== 'sha1') {
-    throw new GitTrackError('UNSUPPORTED_REPO', `${where.commonDir}: objects are ${where.objectFormat}: git-track handles only sha1 repositories for now; nothing was read or written`, {
+  if (!objectFormatNamed(where.objectFormat)) {
+    throw new GitTrackError('UNSUPPORTED_REPO', `${where.commonDir}: objects are ${where.objectFormat}: git-track handles sha1 and sha256 repositories; nothing was read or written`, {
       objectFormat: where.objectFormat,
     });
   }
@@ -87,7 +88,14 @@ export function findRepo(
   if (vars.GIT_COMMON_DIR !== undefined) gitVars.GIT_COMMON_DIR = where.commonDir;
   if (vars.GIT_OBJECT_DIRECTORY !== undefined) gitVars.GIT_OBJECT_DIRECTORY = where.objectsDir;
   if (alternates.length > 0) gitVars.GIT_ALTERNATE_OBJECT_DIRECTORIES = alternates.join(process.platform === 'win32' ? ';' : ':');
-  return makeRepo(where, alternates, gitVars);
+  const repo = makeRepo(where, alternates, gitVars);
+  // The config we read and git's answer must name the same hash, or objects would split.
+  if (repo.format.objectFormat.name !== where.objectFormat) {
+    throw new GitTrackError('UNSUPPORTED_REPO', `${where.commonDir}: git reports ${where.objectFormat} objects but the config declares ${repo.format.objectFormat.name}; nothing was read or written`, {
+      objectFormat: where.objectFormat,
+    });
+  }
+  return repo;
 }
 
 /**
@@ -174,7 +182,8 @@ function isGitDir(gitDir: string, commonDir: string): boolean {
   if (!statOrNull(join(commonDir, 'objects'))?.isDirectory() || !statOrNull(join(commonDir, 'refs'))?.isDirectory()) return false;
   try {
     const head = readFileSync(join(gitDir, 'HEAD'), 'utf8');
-    return head.startsWith('ref: refs/') || /^[0-9a-f]{40}\s*$/.test(head);
+    // git reads a detached HEAD before it knows the repository's hash: 40 hex digits suffice.
+    return head.startsWith('ref: refs/') || /^[0-9a-f]{40}/.test(head);
   } catch {
     return false;
   }

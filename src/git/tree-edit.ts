@@ -41,14 +41,14 @@ function editLevel(store: ObjectStore, root: string | null, edits: TreeEdit[]): 
     nested.set(head, [...(nested.get(head) ?? []), { path: edit.path.slice(slash + 1), entry: edit.entry }]);
   }
   for (const [name, subEdits] of nested) {
-    const existing = findTreeEntry(bytes, name);
+    const existing = findTreeEntry(bytes, name, store.format);
     if (existing && existing.mode !== '040000') {
       throw new GitTrackError('CONFLICT', `cannot write below '${name}': it is a file`, { name });
     }
     const subtree = editLevel(store, existing?.oid ?? null, subEdits);
     changes.set(name, subtree === null ? null : { mode: '040000', oid: subtree });
   }
-  const edited = spliceTree(bytes, changes);
+  const edited = spliceTree(bytes, changes, store.format);
   return edited.length === 0 ? null : store.write('tree', edited);
 }
 
@@ -62,7 +62,7 @@ export function lookupPath(store: ObjectStore, root: string, path: string): Tree
   let tree = root;
   const parts = path.split('/');
   for (let i = 0; i < parts.length; i++) {
-    const entry = findTreeEntry(store.readTyped(tree, 'tree'), parts[i]!);
+    const entry = findTreeEntry(store.readTyped(tree, 'tree'), parts[i]!, store.format);
     if (!entry) return null;
     if (i === parts.length - 1) return entry;
     if (entry.mode !== '040000') return null;

@@ -6,10 +6,10 @@
 import * as z from 'zod';
 import { GitTrackError } from '../errors.js';
 import { hasCredentials } from '../git/credentials.js';
+import { ANY_OID } from '../git/object-format.js';
 import { describeIssue, formatPath, valueAt } from './schema-errors.js';
 import { LONE_SURROGATE, MANIFEST_FORMAT, NAME_MAX, NAME_PATTERN } from './names.js';
 
-const SHA1_HEX = /^[0-9a-f]{40}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
 const SINGLE_LINE = /^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
@@ -23,7 +23,8 @@ const nameKey = z
   .regex(NAME_PATTERN, { error: 'must be dot-separated segments without spaces, control characters or "="' })
   .refine((s) => !LONE_SURROGATE.test(s), { error: 'must be valid Unicode' });
 
-const sha1 = z.string().regex(SHA1_HEX, { error: 'must be a 40-character lowercase hex git object id' });
+/** A git object id: 40 hex digits in a sha1 repository, 64 in a sha256 one. */
+const gitOid = z.string().regex(ANY_OID, { error: 'must be a lowercase hex git object id (40 digits, or 64 in a sha256 repository)' });
 const sha256 = z.string().regex(SHA256_HEX, { error: 'must be 64 lowercase hex characters (sha256)' });
 const count = z.int().min(0);
 
@@ -58,10 +59,10 @@ export type RunAuthor = z.infer<typeof authorSchema>;
 
 export const codeSchema = z
   .strictObject({
-    commit: sha1.nullable().meta({ description: 'HEAD at the time of the run; null when the repository had no commits' }),
+    commit: gitOid.nullable().meta({ description: 'HEAD at the time of the run; null when the repository had no commits' }),
     branch: singleLine(255).nullable().optional().meta({ description: 'null when HEAD was detached' }),
     dirty: z.boolean(),
-    snapshot: sha1.optional().meta({ description: 'commit holding the uncommitted tracked changes; its parent is `commit`' }),
+    snapshot: gitOid.optional().meta({ description: 'commit holding the uncommitted tracked changes; its parent is `commit`' }),
     patch: singleLine(255).optional().meta({ description: 'file in the run directory with the readable patch' }),
     remote: singleLine(2048)
       // Credentials in a remote URL would be published with every run.
@@ -74,7 +75,7 @@ export type CodeVersion = z.infer<typeof codeSchema>;
 export const submoduleSchema = z
   .strictObject({
     path: z.string().min(1).refine(isInsidePath, { error: 'must be a relative path inside the repository' }),
-    commit: sha1.meta({ description: "the submodule's checked-out commit, the one code.snapshot (or code.commit) records" }),
+    commit: gitOid.meta({ description: "the submodule's checked-out commit, the one code.snapshot (or code.commit) records" }),
     dirty: z.boolean().meta({ description: 'the submodule had uncommitted changes' }),
     changes_in_snapshot: z
       .literal(false)

@@ -4,7 +4,7 @@
  * ```
  * "GTIDX003" | uint32 header length | header JSON | sections, each 8-byte aligned:
  *   ids    n × 12 bytes (latin1)
- *   trees  n × 20 bytes (binary object ids)
+ *   trees  n × idBytes (binary object ids: 20 in a sha1 repository, 32 in a sha256 one)
  *   per column: [rows uint32 × count, if sparse] kinds uint8 × count | nums float64 × count | strings JSON
  * "GTCK" | uint32 CRC-32 of every byte before it
  * ```
@@ -24,6 +24,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { GitTrackError } from '../errors.js';
 import { crcUpdate } from '../cache-seal.js';
+import { SHA1, type ObjectFormat } from '../git/object-format.js';
 import type { Column, RunTable } from './run-table.js';
 
 // 003: rows carry `parent`; an index written before that lacks it for runs that have one.
@@ -43,19 +44,22 @@ interface Header {
   tip: string | null;
   shards: Record<string, string>;
   n: number;
+  /** Bytes of one binary tree id; absent in indexes written when only sha1 was handled. */
+  idBytes?: number;
   columns: ColumnEntry[];
 }
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
 /**
- * Serialise a table (every column is read).
+ * Serialise a table (every column is read); tree ids are of `format`.
  *
  * @example
- * for (const part of encodeIndex(table)) writeSync(fd, part);
+ * for (const part of encodeIndex(table, ctx.store.format)) writeSync(fd, part);
  */
-export function encodeIndex(table: RunTable): Buffer[] {
+export function encodeIndex(table: RunTable, format: ObjectFormat): Buffer[] {
   const n = table.size;
+  const w = format.rawLength;
   const body: Buffer[] = [];
   let offset = 0; // relative to the start of the body
   const put = (b: Buffer) => {
@@ -65,10 +69,10 @@ export function encodeIndex(table: RunTable): Buffer[] {
     offset += padded;
   };
   const ids = Buffer.alloc(n * 12);
-  const trees = Buffer.alloc(n * 20);
+  const trees = Buffer.alloc(n * w);
   for (let r = 0; r < n; r++) {
     ids.write(table.id(r), r * 12, 'latin1');
-    trees.write(table.tree(r), r * 20, 'hex');
+    trees.write(table.tree(r), r * w, 'hex');
   }
   put(ids);
   put(trees);
@@ -83,7 +87,7 @@ export function encodeIndex(table: RunTable): Buffer[] {
     put(strings);
     columns.push({ key, count: c.kinds.length, dense: c.rows === null, offset: start, stringBytes: strings.length });
   }
-  const header: Header = { tip: table.tip, shards: table.shards, n, columns };
+  const header: Header = { tip: table.tip, shards: table.shards, n, idBytes: w, columns };
   const json = Buffer.from(JSON.stringify(header));
   const prefix = Buffer.alloc(pad8(12 + json.length));
   prefix.write(MAGIC, 0, 'latin1');
@@ -119,12 +123,12 @@ function readAt(fd: number, position: number, length: number): Buffer {
  * so the open descriptor keeps reading the version that was checked.
  *
  * @example
- * const table = openIndex('.git/git-track/query-index.bin');
+ * const table = openIndex('.git/git-track/query-index.bin', ctx.store.format);
  */
-export function openIndex(path: string): RunTable {
+export function openIndex(path: string, format: ObjectFormat): RunTable {
   const fd = openSync(path, 'r');
   try {
-    return readIndex(fd);
+    return readIndex(fd, format);
   } catch (err) {
     closeSync(fd);
     throw err;
@@ -156,7 +160,7 @@ function checkSum(fd: number): number {
   return size;
 }
 
-function readIndex(fd: number): RunTable {
+function readIndex(fd: number, format: ObjectFormat): RunTable {
   const size = checkSum(fd);
   const head = readAt(fd, 0, 12);
   if (head.toString('latin1', 0, 8) !== MAGIC) throw corrupt('bad magic');
@@ -171,13 +175,16 @@ function readIndex(fd: number): RunTable {
   const base = pad8(12 + len);
   const n = header.n;
   if (!Number.isInteger(n) || n < 0) throw corrupt('bad row count');
+  const w = format.rawLength;
+  // An index of another object format (the repository was re-created) is rebuilt, not misread.
+  if ((header.idBytes ?? SHA1.rawLength) !== w) throw corrupt('tree ids of another object format');
   const treesAt = base + pad8(n * 12);
   const sectionEnd = (c: ColumnEntry) => {
     let end = c.offset + (c.dense ? 0 : pad8(4 * c.count)) + pad8(c.count) + 8 * c.count;
     end += pad8(c.stringBytes);
     return base + end;
   };
-  if (treesAt + n * 20 > size) throw corrupt('truncated ids');
+  if (treesAt + n * w > size) throw corrupt('truncated ids');
   for (const c of header.columns) {
     if ((c.dense && c.count !== n) || c.count > n || sectionEnd(c) > size) throw corrupt(`bad column ${c.key}`);
   }
@@ -214,7 +221,7 @@ function readIndex(fd: number): RunTable {
     shards: header.shards,
     size: n,
     id: (r) => idText.substr(r * 12, 12),
-    tree: (r) => (trees ??= readAt(fd, treesAt, n * 20)).toString('hex', r * 20, r * 20 + 20),
+    tree: (r) => (trees ??= readAt(fd, treesAt, n * w)).toString('hex', r * w, r * w + w),
     keys: () => [...entries.keys()],
     column,
   };

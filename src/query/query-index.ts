@@ -19,6 +19,7 @@ import { readSkipped, warnSkippedRuns, writeSkipped, type SkippedRun } from './s
 import { readBoundedTree } from '../git/bounded-read.js';
 import { RUN_ID_PATTERN, RUNS_DIR } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
+import type { ObjectFormat } from '../git/object-format.js';
 import { encodeIndex, openIndex } from './index-file.js';
 import type { RunTable } from './run-table.js';
 import { TableBuilder } from './table-builder.js';
@@ -63,7 +64,7 @@ function indexState(ctx: TrackerContext): IndexState {
   const cached = opened.get(ctx);
   if (cached && cached.tip === tip) return { table: cached };
   const path = join(ctx.repo.stateDir, INDEX_FILE);
-  const saved = readIndex(path);
+  const saved = readIndex(path, ctx.store.format);
   const skippedBefore = readSkipped(ctx.repo.stateDir, saved?.tip ?? null);
   if (saved && saved.tip === tip) {
     opened.set(ctx, saved);
@@ -78,7 +79,7 @@ function indexState(ctx: TrackerContext): IndexState {
     plan: { ...plan, skip: (e, message) => skipped.push({ id: e.id, tree: e.tree, message }) },
     finish() {
       const table = plan.builder.build(tip, plan.shards);
-      writeIndex(path, table);
+      writeIndex(path, table, ctx.store.format);
       writeSkipped(ctx.repo.stateDir, tip, skipped);
       opened.set(ctx, table);
       warnSkippedRuns(ctx, skipped);
@@ -90,9 +91,9 @@ function indexState(ctx: TrackerContext): IndexState {
 /** One open index per context: commands that resolve several runs read it once. */
 const opened = new WeakMap<TrackerContext, RunTable>();
 
-function readIndex(path: string): RunTable | null {
+function readIndex(path: string, format: ObjectFormat): RunTable | null {
   try {
-    return openIndex(path);
+    return openIndex(path, format);
   } catch {
     return null; // missing or corrupt: rebuilt from the branch
   }
@@ -151,13 +152,13 @@ function planUpdate(
   return { builder, added, shards, changed, badShards };
 }
 
-function writeIndex(path: string, table: RunTable): void {
+function writeIndex(path: string, table: RunTable, format: ObjectFormat): void {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirState(join(path, '..'));
     const fd = openSync(temp, 'w');
     try {
-      for (const part of encodeIndex(table)) {
+      for (const part of encodeIndex(table, format)) {
         for (let done = 0; done < part.length; ) done += writeSync(fd, part, done, part.length - done);
       }
     } finally {

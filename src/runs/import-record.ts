@@ -163,7 +163,8 @@ function recordCode(value: unknown, path: string): { commit?: string; branch?: s
  */
 export function resolveRecordedCommit(store: ObjectStore, text: string): { commit: string | null; ambiguous?: boolean } {
   const prefix = text.trim().toLowerCase();
-  if (!/^[0-9a-f]{4,40}$/.test(prefix)) return { commit: null };
+  const full = store.format.hexLength;
+  if (!/^[0-9a-f]+$/.test(prefix) || prefix.length < 4 || prefix.length > full) return { commit: null };
   const isCommit = (oid: string): boolean => {
     try {
       return store.read(oid).type === 'commit';
@@ -171,7 +172,7 @@ export function resolveRecordedCommit(store: ObjectStore, text: string): { commi
       return false;
     }
   };
-  if (prefix.length === 40) return { commit: store.has(prefix) && isCommit(prefix) ? prefix : null };
+  if (prefix.length === full) return { commit: store.has(prefix) && isCommit(prefix) ? prefix : null };
   const commits = store.resolvePrefix(prefix).filter(isCommit);
   return commits.length === 1 ? { commit: commits[0]! } : { commit: null, ambiguous: commits.length > 1 };
 }

@@ -54,7 +54,7 @@ export function resolveRun(ctx: TrackerContext, ref: string): ResolvedRun {
   }
   const named = runsNamed(ctx, ref);
   if (named.length > 0) return { ...byId(ctx, tip, named[0]!), sameName: named.length };
-  if (/^[0-9a-f]{7,40}$/.test(ref)) {
+  if (/^[0-9a-f]+$/.test(ref) && ref.length >= 7 && ref.length <= ctx.store.format.hexLength) {
     const id = runOfCommit(ctx, tip, ref);
     if (id) return byId(ctx, tip, id);
   }

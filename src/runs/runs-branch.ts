@@ -9,6 +9,7 @@
 import { GitTrackError, isGitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 import { encodeCommit, type Person } from '../git/encode.js';
+import { SHA1 } from '../git/object-format.js';
 import type { ObjectStore } from '../git/objects.js';
 import { readRef } from '../git/refs.js';
 import { moveRef } from '../git/ref-update.js';
@@ -219,11 +220,11 @@ async function writeCommit(
   const author: Person = person(c.identity, c.authorDate ?? now);
   const committer: Person = person(c.identity, now);
   const message = c.message.endsWith('\n') ? c.message : `${c.message}\n`;
-  const payload = encodeCommit({ tree: c.tree, parents: c.parents, author, committer, message });
+  const payload = encodeCommit({ tree: c.tree, parents: c.parents, author, committer, message }, ctx.store.format);
   const signing = await resolveSigning(ctx.repo, ctx.env);
   if (!signing) return ctx.store.write('commit', payload);
   // git names the header after the repository's hash: `gpgsig-sha256` in a SHA-256 repository.
-  const header = c.tree.length === 64 ? 'gpgsig-sha256' : 'gpgsig';
+  const header = ctx.store.format === SHA1 ? 'gpgsig' : `gpgsig-${ctx.store.format.name}`;
   return ctx.store.write('commit', embedSignature(payload, await signPayload(signing, payload, ctx.env), header));
 }
 

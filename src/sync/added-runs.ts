@@ -40,7 +40,7 @@ export async function addedRuns(ctx: TrackerContext, local: string, remote: stri
     if (remote === null) {
       const tab = field.indexOf('\t');
       if (tab < 0) continue;
-      oid = field.slice(tab - 40, tab);
+      oid = field.slice(field.lastIndexOf(' ', tab) + 1, tab);
       path = field.slice(tab + 1);
     } else {
       if (!field.startsWith(':')) continue;
@@ -49,7 +49,7 @@ export async function addedRuns(ctx: TrackerContext, local: string, remote: stri
     }
     const parts = path.split('/');
     if (parts.length !== 4 || parts[3] !== MANIFEST_FILE) continue;
-    if (!/^[0-9a-f]{40}$/.test(oid)) throw new GitTrackError('GIT_FAILED', `git ${args[0]}: unexpected output line '${field}'`, { field });
+    if (!ctx.store.format.oidPattern.test(oid)) throw new GitTrackError('GIT_FAILED', `git ${args[0]}: unexpected output line '${field}'`, { field });
     runs.push({ path: parts.slice(0, 3).join('/'), manifest: oid });
   }
   return runs;

@@ -25,6 +25,7 @@ import { relayProgress } from './git-progress.js';
 import { setTrackingRef } from './sync-state.js';
 import { makePackTemp, removeStalePackTemps } from './pack-temp.js';
 import { isRunnableHook } from '../git/hooks.js';
+import type { ObjectFormat } from '../git/object-format.js';
 
 /** The git directory of a remote we can read (and, for a push, write) directly. */
 export interface LocalRemote {
@@ -88,7 +89,7 @@ export async function fetchLocal(ctx: TrackerContext, remote: Remote, local: Loc
   const tips = { runs: readRef(local.gitDir, RUNS_REF), artifacts: readRef(local.gitDir, ARTIFACTS_REF) };
   const wanted = [tips.runs, tips.artifacts].filter((t): t is string => t !== null && !ctx.store.has(t));
   if (wanted.length > 0) {
-    await packInto(ctx.env, ctx.repo.commonDir, join(local.gitDir, 'objects'), wanted, `fetching from ${remote.label}`);
+    await packInto(ctx.env, ctx.store.format, ctx.repo.commonDir, join(local.gitDir, 'objects'), wanted, `fetching from ${remote.label}`);
   }
   await setTrackingRef(ctx, remote.runsTracking, tips.runs);
   await setTrackingRef(ctx, remote.artifactsTracking, tips.artifacts);
@@ -118,7 +119,7 @@ export function beginLocalPush(ctx: TrackerContext, remote: Remote, local: Local
       if (!ctx.store.has(theirs) || !(await isAncestor(ctx.repo, ctx.env, theirs, u.oid))) return false;
     }
     if (updates.length > 0) {
-      await packInto(ctx.env, local.gitDir, ctx.repo.objectsDir, updates.map((u) => u.oid), `pushing to ${remote.label}`);
+      await packInto(ctx.env, ctx.store.format, local.gitDir, ctx.repo.objectsDir, updates.map((u) => u.oid), `pushing to ${remote.label}`);
     }
     for (const u of updates) sent.set(u.ref, u.oid);
     return true;
@@ -161,7 +162,7 @@ interface RefUpdateSpec {
  * ~190 ms for 1,000 runs.) git's temporary files go to a private object directory of ours
  * (see pack-temp.ts), removed after, or by the next write when this process is killed.
  */
-async function packInto(env: Env, destGitDir: string, sourceObjects: string, wants: string[], label: string): Promise<void> {
+async function packInto(env: Env, format: ObjectFormat, destGitDir: string, sourceObjects: string, wants: string[], label: string): Promise<void> {
   const haves = listRefTips(destGitDir);
   const input = `${wants.join('\n')}\n--not\n${haves.map((h) => `${h}\n`).join('')}`;
   const objectsDir = join(destGitDir, 'objects');
@@ -185,8 +186,8 @@ async function packInto(env: Env, destGitDir: string, sourceObjects: string, wan
     env.progress.done(label);
     rmSync(temp, { recursive: true, force: true });
   }
-  // Nothing was missing: git still writes a pack of no objects (header and checksum only).
-  if (/^[0-9a-f]{40}$/.test(name) && statSync(`${base}-${name}.pack`).size <= EMPTY_PACK_BYTES) {
+  // Nothing was missing: git still writes a pack of no objects (a 12-byte header and its checksum).
+  if (format.oidPattern.test(name) && statSync(`${base}-${name}.pack`).size <= 12 + format.rawLength) {
     rmSync(`${base}-${name}.idx`, { force: true });
     rmSync(`${base}-${name}.pack`, { force: true });
   }
@@ -197,8 +198,6 @@ function alternatesEntry(path: string): string {
   return /[:"\\]/.test(path) ? `"${path.replace(/[\\"]/g, (c) => `\\${c}`)}"` : path;
 }
 
-/** A pack's 12-byte header and 20-byte trailer. */
-const EMPTY_PACK_BYTES = 32;
 
 /**
  * Each direct push adds a pack, as each `git push` does; git's receive-pack then runs

@@ -54,7 +54,7 @@ function unionLevel(store: ObjectStore, ours: string, theirs: string, prefix: st
       conflicts.push(path);
     }
   }
-  return changed ? store.write('tree', encodeTree([...mine.values()])) : ours;
+  return changed ? store.write('tree', encodeTree([...mine.values()], store.format)) : ours;
 }
 
 /**

@@ -19,6 +19,7 @@ import { isGitTrackError } from '../errors.js';
 import { runGit } from '../git/system-git.js';
 import { RUNS_REF } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
+import { ANY_OID_SOURCE } from '../git/object-format.js';
 
 /** Top-level directories whose entries are append-only. */
 export const APPEND_ONLY_DIRS = ['runs', 'stages', 'tags', 'facts'];
@@ -157,6 +158,9 @@ function describe(path: string): string {
   return path;
 }
 
+/** `<old> <new> ` at the start of a reflog line. */
+const REFLOG_LINE = new RegExp(`^(${ANY_OID_SOURCE}) (${ANY_OID_SOURCE}) `);
+
 /** Every value `runs` has held in this repository, from git's reflog (empty when there is none). */
 function reflogTips(ctx: TrackerContext): string[] {
   let text: string;
@@ -167,7 +171,7 @@ function reflogTips(ctx: TrackerContext): string[] {
   }
   const out = new Set<string>();
   for (const line of text.split('\n')) {
-    const m = /^([0-9a-f]{40}) ([0-9a-f]{40}) /.exec(line);
+    const m = REFLOG_LINE.exec(line);
     if (m && !/^0+$/.test(m[2]!)) out.add(m[2]!);
   }
   return [...out];

@@ -167,7 +167,7 @@ class Salvage {
     }
     const present = entries.filter((e) => this.store.has(e.oid));
     if (!present.some((e) => e.name === MANIFEST_FILE)) return null;
-    return present.length === entries.length ? tree : this.store.write('tree', encodeTree(present));
+    return present.length === entries.length ? tree : this.store.write('tree', encodeTree(present, this.store.format));
   }
 
   /** Units below the append-only dirs: run directories under runs/, files elsewhere. */

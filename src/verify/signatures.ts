@@ -54,7 +54,7 @@ export function runsHistory(store: ObjectStore, tip: string): { oid: string; sig
     const headerEnd = raw.indexOf('\n\n');
     const header = raw.subarray(0, headerEnd < 0 ? raw.length : headerEnd).toString('latin1');
     out.push({ oid, signed: /\ngpgsig(-sha256)? /.test(header) });
-    const { parents } = decodeCommit(raw);
+    const { parents } = decodeCommit(raw, store.format);
     parents.forEach((parent, index) => {
       if (seen.has(parent)) return;
       // The first parent is always the earlier runs tip; a later one is a merged runs history

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,11 +113,23 @@ describe('repository locations from the environment, as git resolves them', () =
     const r = run(elsewhere, { GIT_DIR: join(elsewhere, 'missing') }, 'list');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^git-track: not a git repository: '.*missing'\n$/);
+    const reftable = tempDir('gt-reftable-');
+    git(reftable, 'init', '-q');
+    git(reftable, 'config', 'core.repositoryformatversion', '1');
+    git(reftable, 'config', 'extensions.refStorage', 'reftable');
+    const refused = run(elsewhere, { GIT_DIR: join(reftable, '.git') }, 'log', '-m', 'f1=1');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^git-track: .*refstorage.*\n$/i);
+    expect(readdirSync(join(reftable, '.git', 'refs', 'heads'))).toEqual([]);
+  });
+
+  it('finds a SHA-256 repository through GIT_DIR and writes SHA-256 objects into it', () => {
+    const elsewhere = tempDir('gt-cwd-');
     const sha256 = tempDir('gt-sha256-');
     git(sha256, 'init', '-q', '--object-format=sha256');
-    const refused = run(elsewhere, { GIT_DIR: join(sha256, '.git') }, 'log', '-m', 'f1=1');
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^git-track: .*sha256.*nothing was read or written\n$/);
-    expect(git(sha256, 'for-each-ref')).toBe('');
+    const r = run(elsewhere, { GIT_DIR: join(sha256, '.git') }, 'log', '-m', 'f1=1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(git(sha256, 'rev-parse', 'runs').trim()).toMatch(/^[0-9a-f]{64}$/);
+    gitWith(sha256, {}, 'fsck', '--strict');
   });
 });

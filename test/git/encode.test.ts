@@ -12,6 +12,7 @@ import {
 } from '../../src/git/encode.js';
 import { isGitTrackError } from '../../src/errors.js';
 import { git, makeRepo, testGitEnv } from '../helpers/repo.js';
+import { SHA1 } from '../../src/git/object-format.js';
 
 /** git with binary stdin/stdout and extra environment. */
 function gitRaw(dir: string, args: string[], input?: Buffer | string, env: Record<string, string> = {}): Buffer {
@@ -35,7 +36,7 @@ describe('hashObject', () => {
     const dir = makeRepo();
     for (const text of ['', 'hi\n', 'x'.repeat(10_000)]) {
       const expected = gitRaw(dir, ['hash-object', '--stdin'], text).toString().trim();
-      expect(hashObject('blob', Buffer.from(text))).toBe(expected);
+      expect(hashObject('blob', Buffer.from(text), SHA1)).toBe(expected);
     }
   });
 });
@@ -63,18 +64,18 @@ describe('encodeTree', () => {
       .map((e) => `${e.mode} ${e.mode === '040000' ? 'tree' : e.mode === '160000' ? 'commit' : 'blob'} ${e.oid}\t${e.name}\n`)
       .join('');
     const expected = gitRaw(dir, ['mktree'], mktreeInput).toString().trim();
-    const body = encodeTree(entries);
-    expect(hashObject('tree', body)).toBe(expected);
+    const body = encodeTree(entries, SHA1);
+    expect(hashObject('tree', body, SHA1)).toBe(expected);
     expect(gitRaw(dir, ['cat-file', 'tree', expected]).equals(body)).toBe(true);
     // Same tree from the reversed input: order comes from the encoder, not the caller.
-    expect(encodeTree([...entries].reverse()).equals(body)).toBe(true);
+    expect(encodeTree([...entries].reverse(), SHA1).equals(body)).toBe(true);
     const written = gitRaw(dir, ['hash-object', '-w', '-t', 'tree', '--stdin'], body).toString().trim();
     expect(written).toBe(expected);
     git(dir, 'fsck', '--strict', '--no-dangling');
   });
 
   it('encodes the empty tree', () => {
-    expect(hashObject('tree', encodeTree([]))).toBe('4b825dc642cb6eb9a060e54bf8d69288fbee4904');
+    expect(hashObject('tree', encodeTree([], SHA1), SHA1)).toBe('4b825dc642cb6eb9a060e54bf8d69288fbee4904');
   });
 
   it('rejects duplicates, path-like and reserved names, bad modes and bad ids', () => {
@@ -96,7 +97,7 @@ describe('encodeTree', () => {
       [{ mode: '100644', name: 'x', oid: 'abc' }],
       [{ mode: '100644', name: 'x', oid: ZERO.toUpperCase().replace(/0/g, 'A') }],
     ];
-    for (const entries of bad) expect(codeOf(() => encodeTree(entries)), JSON.stringify(entries)).toBe('BAD_INPUT');
+    for (const entries of bad) expect(codeOf(() => encodeTree(entries, SHA1)), JSON.stringify(entries)).toBe('BAD_INPUT');
   });
 });
 
@@ -107,17 +108,17 @@ describe('decodeTree', () => {
       { mode: '100644', name: 'file.txt', oid: '3'.repeat(40) },
       { mode: '100755', name: 'run.sh', oid: '4'.repeat(40) },
     ];
-    const body = encodeTree(entries);
+    const body = encodeTree(entries, SHA1);
     expect(body.includes(Buffer.from('40000 dir\0'))).toBe(true);
     expect(body.includes(Buffer.from('040000'))).toBe(false);
-    expect(decodeTree(body)).toEqual(entries);
+    expect(decodeTree(body, SHA1)).toEqual(entries);
   });
 
   it('canonicalises legacy modes and rejects truncated data', () => {
     const legacy = Buffer.concat([Buffer.from('100664 old\0'), Buffer.alloc(20, 0xab)]);
-    expect(decodeTree(legacy)).toEqual([{ mode: '100644', name: 'old', oid: 'ab'.repeat(20) }]);
-    expect(codeOf(() => decodeTree(legacy.subarray(0, legacy.length - 1)))).toBe('CORRUPT_OBJECT');
-    expect(codeOf(() => decodeTree(Buffer.from('777777 x\0' + 'a'.repeat(20))))).toBe('CORRUPT_OBJECT');
+    expect(decodeTree(legacy, SHA1)).toEqual([{ mode: '100644', name: 'old', oid: 'ab'.repeat(20) }]);
+    expect(codeOf(() => decodeTree(legacy.subarray(0, legacy.length - 1), SHA1))).toBe('CORRUPT_OBJECT');
+    expect(codeOf(() => decodeTree(Buffer.from('777777 x\0' + 'a'.repeat(20)), SHA1))).toBe('CORRUPT_OBJECT');
   });
 });
 
@@ -134,22 +135,22 @@ describe('encodeCommit', () => {
     const ids = { ...env(ADA, 'AUTHOR', '+0200'), ...env(committer, 'COMMITTER', '-0530') };
     const root: CommitData = { tree, parents: [], author: ADA, committer, message: 'root' };
     const rootId = gitRaw(dir, ['commit-tree', tree], 'root\n', ids).toString().trim();
-    expect(hashObject('commit', encodeCommit(root))).toBe(rootId);
+    expect(hashObject('commit', encodeCommit(root, SHA1), SHA1)).toBe(rootId);
 
     const second = gitRaw(dir, ['commit-tree', tree, '-p', rootId], 'second\n', ids).toString().trim();
     const message = 'run 3f9a: f1=0.84\n\nparams: depth=8\nünïcode body\n';
     const merge: CommitData = { tree, parents: [rootId, second], author: ADA, committer, message };
     const expected = gitRaw(dir, ['commit-tree', tree, '-p', rootId, '-p', second], message, ids).toString().trim();
-    const body = encodeCommit(merge);
+    const body = encodeCommit(merge, SHA1);
     expect(gitRaw(dir, ['cat-file', 'commit', expected]).equals(body)).toBe(true);
-    expect(hashObject('commit', body)).toBe(expected);
+    expect(hashObject('commit', body, SHA1)).toBe(expected);
   });
 
   it('ends the message with exactly one newline and formats zones', () => {
     const base: CommitData = { tree: ZERO, parents: [], author: ADA, committer: ADA, message: 'x\n\n\n' };
-    expect(encodeCommit(base).toString().endsWith('\n\nx\n')).toBe(true);
-    expect(encodeCommit({ ...base, message: 'x' }).equals(encodeCommit(base))).toBe(true);
-    const utc = encodeCommit({ ...base, author: { ...ADA, tzOffset: 0 }, committer: { ...ADA, tzOffset: -0 } }).toString();
+    expect(encodeCommit(base, SHA1).toString().endsWith('\n\nx\n')).toBe(true);
+    expect(encodeCommit({ ...base, message: 'x' }, SHA1).equals(encodeCommit(base, SHA1))).toBe(true);
+    const utc = encodeCommit({ ...base, author: { ...ADA, tzOffset: 0 }, committer: { ...ADA, tzOffset: -0 } }, SHA1).toString();
     expect(utc).toContain('author Ada Lovelace <ada@example.com> 1767225600 +0000\n');
     expect(utc).toContain('committer Ada Lovelace <ada@example.com> 1767225600 -0000\n');
   });
@@ -167,7 +168,7 @@ describe('encodeCommit', () => {
       { ...base, tree: 'HEAD' },
       { ...base, parents: ['abc'] },
     ];
-    for (const c of cases) expect(codeOf(() => encodeCommit(c))).toBe('BAD_INPUT');
+    for (const c of cases) expect(codeOf(() => encodeCommit(c, SHA1))).toBe('BAD_INPUT');
   });
 });
 
@@ -180,7 +181,7 @@ describe('decodeCommit', () => {
       committer: { name: 'CI', email: 'ci@example.com', timestamp: 5, tzOffset: -330 },
       message: 'subject\n\nbody\n',
     };
-    expect(decodeCommit(encodeCommit(c))).toEqual(c);
+    expect(decodeCommit(encodeCommit(c, SHA1), SHA1)).toEqual(c);
   });
 
   it('skips gpgsig, encoding and mergetag headers and keeps the message intact', () => {
@@ -203,18 +204,18 @@ describe('decodeCommit', () => {
       'tree inside the body is not a header',
       '',
     ].join('\n');
-    const c = decodeCommit(Buffer.from(raw));
+    const c = decodeCommit(Buffer.from(raw), SHA1);
     expect(c.tree).toBe('1'.repeat(40));
     expect(c.parents).toEqual(['2'.repeat(40)]);
     expect(c.committer.tzOffset).toBe(-60);
     expect(c.message).toBe('signed message\n\ntree inside the body is not a header\n');
-    expect(codeOf(() => decodeCommit(Buffer.from('author A <a> 1 +0000\n\nm\n')))).toBe('CORRUPT_OBJECT');
+    expect(codeOf(() => decodeCommit(Buffer.from('author A <a> 1 +0000\n\nm\n'), SHA1))).toBe('CORRUPT_OBJECT');
   });
 
   it('decodes a commit made by git', () => {
     const dir = makeRepo({ commit: true });
     const id = git(dir, 'rev-parse', 'HEAD').trim();
-    const c = decodeCommit(gitRaw(dir, ['cat-file', 'commit', id]));
+    const c = decodeCommit(gitRaw(dir, ['cat-file', 'commit', id]), SHA1);
     expect(c.tree).toBe(git(dir, 'rev-parse', 'HEAD^{tree}').trim());
     expect(c.parents).toEqual([]);
     expect(c.author.name).toBe('Test Author');

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ObjectStore } from '../../src/git/objects.js';
 import { git, makeRepo } from '../helpers/repo.js';
+import { SHA1 } from '../../src/git/object-format.js';
 
 function writeBlob(dir: string, content: string): string {
   return execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: dir, input: content, encoding: 'utf8' }).trim();
@@ -22,7 +23,7 @@ describe('ObjectStore.size: from headers, agreeing with git', () => {
     ];
     const oids = contents.map((c) => writeBlob(dir, c));
     const check = () => {
-      const store = new ObjectStore(join(dir, '.git', 'objects'));
+      const store = new ObjectStore(join(dir, '.git', 'objects'), { format: SHA1 });
       try {
         for (const [i, oid] of oids.entries()) {
           expect(store.size(oid), `blob ${i}`).toBe(Number(git(dir, 'cat-file', '-s', oid).trim()));

@@ -7,6 +7,7 @@ import { encodeCommit, encodeTree, hashObject, type ObjectType, type Person } fr
 import { ObjectStore } from '../../src/git/objects.js';
 import { isGitTrackError } from '../../src/errors.js';
 import { git, makeRepo, testGitEnv } from '../helpers/repo.js';
+import { SHA1 } from '../../src/git/object-format.js';
 
 function gitRaw(dir: string, args: string[], input?: Buffer | string, env: Record<string, string> = {}): Buffer {
   return execFileSync('git', args, {
@@ -89,7 +90,7 @@ function expectSameObjects(dir: string, store: ObjectStore): number {
 
 const stores: ObjectStore[] = [];
 function open(dir: string): ObjectStore {
-  const store = new ObjectStore(join(dir, '.git', 'objects'));
+  const store = new ObjectStore(join(dir, '.git', 'objects'), { format: SHA1 });
   stores.push(store);
   return store;
 }
@@ -105,16 +106,16 @@ describe('ObjectStore.write', () => {
     const store = open(dir);
     const blob = store.write('blob', Buffer.from('metrics: {f1: 0.84}\n'));
     const exe = store.write('blob', Buffer.from('#!/bin/sh\necho hi\n'));
-    const sub = store.write('tree', encodeTree([{ mode: '100644', name: 'run.yaml', oid: blob }]));
+    const sub = store.write('tree', encodeTree([{ mode: '100644', name: 'run.yaml', oid: blob }], SHA1));
     const tree = store.write(
       'tree',
       encodeTree([
         { mode: '100755', name: 'run.sh', oid: exe },
         { mode: '040000', name: 'run', oid: sub },
         { mode: '100644', name: 'run.txt', oid: blob },
-      ]),
+      ], SHA1),
     );
-    const commit = store.write('commit', encodeCommit({ tree, parents: [], author: ADA, committer: ADA, message: 'run 1' }));
+    const commit = store.write('commit', encodeCommit({ tree, parents: [], author: ADA, committer: ADA, message: 'run 1' }, SHA1));
     // Readable through the store before anything is on disk.
     expect(store.readBlob(blob).toString()).toBe('metrics: {f1: 0.84}\n');
     expect(store.has(commit)).toBe(true);
@@ -162,8 +163,8 @@ describe('ObjectStore.write', () => {
     const dir = repoWithHistory(1);
     const store = open(dir);
     const blob = store.write('blob', Buffer.from('written just before the ref moves\n'));
-    const tree = store.write('tree', encodeTree([{ mode: '100644', name: 'run.yaml', oid: blob }]));
-    const commit = store.write('commit', encodeCommit({ tree, parents: [], author: ADA, committer: ADA, message: 'run' }));
+    const tree = store.write('tree', encodeTree([{ mode: '100644', name: 'run.yaml', oid: blob }], SHA1));
+    const commit = store.write('commit', encodeCommit({ tree, parents: [], author: ADA, committer: ADA, message: 'run' }, SHA1));
     // The same blob already exists, unreachable, in the repository: our copy must not rely on it.
     const dangling = gitRaw(dir, ['hash-object', '-w', '--stdin'], 'written just before the ref moves\n').toString().trim();
     expect(dangling).toBe(blob);
@@ -245,10 +246,10 @@ describe('ObjectStore.write', () => {
     for (let i = 0; i < 20; i++) store.write('blob', Buffer.from(`blob ${i}\n`));
     store.sync();
     store.sync();
-    expect(store.has(hashObject('blob', Buffer.from('blob 7\n')))).toBe(true);
+    expect(store.has(hashObject('blob', Buffer.from('blob 7\n'), SHA1))).toBe(true);
     expect(packFiles(dir).filter((f) => f.endsWith('.pack'))).toHaveLength(1);
     store.release();
-    git(dir, 'cat-file', '-e', hashObject('blob', Buffer.from('blob 7\n')));
+    git(dir, 'cat-file', '-e', hashObject('blob', Buffer.from('blob 7\n'), SHA1));
   });
 });
 
@@ -382,7 +383,7 @@ describe('ObjectStore.resolvePrefix', () => {
     const prefix = packed.slice(0, 4);
     // Deterministically find a blob whose id shares the packed commit's first 4 digits.
     let content = Buffer.alloc(0);
-    for (let i = 0; !hashObject('blob', content).startsWith(prefix); i++) content = Buffer.from(`candidate ${i}\n`);
+    for (let i = 0; !hashObject('blob', content, SHA1).startsWith(prefix); i++) content = Buffer.from(`candidate ${i}\n`);
     const store = open(dir);
     const loose = gitRaw(dir, ['hash-object', '-w', '--stdin'], content).toString().trim();
     writeFileSync(join(dir, '.git', 'objects', prefix.slice(0, 2), `tmp_obj_${prefix.slice(2)}abc`), 'partial');
@@ -396,7 +397,7 @@ describe('ObjectStore.resolvePrefix', () => {
     git(dir, 'fsck', '--strict', '--no-dangling');
     // An object written but not yet synced is found too.
     let other = Buffer.alloc(0);
-    for (let i = 0; !hashObject('blob', other).startsWith(prefix); i++) other = Buffer.from(`other ${i}\n`);
+    for (let i = 0; !hashObject('blob', other, SHA1).startsWith(prefix); i++) other = Buffer.from(`other ${i}\n`);
     const pending = store.write('blob', other);
     expect(store.resolvePrefix(prefix)).toContain(pending);
   });

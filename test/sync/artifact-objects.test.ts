@@ -9,6 +9,7 @@ import { ObjectStore } from '../../src/git/objects.js';
 import { editTree } from '../../src/git/tree-edit.js';
 import { downloadObject, storePath, uploadToDir } from '../../src/sync/artifact-objects.js';
 import { makeRepo, tempDir } from '../helpers/repo.js';
+import { SHA1 } from '../../src/git/object-format.js';
 
 function recordingEnv(): { env: Env; updates: [string, number, number | undefined][]; done: string[] } {
   const updates: [string, number, number | undefined][] = [];
@@ -44,7 +45,7 @@ describe('shared stores', () => {
 
   it('refuses a git-store blob whose bytes do not match its name, caching nothing', async () => {
     const dir = makeRepo();
-    const store = new ObjectStore(join(dir, '.git', 'objects'));
+    const store = new ObjectStore(join(dir, '.git', 'objects'), { format: SHA1 });
     const claimed = sha(Buffer.from('the real model'));
     const blob = store.write('blob', Buffer.from('something else'));
     const root = editTree(store, null, [{ path: storePath(claimed), entry: { mode: '100644', oid: blob } }]);
