@@ -16,9 +16,10 @@ import { runGit, runGitBytes } from './system-git.js';
 import { parseGitConfig, readGitConfig } from './config.js';
 import { resolveSigning, type Identity } from './identity.js';
 import { mkdirState } from './state-perm.js';
+import { ANY_OID_SOURCE } from './object-format.js';
 
-/** git's empty tree, the base of the patch when the repository has no commits. */
-const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+/** `git ls-files --stage` of a submodule: `160000 <id> 0\t<path>`. */
+const SUBMODULE_LINE = new RegExp(`^160000 (${ANY_OID_SOURCE}) 0\t(.+)$`, 's');
 
 export interface CodeVersion {
   commit: string | null;
@@ -138,7 +139,7 @@ async function writeSnapshot(
   // Bytes, not text: a Latin-1 file's patch must apply again. Every option that could make the
   // patch unappliable whatever the user's config says (textconv, no prefixes, submodule logs).
   const patch = await runGitBytes(
-    ['diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--submodule=short', head.commit ?? EMPTY_TREE, tree],
+    ['diff', '--binary', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--submodule=short', head.commit ?? repo.format.objectFormat.emptyTree, tree],
     { cwd: repo.workTree!, env, vars: objects },
   );
   return patch.stdout;
@@ -184,7 +185,7 @@ async function readSubmodules(repo: Repo, env: Env, porcelainV2: string): Promis
   const listed = await runGit(['ls-files', '--stage', '-z', '--', ...paths.map((p) => `:(literal)${p}`)], { cwd: repo.workTree!, env });
   const out: SubmoduleState[] = [];
   for (const line of listed.stdout.split('\0')) {
-    const m = /^160000 ([0-9a-f]{40,64}) 0\t(.+)$/s.exec(line);
+    const m = SUBMODULE_LINE.exec(line);
     if (!m) continue;
     const [, indexed, path] = m as unknown as [string, string, string];
     const flag = flags.get(path) ?? 'S...';
@@ -209,7 +210,7 @@ function submodulePaths(text: string): string[] {
 async function checkedOutCommit(repo: Repo, env: Env, path: string, fallback: string): Promise<string> {
   const r = await runGit(['-C', path, 'rev-parse', '--verify', '-q', 'HEAD'], { cwd: repo.workTree!, env, allowFailure: true });
   const oid = r.stdout.trim();
-  return r.code === 0 && /^[0-9a-f]{40,64}$/.test(oid) ? oid : fallback;
+  return r.code === 0 && repo.format.objectFormat.oidPattern.test(oid) ? oid : fallback;
 }
 
 /** Tree of every tracked file as it is in the working tree, written via a private index. */

@@ -18,6 +18,8 @@ export interface ObjectFormat {
   readonly zero: string;
   /** A whole lowercase hex id of this format, anchored. */
   readonly oidPattern: RegExp;
+  /** The id of the empty tree, which git knows without having it stored. */
+  readonly emptyTree: string;
   /** A fresh hash of this format (objects, pack and index checksums). */
   hash(): Hash;
 }
@@ -30,6 +32,7 @@ function format(name: 'sha1' | 'sha256', rawLength: number): ObjectFormat {
     hexLength,
     zero: '0'.repeat(hexLength),
     oidPattern: new RegExp(`^[0-9a-f]{${hexLength}}$`),
+    emptyTree: createHash(name).update('tree 0\0').digest('hex'),
     hash: () => createHash(name),
   });
 }

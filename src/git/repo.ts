@@ -15,7 +15,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import { readGitConfigFile, type GitConfig } from './config.js';
 import { askGitForRepo } from './repo-by-git.js';
-import { objectFormatNamed } from './object-format.js';
+import { objectFormatNamed, SHA1 } from './object-format.js';
 import { checkRepoFormat, type RepoFormat } from './repo-format.js';
 import { sharedPerm } from './shared-perm.js';
 import { noteStatePerm } from './state-perm.js';
@@ -177,13 +177,16 @@ function readCommonDir(gitDir: string): string {
   }
 }
 
+/** A detached HEAD's id as git checks it during discovery, before it knows the hash: a sha1's worth of hex. */
+const HEAD_OID = new RegExp(`^[0-9a-f]{${SHA1.hexLength}}`);
+
 /** git's `is_git_directory`: a valid HEAD, and objects and refs in the common dir. */
 function isGitDir(gitDir: string, commonDir: string): boolean {
   if (!statOrNull(join(commonDir, 'objects'))?.isDirectory() || !statOrNull(join(commonDir, 'refs'))?.isDirectory()) return false;
   try {
     const head = readFileSync(join(gitDir, 'HEAD'), 'utf8');
     // git reads a detached HEAD before it knows the repository's hash: 40 hex digits suffice.
-    return head.startsWith('ref: refs/') || /^[0-9a-f]{40}/.test(head);
+    return head.startsWith('ref: refs/') || HEAD_OID.test(head);
   } catch {
     return false;
   }

@@ -7,8 +7,6 @@ import { runGit } from '../git/system-git.js';
 import { RUNS_DIR } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 
-const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
-
 /**
  * Files added below each top-level directory other than `runs/`, from the commit `remote`
  * (null: the remote has nothing) to `local`.
@@ -20,7 +18,7 @@ export async function addedRecords(ctx: TrackerContext, local: string, remote: s
   if (local === remote) return {};
   const exclude = `:(exclude)${RUNS_DIR}/`;
   // git knows the empty tree without having it: the first push compares against it.
-  const args = ['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--diff-filter=A', remote ?? EMPTY_TREE, local, '--', '.', exclude];
+  const args = ['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--diff-filter=A', remote ?? ctx.store.format.emptyTree, local, '--', '.', exclude];
   const { stdout } = await runGit(args, { cwd: ctx.repo.workTree ?? ctx.repo.gitDir, env: ctx.env });
   const counts: Record<string, number> = {};
   for (const path of stdout.split('\0')) {

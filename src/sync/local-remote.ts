@@ -26,6 +26,7 @@ import { setTrackingRef } from './sync-state.js';
 import { makePackTemp, removeStalePackTemps } from './pack-temp.js';
 import { isRunnableHook } from '../git/hooks.js';
 import type { ObjectFormat } from '../git/object-format.js';
+import { declaredObjectFormat, objectFormatMismatch } from './format-mismatch.js';
 
 /** The git directory of a remote we can read (and, for a push, write) directly. */
 export interface LocalRemote {
@@ -59,12 +60,15 @@ export function localRemote(repo: Repo, env: Env, remote: Remote, purpose: 'fetc
   const gitDir = repositoryAt(path, purpose);
   if (!gitDir) return null;
   const own = readGitConfig(gitDir);
+  const theirs = declaredObjectFormat(own);
+  if (theirs && theirs !== repo.format.objectFormat) throw objectFormatMismatch(remote.label, repo.format.objectFormat, theirs.name);
   if (hasIncludes(own)) return null;
   const layers = [...settings, own];
   const last = (key: string) => layers.map((c) => c.get(key)).filter((v) => v !== undefined).at(-1);
   if (Number(own.get('core.repositoryformatversion') ?? 0) > 1) return null;
-  // sha256 objects, reftable refs, partial clones: layouts our object and ref code do not read.
-  if (own.keys().some((k) => k.startsWith('extensions.'))) return null;
+  // Reftable refs, partial clones, …: layouts our ref code does not write. The object format
+  // (the same as ours, checked above) is the one extension a direct write handles.
+  if (own.keys().some((k) => k.startsWith('extensions.') && k !== 'extensions.objectformat')) return null;
   if (existsSync(join(gitDir, 'shallow'))) return null;
   if (purpose === 'push') {
     if (existsSync(join(gitDir, 'objects', 'info', 'alternates'))) return null;

@@ -17,6 +17,7 @@ import { beginLocalPush, fetchLocal, localRemote } from './local-remote.js';
 import { ARTIFACTS_REF, type Remote } from './remote.js';
 import { relayProgress } from './git-progress.js';
 import { setTrackingRef } from './sync-state.js';
+import { mismatchFromGit } from './format-mismatch.js';
 
 export interface RemoteTips {
   runs: string | null;
@@ -55,6 +56,8 @@ export async function fetchRemote(ctx: TrackerContext, remote: Remote): Promise<
   const both = await fetch([runsSpec, artifactsSpec], true);
   if (both.code === 0) return { runs: readRef(repo.commonDir, remote.runsTracking), artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
   if (!/couldn't find remote ref/i.test(both.stderr)) {
+    const refused = mismatchFromGit(both.stderr, remote.label, ctx.store.format);
+    if (refused) throw refused;
     throw new GitTrackError('GIT_FAILED', `git fetch from ${remote.label}: ${firstError(both.stderr) || `exited with ${both.code}`}`, {
       remote: remote.label,
       stderr: both.stderr,
@@ -117,6 +120,8 @@ async function gitPush(ctx: TrackerContext, remote: Remote, updates: PushUpdate[
   if (/\[rejected\]|\(fetch first\)|non-fast-forward|failed to (update|lock)|cannot lock ref|atomic push failed|stale info|remote ref updated since checkout/i.test(text)) {
     return 'rejected';
   }
+  const refused = mismatchFromGit(result.stderr, remote.label, ctx.store.format);
+  if (refused) throw refused;
   throw new GitTrackError('GIT_FAILED', `git push to ${remote.label}: ${firstError(result.stderr) || `exited with ${result.code}`}`, {
     remote: remote.label,
     code: result.code,

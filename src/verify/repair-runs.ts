@@ -23,6 +23,10 @@ import { advanceRef } from '../runs/runs-branch.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { APPEND_ONLY_DIRS } from './history.js';
 import { missingObjects } from './runs-damage.js';
+import { ANY_OID_SOURCE } from '../git/object-format.js';
+
+/** `<old> <new> ` at the start of a reflog line. */
+const REFLOG_LINE = new RegExp(`^(${ANY_OID_SOURCE}) (${ANY_OID_SOURCE}) `);
 
 export interface RepairResult {
   /** 'intact': nothing to do. */
@@ -208,7 +212,7 @@ function reflogValues(ctx: TrackerContext): string[] {
   }
   const out: string[] = [];
   for (const line of text.split('\n').reverse()) {
-    const m = /^([0-9a-f]{40,64}) ([0-9a-f]{40,64}) /.exec(line);
+    const m = REFLOG_LINE.exec(line);
     if (!m) continue;
     for (const oid of [m[2]!, m[1]!]) if (!/^0+$/.test(oid)) out.push(oid);
   }

@@ -8,6 +8,7 @@ import { readRef } from '../git/refs.js';
 import { runGit } from '../git/system-git.js';
 import { RUNS_BRANCH, RUNS_REF } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
+import { ANY_OID_SOURCE } from '../git/object-format.js';
 
 export interface RunsDamage {
   /** Where `runs` points. */
@@ -30,7 +31,7 @@ export async function missingObjects(ctx: TrackerContext, oid: string, options: 
   const args = ['rev-list', ...(options.firstParent ? ['--first-parent'] : []), '--objects', '--missing=print', oid, ...(not.length ? ['--not', ...not] : [])];
   const r = await runGit(args, { cwd: ctx.repo.gitDir, env: ctx.env, allowFailure: true });
   if (r.code !== 0) {
-    const named = /(?:bad object|missing \w+|could not (?:read|parse) \w*)\s*([0-9a-f]{40,64})/i.exec(r.stderr);
+    const named = new RegExp(`(?:bad object|missing \\w+|could not (?:read|parse) \\w*)\\s*(${ANY_OID_SOURCE})`, 'i').exec(r.stderr);
     return [named?.[1] ?? oid];
   }
   const out: string[] = [];
