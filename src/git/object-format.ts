@@ -66,10 +66,4 @@ export function formatOfOid(oid: string): ObjectFormat | undefined {
   return undefined;
 }
 
-/**
- * A whole lowercase hex id of any format git supports, anchored: for parsing what git prints
- * where the repository's format is not at hand (the id's own length then says which it is).
- */
-export const ANY_OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-/** {@link ANY_OID} as a pattern source, to embed in a larger expression. */
-export const ANY_OID_SOURCE = '(?:[0-9a-f]{64}|[0-9a-f]{40})';
+export { ANY_OID, ANY_OID_SOURCE } from './oid-text.js';

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { GitTrackError } from '../errors.js';
 import { hasCredentials } from '../git/credentials.js';
-import { ANY_OID } from '../git/object-format.js';
+import { ANY_OID } from '../git/oid-text.js';
 import { describeIssue, formatPath, valueAt } from './schema-errors.js';
 import { LONE_SURROGATE, MANIFEST_FORMAT, NAME_MAX, NAME_PATTERN } from './names.js';
 
