@@ -23,7 +23,8 @@ export function filterBox(initial: string, onChange: (text: string) => void): Fi
   const input = h('input', {
     type: 'search',
     class: 'filter-input',
-    placeholder: "filter, as git-track list: metrics.f1 > 0.8 AND tags.team = 'growth'",
+    placeholder: "filter: metrics.f1 > 0.8 AND tags.team = 'growth'",
+    title: 'The filter language of git-track list: params.X, metrics.X, tags.X, name, status, created…; =, !=, <, >, LIKE, IN, IS NULL; AND, OR, NOT',
     'aria-label': 'Filter runs',
     spellcheck: 'false',
     autocomplete: 'off',

@@ -16,7 +16,7 @@ import { virtualRows } from './virtual-rows.js';
 
 const ROW_HEIGHT = 28;
 
-const WIDTHS: Record<string, string> = { name: '220px', created: '150px', status: '92px', duration: '92px', 'code.commit': '86px', 'code.dirty': '60px', experiment: '140px', author: '140px' };
+const WIDTHS: Record<string, string> = { name: '190px', created: '146px', status: '92px', duration: '86px', 'code.commit': '84px', 'code.dirty': '56px', experiment: '120px', author: '130px' };
 
 const TITLES: Record<string, string> = { 'code.commit': 'commit', 'code.dirty': 'dirty' };
 
@@ -138,17 +138,22 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
   }
 
   function template(): string {
-    return ['32px', '104px', ...columns.map((c) => WIDTHS[c] ?? '124px')].join(' ');
+    return ['32px', '96px', ...columns.map((c) => WIDTHS[c] ?? '112px')].join(' ');
   }
 
   function drawHead() {
     const sort = state.get('sort') ?? '';
     list.el.style.setProperty('--cols', template());
+    // A header sits over its values: right-aligned over numbers (as the first page has them).
+    const numeric = new Set(columns.filter((c, i) => {
+      const v = pages?.first?.rows.map((r) => r.values[i]).find((x) => x !== null && x !== undefined);
+      return typeof v === 'number' || (v === undefined && (c.startsWith('metrics.') || c === 'duration'));
+    }));
     replace(head, h('div', { class: 'cell', role: 'columnheader' }), h('div', { class: 'cell', role: 'columnheader' }, 'id'), ...columns.map((c) => {
       const mark = sort === c ? ' ▲' : sort === `-${c}` ? ' ▼' : '';
       const next = sort === c ? `-${c}` : sort === `-${c}` ? '' : c;
       const title = TITLES[c] ?? c.replace(/^(params|metrics|tags)\./, '');
-      return h('div', { class: /^(metrics\.|duration$)/.test(c) ? 'cell num' : 'cell', role: 'columnheader', 'aria-sort': mark === ' ▲' ? 'ascending' : mark ? 'descending' : 'none' },
+      return h('div', { class: numeric.has(c) ? 'cell num' : 'cell', role: 'columnheader', 'aria-sort': mark === ' ▲' ? 'ascending' : mark ? 'descending' : 'none' },
         h('button', { type: 'button', class: 'sort', title: `sort by ${c}`, onclick: () => setParam('sort', next) }, h('span', { class: 'kind' }, kindOf(c)), title, mark));
     }));
   }

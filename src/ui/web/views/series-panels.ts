@@ -6,6 +6,7 @@
 import { h, replace } from '../dom.js';
 import type { DataSource } from '../data-source.js';
 import type { SeriesAnswer, SeriesLine } from '../api-types.js';
+import { distinctColours } from '../charts/distinct-colours.js';
 import { loadChunk } from '../charts/load-chunk.js';
 import type { LineChart, LineSpec, LinesApi } from '../charts/lines-chunk.js';
 
@@ -68,6 +69,8 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
     }
     if (destroyed) return;
     performance.mark('gt:series-arrived');
+    const colours = distinctColours(answer.lines.map((l) => [l.run, l.color]));
+    for (const l of answer.lines) l.color = colours.get(l.run) ?? l.color;
     o.onAnswer?.(answer);
     const byMetric = new Map<string, SeriesLine[]>();
     for (const l of answer.lines) {
@@ -117,7 +120,10 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
       onZoom: (range) => {
         entry.zoom = range;
         void query(metric, range).then((a) => {
-          if (!destroyed && entry.zoom === range) entry.chart.setLines(specs(a.lines.filter((l) => l.metric === metric)), range !== null);
+          if (destroyed || entry.zoom !== range) return;
+          const colours = new Map(lines.map((l) => [l.run, l.color]));
+          const zoomed = a.lines.filter((l) => l.metric === metric).map((l) => ({ ...l, color: colours.get(l.run) ?? l.color }));
+          entry.chart.setLines(specs(zoomed), range !== null);
         });
       },
     });
