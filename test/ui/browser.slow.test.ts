@@ -58,6 +58,12 @@ describe('git-track ui in Chromium', () => {
     expect((await tableRuns(page)).sort()).toEqual(Object.values(ids).sort());
     expect(await page.textContent('.summary')).toBe('3 runs');
     await screenshot(page, 'runs-table');
+    // Keyboard: ↓ moves from row to row, / jumps to the filter.
+    await page.focus('a.id[data-i="0"]');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-i'))).toBe('1');
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('filter-input'))).toBe(true);
   });
 
   it('narrows the table with a filter and shows a bad filter’s error under the input', async () => {
