@@ -196,3 +196,6 @@ export const MAX_MLFLOW_RESPONSE_BYTES = 64 * 1024 * 1024;
 /** Runs and metric points asked for per page from an MLflow server (MLflow's own page sizes). */
 export const MLFLOW_RUNS_PAGE = 1000;
 export const MLFLOW_HISTORY_PAGE = 25_000;
+
+/** Imported runs written per move of the `runs` ref (each still its own commit). */
+export const MLFLOW_IMPORT_BATCH_RUNS = 200;

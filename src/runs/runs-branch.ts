@@ -211,8 +211,11 @@ function writeInitCommit(ctx: RunsContext, identity: Identity): Promise<string> 
 /**
  * Write one commit, signed the way git would sign it in this repository (`commit.gpgSign`):
  * every commit git-track adds to `runs` can then be checked with `git verify-commit`.
+ *
+ * @example
+ * const oid = await writeCommit(ctx, { tree, parents: [tip], message: 'run 3f9a21c0b7d4', identity });
  */
-async function writeCommit(
+export async function writeCommit(
   ctx: RunsContext,
   c: { tree: string; parents: string[]; message: string; identity: Identity; authorDate?: Date },
 ): Promise<string> {

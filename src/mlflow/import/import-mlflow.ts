@@ -19,7 +19,7 @@ import { resolveRecordedCommit } from '../../runs/import-record.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { TAG_MLFLOW_RUN_ID } from '../mapping.js';
 import type { ImportSource, RunStub, SourceRun } from './source.js';
-import { toManifest } from './to-manifest.js';
+import { toManifest, type ImportedManifest } from './to-manifest.js';
 import { RunWriter } from './write-runs.js';
 
 export interface ImportOptions {
@@ -69,6 +69,7 @@ export async function importMlflow(ctx: TrackerContext, source: ImportSource, op
         result.deleted++;
         continue;
       }
+      let built: ImportedManifest & { deleted: boolean; mlflowRunId: string };
       try {
         const run = await source.readRun(stub);
         if (run.deleted && !includeDeleted) {
@@ -81,7 +82,7 @@ export async function importMlflow(ctx: TrackerContext, source: ImportSource, op
         }
         const artifacts = await importArtifacts(ctx, source, run, stub);
         const parentId = run.tags['mlflow.parentRunId'];
-        const built = toManifest(run, {
+        const manifest = toManifest(run, {
           id: writer.newId(),
           parent: parentId === undefined ? undefined : known.get(parentId),
           artifacts,
@@ -89,16 +90,20 @@ export async function importMlflow(ctx: TrackerContext, source: ImportSource, op
           resolveCommit,
           warn: (m) => ctx.env.warn(m),
         });
-        const id = await writer.add(built);
-        known.set(run.runId, id);
-        result.imported.push({ mlflowRunId: run.runId, id });
-        if (run.deleted) deletedIds.push(id);
+        built = { ...manifest, deleted: run.deleted, mlflowRunId: run.runId };
       } catch (err) {
         if (!isGitTrackError(err)) throw err;
         const message = err.message.startsWith(stub.where) || err.message.includes(stub.runId) ? err.message : `${stub.where}: ${err.message}`;
         ctx.env.warn(`${message}; run not imported`);
         result.failed.push({ where: stub.where, message: err.message });
+        continue;
       }
+      // Outside the run's own try: a failed write to `runs` is the whole import's failure
+      // (the runs of the batch are not on the branch; importing again writes them).
+      const id = await writer.add(built);
+      known.set(built.mlflowRunId, id);
+      result.imported.push({ mlflowRunId: built.mlflowRunId, id });
+      if (built.deleted) deletedIds.push(id);
     }
     await writer.flush();
     // MLflow's delete is soft, as git-track's archive is: a deleted run comes in archived.

@@ -33,8 +33,10 @@ export interface RunMeta {
 function parseYamlObject(text: string, file: string): Record<string, unknown> {
   let value: unknown;
   try {
-    // Aliases are how a small YAML file grows into a huge value: a meta.yaml has none.
-    value = loadYaml().parse(text, { maxAliasCount: 0, uniqueKeys: true });
+    // Every scalar as a string: PyYAML wrote these files with YAML 1.1 rules, so a run id of
+    // digits with one 'e' was left unquoted and must not become a float. Aliases are how a
+    // small YAML file grows into a huge value: a meta.yaml has none.
+    value = loadYaml().parse(text, { schema: 'failsafe', maxAliasCount: 0, uniqueKeys: true });
   } catch (err) {
     throw new GitTrackError('BAD_INPUT', `${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { file });
   }
@@ -42,21 +44,25 @@ function parseYamlObject(text: string, file: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** YAML's spellings of null, which the failsafe schema leaves as strings. */
+const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
+
 function text(meta: Record<string, unknown>, key: string, file: string, required: boolean): string | undefined {
   const v = meta[key];
-  if (v === undefined || v === null || v === '') {
+  if (v === undefined || v === null || (typeof v === 'string' && NULLS.has(v))) {
     if (required) throw new GitTrackError('BAD_INPUT', `${file}: no ${key}`, { file, key });
     return undefined;
   }
-  if (typeof v !== 'string' && typeof v !== 'number') throw new GitTrackError('BAD_INPUT', `${file}: ${key} is not a string`, { file, key });
-  return String(v);
+  if (typeof v !== 'string') throw new GitTrackError('BAD_INPUT', `${file}: ${key} is not a string`, { file, key });
+  return v;
 }
 
 function millis(meta: Record<string, unknown>, key: string, file: string): number | undefined {
   const v = meta[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new GitTrackError('BAD_INPUT', `${file}: ${key} is not a time in milliseconds: ${quoteInput(String(v))}`, { file, key });
-  return v;
+  if (v === undefined || v === null || (typeof v === 'string' && NULLS.has(v))) return undefined;
+  const n = typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new GitTrackError('BAD_INPUT', `${file}: ${key} is not a time in milliseconds: ${quoteInput(String(v))}`, { file, key });
+  return n;
 }
 
 /**
@@ -85,7 +91,7 @@ export function parseRunMeta(source: string, file: string): RunMeta {
   const meta = parseYamlObject(source, file);
   const runId = text(meta, 'run_id', file, false) ?? text(meta, 'run_uuid', file, true)!;
   const rawStatus = meta.status;
-  const status = typeof rawStatus === 'number' ? STATUS_NAMES[rawStatus] : typeof rawStatus === 'string' ? rawStatus.replace(/^RunStatus\./, '') : undefined;
+  const status = typeof rawStatus !== 'string' ? undefined : /^\d+$/.test(rawStatus) ? STATUS_NAMES[Number(rawStatus)] : rawStatus.replace(/^RunStatus\./, '');
   if (!status || !Object.values(STATUS_NAMES).includes(status)) {
     throw new GitTrackError('BAD_INPUT', `${file}: status ${quoteInput(String(rawStatus))} is not an MLflow run status`, { file });
   }
