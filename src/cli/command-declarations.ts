@@ -486,6 +486,18 @@ The JSON API is described in docs/ui-api.md.`,
         .option('--include-deleted', 'also import deleted runs and the runs of deleted experiments')
         .option('--json', 'print what was imported as JSON')
         .description('import the runs of an MLflow file store or server: params, full metric histories, tags, notes, nested runs and artifacts; each keeps its MLflow run id as tag mlflow.runId')
+        .addHelpText(
+          'after',
+          `
+Examples:
+  $ git-track import mlflow mlruns
+  $ git-track import mlflow --server http://127.0.0.1:5000
+  $ MLFLOW_TRACKING_TOKEN=… git-track import mlflow --server https://mlflow.example.com
+
+Importing again adds only the runs not imported yet. A malformed file in the store is named
+in a warning and its run left out (exit 1); the other runs are imported. Symlinks inside the
+store are never followed.`,
+        )
         .action(lazy(() => import('./commands/import-mlflow.js')));
     },
   ],
