@@ -3,8 +3,10 @@
 // spawnSync, which would block a server living in the test process.
 //
 //   node git-http-server.mjs <project-root> [user:password]
-// prints the port on stdout, then serves until killed.
+// prints the port on stdout, then serves until killed. With GIT_HTTP_LOG=<file>, each request
+// appends a line "<METHOD> <path>?<query>" to that file (benchmarks count the pushes a server saw).
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 
 const [root, auth] = process.argv.slice(2);
@@ -18,6 +20,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   const url = new URL(req.url, 'http://localhost');
+  if (process.env.GIT_HTTP_LOG) appendFileSync(process.env.GIT_HTTP_LOG, `${req.method} ${url.pathname}${url.search}\n`);
   const env = {
     PATH: process.env.PATH,
     GIT_PROJECT_ROOT: root,
