@@ -199,3 +199,8 @@ export const MLFLOW_HISTORY_PAGE = 25_000;
 
 /** Imported runs written per move of the `runs` ref (each still its own commit). */
 export const MLFLOW_IMPORT_BATCH_RUNS = 200;
+
+// Many writers, one remote (src/sync/incoming.ts).
+
+/** Incoming writers' refs one fold takes into `runs`; the rest wait for the next pull or push. */
+export const MAX_FOLDED_WRITERS = 256;

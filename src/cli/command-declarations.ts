@@ -238,7 +238,10 @@ finished child shows progress.`,
       program
         .command('push')
         .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs` or of the current branch, else origin, else the only remote)')
-        .description('send `runs` (with the code snapshots and artifact bytes it references) to a remote; merges and retries if others pushed meanwhile, never forces')
+        .description(
+          'send `runs` (with the code snapshots and artifact bytes it references) to a remote, never forced; if others moved its `runs` meanwhile, ' +
+            'the runs go to a ref of this clone\'s own (refs/git-track/incoming/<writer>/runs) and runs queued there by any writer are folded into `runs`',
+        )
         .option('--json', 'print the result as JSON')
         .action(lazy(() => import('./commands/push.js'))),
   ],
@@ -248,7 +251,10 @@ finished child shows progress.`,
       program
         .command('pull')
         .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs` or of the current branch, else origin, else the only remote)')
-        .description("fetch the remote's `runs` and merge it into the local one (a union of runs; refuses rewritten history)")
+        .description(
+          "fetch the remote's `runs` and the runs writers queued there (refs/git-track/incoming/*), and merge them into the local one " +
+            "(a union of runs; refuses rewritten history); queued runs are also folded into the remote's `runs` (nothing local is pushed)",
+        )
         .option('--json', 'print the result as JSON')
         .action(lazy(() => import('./commands/pull.js'))),
   ],

@@ -211,9 +211,10 @@ function writeInitCommit(ctx: RunsContext, identity: Identity): Promise<string> 
 /**
  * Write one commit, signed the way git would sign it in this repository (`commit.gpgSign`):
  * every commit git-track adds to `runs` can then be checked with `git verify-commit`.
+ * Moves no ref (a fold of others' runs built for a remote).
  *
  * @example
- * const oid = await writeCommit(ctx, { tree, parents: [tip], message: 'run 3f9a21c0b7d4', identity });
+ * const oid = await writeCommit(ctx, { tree, parents: [tip], message: 'Fold runs', identity });
  */
 export async function writeCommit(
   ctx: RunsContext,

@@ -27,6 +27,8 @@ import { makePackTemp, removeStalePackTemps } from './pack-temp.js';
 import { isRunnableHook } from '../git/hooks.js';
 import type { ObjectFormat } from '../git/object-format.js';
 import { declaredObjectFormat, objectFormatMismatch } from './format-mismatch.js';
+import { INCOMING_PREFIX, incomingTips, refsUnder, type IncomingTip } from './incoming.js';
+import { deleteRefs, mirrorTrackingRefs } from './tracking-refs.js';
 
 /** The git directory of a remote we can read (and, for a push, write) directly. */
 export interface LocalRemote {
@@ -38,6 +40,7 @@ export interface LocalRemote {
 export interface LocalTips {
   runs: string | null;
   artifacts: string | null;
+  incoming: IncomingTip[];
 }
 
 /** Hooks git's receive-pack would run; a remote with any of them gets a real `git push`. */
@@ -90,13 +93,15 @@ export function localRemote(repo: Repo, env: Env, remote: Remote, purpose: 'fetc
  * const tips = await fetchLocal(ctx, remote, local); // { runs: '9fce…', artifacts: null }
  */
 export async function fetchLocal(ctx: TrackerContext, remote: Remote, local: LocalRemote): Promise<LocalTips> {
-  const tips = { runs: readRef(local.gitDir, RUNS_REF), artifacts: readRef(local.gitDir, ARTIFACTS_REF) };
-  const wanted = [tips.runs, tips.artifacts].filter((t): t is string => t !== null && !ctx.store.has(t));
+  const incomingRefs = refsUnder(local.gitDir, INCOMING_PREFIX);
+  const tips = { runs: readRef(local.gitDir, RUNS_REF), artifacts: readRef(local.gitDir, ARTIFACTS_REF), incoming: incomingTips(incomingRefs, INCOMING_PREFIX) };
+  const wanted = [...new Set([tips.runs, tips.artifacts, ...incomingRefs.values()])].filter((t): t is string => t !== null && !ctx.store.has(t));
   if (wanted.length > 0) {
     await packInto(ctx.env, ctx.store.format, ctx.repo.commonDir, join(local.gitDir, 'objects'), wanted, `fetching from ${remote.label}`);
   }
   await setTrackingRef(ctx, remote.runsTracking, tips.runs);
   await setTrackingRef(ctx, remote.artifactsTracking, tips.artifacts);
+  await mirrorTrackingRefs(ctx, incomingRefs, INCOMING_PREFIX, remote.incomingTracking);
   return tips;
 }
 
@@ -117,15 +122,15 @@ export function beginLocalPush(ctx: TrackerContext, remote: Remote, local: Local
   const sent = new Map<string, string>();
   const send = async (updates: RefUpdateSpec[]): Promise<boolean> => {
     for (const u of updates) {
+      if (u.oid === null) continue;
       const theirs = readRef(local.gitDir, u.ref);
       before.set(u.ref, theirs);
       if (theirs === null || theirs === u.oid) continue;
       if (!ctx.store.has(theirs) || !(await isAncestor(ctx.repo, ctx.env, theirs, u.oid))) return false;
     }
-    if (updates.length > 0) {
-      await packInto(ctx.env, ctx.store.format, local.gitDir, ctx.repo.objectsDir, updates.map((u) => u.oid), `pushing to ${remote.label}`);
-    }
-    for (const u of updates) sent.set(u.ref, u.oid);
+    const oids = updates.flatMap((u) => (u.oid === null ? [] : [u.oid]));
+    if (oids.length > 0) await packInto(ctx.env, ctx.store.format, local.gitDir, ctx.repo.objectsDir, oids, `pushing to ${remote.label}`);
+    for (const u of updates) if (u.oid !== null) sent.set(u.ref, u.oid);
     return true;
   };
   const started = send(early);
@@ -134,7 +139,11 @@ export function beginLocalPush(ctx: TrackerContext, remote: Remote, local: Local
     async finish(updates) {
       if (!(await started)) return 'rejected';
       if (!(await send(updates.filter((u) => sent.get(u.ref) !== u.oid)))) return 'rejected';
-      const ordered = [...updates].sort((a, b) => Number(a.ref === RUNS_REF) - Number(b.ref === RUNS_REF));
+      // Artifacts before runs (a pointer never arrives before its bytes); deletions of folded
+      // writers' refs only once `runs` holds what they held.
+      const moves = updates.flatMap((u) => (u.oid === null ? [] : [{ ref: u.ref, oid: u.oid }]));
+      const last = (ref: string) => Number(ref === RUNS_REF || ref.endsWith('/runs'));
+      const ordered = moves.sort((a, b) => last(a.ref) - last(b.ref));
       for (const u of ordered) {
         const expected = before.get(u.ref) ?? null;
         if (expected === u.oid) continue;
@@ -145,6 +154,7 @@ export function beginLocalPush(ctx: TrackerContext, remote: Remote, local: Local
           throw err;
         }
       }
+      await deleteRefs(ctx.env, local.gitDir, updates.flatMap((u) => (u.oid === null ? [{ ref: u.ref, expected: u.expected! }] : [])));
       await collectGarbageIfNeeded(ctx, local);
       return 'pushed';
     },
@@ -153,7 +163,8 @@ export function beginLocalPush(ctx: TrackerContext, remote: Remote, local: Local
 
 interface RefUpdateSpec {
   ref: string;
-  oid: string;
+  oid: string | null;
+  expected?: string;
 }
 
 /**
@@ -276,7 +287,6 @@ function isDir(path: string): boolean {
     return false;
   }
 }
-
 
 function isWritable(dir: string): boolean {
   try {

@@ -1,7 +1,9 @@
 /**
  * `push`: send `runs` (its run commits carry the code snapshots as parents) and the artifact
- * bytes to a remote. The remote may move on while we work (other people push runs): then we
- * fetch, merge, and push again, a bounded number of times with random pauses. Never forced.
+ * bytes to a remote. The remote may move on while we work (other people push runs): then the
+ * runs go to a ref of this writer's own, where no one else pushes, and are folded into `runs`
+ * by the next pull or push (incoming.ts) — so the cost of a push does not grow with the number
+ * of writers pushing at the same moment. Never forced.
  */
 import { GitTrackError } from '../errors.js';
 import { readProjectConfig, resolveStore } from '../config/load-store.js';
@@ -16,6 +18,9 @@ import { checkRemoteHistory, markSeen, setTrackingRef } from './sync-state.js';
 import { beginPush, fetchRemote, type PushUpdate, type RemoteTips } from './transport.js';
 import { addedRecords } from './added-records.js';
 import { addedRuns } from './added-runs.js';
+import { foldIntoLocal } from './fold.js';
+import { incomingRefs } from './incoming.js';
+import { writerId } from './writer-id.js';
 
 export interface PushOptions {
   /** Remote name, URL or path; default: the upstream of `runs` or of the current branch, else `origin`, else the only remote. */
@@ -37,6 +42,13 @@ export interface PushResult {
   artifacts: StagedArtifacts;
   attempts: number;
   upToDate: boolean;
+  /**
+   * The writer's own ref the runs went to because others were moving `runs` on the remote
+   * (`refs/git-track/incoming/<writer>/runs`); the next pull or push folds it. null: in `runs`.
+   */
+  queuedAs: string | null;
+  /** Writers queued on the remote whose runs this push folded into `runs`. */
+  writersFolded: number;
 }
 
 /**
@@ -59,50 +71,74 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   const identity = once(() => resolveIdentity(ctx.repo, ctx.env));
   const store = once(() => resolveStore(ctx.repo, ctx.env));
 
-  /** Upload what `tips` lacks and push; null when the remote moved on meanwhile. */
-  const send = async (tips: RemoteTips, attempt: number): Promise<PushResult | null> => {
+  /**
+   * Upload what `tips` lacks and push: to `runs` (with `deletes`, the folded writers' refs), or
+   * with `queue` to this writer's own refs. null when the remote moved on meanwhile.
+   */
+  const send = async (tips: RemoteTips, attempt: number, queue: boolean, deletes: PushUpdate[] = [], writersFolded = 0): Promise<PushResult | null> => {
     const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
+    const refs = queue ? incomingRefs(writerId(ctx)) : { runs: RUNS_REF, artifacts: ARTIFACTS_REF };
+    const mine = queue ? tips.incoming.find((t) => refs.runs === incomingRefs(t.writer).runs) : undefined;
+    const upToDate = !queue && tips.runs === local && deletes.length === 0;
     // The runs' objects travel while we list the pushed runs and read their manifests for
     // artifacts to stage.
-    const pending = tips.runs === local ? null : beginPush(ctx, remote, [{ ref: RUNS_REF, oid: local }]);
+    const pending = upToDate ? null : beginPush(ctx, remote, [{ ref: refs.runs, oid: local }]);
     const [sent, recordsSent] = await Promise.all([addedRuns(ctx, local, tips.runs), addedRecords(ctx, local, tips.runs)]);
     const artifacts = await stageArtifacts(ctx, identity, store, sent, remote);
-    const result = { remote: remote.label, runsSent: sent.length, recordsSent, runsMerged, artifacts, attempts: attempt };
-    if (tips.runs === local) {
+    const result = { remote: remote.label, runsSent: sent.length, recordsSent, runsMerged, artifacts, attempts: attempt, queuedAs: null, writersFolded };
+    if (upToDate) {
       markSeen(ctx, remote, local);
       await setTrackingRef(ctx, remote.runsTracking, local);
       return { ...result, runsSent: 0, recordsSent: {}, upToDate: true };
     }
-    const updates: PushUpdate[] = [{ ref: RUNS_REF, oid: local }];
+    const updates: PushUpdate[] = [];
+    if ((queue ? mine?.runs : tips.runs) !== local) updates.push({ ref: refs.runs, oid: local });
     const localArtifacts = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
-    if (localArtifacts && localArtifacts !== tips.artifacts) updates.push({ ref: ARTIFACTS_REF, oid: localArtifacts });
-    if ((await pending!.finish(updates)) === 'rejected') return null;
+    if (localArtifacts && localArtifacts !== tips.artifacts && localArtifacts !== mine?.artifacts) updates.push({ ref: refs.artifacts, oid: localArtifacts });
+    if ((await pending!.finish([...updates, ...deletes])) === 'rejected') return null;
+    if (queue) return { ...result, upToDate: false, queuedAs: refs.runs };
     markSeen(ctx, remote, local);
     // As after `git push`: the remote-tracking refs now show what the remote holds.
     for (const u of updates) await setTrackingRef(ctx, u.ref === RUNS_REF ? remote.runsTracking : remote.artifactsTracking, u.oid);
     return { ...result, upToDate: false };
   };
 
-  // Most pushes find the remote where the last sync left it: push straight away, one git call
-  // instead of a fetch and a push. A push is never forced, so the remote can only
-  // fast-forward: a stale view costs one rejected push, never a run, and the fetch-merge loop
-  // below takes over. (Without a previous sync, the remote's runs are unknown: fetch first.)
-  const seen = readRef(ctx.repo.commonDir, remote.seen);
-  if (seen && seen !== readRef(ctx.repo.commonDir, RUNS_REF)) {
-    const direct = await send({ runs: seen, artifacts: readRef(ctx.repo.commonDir, remote.artifactsTracking) }, 1);
-    if (direct) return direct;
-  }
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+  /** Fetch, bring the remote's runs and its queued writers into ours, and push to `runs`. */
+  const fetchFoldSend = async (attempt: number): Promise<{ tips: RemoteTips; done: PushResult | null }> => {
     const tips = await fetchRemote(ctx, remote);
     await checkRemoteHistory(ctx, remote, tips.runs);
     const before = readRef(ctx.repo.commonDir, RUNS_REF)!;
-    if (tips.runs) {
-      const merged = await mergeRuns(ctx, identity, tips.runs, remote.label);
-      if (merged.outcome !== 'up-to-date') runsMerged += (await addedRuns(ctx, merged.tip, before)).length;
-    }
+    if (tips.runs) await mergeRuns(ctx, identity, tips.runs, remote.label);
     if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
-    const done = await send(tips, attempt);
+    const folded = await foldIntoLocal(ctx, identity, tips.incoming, remote.label);
+    const after = readRef(ctx.repo.commonDir, RUNS_REF)!;
+    if (after !== before) runsMerged += (await addedRuns(ctx, after, before)).length;
+    return { tips, done: await send(tips, attempt, false, folded.deletes, folded.writers) };
+  };
+
+  // Most pushes find the remote where the last sync left it: push straight away, one git call
+  // instead of a fetch and a push. A push is never forced, so the remote can only
+  // fast-forward: a stale view costs one rejected push, never a run.
+  const seen = readRef(ctx.repo.commonDir, remote.seen);
+  if (seen && seen !== readRef(ctx.repo.commonDir, RUNS_REF)) {
+    const seenTips: RemoteTips = { runs: seen, artifacts: readRef(ctx.repo.commonDir, remote.artifactsTracking), incoming: [] };
+    const direct = await send(seenTips, 1, false);
+    if (direct) return direct;
+    // Others are pushing right now. Our runs go to our own ref, which lands at the first try
+    // (one more push, however many writers there are); then one attempt to fold everything
+    // queued into `runs`, which another writer's fold may beat: nothing is lost either way.
+    const queued = await send(seenTips, 2, true);
+    if (queued) {
+      const fold = await fetchFoldSend(3).catch(() => null);
+      return fold?.done ? { ...fold.done, runsSent: queued.runsSent, recordsSent: queued.recordsSent, artifacts: queued.artifacts } : queued;
+    }
+  }
+  // Without a previous sync the remote's runs are unknown: fetch first.
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const { tips, done } = await fetchFoldSend(attempt);
     if (done) return done;
+    const queued = await send(tips, attempt, true);
+    if (queued) return queued;
     await sleep(backoff(ctx.env.random(1)[0]!, attempt));
   }
   throw new GitTrackError(

@@ -24,6 +24,8 @@ export interface Remote {
   artifactsTracking: string;
   /** The remote `runs` tip we last merged or pushed: the base of the history-rewrite check. */
   seen: string;
+  /** Where the remote's incoming writers' refs are fetched to (a prefix ending in `/`). */
+  incomingTracking: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export function resolveRemote(repo: Repo, arg: string | undefined, cwd: string):
       runsTracking: `refs/remotes/${name}/runs`,
       artifactsTracking: `refs/git-track/remotes/${name}/artifacts`,
       seen: `refs/git-track/remotes/${name}/seen`,
+      incomingTracking: `refs/git-track/remotes/${name}/incoming/`,
     };
   }
   if (arg === undefined) {
@@ -62,6 +65,7 @@ export function resolveRemote(repo: Repo, arg: string | undefined, cwd: string):
     runsTracking: `refs/git-track/remotes/${key}/runs`,
     artifactsTracking: `refs/git-track/remotes/${key}/artifacts`,
     seen: `refs/git-track/remotes/${key}/seen`,
+    incomingTracking: `refs/git-track/remotes/${key}/incoming/`,
   };
 }
 

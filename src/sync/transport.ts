@@ -18,10 +18,13 @@ import { ARTIFACTS_REF, type Remote } from './remote.js';
 import { relayProgress } from './git-progress.js';
 import { setTrackingRef } from './sync-state.js';
 import { mismatchFromGit } from './format-mismatch.js';
+import { INCOMING_PREFIX, incomingTips, refsUnder, type IncomingTip } from './incoming.js';
 
 export interface RemoteTips {
   runs: string | null;
   artifacts: string | null;
+  /** Writers' own refs waiting to be folded into `runs` (see incoming.ts). */
+  incoming: IncomingTip[];
 }
 
 /**
@@ -51,10 +54,14 @@ export async function fetchRemote(ctx: TrackerContext, remote: Remote): Promise<
   }
   const runsSpec = `+${RUNS_REF}:${remote.runsTracking}`;
   const artifactsSpec = `+${ARTIFACTS_REF}*:${remote.artifactsTracking}*`;
+  const incomingSpec = `+${INCOMING_PREFIX}*:${remote.incomingTracking}*`;
   const fetch = (specs: string[], allowFailure: boolean) =>
     git(repo, env, ['fetch', '--progress', '--no-tags', '--no-write-fetch-head', '--prune', remote.target, ...specs], remote, allowFailure, `fetching from ${remote.label}`);
-  const both = await fetch([runsSpec, artifactsSpec], true);
-  if (both.code === 0) return { runs: readRef(repo.commonDir, remote.runsTracking), artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
+  const incoming = () => incomingTips(refsUnder(repo.commonDir, remote.incomingTracking), remote.incomingTracking);
+  const both = await fetch([runsSpec, artifactsSpec, incomingSpec], true);
+  if (both.code === 0) {
+    return { runs: readRef(repo.commonDir, remote.runsTracking), artifacts: readRef(repo.commonDir, remote.artifactsTracking), incoming: incoming() };
+  }
   if (!/couldn't find remote ref/i.test(both.stderr)) {
     const refused = mismatchFromGit(both.stderr, remote.label, ctx.store.format);
     if (refused) throw refused;
@@ -63,14 +70,17 @@ export async function fetchRemote(ctx: TrackerContext, remote: Remote): Promise<
       stderr: both.stderr,
     });
   }
-  await fetch([artifactsSpec], false);
+  await fetch([artifactsSpec, incomingSpec], false);
   await setTrackingRef(ctx, remote.runsTracking, null);
-  return { runs: null, artifacts: readRef(repo.commonDir, remote.artifactsTracking) };
+  return { runs: null, artifacts: readRef(repo.commonDir, remote.artifactsTracking), incoming: incoming() };
 }
 
 export interface PushUpdate {
   ref: string;
-  oid: string;
+  /** The new value; null deletes the ref, only if it still holds `expected` (a lease). */
+  oid: string | null;
+  /** For a deletion: the value the ref must still have. */
+  expected?: string;
 }
 
 /** A push under way: objects may already be travelling while the caller prepares the rest. */
@@ -113,8 +123,10 @@ export function beginPush(ctx: TrackerContext, remote: Remote, early: PushUpdate
 
 async function gitPush(ctx: TrackerContext, remote: Remote, updates: PushUpdate[]): Promise<'pushed' | 'rejected'> {
   const { repo, env } = ctx;
-  const specs = updates.map((u) => `${u.oid}:${u.ref}`);
-  const result = await git(repo, env, ['push', '--progress', '--porcelain', '--atomic', '--no-verify', remote.target, ...specs], remote, true, `pushing to ${remote.label}`);
+  const specs = updates.map((u) => `${u.oid ?? ''}:${u.ref}`);
+  // A deletion is leased: refused (and with --atomic, the whole push) if the ref moved since we read it.
+  const leases = updates.filter((u) => u.oid === null).map((u) => `--force-with-lease=${u.ref}:${u.expected}`);
+  const result = await git(repo, env, ['push', '--progress', '--porcelain', '--atomic', '--no-verify', ...leases, remote.target, ...specs], remote, true, `pushing to ${remote.label}`);
   if (result.code === 0) return 'pushed';
   const text = `${result.stdout}\n${result.stderr}`;
   if (/\[rejected\]|\(fetch first\)|non-fast-forward|failed to (update|lock)|cannot lock ref|atomic push failed|stale info|remote ref updated since checkout/i.test(text)) {

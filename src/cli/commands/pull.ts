@@ -8,5 +8,6 @@ export default async function pull(cli: CliContext, [remote]: unknown[], options
   else if (r.outcome === 'no-remote-runs') cli.out(`${r.remote} has no runs yet`);
   else if (r.outcome === 'up-to-date') cli.out(`runs are up to date with ${r.remote}`);
   else cli.out(`pulled ${r.runsReceived} run(s) from ${r.remote} (${r.outcome})`);
+  if (!options.json && r.writersFolded > 0) cli.out(`folded the runs ${r.writersFolded} writer(s) had queued on ${r.remote} into its runs branch`);
   return 0;
 }

@@ -1,0 +1,146 @@
+import { execFileSync } from 'node:child_process';
+import { basename, dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveIdentity } from '../../src/git/identity.js';
+import { foldQueued } from '../../src/sync/pull.js';
+import { resolveRemote } from '../../src/sync/remote.js';
+import { fetchRemote } from '../../src/sync/transport.js';
+import { defaultEnv } from '../../src/env.js';
+import { openTracker } from '../../src/tracker.js';
+import { cli, git, testGitEnv } from '../helpers/repo.js';
+import { cloneOf, expectFsckClean, logRun, makeBare, makeOrigin, ok, remoteRunIds, runIds, startHttpServer } from '../helpers/remotes.js';
+
+const INCOMING = 'refs/git-track/incoming/';
+
+/** A bare remote and the URL clients use: its path, or git's smart HTTP in front of it. */
+async function remoteFor(transport: 'file' | 'http'): Promise<{ bare: string; url: string }> {
+  const bare = makeBare();
+  if (transport === 'file') return { bare, url: bare };
+  git(bare, 'config', 'http.receivepack', 'true');
+  const { url } = await startHttpServer(dirname(bare));
+  return { bare, url: `${url}/${basename(bare)}` };
+}
+
+/** Incoming refs on the remote, name → oid. */
+function incoming(bare: string): Record<string, string> {
+  const out = git(bare, 'for-each-ref', '--format=%(refname) %(objectname)', INCOMING).trim();
+  return Object.fromEntries(out ? out.split('\n').map((l) => l.split(' ').reverse()).map(([oid, name]) => [name, oid]) : []);
+}
+
+/** A writer that queued its runs on the remote by hand (as a contended push does): clone, log, push to its own ref. */
+function queuedWriter(url: string, writer: string, metric: string): { dir: string; id: string } {
+  const dir = cloneOf(url);
+  // Not `git-track pull`: that would fold the writers queued before this one.
+  git(dir, 'branch', 'runs', 'origin/runs');
+  const id = logRun(dir, '-m', metric);
+  git(dir, 'push', '-q', 'origin', `runs:${INCOMING}${writer}/runs`);
+  return { dir, id };
+}
+
+const tracker = (dir: string) => openTracker({ dir, env: defaultEnv({ vars: testGitEnv() }) });
+
+for (const transport of ['file', 'http'] as const) {
+  describe(`many writers, one remote (${transport})`, () => {
+    it('a push that finds runs moved lands on its own ref first, then folds into runs; nothing stays queued', async () => {
+      const { bare, url } = await remoteFor(transport);
+      const a = makeOrigin(url);
+      const r0 = logRun(a, '-m', 'f1=0.1');
+      ok(a, {}, 'push');
+      const b = cloneOf(url);
+      ok(b, {}, 'pull');
+      const r1 = logRun(a, '-m', 'f1=0.2');
+      ok(a, {}, 'push');
+      const r2 = logRun(b, '-m', 'f1=0.3');
+      // b's view of the remote is stale: its direct push is refused, its runs go to its own ref,
+      // then it folds everything into runs.
+      const pushed = JSON.parse(ok(b, {}, 'push', '--json'));
+      expect(pushed).toMatchObject({ runsSent: 1, queuedAs: null, writersFolded: 1, attempts: 3 });
+      expect(remoteRunIds(bare)).toEqual([r0, r1, r2].sort());
+      expect(incoming(bare)).toEqual({});
+      expectFsckClean(bare);
+      expect(cli(b, 'verify').code).toBe(0);
+    });
+
+    it('git clone + git-track pull sees queued runs; the pull folds them into the remote runs in one commit and deletes their refs', async () => {
+      const { bare, url } = await remoteFor(transport);
+      const a = makeOrigin(url);
+      const r0 = logRun(a, '-m', 'f1=0.1');
+      ok(a, {}, 'push');
+      const w = [queuedWriter(url, 'w1', 'f1=0.2'), queuedWriter(url, 'w2', 'f1=0.3'), queuedWriter(url, 'w3', 'f1=0.4')];
+      expect(Object.keys(incoming(bare))).toHaveLength(3);
+      expect(remoteRunIds(bare)).toEqual([r0]);
+      const reader = cloneOf(url);
+      const pulled = JSON.parse(ok(reader, {}, 'pull', '--json'));
+      expect(pulled.writersFolded).toBe(3);
+      const all = [r0, ...w.map((x) => x.id)].sort();
+      expect(runIds(reader)).toEqual(all);
+      expect(JSON.parse(ok(reader, {}, 'list', '--json')).map((r: { id: string }) => r.id).sort()).toEqual(all);
+      // On the remote: everything in runs, no queued ref left, one fold commit with every writer as a parent.
+      expect(remoteRunIds(bare)).toEqual(all);
+      expect(incoming(bare)).toEqual({});
+      expect(git(bare, 'log', '-1', '--format=%s', 'runs').trim()).toBe(`Fold runs queued by 3 writer(s) on origin`);
+      expect(git(bare, 'rev-list', '--parents', '-1', 'runs').trim().split(' ')).toHaveLength(5);
+      expectFsckClean(bare);
+      expect(cli(reader, 'verify').code).toBe(0);
+      // The first clone catches up with a plain pull: no local merge beyond a fast-forward.
+      expect(ok(a, {}, 'pull')).toContain('pulled 3 run(s)');
+    });
+
+    it('a fold racing a new push by a queued writer never deletes what that writer pushed meanwhile', async () => {
+      const { bare, url } = await remoteFor(transport);
+      const a = makeOrigin(url);
+      const r0 = logRun(a, '-m', 'f1=0.1');
+      ok(a, {}, 'push');
+      const w = queuedWriter(url, 'w1', 'f1=0.2');
+      const other = queuedWriter(url, 'w2', 'f1=0.3');
+      const reader = cloneOf(url);
+      const t = tracker(reader);
+      const remote = resolveRemote(t.context.repo, 'origin', reader);
+      const tips = await fetchRemote(t.context, remote);
+      expect(tips.incoming.map((x) => x.writer)).toEqual(['w1', 'w2']);
+      // Between the reader's fetch and its fold, w1 logs and pushes again to its ref.
+      const late = logRun(w.dir, '-m', 'f1=0.9');
+      git(w.dir, 'push', '-q', 'origin', `runs:${INCOMING}w1/runs`);
+      const moved = git(w.dir, 'rev-parse', 'runs').trim();
+      const identity = resolveIdentity(t.context.repo, t.context.env);
+      await foldQueued(t.context, remote, tips, () => identity);
+      // w1's ref still holds its new tip (the lease refused its deletion, or refused the whole fold).
+      expect(incoming(bare)[`${INCOMING}w1/runs`]).toBe(moved);
+      // And the next reader gets every run, once.
+      const next = cloneOf(url);
+      ok(next, {}, 'pull');
+      expect(runIds(next)).toEqual([r0, w.id, other.id, late].sort());
+      expect(remoteRunIds(bare)).toEqual([r0, w.id, other.id, late].sort());
+      expect(incoming(bare)).toEqual({});
+      expectFsckClean(bare);
+    });
+  });
+}
+
+describe('a queued writer that rewrote a run', () => {
+  it('is left queued with a warning; the others are folded', async () => {
+    const { bare, url } = await remoteFor('file');
+    const a = makeOrigin(url);
+    const r0 = logRun(a, '-m', 'f1=0.1');
+    ok(a, {}, 'push');
+    const good = queuedWriter(url, 'good', 'f1=0.2');
+    // A writer whose branch changes r0's manifest: a run never changes once written.
+    const evil = cloneOf(url);
+    ok(evil, {}, 'pull');
+    const path = `runs/${r0.slice(0, 2)}/${r0}/run.yaml`;
+    const blob = git(evil, 'show', `runs:${path}`).replace('f1: 0.1', 'f1: 0.99');
+    git(evil, 'read-tree', 'runs');
+    const oid = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: evil, input: blob, encoding: 'utf8', env: testGitEnv() }).trim();
+    git(evil, 'update-index', '--cacheinfo', `100644,${oid},${path}`);
+    const tree = git(evil, 'write-tree').trim();
+    const commit = git(evil, 'commit-tree', tree, '-p', 'runs', '-m', 'rewrite').trim();
+    git(evil, 'push', '-q', 'origin', `${commit}:${INCOMING}evil/runs`);
+    const reader = cloneOf(url);
+    const r = cli(reader, 'pull');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`runs queued on origin by writer evil were not folded: run ${r0} differ`);
+    expect(remoteRunIds(bare)).toEqual([r0, good.id].sort());
+    expect(Object.keys(incoming(bare))).toEqual([`${INCOMING}evil/runs`]);
+    expect(git(bare, 'show', `runs:${path}`)).toContain('f1: 0.1');
+  });
+});
