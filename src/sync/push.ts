@@ -40,6 +40,7 @@ export interface PushResult {
   /** Runs that came from the remote and were merged locally on the way. */
   runsMerged: number;
   artifacts: StagedArtifacts;
+  /** Pushes tried, rejected ones included. */
   attempts: number;
   upToDate: boolean;
   /**
@@ -64,6 +65,8 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   }
   const maxAttempts = options.maxAttempts ?? 40;
   let runsMerged = 0;
+  /** Pushes tried (`attempts` of the result): a round trip each, what a hosted remote rate-limits. */
+  let pushes = 0;
   // Bad configuration fails before anything is fetched or written.
   await readProjectConfig(ctx.repo.workTree);
   // Each git call costs a process start: identity and store settings are read only when a
@@ -75,7 +78,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
    * Upload what `tips` lacks and push: to `runs` (with `deletes`, the folded writers' refs), or
    * with `queue` to this writer's own refs. null when the remote moved on meanwhile.
    */
-  const send = async (tips: RemoteTips, attempt: number, queue: boolean, deletes: PushUpdate[] = [], writersFolded = 0): Promise<PushResult | null> => {
+  const send = async (tips: RemoteTips, queue: boolean, deletes: PushUpdate[] = [], writersFolded = 0): Promise<PushResult | null> => {
     const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
     const refs = queue ? incomingRefs(writerId(ctx)) : { runs: RUNS_REF, artifacts: ARTIFACTS_REF };
     const mine = queue ? tips.incoming.find((t) => refs.runs === incomingRefs(t.writer).runs) : undefined;
@@ -85,7 +88,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     const pending = upToDate ? null : beginPush(ctx, remote, [{ ref: refs.runs, oid: local }]);
     const [sent, recordsSent] = await Promise.all([addedRuns(ctx, local, tips.runs), addedRecords(ctx, local, tips.runs)]);
     const artifacts = await stageArtifacts(ctx, identity, store, sent, remote);
-    const result = { remote: remote.label, runsSent: sent.length, recordsSent, runsMerged, artifacts, attempts: attempt, queuedAs: null, writersFolded };
+    const result = { remote: remote.label, runsSent: sent.length, recordsSent, runsMerged, artifacts, attempts: Math.max(pushes, 1), queuedAs: null, writersFolded };
     if (upToDate) {
       markSeen(ctx, remote, local);
       await setTrackingRef(ctx, remote.runsTracking, local);
@@ -95,16 +98,17 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     if ((queue ? mine?.runs : tips.runs) !== local) updates.push({ ref: refs.runs, oid: local });
     const localArtifacts = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
     if (localArtifacts && localArtifacts !== tips.artifacts && localArtifacts !== mine?.artifacts) updates.push({ ref: refs.artifacts, oid: localArtifacts });
+    pushes++;
     if ((await pending!.finish([...updates, ...deletes])) === 'rejected') return null;
-    if (queue) return { ...result, upToDate: false, queuedAs: refs.runs };
+    if (queue) return { ...result, attempts: pushes, upToDate: false, queuedAs: refs.runs };
     markSeen(ctx, remote, local);
     // As after `git push`: the remote-tracking refs now show what the remote holds.
     for (const u of updates) await setTrackingRef(ctx, u.ref === RUNS_REF ? remote.runsTracking : remote.artifactsTracking, u.oid);
-    return { ...result, upToDate: false };
+    return { ...result, attempts: pushes, upToDate: false };
   };
 
   /** Fetch, bring the remote's runs and its queued writers into ours, and push to `runs`. */
-  const fetchFoldSend = async (attempt: number): Promise<{ tips: RemoteTips; done: PushResult | null }> => {
+  const fetchFoldSend = async (): Promise<{ tips: RemoteTips; done: PushResult | null }> => {
     const tips = await fetchRemote(ctx, remote);
     await checkRemoteHistory(ctx, remote, tips.runs);
     const before = readRef(ctx.repo.commonDir, RUNS_REF)!;
@@ -113,7 +117,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     const folded = await foldIntoLocal(ctx, identity, tips.incoming, remote.label);
     const after = readRef(ctx.repo.commonDir, RUNS_REF)!;
     if (after !== before) runsMerged += (await addedRuns(ctx, after, before)).length;
-    return { tips, done: await send(tips, attempt, false, folded.deletes, folded.writers) };
+    return { tips, done: await send(tips, false, folded.deletes, folded.writers) };
   };
 
   // Most pushes find the remote where the last sync left it: push straight away, one git call
@@ -122,22 +126,18 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   const seen = readRef(ctx.repo.commonDir, remote.seen);
   if (seen && seen !== readRef(ctx.repo.commonDir, RUNS_REF)) {
     const seenTips: RemoteTips = { runs: seen, artifacts: readRef(ctx.repo.commonDir, remote.artifactsTracking), incoming: [] };
-    const direct = await send(seenTips, 1, false);
+    const direct = await send(seenTips, false);
     if (direct) return direct;
-    // Others are pushing right now. Our runs go to our own ref, which lands at the first try
-    // (one more push, however many writers there are); then one attempt to fold everything
-    // queued into `runs`, which another writer's fold may beat: nothing is lost either way.
-    const queued = await send(seenTips, 2, true);
-    if (queued) {
-      const fold = await fetchFoldSend(3).catch(() => null);
-      return fold?.done ? { ...fold.done, runsSent: queued.runsSent, recordsSent: queued.recordsSent, artifacts: queued.artifacts } : queued;
-    }
   }
-  // Without a previous sync the remote's runs are unknown: fetch first.
+  // Others pushed since our last sync (or there was none): fetch, merge their runs and every
+  // writer queued there into ours (a run that differs is refused here, before anything is
+  // sent), and push that fold to `runs`. If yet another writer beat us to it, our runs go to
+  // our own ref, which lands at once: a push costs a bounded number of round trips however
+  // many writers push at the same moment, and nothing is lost either way.
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const { tips, done } = await fetchFoldSend(attempt);
+    const { tips, done } = await fetchFoldSend();
     if (done) return done;
-    const queued = await send(tips, attempt, true);
+    const queued = await send(tips, true);
     if (queued) return queued;
     await sleep(backoff(ctx.env.random(1)[0]!, attempt));
   }

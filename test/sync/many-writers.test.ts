@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { basename, dirname } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveIdentity } from '../../src/git/identity.js';
 import { foldQueued } from '../../src/sync/pull.js';
@@ -41,7 +42,7 @@ const tracker = (dir: string) => openTracker({ dir, env: defaultEnv({ vars: test
 
 for (const transport of ['file', 'http'] as const) {
   describe(`many writers, one remote (${transport})`, () => {
-    it('a push that finds runs moved lands on its own ref first, then folds into runs; nothing stays queued', async () => {
+    it('a push that finds runs moved merges and pushes again; one that cannot move runs queues on its own ref, at the first try', async () => {
       const { bare, url } = await remoteFor(transport);
       const a = makeOrigin(url);
       const r0 = logRun(a, '-m', 'f1=0.1');
@@ -51,14 +52,29 @@ for (const transport of ['file', 'http'] as const) {
       const r1 = logRun(a, '-m', 'f1=0.2');
       ok(a, {}, 'push');
       const r2 = logRun(b, '-m', 'f1=0.3');
-      // b's view of the remote is stale: its direct push is refused, its runs go to its own ref,
-      // then it folds everything into runs.
-      const pushed = JSON.parse(ok(b, {}, 'push', '--json'));
-      expect(pushed).toMatchObject({ runsSent: 1, queuedAs: null, writersFolded: 1, attempts: 3 });
+      // b's view of the remote is stale: its direct push is refused, then it fetches, merges, pushes.
+      expect(JSON.parse(ok(b, {}, 'push', '--json'))).toMatchObject({ runsSent: 1, runsMerged: 1, queuedAs: null, attempts: 2 });
       expect(remoteRunIds(bare)).toEqual([r0, r1, r2].sort());
+      // Someone holds the remote's runs (its lock file): a's push cannot move it, so its run
+      // goes to a's own ref and the push succeeds.
+      const r3 = logRun(a, '-m', 'f1=0.4');
+      writeFileSync(join(bare, 'refs', 'heads', 'runs.lock'), '');
+      const queued = JSON.parse(ok(a, {}, 'push', '--json'));
+      expect(queued.queuedAs).toMatch(/^refs\/git-track\/incoming\/[0-9a-f]{12}\/runs$/);
+      expect(queued.runsSent).toBe(1);
+      expect(Object.keys(incoming(bare))).toEqual([queued.queuedAs]);
+      expect(remoteRunIds(bare)).toEqual([r0, r1, r2].sort());
+      // The same clone queues on the same ref next time.
+      const r4 = logRun(a, '-m', 'f1=0.5');
+      expect(JSON.parse(ok(a, {}, 'push', '--json')).queuedAs).toBe(queued.queuedAs);
+      rmSync(join(bare, 'refs', 'heads', 'runs.lock'));
+      const fresh = cloneOf(url);
+      expect(ok(fresh, {}, 'pull')).toContain('folded the runs 1 writer(s) had queued on origin');
+      expect(runIds(fresh)).toEqual([r0, r1, r2, r3, r4].sort());
+      expect(remoteRunIds(bare)).toEqual([r0, r1, r2, r3, r4].sort());
       expect(incoming(bare)).toEqual({});
       expectFsckClean(bare);
-      expect(cli(b, 'verify').code).toBe(0);
+      expect(cli(fresh, 'verify').code).toBe(0);
     });
 
     it('git clone + git-track pull sees queued runs; the pull folds them into the remote runs in one commit and deletes their refs', async () => {
