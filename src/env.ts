@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 /** Progress of a long operation (hashing, copying, uploading). */
 export interface ProgressSink {
   /** Called repeatedly; `total` may be unknown. Implementations throttle themselves. */
-  update(label: string, done: number, total?: number, unit?: 'bytes' | 'objects'): void;
+  update(label: string, done: number, total?: number, unit?: 'bytes' | 'objects' | 'runs'): void;
   /** The operation is over; clear any progress line. */
   done(label: string): void;
 }

@@ -22,10 +22,15 @@ export interface CliContext {
  * const cli = makeCliContext(process.cwd());
  */
 export function makeCliContext(cwd: string): CliContext {
+  const progress = terminalProgress(process.stderr);
   const env = defaultEnv({
-    // One line each, whatever a warning quotes from a pulled run.
-    warn: (message) => process.stderr.write(`warning: ${oneLine(scrubText(message))}\n`),
-    progress: terminalProgress(process.stderr),
+    // One line each, whatever a warning quotes from a pulled run; a progress line on the
+    // terminal is cleared first, so the warning does not land in the middle of it.
+    warn: (message) => {
+      progress.done('');
+      process.stderr.write(`warning: ${oneLine(scrubText(message))}\n`);
+    },
+    progress,
   });
   let tracker: TrackerContext | undefined;
   return {

@@ -24,8 +24,8 @@ export function terminalProgress(stream: NodeJS.WriteStream): ProgressSink {
       last = now;
       shown = true;
       const amount =
-        unit === 'objects'
-          ? `${total ? `${Math.floor((100 * done) / total)}% (${done} / ${total} objects)` : `${done} objects`}`
+        unit !== 'bytes'
+          ? `${total ? `${Math.floor((100 * done) / total)}% (${done} / ${total} ${unit})` : `${done} ${unit}`}`
           : total
             ? `${Math.floor((100 * done) / total)}% (${formatBytes(done)} / ${formatBytes(total)})`
             : formatBytes(done);

@@ -60,7 +60,7 @@ export async function importMlflow(ctx: TrackerContext, source: ImportSource, op
   try {
     for (let i = 0; i < stubs.length; i++) {
       const stub = stubs[i]!;
-      ctx.env.progress.update(label, i, stubs.length, 'objects');
+      ctx.env.progress.update(label, i, stubs.length, 'runs');
       if (known.has(stub.runId)) {
         result.skipped++;
         continue;
