@@ -123,6 +123,15 @@ export const MAX_UI_EVENT_CLIENTS = 64;
 /** A run's `code.patch` or `output.log` read from `runs` for the dashboard (past it: not shown). */
 export const MAX_UI_BLOB_BYTES = 64 * 1024 * 1024;
 
+/** Rows the dashboard's runs table asks for at a time (≤ MAX_UI_PAGE_ROWS): a screen is ~40 rows, a fast scroll crosses a few pages. */
+export const UI_TABLE_PAGE_ROWS = 200;
+
+/** Metrics the parallel coordinates view fetches to colour by the one most runs have (≤ MAX_UI_COLUMNS with the params). */
+export const UI_PARALLEL_METRICS = 50;
+
+/** Brushed runs listed under the parallel coordinates; the others are counted. */
+export const UI_BRUSHED_SHOWN = 200;
+
 // The MLflow-compatible server (src/mlflow/server/): MLflow's own limits, so its clients behave
 // the same against both.
 

@@ -13,6 +13,8 @@ import { cli, cliAsync, makeRepo, tempDir } from '../helpers/repo.js';
 import { launchBrowser, screenshot, startUi, tableRuns, type UiServer } from './browser-helpers.js';
 
 const POINTS = 120;
+// A series longer than a panel is wide: the page gets it downsampled until zoomed.
+const LONG = 5000;
 
 let repo = '';
 let ui: UiServer;
@@ -37,6 +39,8 @@ beforeAll(async () => {
   ids['deeper'] = logRun('deeper', '--experiment', 'churn', '-p', 'lr=0.01', '-p', 'depth=6', '-m', 'f1=0.86', '--series', 'series.csv', '-d', 'data.csv@v1', '-t', 'team=core');
   writeFileSync(join(repo, 'data.csv'), 'x,y\n1,2\n');
   ids['other'] = logRun('other', '--experiment', 'fraud', '-p', 'lr=0.05', '-p', 'depth=4', '-m', 'f1=0.78', '-d', 'data.csv@v2', '-t', 'team=core');
+  writeFileSync(join(repo, 'long.csv'), `step,loss\n${Array.from({ length: LONG }, (_, i) => `${i},${(1 / (1 + i / 100) + (i % 7) * 0.001).toFixed(6)}`).join('\n')}\n`);
+  ids['long'] = logRun('long', '--series', 'long.csv');
   ui = await startUi(repo);
   browser = await launchBrowser();
   page = await browser.context.newPage();
@@ -52,11 +56,22 @@ async function openTable(hash = '#/runs'): Promise<void> {
   await page.waitForSelector('.runs-grid .grid-row[data-run]');
 }
 
+/** Pixels of a canvas whose colour is far from grey: the drawn lines, not axes, grid or text. */
+function colouredPixels(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.max(data[i]!, data[i + 1]!, data[i + 2]!) - Math.min(data[i]!, data[i + 1]!, data[i + 2]!) > 80) n++;
+    return n;
+  });
+}
+
 describe('git-track ui in Chromium', () => {
   it('lists every run in the table', async () => {
     await openTable();
     expect((await tableRuns(page)).sort()).toEqual(Object.values(ids).sort());
-    expect(await page.textContent('.summary')).toBe('3 runs');
+    expect(await page.textContent('.summary')).toBe(`${Object.keys(ids).length} runs`);
     await screenshot(page, 'runs-table');
     // Keyboard: ↓ moves from row to row, / jumps to the filter.
     await page.focus('a.id[data-i="0"]');
@@ -110,6 +125,39 @@ describe('git-track ui in Chromium', () => {
     await page.goto(`${ui.url}#/compare?runs=${ids['baseline']},${ids['other']}`);
     await page.waitForSelector('.data-warning');
     expect(await page.textContent('.data-warning')).toContain('data.csv');
+  });
+
+  it('selects runs in the table and compares them', async () => {
+    await openTable();
+    await page.check(`.grid-row[data-run="${ids['baseline']}"] input[type=checkbox]`);
+    await page.check(`.grid-row[data-run="${ids['other']}"] input[type=checkbox]`);
+    expect(page.url()).toContain(`sel=${ids['baseline']}%2C${ids['other']}`);
+    await page.click('.selbar a:text-is("compare")');
+    await page.waitForSelector('table.compare');
+    expect(await page.$$eval('table.compare thead th a', (as) => as.map((a) => a.textContent))).toEqual(['baseline', 'other']);
+  });
+
+  it('zooms a chart to every point of the range, and hovering reads run and value', async () => {
+    await page.goto(`${ui.url}#/charts?runs=${ids['long']}`);
+    const chart = '.panel[data-metric="loss"] .chart';
+    await page.waitForSelector(`${chart}[data-points]`);
+    expect(Number(await page.getAttribute(chart, 'data-points'))).toBeLessThan(LONG);
+    const box = (await page.locator(`${chart} .u-over`).boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForSelector('.panel[data-metric="loss"][data-zoomed]:not([data-zoomed=""])');
+    const zoomed = (await page.getAttribute('.panel[data-metric="loss"]', 'data-zoomed'))!;
+    expect(zoomed).not.toContain('~');
+    expect(Number(zoomed)).toBeGreaterThan(100);
+    await expect.poll(() => page.getAttribute(chart, 'data-points')).toBe(zoomed);
+    // The zoomed points are drawn: coloured pixels of a line, not only the axes and grid (grey).
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height + 60);
+    await expect.poll(() => colouredPixels(page, `${chart} canvas`)).toBeGreaterThan(500);
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await expect.poll(() => page.textContent(`${chart} .readout`)).toMatch(/step [\d,]+ {2}· {2}long \(\w+\): [\d.]+/);
+    await screenshot(page, 'charts-zoomed');
   });
 
   it('selects runs by brushing a parallel coordinates axis', async () => {

@@ -145,7 +145,11 @@ function drawLines(el: HTMLElement, o: LineChartOptions): LineChart {
       lines = next;
       ownScale = true;
       try {
+        const { min, max } = chart.scales.x!;
         chart.setData(toData(o, next), !keepZoom);
+        // uPlot keeps the old data's visible index window when the scale is kept: set the range
+        // again so the new points in it are the ones drawn (ownScale: this is not a user zoom).
+        if (keepZoom && min !== undefined && max !== undefined) chart.setScale('x', { min, max });
       } finally {
         ownScale = false;
       }

@@ -12,10 +12,8 @@ import type { Plot } from '../charts/plots-chunk.js';
 import { filterBox } from './filter-box.js';
 import { showError } from './run-parts.js';
 import { ApiError } from '../data-source.js';
+import { UI_BRUSHED_SHOWN, UI_PARALLEL_METRICS } from '../../../limits.js';
 
-const MAX_BRUSHED_SHOWN = 200;
-// Metrics fetched to choose the default colour metric; the chooser still lists every metric.
-const MAX_METRICS_ASKED = 50;
 
 /** Show the parallel coordinates and scatter view. */
 export function parallelView(root: HTMLElement, route: Route, source: DataSource): () => void {
@@ -43,7 +41,7 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
   async function draw(): Promise<void> {
     fields ??= await source.get<FieldsAnswer>('fields');
     const chosen = state.has('params') ? listParam(state, 'params') : fields.params.slice(0, 6).map((p) => `params.${p}`);
-    const metrics = fields.metrics.slice(0, MAX_METRICS_ASKED).map((m) => `metrics.${m}`);
+    const metrics = fields.metrics.slice(0, UI_PARALLEL_METRICS).map((m) => `metrics.${m}`);
     for (const p of plots) p.destroy();
     plots = [];
     if (metrics.length === 0 && chosen.length === 0) {
@@ -113,7 +111,7 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
     };
     drawLinks();
     replace(brushed, h('p', null, `${ids.length} run${ids.length === 1 ? '' : 's'} in the brushed ranges`, links),
-      h('ul', { class: 'brushed-list' }, ...idx.slice(0, MAX_BRUSHED_SHOWN).map((j) => {
+      h('ul', { class: 'brushed-list' }, ...idx.slice(0, UI_BRUSHED_SHOWN).map((j) => {
         const id = values.ids[j]!;
         const box = h('input', { type: 'checkbox', checked: picked.has(id), 'aria-label': `select ${id}` });
         box.addEventListener('change', () => {
@@ -123,7 +121,7 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
         });
         return h('li', null, h('label', null, box, ' '), h('a', { href: href('run', id) }, values.names[j] ?? id.slice(0, 8)));
       })),
-      ids.length > MAX_BRUSHED_SHOWN ? h('p', { class: 'muted' }, `and ${ids.length - MAX_BRUSHED_SHOWN} more`) : null);
+      ids.length > UI_BRUSHED_SHOWN ? h('p', { class: 'muted' }, `and ${ids.length - UI_BRUSHED_SHOWN} more`) : null);
   }
 
   function drawChooser(f: FieldsAnswer, chosen: string[], metric: string) {

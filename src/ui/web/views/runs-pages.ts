@@ -5,9 +5,7 @@
  */
 import type { DataSource, Param } from '../data-source.js';
 import type { Group, RunRow, RunsAnswer } from '../api-types.js';
-
-/** Rows fetched per request: a screen is ~40 rows, a fast scroll crosses a few pages. */
-export const PAGE_ROWS = 200;
+import { UI_TABLE_PAGE_ROWS as PAGE_ROWS } from '../../../limits.js';
 
 /** How long a page is wanted before it is fetched: longer than a frame of fast scrolling. */
 const FETCH_DELAY_MS = 60;

@@ -124,6 +124,8 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
           const colours = new Map(lines.map((l) => [l.run, l.color]));
           const zoomed = a.lines.filter((l) => l.metric === metric).map((l) => ({ ...l, color: colours.get(l.run) ?? l.color }));
           entry.chart.setLines(specs(zoomed), range !== null);
+          // What the zoom brought, for a reader of the page (and its tests): points in range, cut or not.
+          box.dataset['zoomed'] = range ? zoomed.map((l) => `${l.inRange}${l.downsampled ? '~' : ''}`).join(',') : '';
         });
       },
     });
