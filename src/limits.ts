@@ -72,6 +72,14 @@ export const MIN_SYSTEM_INTERVAL_S = 0.1;
 /** New objects held in memory before they go to disk in a guarded pack. */
 export const MAX_PENDING_OBJECT_BYTES = 32 * 1024 * 1024;
 
+/**
+ * Guarded objects a writer rewrites into one new pack when it flushes again (a ref update
+ * retried on a moved tip): each writer then guards one pack, not one per attempt, so the pack
+ * directory stays small enough for a directory listing to be atomic (one `getdents` call,
+ * ~450 pack files); a larger one lets `git gc` take a new pack's index for garbage.
+ */
+export const MAX_REWRITTEN_GUARDED_BYTES = 4 * 1024 * 1024;
+
 /** Small unguarded packs in the object database that make a writer merge them (git's gc.autoPackLimit is 50). */
 export const MERGE_PACKS_AT = 24;
 

@@ -4,7 +4,7 @@
  * pack-write.ts for why not loose objects).
  */
 import { hostname } from 'node:os';
-import { MAX_PENDING_OBJECT_BYTES } from '../limits.js';
+import { MAX_PENDING_OBJECT_BYTES, MAX_REWRITTEN_GUARDED_BYTES } from '../limits.js';
 import type { GitObject, ObjectType } from './encode.js';
 import type { ObjectFormat } from './object-format.js';
 import { encodePackEntry, removeQuietly, restoreIndex, writePack, type PackEntry, type WrittenPack } from './pack-write.js';
@@ -26,6 +26,9 @@ export class GuardedWrites {
   private readonly held = new Set<string>();
   /** The guarded packs flushed since the last release. */
   private readonly flushed: WrittenPack[] = [];
+  /** The objects of {@link flushed}, while small enough to be rewritten (see {@link flush}). */
+  private flushedEntries: PackEntry[] | undefined = [];
+  private flushedBytes = 0;
 
   constructor(
     private readonly packDir: string,
@@ -54,17 +57,31 @@ export class GuardedWrites {
     return this.pending.keys();
   }
 
-  /** Write the pending objects as one guarded pack; undefined when nothing was pending. */
-  flush(): WrittenPack | undefined {
+  /**
+   * Write the pending objects as one guarded pack; undefined when nothing was pending. When
+   * earlier flushes are small (a ref update retried on a tip another writer moved), their
+   * objects go into the new pack too and their packs are removed: one guarded pack per
+   * writer, however often it retries. `retired` names the `.idx` of each pack removed.
+   */
+  flush(): { written: WrittenPack; retired: string[] } | undefined {
     if (this.pending.size === 0) return undefined;
-    const entries = [...this.pending.values()];
+    const entries: PackEntry[] = [...this.pending.values()].map(({ oid, bytes }) => ({ oid, bytes }));
+    const bytes = entries.reduce((n, e) => n + e.bytes.length, 0);
+    const rewrite = this.flushedEntries !== undefined && this.flushedBytes + bytes <= MAX_REWRITTEN_GUARDED_BYTES;
     const keep = `git-track: ref update in progress (pid ${process.pid} on ${hostname()})`;
-    const written = writePack(this.packDir, entries, { keep, ...this.options });
+    const written = writePack(this.packDir, rewrite ? [...this.flushedEntries!, ...entries] : entries, { keep, ...this.options });
+    const retired = rewrite ? this.flushed.splice(0) : [];
+    // The new pack (guarded) holds every object of the old ones: remove them, guard last.
+    for (const old of retired) for (const path of [old.idxPath, old.packPath, old.keepPath!]) removeQuietly(path);
     this.flushed.push(written);
+    if (rewrite) {
+      this.flushedEntries!.push(...entries);
+      this.flushedBytes += bytes;
+    } else this.flushedEntries = undefined;
     for (const e of entries) this.held.add(e.oid);
     this.pending.clear();
     this.pendingBytes = 0;
-    return written;
+    return { written, retired: retired.map((r) => r.idxPath) };
   }
 
   /**
@@ -85,6 +102,8 @@ export class GuardedWrites {
     }
     for (const written of this.flushed.splice(0)) removeQuietly(written.keepPath!);
     this.held.clear();
+    this.flushedEntries = [];
+    this.flushedBytes = 0;
     return true;
   }
 }

@@ -117,8 +117,15 @@ export class ObjectStore {
    * store.sync();
    */
   sync(): void {
-    const written = this.writes.flush();
-    if (written) this.packs.set(written.idxPath, PackFile.open(written.idxPath, written.packPath, this.cache, this.format));
+    const flushed = this.writes.flush();
+    if (flushed) {
+      const { written, retired } = flushed;
+      for (const idx of retired) {
+        this.packs.get(idx)?.close();
+        this.packs.delete(idx);
+      }
+      this.packs.set(written.idxPath, PackFile.open(written.idxPath, written.packPath, this.cache, this.format));
+    }
     // The ref is about to reach these objects: their indexes must be there (a gc may remove one).
     this.writes.restoreIndexes();
   }

@@ -31,8 +31,9 @@ export function reindexOrphanPacks(packDir: string, reindex: (packPath: string) 
     const age = ageMs(pack);
     if (age === undefined) continue;
     if (age < WRITER_GRACE_MS) sleepMs(WRITER_GRACE_MS - age);
-    if (existsSync(idx) || !existsSync(pack)) continue;
-    if (reindex(pack)) rebuilt = true;
+    // Back meanwhile (its writer put it back, or another reader rebuilt it): rescan all the same.
+    if (existsSync(idx)) rebuilt = true;
+    else if (existsSync(pack) && reindex(pack)) rebuilt = true;
   }
   return rebuilt;
 }

@@ -102,10 +102,11 @@ export function writePack(packDir: string, entries: PackEntry[], options: { keep
 
 /**
  * Put back the `.idx` of a pack we wrote when it vanished while its `.pack` is still there;
- * true when it had to. `git gc` deletes an `.idx` it lists without its `.pack` as garbage,
- * and a directory listing taken while both files are renamed into place can show the `.idx`
- * but miss the `.pack`: the pack's objects are then invisible to git and to us, and the next
- * `git gc` drops the pack. Checked while the `.keep` still guards the pack.
+ * true when it had to. `git gc` deletes an `.idx` it lists without its `.pack` as garbage
+ * (with the `.keep` beside it), and a directory listing taken while both files are renamed
+ * into place can show the `.idx` but miss the `.pack` when it takes more than one `getdents`
+ * call (a pack directory of some 450 files or more): the pack's objects are then invisible to
+ * git and to us. Checked while the `.keep` still guards the pack.
  *
  * @example
  * restoreIndex(written, { fsync: true });
@@ -113,6 +114,9 @@ export function writePack(packDir: string, entries: PackEntry[], options: { keep
 export function restoreIndex(written: WrittenPack, options: { fsync: boolean; sharedPerm?: number }): boolean {
   if (existsSync(written.idxPath) || !existsSync(written.packPath)) return false;
   const dir = dirname(written.idxPath);
+  // gc removes every file it listed with the index, the `.keep` too: guard the pack again
+  // before its objects become visible (and so prunable) again.
+  if (written.keepPath && !existsSync(written.keepPath)) createExclusive(written.keepPath, 'git-track: ref update in progress (guard restored)', options.sharedPerm ?? 0);
   placeFile(dir, written.idxPath, written.index, options.fsync, options.sharedPerm ?? 0);
   if (options.fsync) syncDir(dir);
   return true;

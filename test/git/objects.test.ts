@@ -159,6 +159,44 @@ describe('ObjectStore.write', () => {
     git(dir, 'fsck', '--strict', '--no-dangling');
   });
 
+  it('puts back the .keep that gc removed with the index, before the index, so the pack is never visible unguarded', () => {
+    const dir = repoWithHistory(1);
+    const store = open(dir);
+    const blob = store.write('blob', Buffer.from('guarded again\n'));
+    store.sync();
+    const keep = packFiles(dir).find((f) => f.endsWith('.keep'))!;
+    const packDir = join(dir, '.git', 'objects', 'pack');
+    // clean_pack_garbage removes every file of the group it listed without a .pack.
+    rmSync(join(packDir, keep.replace(/\.keep$/, '.idx')));
+    rmSync(join(packDir, keep));
+    store.sync();
+    expect(packFiles(dir).filter((f) => f.startsWith(keep.slice(0, -'.keep'.length)))).toHaveLength(3);
+    git(dir, 'gc', '-q', '--prune=now');
+    git(dir, 'cat-file', '-e', blob);
+    store.release();
+    expect(packFiles(dir).filter((f) => f.endsWith('.keep'))).toEqual([]);
+  });
+
+  it('a writer that syncs again before its ref moves (a retry) guards one pack holding all its objects, not one per attempt', () => {
+    const dir = repoWithHistory(1);
+    const before = packFiles(dir).filter((f) => f.endsWith('.pack')).length;
+    const store = open(dir);
+    const oids: string[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      oids.push(store.write('blob', Buffer.from(`attempt ${attempt}\n`)));
+      store.sync();
+      expect(packFiles(dir).filter((f) => f.endsWith('.keep'))).toHaveLength(1);
+      for (const oid of oids) expect(store.readBlob(oid).toString()).toMatch(/^attempt/);
+    }
+    expect(packFiles(dir).filter((f) => f.endsWith('.pack'))).toHaveLength(before + 1);
+    git(dir, 'prune', '--expire=now');
+    git(dir, 'repack', '-a', '-d', '-q');
+    for (const oid of oids) git(dir, 'cat-file', '-e', oid);
+    store.release();
+    expect(packFiles(dir).filter((f) => f.endsWith('.keep'))).toEqual([]);
+    git(dir, 'fsck', '--strict', '--no-dangling');
+  });
+
   it('a synced write outlives git gc --prune=now, repack -ad and prune until released; then gc decides', () => {
     const dir = repoWithHistory(1);
     const store = open(dir);
