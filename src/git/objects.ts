@@ -132,14 +132,23 @@ export class ObjectStore {
 
   /**
    * Drop the `.keep` guards of the packs written by {@link ObjectStore.sync}: the ref now
-   * reaches their objects (or the update was given up and they may go). When many small packs
-   * have piled up, merge them (git's own `gc --auto` only runs after git commands).
+   * reaches their objects (or the update was given up and they may go). Then index again any
+   * pack that lost its index, and when many small packs have piled up, merge them (git's own
+   * `gc --auto` only runs after git commands).
    *
    * @example
    * try { updateRef(…) } finally { store.release() }
    */
   release(): void {
     if (!this.writes.release()) return;
+    const reindex = this.options.reindexPack;
+    try {
+      // A pack whose index a gc took as garbage meanwhile (anyone's: see orphan-packs.ts) gets
+      // it back now, not only when some later command misses one of its objects.
+      if (reindex && reindexOrphanPacks(join(this.objectsDir, 'pack'), reindex, { waitForWriters: false })) this.rescan();
+    } catch {
+      // Housekeeping too: a reader that misses an object still rebuilds indexes itself.
+    }
     try {
       mergeSmallPacks(this.objectsDir, (oid) => this.read(oid), { format: this.format, sharedPerm: this.options.sharedPerm ?? 0, onMerged: () => this.rescan() });
     } catch {

@@ -16,12 +16,14 @@ const PACK_NAME = new RegExp(`^pack-${ANY_OID_SOURCE}\\.pack$`);
 
 /**
  * Build the index of every pack in `packDir` that has none (past the writer's grace); true
- * when one was rebuilt, so the caller rescans and looks again.
+ * when one was rebuilt, so the caller rescans and looks again. With `waitForWriters: false`
+ * a pack still within the grace is left to its writer instead of waited for (a writer
+ * sweeping up after its own ref update must not stall on another's rename).
  *
  * @example
  * if (reindexOrphanPacks(join(objectsDir, 'pack'), (pack) => indexPackViaGit(gitDir, env, pack))) rescan();
  */
-export function reindexOrphanPacks(packDir: string, reindex: (packPath: string) => boolean): boolean {
+export function reindexOrphanPacks(packDir: string, reindex: (packPath: string) => boolean, options: { waitForWriters?: boolean } = {}): boolean {
   let rebuilt = false;
   for (const name of listDir(packDir)) {
     if (!PACK_NAME.test(name)) continue;
@@ -30,7 +32,10 @@ export function reindexOrphanPacks(packDir: string, reindex: (packPath: string) 
     if (existsSync(idx)) continue;
     const age = ageMs(pack);
     if (age === undefined) continue;
-    if (age < WRITER_GRACE_MS) sleepMs(WRITER_GRACE_MS - age);
+    if (age < WRITER_GRACE_MS) {
+      if (options.waitForWriters === false) continue;
+      sleepMs(WRITER_GRACE_MS - age);
+    }
     // Back meanwhile (its writer put it back, or another reader rebuilt it): rescan all the same.
     if (existsSync(idx)) rebuilt = true;
     else if (existsSync(pack) && reindex(pack)) rebuilt = true;
