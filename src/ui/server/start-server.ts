@@ -132,7 +132,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(isGitTrackError(err) ? err : new GitTrackError('USAGE', `cannot listen on ${host}:${options.port ?? 0}: ${(err as Error).message}`)));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'the port is in use (--port 0 picks a free one)' : err.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : err.message;
+      reject(isGitTrackError(err) ? err : new GitTrackError('USAGE', `cannot listen on ${host}:${options.port ?? 0}: ${why}`));
+    });
     server.listen(options.port ?? 0, host, resolve);
   });
   const port = (server.address() as AddressInfo).port;

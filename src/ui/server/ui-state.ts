@@ -45,8 +45,12 @@ export function makeUiState(ctx: TrackerContext, options: { filter?: string; exp
   return state;
 }
 
-/** Most answers kept per state; old tips' answers are dropped first. */
-const MEMO_ENTRIES = 16;
+/**
+ * Most answers kept per state, least recently used dropped first. Few: an ordered result of
+ * 100,000 runs keeps the column readers it used (~1 MB a column), and a page asks again
+ * mostly for the query it just showed.
+ */
+const MEMO_ENTRIES = 4;
 
 /**
  * `compute()` once per `key` (callers put the `runs` tip and whatever else the answer depends
