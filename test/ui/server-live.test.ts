@@ -132,6 +132,37 @@ describe('git-track ui: live updates', () => {
   });
 });
 
+describe('git-track ui: output.log', () => {
+  it('the run page has the tail of output.log; /output pages through the rest', async () => {
+    const dir = makeRepo({ commit: true });
+    writeFileSync(join(dir, 'talk.cjs'), "for (let i = 0; i < 20000; i++) console.log('line ' + i + ' é');\n");
+    const r = cli(dir, 'run', '--name', 'talk', '--', process.execPath, 'talk.cjs');
+    expect(r.code).toBe(0);
+    const ui = await startUi(dir);
+    const page = await getJson(ui, '/api/run/talk');
+    const out = page.body.output;
+    expect(out.bytes).toBeGreaterThan(65536);
+    expect(out.truncated).toBe(true);
+    expect(out.text.endsWith('line 19999 é\n')).toBe(true);
+    expect(out.offset + Buffer.byteLength(out.text)).toBe(out.bytes);
+    // From the start, in parts that never cut a character in two.
+    let offset = 0;
+    let text = '';
+    for (let i = 0; i < 100 && offset !== null; i++) {
+      const part = await getJson(ui, `/api/run/talk/output?offset=${offset}&limit=100003`);
+      expect(part.status).toBe(200);
+      expect(part.body.offset).toBe(offset);
+      text += part.body.text;
+      offset = part.body.next;
+    }
+    expect(offset).toBeNull();
+    expect(text.split('\n')).toHaveLength(20001);
+    expect(text.startsWith('line 0 é\nline 1 é\n')).toBe(true);
+    expect(text).not.toContain('\ufffd');
+    expect(await ui.stop()).toBe(0);
+  });
+});
+
 describe('git-track ui: options', () => {
   it('--host other than loopback prints a warning; --filter narrows every runs answer', async () => {
     const dir = makeRepo({ commit: true });
