@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lttb, lttbIndexes } from '../../src/series/downsample.js';
 import { toLine, viewLine } from '../../src/series/series-lines.js';
+import { decodeSeriesColumns } from '../../src/series/series-columns.js';
+import { decodeSeries } from '../../src/series/series-file.js';
 import { seededRandom } from '../../src/seeded-random.js';
 
 describe('LTTB downsampling', () => {
@@ -46,5 +48,38 @@ describe('LTTB downsampling', () => {
     ];
     expect(toLine(points, 'relative')).toEqual({ x: Float64Array.from([0, 10]), y: Float64Array.from([3, 1]) });
     expect([...toLine(points, 'time').x]).toEqual([Date.parse('2026-01-01T00:00:00Z'), Date.parse('2026-01-01T00:00:10Z')]);
+  });
+});
+
+describe('series as columns', () => {
+  it('decodes exactly what decodeSeries decodes, number for number', () => {
+    const rand = seededRandom(11);
+    const formats = [
+      (v: number) => String(v),
+      (v: number) => v.toFixed(6),
+      (v: number) => v.toPrecision(17),
+      (v: number) => v.toExponential(8),
+      (v: number) => v.toFixed(0),
+      (v: number) => `${v < 0 ? '-' : ''}.${String(Math.abs(v)).replace(/^\d*\.?/, '') || '0'}`,
+    ];
+    const lines = ['step\tvalue\ttimestamp'];
+    for (let i = 0; i < 20_000; i++) {
+      const magnitude = 10 ** Math.floor(rand() * 40 - 20);
+      const v = (rand() - 0.3) * magnitude;
+      const fmt = formats[Math.floor(rand() * formats.length)]!;
+      lines.push(`${i * 3}\t${fmt(v)}\t${i % 3 === 0 ? '' : new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString()}`);
+    }
+    lines.push('7\t-0\t', '8\t1e5\t', '9\t+2.50\t', '10\t0.000000000000000000000123\t', '11\t123456789012345678\t');
+    const text = `${lines.join('\n')}\n`;
+    const points = decodeSeries(text, 's');
+    const cols = decodeSeriesColumns(text, 's');
+    expect(cols.value.length).toBe(points.length);
+    points.forEach((p, i) => {
+      expect(Object.is(cols.value[i], p.value)).toBe(true);
+      expect(cols.step[i]).toBe(p.step);
+      expect(Number.isNaN(cols.time[i]!) ? undefined : cols.time[i]).toBe(p.timestamp === undefined ? undefined : Date.parse(p.timestamp));
+    });
+    expect(() => decodeSeriesColumns('step\tvalue\ttimestamp\n1\tabc\t\n', 's')).toThrow(/s:2: not a step and a finite value/);
+    expect(() => decodeSeriesColumns('step,value\n', 's')).toThrow(/expected the header/);
   });
 });
