@@ -45,6 +45,9 @@ export interface S3Session {
  * const store = await openS3Store({ type: 's3', bucket: 'ml', prefix: 'churn', forcePathStyle: false }, stateDir, env);
  */
 export async function openS3Store(settings: S3Settings, stateDir: string, env: Env): Promise<BlobStore> {
+  // On Node 20 the SDK prints a seven-line notice about its releases of 2027 on every command;
+  // the version we ship is pinned, so it tells the user nothing they can act on.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const sdk = await import('@aws-sdk/client-s3');
   const label = `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`;
   const options = {
@@ -76,7 +79,7 @@ export async function openS3Store(settings: S3Settings, stateDir: string, env: E
       let bytes = 0;
       await forEachLimited(objects, STORE_PARALLEL_OBJECTS, async (o) => {
         const key = keyOf(o.sha256);
-        if ((await headSize(session, key)) === o.size) return;
+        if ((await headSize(session, key, o.origin)) === o.size) return;
         if (o.size >= S3_MULTIPART_FROM_BYTES) await multipartUpload(session, key, o);
         else await putSmall(session, key, o);
         uploaded++;
@@ -108,13 +111,29 @@ export async function openS3Store(settings: S3Settings, stateDir: string, env: E
 }
 
 /** The size of the object at `key`, or null when there is none. */
-async function headSize(s: S3Session, key: string): Promise<number | null> {
+async function headSize(s: S3Session, key: string, origin: string): Promise<number | null> {
   try {
     const r = await s.client.send(new s.sdk.HeadObjectCommand({ Bucket: s.bucket, Key: key }));
     return r.ContentLength ?? null;
   } catch (err) {
     if (isNotFound(err)) return null;
-    throw await s.fail(err, `checking ${key}`);
+    throw await s.fail(await explainHead(s, key, err), `checking for ${origin}`);
+  }
+}
+
+/**
+ * An answer to HEAD has no body, so a refusal arrives without its reason (403 `Unknown`). A
+ * one-byte GET of the same key gets the same refusal with S3's own code (SignatureDoesNotMatch,
+ * InvalidAccessKeyId, AccessDenied…), which tells the user what to fix.
+ */
+async function explainHead(s: S3Session, key: string, err: unknown): Promise<unknown> {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (e?.$metadata?.httpStatusCode !== 403 && e?.$metadata?.httpStatusCode !== 400) return err;
+  try {
+    await s.client.send(new s.sdk.GetObjectCommand({ Bucket: s.bucket, Key: key, Range: 'bytes=0-0' }));
+    return err;
+  } catch (detailed) {
+    return (detailed as { name?: string })?.name && (detailed as { name?: string }).name !== 'Unknown' ? detailed : err;
   }
 }
 

@@ -1,0 +1,138 @@
+/**
+ * Large artifacts on the S3 store: a 200 MB multipart upload with parallel parts, and a push
+ * killed in the middle of one that resumes without sending its completed parts again. The
+ * requests go through a forwarding proxy that counts the parts each push sends (the server is
+ * the real SeaweedFS; the proxy keeps the Host header, so SigV4 still verifies) and can slow
+ * them down, so the kill lands mid-upload.
+ */
+import { CreateBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cliWith, git, tempDir, testGitEnv } from '../helpers/repo.js';
+import { cloneOf, makeBare, makeOrigin } from '../helpers/remotes.js';
+import { startS3 } from './tools.js';
+
+const MB = 1024 * 1024;
+let s3: Awaited<ReturnType<typeof startS3>>;
+let client: S3Client;
+let env: Record<string, string>;
+let proxy: Server;
+let proxyUrl: string;
+/** Part numbers of the UploadPart requests the proxy forwarded, and a delay added to each. */
+const parts: number[] = [];
+let partDelayMs = 0;
+
+beforeAll(async () => {
+  s3 = await startS3(tempDir('gt-s3mp-'));
+  client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+  await client.send(new CreateBucketCommand({ Bucket: 'big' }));
+  const target = new URL(s3.endpoint);
+  proxy = createServer((req, res) => {
+    const u = new URL(req.url!, 'http://x');
+    const part = req.method === 'PUT' && u.searchParams.has('partNumber') && u.searchParams.has('uploadId') ? Number(u.searchParams.get('partNumber')) : null;
+    const forward = () => {
+      const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        if (part !== null && answer.statusCode === 200) parts.push(part);
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', () => res.destroy());
+      req.pipe(out);
+    };
+    if (part !== null && partDelayMs) setTimeout(forward, partDelayMs);
+    else forward();
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  env = {
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}, 1_800_000);
+
+afterAll(() => proxy?.close());
+
+function ok(dir: string, ...args: string[]): string {
+  const r = cliWith(dir, env, ...args);
+  if (r.code !== 0) throw new Error(`git-track ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+function setup(prefix: string): { a: string; bare: string } {
+  const bare = makeBare();
+  const a = makeOrigin(bare);
+  writeFileSync(join(a, '.git-track.yaml'), `store:\n  type: s3\n  bucket: big\n  prefix: ${prefix}\n  endpoint: ${proxyUrl}\n  force_path_style: true\n`);
+  git(a, 'add', '.git-track.yaml');
+  git(a, 'commit', '-q', '-m', 'artifact store');
+  git(a, 'push', '-q', 'origin', 'main');
+  return { a, bare };
+}
+
+function bigFile(dir: string, size: number): { sha256: string } {
+  const data = randomBytes(size);
+  writeFileSync(join(dir, 'model.bin'), data);
+  return { sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+describe('s3 store: large artifacts', () => {
+  it('a 200 MB artifact goes up as a multipart upload in 8 MB parts and comes back verified', async () => {
+    const { a, bare } = setup('mp');
+    const { sha256 } = bigFile(a, 200 * MB);
+    const id = ok(a, 'log', '-m', 'f1=0.5', '-a', 'model.bin').trim();
+    parts.length = 0;
+    partDelayMs = 0;
+    expect(ok(a, 'push')).toMatch(/1 artifact object\(s\)/);
+    expect(parts.sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'big', Key: `mp/sha256/${sha256.slice(0, 2)}/${sha256.slice(2)}` }));
+    expect(head.ContentLength).toBe(200 * MB);
+    // The upload state is gone once the object is complete.
+    expect(existsSync(join(a, '.git', 'git-track', 's3-uploads', `${sha256}.json`))).toBe(false);
+    const b = cloneOf(bare);
+    ok(b, 'pull');
+    ok(b, 'get', id);
+    expect(createHash('sha256').update(readFileSync(join(b, 'model.bin'))).digest('hex')).toBe(sha256);
+  });
+
+  it('a push killed mid-upload resumes: the parts S3 already holds are not sent again', async () => {
+    const { a, bare } = setup('resume');
+    const { sha256 } = bigFile(a, 120 * MB); // 15 parts
+    ok(a, 'log', '-m', 'f1=0.5', '-a', 'model.bin');
+    const key = `resume/sha256/${sha256.slice(0, 2)}/${sha256.slice(2)}`;
+    parts.length = 0;
+    partDelayMs = 400;
+    const child = spawn(process.execPath, [BIN, 'push'], { cwd: a, env: testGitEnv(env), stdio: 'ignore' });
+    // Kill it once a few parts are in.
+    const until = Date.now() + 120_000;
+    while (parts.length < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(parts.length).toBeGreaterThanOrEqual(4);
+    expect(git(bare, 'for-each-ref', 'refs/heads/runs')).toBe(''); // the runs did not move
+    const state = JSON.parse(readFileSync(join(a, '.git', 'git-track', 's3-uploads', `${sha256}.json`), 'utf8')) as { uploadId: string };
+    // What S3 holds of the interrupted upload (parts whose request was cut off may be absent).
+    const held = ((await client.send(new ListPartsCommand({ Bucket: 'big', Key: key, UploadId: state.uploadId }))).Parts ?? []).map((p) => p.PartNumber!);
+    expect(held.length).toBeGreaterThanOrEqual(4);
+    expect(held.length).toBeLessThan(15);
+
+    parts.length = 0;
+    partDelayMs = 0;
+    expect(ok(a, 'push')).toMatch(/pushed 1 run\(s\) to origin, 1 artifact object\(s\)/);
+    const resent = [...parts].sort((x, y) => x - y);
+    expect(resent.filter((p) => held.includes(p))).toEqual([]);
+    expect([...resent, ...held].sort((x, y) => x - y)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect((await client.send(new HeadObjectCommand({ Bucket: 'big', Key: key }))).ContentLength).toBe(120 * MB);
+    const uploads = (await client.send(new ListMultipartUploadsCommand({ Bucket: 'big', Prefix: 'resume/' }))).Uploads ?? [];
+    expect(uploads.filter((u) => u.UploadId === state.uploadId)).toEqual([]);
+    expect(readdirSync(join(a, '.git', 'git-track', 's3-uploads'))).toEqual([]);
+    const b = cloneOf(bare);
+    ok(b, 'pull');
+    expect(git(b, 'for-each-ref', '--format=%(refname)', 'refs/heads/runs')).toBe('refs/heads/runs\n');
+  });
+});
