@@ -63,6 +63,8 @@ export const COMMANDS: [names: string[], declare: (program: Command) => void][] 
         .option('--series <file>', 'metric step series: CSV/TSV (metric,step,value[,timestamp] or step,loss,acc) or JSON lines; stored as series/<metric>.tsv, the metric set to its last value unless -m gives it (repeatable)', collect)
         .option('--dry-run', 'print the manifest that would be written and write nothing')
         .option('--json', 'print the recorded manifest as JSON')
+        .option('--remote <url>', 'no clone needed: write the run straight to this remote (fetches only the tip of its runs branch); see Many writers in the README')
+        .option('--code-commit <sha>', 'with --remote: the code version (default: $GITHUB_SHA, $CI_COMMIT_SHA, $GIT_COMMIT, else HEAD of the work tree)')
         .addHelpText(
           'after',
           `
@@ -102,6 +104,8 @@ snapshot commit and a code.patch beside the manifest.`,
         .option('--log-cap <size>', 'keep at most this much of the output, the tail (default 1MB)')
         .option('--no-system-metrics', 'do not sample CPU, memory and GPU use (series system/...)')
         .option('--system-metrics-interval <seconds>', 'seconds between system metrics samples (default 10)')
+        .option('--remote <url>', 'no clone needed: record the run straight on this remote (fetches only the tip of its runs branch)')
+        .option('--code-commit <sha>', 'with --remote: the code version (default: $GITHUB_SHA, $CI_COMMIT_SHA, $GIT_COMMIT, else HEAD of the work tree)')
         .action(lazy(() => import('./commands/run.js'))),
   ],
   [

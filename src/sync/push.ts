@@ -29,6 +29,11 @@ export interface PushOptions {
   cwd?: string;
   /** Fetch-merge-push rounds before giving up (PUSH_REJECTED). */
   maxAttempts?: number;
+  /**
+   * false: never fetch (a shallow writer without a clone, see remote-writer.ts): push to
+   * `runs` from the last seen tip, and when that is refused, to this writer's own ref.
+   */
+  fetch?: boolean;
 }
 
 export interface PushResult {
@@ -80,7 +85,9 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
    */
   const send = async (tips: RemoteTips, queue: boolean, deletes: PushUpdate[] = [], writersFolded = 0): Promise<PushResult | null> => {
     const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
-    const refs = queue ? incomingRefs(writerId(ctx)) : { runs: RUNS_REF, artifacts: ARTIFACTS_REF };
+    // A writer that never fetches has not the remote's artifacts history to build on: its
+    // artifact objects go to its own ref, in the same push as the runs (folded like any).
+    const refs = queue ? incomingRefs(writerId(ctx)) : { runs: RUNS_REF, artifacts: options.fetch === false ? incomingRefs(writerId(ctx)).artifacts : ARTIFACTS_REF };
     const mine = queue ? tips.incoming.find((t) => refs.runs === incomingRefs(t.writer).runs) : undefined;
     const upToDate = !queue && tips.runs === local && deletes.length === 0;
     // The runs' objects travel while we list the pushed runs and read their manifests for
@@ -103,7 +110,9 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     if (queue) return { ...result, attempts: pushes, upToDate: false, queuedAs: refs.runs };
     markSeen(ctx, remote, local);
     // As after `git push`: the remote-tracking refs now show what the remote holds.
-    for (const u of updates) await setTrackingRef(ctx, u.ref === RUNS_REF ? remote.runsTracking : remote.artifactsTracking, u.oid);
+    for (const u of updates) {
+      if (u.ref === RUNS_REF || u.ref === ARTIFACTS_REF) await setTrackingRef(ctx, u.ref === RUNS_REF ? remote.runsTracking : remote.artifactsTracking, u.oid);
+    }
     return { ...result, attempts: pushes, upToDate: false };
   };
 
@@ -124,8 +133,15 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   // instead of a fetch and a push. A push is never forced, so the remote can only
   // fast-forward: a stale view costs one rejected push, never a run.
   const seen = readRef(ctx.repo.commonDir, remote.seen);
+  const seenTips: RemoteTips = { runs: seen, artifacts: readRef(ctx.repo.commonDir, remote.artifactsTracking), incoming: [] };
+  if (options.fetch === false) {
+    const done = (await send(seenTips, false)) ?? (await send(seenTips, true));
+    if (done) return done;
+    throw new GitTrackError('PUSH_REJECTED', `push to ${remote.label} was rejected, to its runs and to this writer's own ref; nothing was lost there, try again`, {
+      remote: remote.label,
+    });
+  }
   if (seen && seen !== readRef(ctx.repo.commonDir, RUNS_REF)) {
-    const seenTips: RemoteTips = { runs: seen, artifacts: readRef(ctx.repo.commonDir, remote.artifactsTracking), incoming: [] };
     const direct = await send(seenTips, false);
     if (direct) return direct;
   }

@@ -34,12 +34,15 @@ interface LogOptions {
   dryRun?: boolean;
   json?: boolean;
   series?: string[];
+  remote?: string;
+  codeCommit?: string;
 }
 
 export default async function log(cli: CliContext, _args: unknown[], options: LogOptions): Promise<number> {
   preferOneShotValidation();
   const input = parseLogOptions(cli, options);
   refuseEmptyRun(input);
+  if (options.remote !== undefined || options.codeCommit !== undefined) return logToRemote(cli, input, options);
   const ctx = cli.tracker();
   // Loaded only when used: resolving a reference pulls in the query index code, which a plain
   // `log` must not pay for at start-up.
@@ -50,6 +53,22 @@ export default async function log(cli: CliContext, _args: unknown[], options: Lo
   else if (options.dryRun) cli.out(result.yaml);
   else cli.out(result.manifest.id);
   return 0;
+}
+
+/** `log --remote URL`: the run goes straight to the remote, no clone needed. */
+async function logToRemote(cli: CliContext, input: LogRunInput, options: LogOptions): Promise<number> {
+  const { openWriter, prepareWriter, pushWriter, refuseCodeCommitAlone } = await import('./log-remote.js');
+  refuseCodeCommitAlone(options);
+  const writer = await openWriter(cli, options);
+  try {
+    await prepareWriter(writer);
+    const result = await logRun(writer.ctx, { ...input, base: cli.cwd, code: writer.code });
+    await pushWriter(writer);
+    cli.out(options.json ? renderManifestJson(result.manifest) : result.manifest.id);
+    return 0;
+  } finally {
+    writer.close();
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import { recoverWithNotes } from './recover.js';
 import { resolveParent } from '../../runs/resolve-parent.js';
 import { parseLogOptions } from './log.js';
 
-type RunOptions = Parameters<typeof parseLogOptions>[1] & { logCap?: string; systemMetrics?: boolean; systemMetricsInterval?: string };
+type RunOptions = Parameters<typeof parseLogOptions>[1] & { logCap?: string; systemMetrics?: boolean; systemMetricsInterval?: string; remote?: string; codeCommit?: string };
 
 export default async function run(cli: CliContext, args: unknown[], options: RunOptions): Promise<number> {
   const command = (args[0] as string[] | undefined) ?? [];
@@ -35,8 +35,30 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
   if (!findExecutable(command[0]!, cli.cwd, cli.env.vars.PATH)) {
     throw new GitTrackError('COMMAND_NOT_FOUND', `command not found: ${command[0]} (nothing was run or recorded)`, { command: command[0] });
   }
-  const ctx = cli.tracker();
-  await recoverWithNotes(cli, ctx);
+  // With --remote (no clone here), a private temporary repository stands in for one.
+  const remote = options.remote !== undefined || options.codeCommit !== undefined ? await import('./log-remote.js') : null;
+  remote?.refuseCodeCommitAlone(options);
+  const writer = remote ? await remote.openWriter(cli, options) : null;
+  try {
+    return await runAndRecord(cli, command, options, parsed, logCap, intervalS, writer && { writer, remote: remote! });
+  } finally {
+    writer?.close();
+  }
+}
+
+type Writer = { writer: import('../../sync/remote-writer.js').RemoteWriter; remote: typeof import('./log-remote.js') };
+
+async function runAndRecord(
+  cli: CliContext,
+  command: string[],
+  options: RunOptions,
+  parsed: ReturnType<typeof parseLogOptions>,
+  logCap: number,
+  intervalS: number,
+  remote: Writer | null,
+): Promise<number> {
+  const ctx = remote ? remote.writer.ctx : cli.tracker();
+  if (!remote) await recoverWithNotes(cli, ctx);
 
   const parent = options.parent === undefined ? undefined : resolveParent(ctx, options.parent);
   const input: StagedInput = {
@@ -53,7 +75,7 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
     logCap,
   };
   // The code is captured now: a long training must not be recorded with edits made meanwhile.
-  const { code, patch } = await captureCodeVersion(ctx.repo, ctx.env, await resolveIdentity(ctx.repo, ctx.env));
+  const { code, patch } = remote ? { code: remote.writer.code, patch: undefined } : await captureCodeVersion(ctx.repo, ctx.env, await resolveIdentity(ctx.repo, ctx.env));
   const { dir, state } = createStaging(ctx.repo, ctx.env, { owner: 'cli', command, input: { ...input, code } });
   if (patch) writeFileSync(join(dir, PATCH_FILE), patch);
   const env = commandEnv(cli.env.vars, dir, state.id);
@@ -69,12 +91,15 @@ export default async function run(cli: CliContext, args: unknown[], options: Run
     forwardInterrupt: !process.stdin.isTTY,
     ...(options.systemMetrics === false ? {} : { systemMetrics: { dir, intervalS } }),
   });
+  // The remote's tip is fetched once training is over: the push then likely lands in `runs`.
+  if (remote) await remote.remote.prepareWriter(remote.writer);
   const result = await recordStaged(ctx, dir, outcome);
   if (result) process.stderr.write(`git-track: recorded run ${result.manifest.id} (${result.manifest.status}, ${outcome.durationS.toFixed(1)} s)\n`);
   // Runs the program started besides its first (a loop of `with start_run()`, nested runs).
   for (const r of await recordProgramRuns(ctx, state.id, outcome)) {
     process.stderr.write(`git-track: recorded run ${r.manifest.id} (${r.manifest.status}${r.manifest.parent ? `, child of ${r.manifest.parent}` : ''})\n`);
   }
+  if (remote) await remote.remote.pushWriter(remote.writer);
   return exitCode;
 }
 
