@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cliWith, git, tempDir, testGitEnv } from '../helpers/repo.js';
+import { BIN, git, tempDir, testGitEnv } from '../helpers/repo.js';
 import { cloneOf, makeBare, makeOrigin } from '../helpers/remotes.js';
 import { startS3 } from './tools.js';
 
@@ -59,8 +59,16 @@ beforeAll(async () => {
 
 afterAll(() => proxy?.close());
 
-function ok(dir: string, ...args: string[]): string {
-  const r = cliWith(dir, env, ...args);
+/** The CLI as a child process that leaves this process's event loop free: the proxy runs in it. */
+async function ok(dir: string, ...args: string[]): Promise<string> {
+  const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: testGitEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
   if (r.code !== 0) throw new Error(`git-track ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return r.stdout;
 }
@@ -85,35 +93,38 @@ describe('s3 store: large artifacts', () => {
   it('a 200 MB artifact goes up as a multipart upload in 8 MB parts and comes back verified', async () => {
     const { a, bare } = setup('mp');
     const { sha256 } = bigFile(a, 200 * MB);
-    const id = ok(a, 'log', '-m', 'f1=0.5', '-a', 'model.bin').trim();
+    const id = (await ok(a, 'log', '-m', 'f1=0.5', '-a', 'model.bin')).trim();
     parts.length = 0;
     partDelayMs = 0;
-    expect(ok(a, 'push')).toMatch(/1 artifact object\(s\)/);
+    expect(await ok(a, 'push')).toMatch(/1 artifact object\(s\)/);
     expect(parts.sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     const head = await client.send(new HeadObjectCommand({ Bucket: 'big', Key: `mp/sha256/${sha256.slice(0, 2)}/${sha256.slice(2)}` }));
     expect(head.ContentLength).toBe(200 * MB);
     // The upload state is gone once the object is complete.
     expect(existsSync(join(a, '.git', 'git-track', 's3-uploads', `${sha256}.json`))).toBe(false);
     const b = cloneOf(bare);
-    ok(b, 'pull');
-    ok(b, 'get', id);
+    await ok(b, 'pull');
+    await ok(b, 'get', id);
     expect(createHash('sha256').update(readFileSync(join(b, 'model.bin'))).digest('hex')).toBe(sha256);
   });
 
   it('a push killed mid-upload resumes: the parts S3 already holds are not sent again', async () => {
     const { a, bare } = setup('resume');
     const { sha256 } = bigFile(a, 120 * MB); // 15 parts
-    ok(a, 'log', '-m', 'f1=0.5', '-a', 'model.bin');
+    await ok(a, 'log', '-m', 'f1=0.5', '-a', 'model.bin');
     const key = `resume/sha256/${sha256.slice(0, 2)}/${sha256.slice(2)}`;
     parts.length = 0;
     partDelayMs = 400;
-    const child = spawn(process.execPath, [BIN, 'push'], { cwd: a, env: testGitEnv(env), stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'push'], { cwd: a, env: testGitEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise((r) => child.once('exit', r));
     // Kill it once a few parts are in.
     const until = Date.now() + 120_000;
-    while (parts.length < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    while (parts.length < 4 && child.exitCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    expect(parts.length).toBeGreaterThanOrEqual(4);
+    await exited;
+    expect(parts.length, stderr).toBeGreaterThanOrEqual(4);
     expect(git(bare, 'for-each-ref', 'refs/heads/runs')).toBe(''); // the runs did not move
     const state = JSON.parse(readFileSync(join(a, '.git', 'git-track', 's3-uploads', `${sha256}.json`), 'utf8')) as { uploadId: string };
     // What S3 holds of the interrupted upload (parts whose request was cut off may be absent).
@@ -123,7 +134,7 @@ describe('s3 store: large artifacts', () => {
 
     parts.length = 0;
     partDelayMs = 0;
-    expect(ok(a, 'push')).toMatch(/pushed 1 run\(s\) to origin, 1 artifact object\(s\)/);
+    expect(await ok(a, 'push')).toMatch(/pushed 1 run\(s\) to origin, 1 artifact object\(s\)/);
     const resent = [...parts].sort((x, y) => x - y);
     expect(resent.filter((p) => held.includes(p))).toEqual([]);
     expect([...resent, ...held].sort((x, y) => x - y)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
@@ -132,7 +143,7 @@ describe('s3 store: large artifacts', () => {
     expect(uploads.filter((u) => u.UploadId === state.uploadId)).toEqual([]);
     expect(readdirSync(join(a, '.git', 'git-track', 's3-uploads'))).toEqual([]);
     const b = cloneOf(bare);
-    ok(b, 'pull');
+    await ok(b, 'pull');
     expect(git(b, 'for-each-ref', '--format=%(refname)', 'refs/heads/runs')).toBe('refs/heads/runs\n');
   });
 });
