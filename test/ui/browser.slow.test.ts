@@ -56,13 +56,15 @@ async function openTable(hash = '#/runs'): Promise<void> {
   await page.waitForSelector('.runs-grid .grid-row[data-run]');
 }
 
-/** Pixels of a canvas whose colour is far from grey: the drawn lines, not axes, grid or text. */
-function colouredPixels(page: Page, selector: string): Promise<number> {
+/** Pixels of a canvas in the colour of the legend's first swatch: the run's line, drawn. */
+function linePixels(page: Page, selector: string): Promise<number> {
   return page.$eval(selector, (c) => {
+    const swatch = getComputedStyle(document.querySelector('.legend .swatch')!).backgroundColor;
+    const [r, g, b] = swatch.match(/\d+/g)!.map(Number) as [number, number, number];
     const canvas = c as HTMLCanvasElement;
     const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
-    for (let i = 0; i < data.length; i += 4) if (Math.max(data[i]!, data[i + 1]!, data[i + 2]!) - Math.min(data[i]!, data[i + 1]!, data[i + 2]!) > 80) n++;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 60) n++;
     return n;
   });
 }
@@ -76,7 +78,7 @@ describe('git-track ui in Chromium', () => {
     // Keyboard: ↓ moves from row to row, / jumps to the filter.
     await page.focus('a.id[data-i="0"]');
     await page.keyboard.press('ArrowDown');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-i'))).toBe('1');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-i'))).toBe('1');
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.classList.contains('filter-input'))).toBe(true);
   });
@@ -152,9 +154,9 @@ describe('git-track ui in Chromium', () => {
     expect(zoomed).not.toContain('~');
     expect(Number(zoomed)).toBeGreaterThan(100);
     await expect.poll(() => page.getAttribute(chart, 'data-points')).toBe(zoomed);
-    // The zoomed points are drawn: coloured pixels of a line, not only the axes and grid (grey).
+    // The zoomed points are drawn: pixels in the run's colour, not only axes and grid.
     await page.mouse.move(box.x + box.width / 2, box.y + box.height + 60);
-    await expect.poll(() => colouredPixels(page, `${chart} canvas`)).toBeGreaterThan(500);
+    await expect.poll(() => linePixels(page, `${chart} canvas`)).toBeGreaterThan(500);
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
     await expect.poll(() => page.textContent(`${chart} .readout`)).toMatch(/step [\d,]+ {2}· {2}long \(\w+\): [\d.]+/);
     await screenshot(page, 'charts-zoomed');

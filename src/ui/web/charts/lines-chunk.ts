@@ -38,8 +38,8 @@ export interface LineChartOptions {
 
 /** A drawn panel. */
 export interface LineChart {
-  /** New lines (more points, a zoomed range) without resetting the zoom. */
-  setLines(lines: LineSpec[], keepZoom: boolean): void;
+  /** New points: a run grew, or the full detail of a zoomed range. */
+  setLines(lines: LineSpec[]): void;
   resize(width: number): void;
   destroy(): void;
 }
@@ -141,18 +141,17 @@ function drawLines(el: HTMLElement, o: LineChartOptions): LineChart {
   };
   mark();
   return {
-    setLines(next, keepZoom) {
+    setLines(next) {
       lines = next;
+      // uPlot applies the new scales in a microtask after setData: the scale change that
+      // follows is ours, not a user zoom, until the next frame.
       ownScale = true;
-      try {
-        const { min, max } = chart.scales.x!;
-        chart.setData(toData(o, next), !keepZoom);
-        // uPlot keeps the old data's visible index window when the scale is kept: set the range
-        // again so the new points in it are the ones drawn (ownScale: this is not a user zoom).
-        if (keepZoom && min !== undefined && max !== undefined) chart.setScale('x', { min, max });
-      } finally {
+      // Scales reset to the new points: after a zoom the server sent only the zoomed range,
+      // so the view stays on it (uPlot redraws nothing on setData without a reset).
+      chart.setData(toData(o, next));
+      requestAnimationFrame(() => {
         ownScale = false;
-      }
+      });
       mark();
     },
     resize(width) {

@@ -105,7 +105,7 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
     const have = charts.get(metric);
     if (have && have.runs === runs) {
       // A grown run: new points, same lines. A zoomed panel keeps its range (the zoom fetch owns it).
-      if (!have.zoom) have.chart.setLines(specs(lines), false);
+      if (!have.zoom) have.chart.setLines(specs(lines));
       return;
     }
     have?.chart.destroy();
@@ -118,12 +118,13 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
     entry.chart = api!.drawLines(chartEl, {
       lines: specs(lines), x: o.x, log: o.log, smooth: o.smooth, width: Math.max(280, box.clientWidth - 16 || 460), height: HEIGHT,
       onZoom: (range) => {
+        if (range === null && entry.zoom === null) return;
         entry.zoom = range;
         void query(metric, range).then((a) => {
           if (destroyed || entry.zoom !== range) return;
           const colours = new Map(lines.map((l) => [l.run, l.color]));
           const zoomed = a.lines.filter((l) => l.metric === metric).map((l) => ({ ...l, color: colours.get(l.run) ?? l.color }));
-          entry.chart.setLines(specs(zoomed), range !== null);
+          entry.chart.setLines(specs(zoomed));
           // What the zoom brought, for a reader of the page (and its tests): points in range, cut or not.
           box.dataset['zoomed'] = range ? zoomed.map((l) => `${l.inRange}${l.downsampled ? '~' : ''}`).join(',') : '';
         });
