@@ -25,8 +25,12 @@ const PACK_NAME = new RegExp(`^pack-${ANY_OID_SOURCE}\\.pack$`);
  */
 export function reindexOrphanPacks(packDir: string, reindex: (packPath: string) => boolean, options: { waitForWriters?: boolean } = {}): boolean {
   let rebuilt = false;
-  for (const name of listDir(packDir)) {
+  const names = listDir(packDir);
+  const listed = new Set(names);
+  for (const name of names) {
     if (!PACK_NAME.test(name)) continue;
+    // The listing answers for nearly every pack; the file system only for one listed alone.
+    if (listed.has(`${name.slice(0, -'.pack'.length)}.idx`)) continue;
     const pack = join(packDir, name);
     const idx = `${pack.slice(0, -'.pack'.length)}.idx`;
     if (existsSync(idx)) continue;
