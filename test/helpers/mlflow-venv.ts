@@ -118,14 +118,15 @@ export interface MlflowServer {
 
 /**
  * Start the real `mlflow server` (full mlflow from the `server` venv) with a SQLite backend and
- * the artifact proxy rooted in `dir`, on 127.0.0.1 and a free port; resolves once it answers
+ * the artifact proxy rooted in `dir` (or, with `serveArtifacts: false`, a local artifact root
+ * clients write to themselves), on 127.0.0.1 and a free port; resolves once it answers
  * `/health`. Retries on another port if the one it picked was taken meanwhile.
  *
  * @example
  * const server = await startMlflowServer(tempDir());
  * try { ... server.url ... } finally { await server.stop(); }
  */
-export async function startMlflowServer(dir: string, options: { timeoutMs?: number; workers?: number } = {}): Promise<MlflowServer> {
+export async function startMlflowServer(dir: string, options: { timeoutMs?: number; workers?: number; serveArtifacts?: boolean } = {}): Promise<MlflowServer> {
   const python = mlflowPython('server');
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -135,7 +136,10 @@ export async function startMlflowServer(dir: string, options: { timeoutMs?: numb
       [
         '-m', 'mlflow', 'server',
         '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`,
-        '--artifacts-destination', join(dir, 'mlartifacts'),
+        // Without the proxy, clients write artifacts straight into a local folder (file: URIs).
+        ...(options.serveArtifacts === false
+          ? ['--no-serve-artifacts', '--default-artifact-root', `file://${join(dir, 'mlartifacts')}`]
+          : ['--artifacts-destination', join(dir, 'mlartifacts')]),
         '--host', '127.0.0.1', '--port', String(port),
         '--workers', String(options.workers ?? 1),
       ],

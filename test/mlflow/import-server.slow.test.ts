@@ -67,3 +67,27 @@ describe.skipIf(mlflowSkipReason())('import mlflow --server (the real mlflow ser
     expect(() => git(repo, 'rev-parse', '--verify', '-q', 'runs')).toThrow();
   });
 });
+
+describe.skipIf(mlflowSkipReason())('import mlflow --server whose artifact root is a local folder (mlflow server --no-serve-artifacts)', () => {
+  let server: MlflowServer;
+  let runs: ClientRun[];
+
+  beforeAll(async () => {
+    const python = mlflowPython('client');
+    const dir = tempDir('gt-mlflow-local-');
+    server = await startMlflowServer(dir, { serveArtifacts: false });
+    runs = writeMlflowHistory(python, dir, server.url);
+  }, 1_200_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('reads the artifacts from the run\'s file: root, the server being on this machine', () => {
+    const repo = makeRepo();
+    const r = cli(repo, 'import', 'mlflow', '--server', server.url, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expectImported(repo, runs.filter((x) => !x.deleted), idsOf(r.stdout));
+    expect(git(repo, 'fsck', '--strict')).toBe('');
+  });
+});
