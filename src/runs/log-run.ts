@@ -277,7 +277,8 @@ function prunedMeanwhile(err: unknown): boolean {
  */
 function codeParent(ctx: TrackerContext, code: CodeVersion): string[] {
   const parent = code.snapshot ?? code.commit;
-  return parent && ctx.store.has(parent) ? [parent] : [];
+  // An id of the other object format (a `--code-commit` from elsewhere) cannot be in this repository.
+  return parent && ctx.store.format.oidPattern.test(parent) && ctx.store.has(parent) ? [parent] : [];
 }
 
 /** `code.commit` of an imported record: its `git_commit` resolved, or kept as a tag when absent. */

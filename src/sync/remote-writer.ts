@@ -7,9 +7,10 @@
  * fetching again. The code version comes from `--code-commit` or the CI's variables, since
  * there may be no work tree to read it from. The system `git` does the transport.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GitTrackError, isGitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 import type { CodeVersion } from '../git/code-version.js';
@@ -17,7 +18,10 @@ import { scrubText, scrubUrl } from '../git/credentials.js';
 import { runGit } from '../git/system-git.js';
 import { RUNS_REF } from '../runs/layout.js';
 import { openContext, type TrackerContext } from '../tracker-context.js';
+import { readGitConfig } from '../git/config.js';
+import { formatOfOid } from '../git/object-format.js';
 import { pushRuns, type PushResult } from './push.js';
+import { declaredObjectFormat } from './format-mismatch.js';
 import { resolveRemote, type Remote } from './remote.js';
 
 /** CI variables holding the commit being built, in the order they are consulted. */
@@ -81,7 +85,11 @@ export async function openRemoteWriter(env: Env, options: { url: string; cwd: st
   const dir = mkdtempSync(join(tmpdir(), 'git-track-remote-'));
   const close = () => rmSync(dir, { recursive: true, force: true });
   try {
-    await runGit(['init', '-q', '--bare', dir], { cwd: dir, env });
+    // The stand-in must name objects as the remote does, or git refuses to fetch and push: a
+    // remote on this filesystem says so in its config; else the code commit's length tells
+    // (the runs go to the code's own repository), and a fetch that finds otherwise starts again.
+    const format = localRemoteFormat(options.url, options.cwd) ?? formatOfOid(code.commit ?? '')?.name ?? 'sha1';
+    await runGit(['init', '-q', '--bare', `--object-format=${format}`, dir], { cwd: dir, env });
     const ctx = openContext({ dir, env });
     const remote = resolveRemote(ctx.repo, options.url, options.cwd);
     return { ctx, remote, code: { ...code, remote: remote.label }, commitsFetched: 0, close };
@@ -99,12 +107,25 @@ export async function openRemoteWriter(env: Env, options: { url: string; cwd: st
  * await fetchRunsTip(w); // w.commitsFetched === 1
  */
 export async function fetchRunsTip(w: RemoteWriter): Promise<void> {
-  const { ctx, remote } = w;
-  const fetch = await runGit(['fetch', '-q', '--depth', '1', '--no-tags', '--no-write-fetch-head', remote.target, `+${RUNS_REF}:${RUNS_REF}`], {
-    cwd: ctx.repo.gitDir,
-    env: ctx.env,
-    allowFailure: true,
-  });
+  const { remote } = w;
+  const fetchTip = (ctx: TrackerContext) =>
+    runGit(['fetch', '-q', '--depth', '1', '--no-tags', '--no-write-fetch-head', remote.target, `+${RUNS_REF}:${RUNS_REF}`], {
+      cwd: ctx.repo.gitDir,
+      env: ctx.env,
+      allowFailure: true,
+    });
+  let fetch = await fetchTip(w.ctx);
+  // A network remote of the other object format says so only now: start the stand-in again in its format.
+  const server = fetch.code !== 0 ? /mismatched algorithms: client \w+; server (sha1|sha256)/.exec(fetch.stderr)?.[1] : undefined;
+  if (server) {
+    const dir = w.ctx.repo.gitDir;
+    const env = w.ctx.env;
+    rmSync(dir, { recursive: true, force: true });
+    await runGit(['init', '-q', '--bare', `--object-format=${server}`, dir], { cwd: tmpdir(), env });
+    w.ctx = openContext({ dir, env });
+    fetch = await fetchTip(w.ctx);
+  }
+  const { ctx } = w;
   if (fetch.code !== 0 && !/couldn't find remote ref/i.test(fetch.stderr)) {
     const line = scrubText(fetch.stderr.split('\n').find((l) => /^(fatal|error):/.test(l)) ?? fetch.stderr.trim().split('\n')[0] ?? '');
     throw new GitTrackError('GIT_FAILED', `cannot fetch runs from ${scrubUrl(remote.label)}: ${line.replace(/^(fatal|error):\s*/, '') || `git exited with ${fetch.code}`}`, {
@@ -135,4 +156,23 @@ export async function pushRemoteWriter(w: RemoteWriter): Promise<PushResult> {
     if (isGitTrackError(err, 'GIT_FAILED')) err.message = scrubText(err.message);
     throw err;
   }
+}
+
+/**
+ * The object format of the remote at `url` when it is a repository on this filesystem (a path
+ * or `file://`), from its config; undefined for a network remote (git tells at the fetch).
+ */
+function localRemoteFormat(url: string, cwd: string): string | undefined {
+  let path: string;
+  try {
+    path = /^file:\/\//i.test(url) ? fileURLToPath(url) : url;
+  } catch {
+    return undefined;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^[^/]*:/.test(path)) return undefined;
+  const base = isAbsolute(path) ? path : resolve(cwd, path);
+  for (const dir of [base, join(base, '.git')]) {
+    if (existsSync(join(dir, 'config')) && existsSync(join(dir, 'objects'))) return declaredObjectFormat(readGitConfig(dir))?.name;
+  }
+  return undefined;
 }

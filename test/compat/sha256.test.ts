@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, git, tempDir, testGitEnv } from '../helpers/repo.js';
+import { cli, cliWith, git, tempDir, testGitEnv } from '../helpers/repo.js';
 import { expectFsckClean, remoteRunIds, runIds, startHttpServer } from '../helpers/remotes.js';
 import { fingerprint } from './compat.js';
 
@@ -231,5 +231,31 @@ describe('push and pull between SHA-256 repositories', () => {
     }
     expect(remoteRunIds(bare1)).toEqual(runIds(sha1));
     expect(remoteRunIds(bare256)).toEqual(runIds(sha256));
+  });
+});
+
+describe('log --remote to a SHA-256 remote, without a clone', () => {
+  it('by path and over smart HTTP, empty or not: the stand-in repository takes the remote\'s format', async () => {
+    const commit = git(sha256Repo(), 'rev-parse', 'HEAD').trim();
+    const byPath = sha256Repo({ bare: true });
+    const overHttp = sha256Repo({ bare: true });
+    git(overHttp, 'config', 'http.receivepack', 'true');
+    const { url } = await startHttpServer(dirname(overHttp));
+    const node = tempDir('gt-node-');
+    for (const target of [byPath, `file://${byPath}`, `${url}/remote.git`, `${url}/remote.git`]) {
+      const bare = target.startsWith('http') ? overHttp : byPath;
+      const r = cliWith(node, {}, 'log', '--remote', target, '--code-commit', commit, '-m', 'f1=0.5');
+      expect(r.code, `${target}: ${r.stderr}`).toBe(0);
+      const id = r.stdout.trim();
+      expect(remoteRunIds(bare)).toContain(id);
+      expect(manifestOf(bare, id)).toContain(`commit: ${commit}\n`);
+      expectFsckClean(bare);
+    }
+    // A sha1 --code-commit cannot name a commit of a sha256 remote: it is recorded, not linked.
+    const r = cliWith(node, {}, 'log', '--remote', byPath, '--code-commit', 'a'.repeat(40), '-m', 'f1=0.6');
+    expect(r.code, r.stderr).toBe(0);
+    expect(manifestOf(byPath, r.stdout.trim())).toContain(`commit: ${'a'.repeat(40)}\n`);
+    expect(git(byPath, 'rev-list', '--parents', '-1', 'runs').trim().split(' ')).toHaveLength(2);
+    expectFsckClean(byPath);
   });
 });
