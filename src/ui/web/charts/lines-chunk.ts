@@ -98,7 +98,7 @@ function drawLines(el: HTMLElement, o: LineChartOptions): LineChart {
       focus: { alpha: 0.35 },
       scales: { x: { time: false }, y: o.log ? { distr: 3 } : {} },
       axes: [
-        { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 34, values: (_u, vals) => vals.map((v) => (o.x === 'time' ? new Date(v).toLocaleTimeString() : String(v))) },
+        { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 34, values: (_u, vals) => vals.map((v) => (o.x === 'time' ? new Date(v).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }) : String(v))) },
         { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, size: 60 },
       ],
       series,

@@ -78,7 +78,9 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
       byMetric.get(l.metric)!.push(l);
     }
     if (byMetric.size === 0) {
-      replace(el, h('p', { class: 'muted' }, 'These runs have no step series.'));
+      replace(el, h('p', { class: 'muted' }, o.x !== 'step' && answer.missing.length > 0
+        ? 'These series have no timestamps (they were logged without a time column): a time axis cannot place them; choose x: step.'
+        : 'These runs have no step series.'));
       return;
     }
     if (charts.size === 0) el.replaceChildren();
@@ -97,6 +99,8 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
       }
       for (const m of names) drawPanel(section.querySelector('.panel-grid')!, m, byMetric.get(m)!);
     }
+    const note = el.querySelector('.missing-note') ?? el.appendChild(h('p', { class: 'muted missing-note' }));
+    replace(note as HTMLElement, o.x !== 'step' && answer.missing.length > 0 ? `${answer.missing.length} series without timestamps are left out of this time axis.` : '');
     performance.mark('gt:series-drawn');
   }
 
