@@ -41,6 +41,7 @@ beforeAll(async () => {
   ids['other'] = logRun('other', '--experiment', 'fraud', '-p', 'lr=0.05', '-p', 'depth=4', '-m', 'f1=0.78', '-d', 'data.csv@v2', '-t', 'team=core');
   writeFileSync(join(repo, 'long.csv'), `step,loss\n${Array.from({ length: LONG }, (_, i) => `${i},${(1 / (1 + i / 100) + (i % 7) * 0.001).toFixed(6)}`).join('\n')}\n`);
   ids['long'] = logRun('long', '--series', 'long.csv');
+  ids['consumer'] = logRun('consumer', '-d', 'models/model.bin@from-baseline');
   ui = await startUi(repo);
   browser = await launchBrowser();
   page = await browser.context.newPage();
@@ -115,6 +116,16 @@ describe('git-track ui in Chromium', () => {
     const bytes = readFileSync((await download.path())!);
     const manifest = JSON.parse(cli(repo, 'show', ids['baseline']!, '--json').stdout) as { artifacts: { path: string; sha256: string }[] };
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(manifest.artifacts.find((a) => a.path === 'models/model.bin')!.sha256);
+  });
+
+  it('links a run to the run that made its input and back (lineage)', async () => {
+    await page.goto(`${ui.url}#/run/${ids['consumer']}`);
+    await page.waitForSelector('.lineage');
+    expect(await page.getAttribute('.lineage a[title="' + ids['baseline'] + '"]', 'href')).toBe(`#/run/${ids['baseline']}`);
+    await page.goto(`${ui.url}#/run/${ids['baseline']}`);
+    await page.waitForSelector('.lineage');
+    expect(await page.textContent('.lineage')).toContain('consumer');
+    await screenshot(page, 'run-lineage');
   });
 
   it('compares two runs: differing rows, best value marked, two lines overlaid, different-data warning', async () => {

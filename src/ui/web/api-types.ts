@@ -130,8 +130,16 @@ export interface RunRef {
   archived?: boolean;
 }
 
+/** `git-track lineage --json`: a run, its data inputs and the runs that made them, recursively. */
 export interface LineageNode {
-  [k: string]: unknown;
+  id: string;
+  name?: string;
+  created: string;
+  inputs: { path: string | null; sha256: string | null; label?: string; producers: { artifact: string; node: LineageNode }[] }[];
+  /** Already shown higher in the tree. */
+  seen?: boolean;
+  /** Cut at the depth limit. */
+  truncated?: boolean;
 }
 
 export interface RunAnswer {

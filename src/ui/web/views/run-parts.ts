@@ -3,7 +3,7 @@ import { h, replace } from '../dom.js';
 import type { DataSource } from '../data-source.js';
 import { formatBytes, formatTime, formatValue } from '../format.js';
 import { href } from '../router.js';
-import type { RunAnswer, RunRef } from '../api-types.js';
+import type { LineageNode, RunAnswer, RunRef } from '../api-types.js';
 
 /** A two-column table of names and values (empty values left out), or nothing when empty. */
 export function kvTable(caption: string, all: [string, unknown][]): HTMLElement | null {
@@ -73,12 +73,24 @@ export function lineageView(run: RunAnswer): HTMLElement | null {
   if (producers.length === 0 && run.usedBy.length === 0 && !parent && run.children.length === 0) return null;
   const col = (title: string, items: HTMLElement[]) => h('div', { class: 'lin-col' }, h('div', { class: 'muted' }, title), ...(items.length ? items : [h('div', { class: 'muted' }, 'none')]));
   const node = (link: HTMLElement, via?: string) => h('div', { class: 'lin-node' }, link, via ? h('div', { class: 'muted small' }, via) : null);
+  const tree = run.lineage ? lineageTree(run.lineage) : null;
   return h('div', { class: 'lineage' },
-    col('inputs made by', [...(parent ? [node(runLink({ id: parent }), 'parent')] : []), ...producers.map((p) => node(runLink(p.r), p.via))]),
+    col('inputs made by', [...(parent ? [node(runLink({ id: parent }), 'parent')] : []), ...(tree ? [tree] : producers.map((p) => node(runLink(p.r), p.via)))]),
     h('div', { class: 'lin-arrow', 'aria-hidden': 'true' }, '→'),
     col('this run', [node(h('strong', null, (run.run['name'] as string | undefined) ?? run.run.id.slice(0, 8)))]),
     h('div', { class: 'lin-arrow', 'aria-hidden': 'true' }, '→'),
     col('outputs used by', [...run.usedBy.map((u) => node(runLink(u), u.path)), ...run.children.map((c) => node(runLink(c), 'child'))]));
+}
+
+/** The inputs that runs made, and the inputs of those runs, as a nested list of links. */
+function lineageTree(n: LineageNode): HTMLElement | null {
+  const made = n.inputs.filter((i) => i.producers.length > 0);
+  if (made.length === 0) return null;
+  return h('ul', { class: 'lin-tree' }, ...made.map((i) => h('li', null,
+    h('span', { class: 'mono small' }, i.path ?? i.label ?? ''),
+    ...i.producers.map((p) => h('div', null, '← ', runLink(p.node), h('span', { class: 'muted small' }, ` (${p.artifact})`),
+      p.node.seen ? h('span', { class: 'muted small' }, ' · shown above') : p.node.truncated ? h('span', { class: 'muted small' }, ' · more: git-track lineage') : null,
+      p.node.seen ? null : lineageTree(p.node))))));
 }
 
 /** Later tags (added after the run) with who and when. */
