@@ -117,4 +117,32 @@ describe('import mlflow PATH: the cases of a file store', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(showJson(repo, idsOf(second.stdout).get('k1')!).parent).toBe(parent);
   });
+
+  it('a folder that is not the mlruns folder: one line saying what to give, exit 1, nothing written', () => {
+    const store = tempDir('gt-mlruns-');
+    const exp = experiment(store, '1', '1', 'churn');
+    run(exp, '1', { id: 'e1' });
+    const repo = makeRepo();
+    const deep = cli(repo, 'import', 'mlflow', exp);
+    expect(deep.code).toBe(1);
+    expect(deep.stderr.trim()).toBe(`git-track: ${exp}: an MLflow experiment or run folder; give the mlruns folder that holds the experiments`);
+    const project = tempDir('gt-project-');
+    mkdirSync(join(project, 'src'));
+    const other = cli(repo, 'import', 'mlflow', project);
+    expect(other.code).toBe(1);
+    expect(other.stderr.trim()).toBe(`git-track: ${project}: no MLflow experiments in it (folders with a meta.yaml); is it the mlruns folder?`);
+    expect(() => git(repo, 'rev-parse', '--verify', '-q', 'runs')).toThrow();
+  });
+
+  it('a value file over its limit is refused by its size, before it is read; the other runs are imported', () => {
+    const store = tempDir('gt-mlruns-');
+    const exp = experiment(store, '1', '1', 'churn');
+    run(exp, '1', { id: 'f1', params: { huge: 'x'.repeat(100_000) } });
+    run(exp, '1', { id: 'f2' });
+    const repo = makeRepo();
+    const r = cli(repo, 'import', 'mlflow', store, '--json');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`warning: ${store}/1/f1/params/huge: 100000 bytes, over the limit of 24000; run not imported`);
+    expect([...idsOf(r.stdout).keys()]).toEqual(['f2']);
+  });
 });

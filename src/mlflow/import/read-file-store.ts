@@ -43,6 +43,10 @@ export function openFileStore(root: string, label: string, env: Env): ImportSour
   const stat = lstatOrNull(root);
   if (!stat) throw new GitTrackError('FILE_NOT_FOUND', `${label}: no such directory`, { path: root });
   if (!stat.isDirectory()) throw new GitTrackError('BAD_INPUT', `${label}: not a directory${stat.isSymbolicLink() ? ' (a symlink: give the folder it points to)' : ''}`, { path: root });
+  // A folder one level too deep (an experiment's or a run's) has a meta.yaml of its own.
+  if (lstatOrNull(join(root, 'meta.yaml'))) {
+    throw new GitTrackError('BAD_INPUT', `${label}: an MLflow experiment or run folder; give the mlruns folder that holds the experiments`, { path: root });
+  }
   const where = (path: string): string => {
     const rel = relative(root, path);
     return rel === '' ? label : `${label.replace(/\/+$/, '')}/${rel.split(sep).join('/')}`;
@@ -63,6 +67,8 @@ export function openFileStore(root: string, label: string, env: Env): ImportSour
       const experimentDirs = dirs.filter((d) => !d.startsWith('.')).map((d) => join(root, d));
       const trash = join(root, '.trash');
       if (lstatOrNull(trash)?.isDirectory()) experimentDirs.push(...listDir(trash, onSymlink).dirs.map((d) => join(trash, d)));
+      let experiments = 0;
+      let malformed = 0;
       for (const dir of experimentDirs) {
         let experiment: ExperimentMeta;
         try {
@@ -70,9 +76,13 @@ export function openFileStore(root: string, label: string, env: Env): ImportSour
         } catch (err) {
           if (!isGitTrackError(err)) throw err;
           // A folder without meta.yaml is not an experiment (MLflow ignores it too).
-          if (err.code !== 'FILE_NOT_FOUND') env.warn(`${err.message}; the runs of experiment ${where(dir)} are not imported`);
+          if (err.code !== 'FILE_NOT_FOUND') {
+            malformed++;
+            env.warn(`${err.message}; the runs of experiment ${where(dir)} are not imported`);
+          }
           continue;
         }
+        experiments++;
         for (const name of listDir(dir, onSymlink).dirs) {
           if (NOT_RUNS.has(name) || name.startsWith('.')) continue;
           const runDir = join(dir, name);
@@ -90,6 +100,9 @@ export function openFileStore(root: string, label: string, env: Env): ImportSour
           found.set(`${experiment.experimentId}/${name}`, stub);
           out.push(stub);
         }
+      }
+      if (experiments === 0 && malformed === 0) {
+        throw new GitTrackError('BAD_INPUT', `${label}: no MLflow experiments in it (folders with a meta.yaml); is it the mlruns folder?`, { path: root });
       }
       return out;
     },
