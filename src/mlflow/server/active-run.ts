@@ -33,6 +33,10 @@ import { invalid, MlflowError } from './errors.js';
 
 export interface NewActiveRun {
   experimentId: string;
+  name?: string;
+  tags: { key: string; value: string }[];
+  /** Maps `mlflow.parentRunId` to a run id. */
+  resolveParent: (mlflowRunId: string) => string | undefined;
   /** The manifest `experiment`; undefined for the Default experiment. */
   experiment: string | undefined;
   startTime: number;
@@ -71,17 +75,32 @@ export class ActiveRun {
   private readonly inputs: { name: string; digest: string; source: string }[] = [];
 
   constructor(private readonly ctx: TrackerContext, init: NewActiveRun) {
-    const { dir, state } = createStaging(ctx.repo, ctx.env, { owner: 'api', input: init.code ? { code: init.code } : {} });
+    // Everything a client can get wrong is checked before the staging dir exists: a refused
+    // create leaves nothing behind.
+    if (init.name) checkRunName(init.name);
+    for (const { key, value } of init.tags) {
+      trackKey(key, 'tag');
+      checkValue(`tag '${key}'`, value, MAX_TAG_VALUE_CHARS);
+    }
+    const user = [...init.tags].reverse().find((t) => t.key === TAG_USER)?.value;
+    const author = user && !/[<>\n\r]/.test(user) ? { name: user, email: '' } : undefined;
+    // The run starts when the client says it did (MLflow's start_time): one write of run.json.
+    const env = { ...ctx.env, now: () => new Date(init.startTime) };
+    const { dir, state } = createStaging(ctx.repo, env, { owner: 'api', input: { ...(init.code ? { code: init.code } : {}), ...(author ? { author } : {}) } });
     this.id = state.id;
     this.dir = dir;
     this.experimentId = init.experimentId;
     this.startTime = init.startTime;
-    // The run starts when the client says it did (MLflow's start_time).
-    this.state = { ...state, started: new Date(init.startTime).toISOString() };
-    writeState(dir, this.state);
+    this.state = state;
     if (init.patch) writeFileSync(join(dir, PATCH_FILE), init.patch);
     this.meta = init.experiment === undefined ? {} : { experiment: init.experiment };
+    if (init.name) {
+      this.meta.name = init.name;
+      this.tags.set(TAG_RUN_NAME, init.name);
+    }
+    this.applyTags(init.tags, init.resolveParent);
     this.writeMeta();
+    this.writeTags();
   }
 
   get name(): string | undefined {
@@ -91,8 +110,7 @@ export class ActiveRun {
   /** Set the run's name (MLflow's run_name, or the mlflow.runName tag). */
   setName(name: string): void {
     if (name === '') return;
-    checkValue('run name', name, 200);
-    if (/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(name)) throw invalid(`Invalid run name ${JSON.stringify(name.slice(0, 200))}: it must be one line`);
+    checkRunName(name);
     this.meta.name = name;
     this.tags.set(TAG_RUN_NAME, name);
     this.writeMeta();
@@ -130,29 +148,41 @@ export class ActiveRun {
       trackKey(key, 'tag');
       checkValue(`tag '${key}'`, value, MAX_TAG_VALUE_CHARS);
     }
-    let metaChanged = false;
+    const { meta, author } = this.applyTags(tags, resolveParent);
+    if (author) writeState(this.dir, this.state);
+    if (meta) this.writeMeta();
+    this.writeTags();
+  }
+
+  /** Tags into memory (checked already); says which files need writing. */
+  private applyTags(tags: { key: string; value: string }[], resolveParent: (id: string) => string | undefined): { meta: boolean; author: boolean } {
+    const changed = { meta: false, author: false };
     for (const { key, value } of tags) {
       if (key === TAG_RUN_NAME) {
-        this.setName(value);
+        if (value !== '') {
+          checkRunName(value);
+          this.meta.name = value;
+          this.tags.set(key, value);
+          changed.meta = true;
+        }
         continue;
       }
       this.tags.set(key, value);
       if (key === TAG_NOTE) {
         this.meta.note = value;
-        metaChanged = true;
+        changed.meta = true;
       } else if (key === TAG_PARENT) {
         const parent = resolveParent(value);
         if (parent !== undefined && parent !== this.id) {
           this.meta.parent = parent;
-          metaChanged = true;
+          changed.meta = true;
         }
-      } else if (key === TAG_USER && value !== '' && !/[<>\n\r]/.test(value)) {
+      } else if (key === TAG_USER && value !== '' && !/[<>\n\r]/.test(value) && this.state.input.author?.name !== value) {
         this.state = { ...this.state, input: { ...this.state.input, author: { name: value, email: '' } } };
-        writeState(this.dir, this.state);
+        changed.author = true;
       }
     }
-    if (metaChanged) this.writeMeta();
-    this.writeTags();
+    return changed;
   }
 
   /** Remove a tag; RESOURCE_DOES_NOT_EXIST when the run has none by that key (as MLflow). */
@@ -300,6 +330,11 @@ export function trackKey(key: string, what: string): string {
   const name = toTrackName(key);
   if (name === null) throw invalid(`Invalid ${what} name: '${key.slice(0, 200)}' cannot be recorded (too long once encoded)`);
   return name;
+}
+
+function checkRunName(name: string): void {
+  checkValue('run name', name, 200);
+  if (/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(name)) throw invalid(`Invalid run name ${JSON.stringify(name.slice(0, 200))}: it must be one line`);
 }
 
 function checkValue(what: string, value: string, max: number): void {

@@ -45,6 +45,8 @@ export class Experiments {
   private saved: Map<string, ExperimentRecord>;
   private fromRuns: { tip: string | null; byName: Map<string, { first: number; last: number }> } | null = null;
   private readonly path: string;
+  /** Experiments known from runs, by id (a name's id never changes). */
+  private readonly known = new Map<string, ExperimentRecord>();
 
   constructor(private readonly ctx: TrackerContext) {
     this.path = join(ctx.repo.stateDir, EXPERIMENTS_FILE);
@@ -94,9 +96,16 @@ export class Experiments {
     return [r.name, ...r.aliases];
   }
 
-  /** The manifest `experiment` for new runs of an experiment. */
+  /**
+   * The manifest `experiment` for new runs of an experiment. Asked on every run created: the
+   * saved experiments answer without reading the branch, and runs' experiments are re-read
+   * only for an id not seen yet.
+   */
   runExperimentOf(id: string): string | undefined {
-    const r = this.get(id);
+    if (id === DEFAULT_EXPERIMENT_ID) return undefined;
+    const known = this.saved.get(id) ?? this.known.get(id);
+    const r = known ?? this.get(id);
+    if (!known) this.known.set(id, r);
     if (r.lifecycle === 'deleted') throw new MlflowError('INVALID_STATE', `The experiment ${id} must be in the 'active' state. Current state is deleted.`);
     return id === DEFAULT_EXPERIMENT_ID ? undefined : r.name;
   }

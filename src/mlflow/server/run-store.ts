@@ -88,19 +88,17 @@ export class RunStore {
       code = captured.code;
       patch = captured.patch ?? undefined;
     }
-    for (const t of options.tags) trackKey(t.key, 'tag');
-    const run = new ActiveRun(this.ctx, { experimentId: options.experimentId, experiment, startTime: options.startTime ?? Date.now(), code, patch });
+    const run = new ActiveRun(this.ctx, {
+      experimentId: options.experimentId,
+      experiment,
+      startTime: options.startTime ?? Date.now(),
+      code,
+      patch,
+      name: options.runName || undefined,
+      tags: options.tags,
+      resolveParent: (id) => this.parentId(id),
+    });
     this.active.set(run.id, run);
-    try {
-      if (options.runName) run.setName(options.runName);
-      run.setTags(options.tags, (id) => this.parentId(id));
-    } catch (err) {
-      // A refused tag refuses the run, as MLflow does; the staging dir goes with it.
-      this.active.delete(run.id);
-      const { removeStaging } = await import('../../capture/staging.js');
-      removeStaging(run.dir);
-      throw err;
-    }
     return run;
   }
 

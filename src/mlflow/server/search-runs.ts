@@ -60,9 +60,10 @@ export function searchRuns(store: RunStore, fields: Fields): { runs: MlflowRun[]
 
   const page = candidates.slice(offset, offset + limit);
   const tags = page.some((c) => 'row' in c) ? laterTags(store.ctx) : new Map<string, Record<string, string>>();
+  const keys = scopedKeys(result.table.keys());
   const runs = page.map((c) => {
     if ('active' in c) return c.active.message(store.artifactUri(c.active.experimentId, c.active.id));
-    const m = manifestOfRow(result, c.row, tags);
+    const m = manifestOfRow(result, c.row, tags, keys);
     const experimentId = store.experiments.idOfName(m.experiment);
     const run = runFromManifest(m, { artifactUri: store.artifactUri(experimentId, m.id), deleted: result.get(c.row, attr('archived')) === true });
     run.info.experiment_id = experimentId;
@@ -146,7 +147,18 @@ function sortCandidates(list: Candidate[], keys: SortKey[], get: (c: Candidate, 
 }
 
 /** The manifest fields MLflow shows, from the index row (no manifest read). */
-function manifestOfRow(result: ReturnType<typeof queryRuns>, row: number, later: Map<string, Record<string, string>>): RunManifest {
+/** The index's params, metrics and tags fields, found once per search rather than per run. */
+function scopedKeys(keys: string[]): Field[] {
+  const out: Field[] = [];
+  for (const key of keys) {
+    const dot = key.indexOf('.');
+    const scope = key.slice(0, dot);
+    if (scope === 'params' || scope === 'metrics' || scope === 'tags') out.push({ scope, name: key.slice(dot + 1) });
+  }
+  return out;
+}
+
+function manifestOfRow(result: ReturnType<typeof queryRuns>, row: number, later: Map<string, Record<string, string>>, fields: Field[]): RunManifest {
   const get = (name: string) => result.get(row, attr(name));
   const str = (name: string) => {
     const v = get(name);
@@ -155,15 +167,12 @@ function manifestOfRow(result: ReturnType<typeof queryRuns>, row: number, later:
   const params: Record<string, ParamValue> = {};
   const metrics: Record<string, number> = {};
   const tags: Record<string, string> = {};
-  for (const key of result.table.keys()) {
-    const dot = key.indexOf('.');
-    const scope = key.slice(0, dot);
-    if (scope !== 'params' && scope !== 'metrics' && scope !== 'tags') continue;
-    const v = result.get(row, { scope, name: key.slice(dot + 1) });
+  for (const field of fields) {
+    const v = result.get(row, field);
     if (v === undefined) continue;
-    if (scope === 'params') params[key.slice(dot + 1)] = v as ParamValue;
-    else if (scope === 'metrics' && typeof v === 'number') metrics[key.slice(dot + 1)] = v;
-    else if (scope === 'tags' && typeof v === 'string') tags[key.slice(dot + 1)] = v;
+    if (field.scope === 'params') params[field.name] = v as ParamValue;
+    else if (field.scope === 'metrics' && typeof v === 'number') metrics[field.name] = v;
+    else if (field.scope === 'tags' && typeof v === 'string') tags[field.name] = v;
   }
   const id = result.table.id(row);
   Object.assign(tags, later.get(id));
