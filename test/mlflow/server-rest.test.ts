@@ -15,6 +15,7 @@ afterEach(async () => {
 });
 
 const now = Date.parse('2026-05-30T10:00:00Z');
+const show = (dir: string, id: string) => JSON.parse(cli(dir, 'show', id, '--json').stdout);
 
 describe('git-track server: MLflow REST API', () => {
   it('logs a run through create, log-batch, log-parameter and update, recorded as one commit', async () => {
@@ -201,6 +202,28 @@ describe('git-track server: MLflow REST API', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^git-track: refusing to listen on 0\.0\.0\.0 without --token/);
     expect(cli(dir, 'server', '--port', 'x').stderr).toMatch(/--port must be a number/);
+  });
+
+  it('links the code: the server work tree by default, the commit a client names when it is not HEAD', async () => {
+    const dir = makeRepo({ commit: true });
+    const head = git(dir, 'rev-parse', 'HEAD').trim();
+    server = await startGitTrackServer(dir);
+    const { url } = server;
+    const make = async (tags: { key: string; value: string }[]) => {
+      const id = (await api(url, 'runs/create', { experiment_id: '0', tags })).json.run.info.run_id as string;
+      await api(url, 'runs/update', { run_id: id, status: 'FINISHED' });
+      return show(dir, id);
+    };
+    expect((await make([])).code).toMatchObject({ commit: head, branch: 'main', dirty: false });
+    expect((await make([{ key: 'mlflow.source.git.commit', value: head }])).code).toMatchObject({ commit: head, branch: 'main' });
+    const elsewhere = await make([{ key: 'mlflow.source.git.commit', value: 'f'.repeat(40) }]);
+    expect(elsewhere.code).toEqual({ commit: null, branch: null, dirty: false });
+    expect(elsewhere.tags['mlflow.source.git.commit']).toBe('f'.repeat(40));
+    // A refused create leaves no staging dir behind.
+    const refused = await api(url, 'runs/create', { experiment_id: '0', tags: [{ key: 'a/../b', value: 'x' }] });
+    expect(refused.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect(cli(dir, 'list', '--json').stdout).not.toContain('running');
+    git(dir, 'fsck', '--strict');
   });
 
   it('leaves a run still RUNNING at stop to be recovered as killed, with what it logged', async () => {
