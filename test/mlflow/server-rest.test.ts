@@ -169,6 +169,16 @@ describe('git-track server: MLflow REST API', () => {
     const badKey = await api(url, 'runs/log-metric', { run_id: id, key: '../escape', value: 1, timestamp: now });
     expect(badKey).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } });
 
+    // A run may not grow past what one manifest can record: the batch that would is refused.
+    const big = (n: number) => Array.from({ length: 100 }, (_, i) => ({ key: `big${n}_${i}`, value: 'v'.repeat(6000) }));
+    const other = (await api(url, 'runs/create', { experiment_id: '0' })).json.run.info.run_id;
+    expect((await api(url, 'runs/log-batch', { run_id: other, params: big(1) })).status).toBe(200);
+    const over = await api(url, 'runs/log-batch', { run_id: other, params: big(2) });
+    expect(over).toMatchObject({ status: 400, json: { error_code: 'INVALID_PARAMETER_VALUE' } });
+    expect(over.json.message).toMatch(/MAX_MANIFEST_BYTES/);
+    expect((await api(url, 'runs/update', { run_id: other, status: 'FINISHED' })).status).toBe(200);
+    expect(Object.keys(JSON.parse(cli(dir, 'show', other, '--json').stdout).params)).toHaveLength(100);
+
     // Nothing refused reached the run; it is still whole and records cleanly.
     await api(url, 'runs/update', { run_id: id, status: 'FINISHED' });
     expect(JSON.parse(cli(dir, 'show', id, '--json').stdout)).toMatchObject({ id, metrics: {}, params: {}, tags: {} });

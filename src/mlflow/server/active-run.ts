@@ -13,7 +13,7 @@ import { createStaging, STREAM_FILE, writeState, type RunState } from '../../cap
 import { parseMetricStream } from '../../capture/metric-stream.js';
 import type { CodeVersion } from '../../git/code-version.js';
 import { shareState } from '../../git/state-perm.js';
-import { MLFLOW_MAX_ACTIVE_HISTORY, MLFLOW_MAX_KEY_CHARS, MAX_PARAM_VALUE_CHARS, MAX_TAG_VALUE_CHARS } from '../../limits.js';
+import { MAX_MANIFEST_BYTES, MLFLOW_MAX_ACTIVE_HISTORY, MLFLOW_MAX_KEY_CHARS, MAX_PARAM_VALUE_CHARS, MAX_TAG_VALUE_CHARS } from '../../limits.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { PATCH_FILE } from '../../runs/layout.js';
 import {
@@ -73,6 +73,8 @@ export class ActiveRun {
   /** Keys whose non-finite values were dropped (warned once each). */
   private readonly dropped = new Set<string>();
   private readonly inputs: { name: string; digest: string; source: string }[] = [];
+  /** About how many bytes the run's params, tags and metric names take in its manifest. */
+  private manifestBytes = 0;
 
   constructor(private readonly ctx: TrackerContext, init: NewActiveRun) {
     // Everything a client can get wrong is checked before the staging dir exists: a refused
@@ -135,6 +137,7 @@ export class ActiveRun {
       fresh.set(key, value);
     }
     if ([...fresh].every(([k]) => this.params.has(k))) return;
+    this.reserve([...fresh].filter(([k]) => !this.params.has(k)).reduce((n, [k, v]) => n + entryBytes(k, v), 0));
     for (const [k, v] of fresh) this.params.set(k, v);
     const out: Record<string, string | number | boolean | null> = {};
     for (const [k, v] of this.params) out[toTrackName(k)!] = toParamValue(v);
@@ -148,6 +151,7 @@ export class ActiveRun {
       trackKey(key, 'tag');
       checkValue(`tag '${key}'`, value, MAX_TAG_VALUE_CHARS);
     }
+    this.reserve(tags.reduce((n, { key, value }) => n + entryBytes(key, value) - (this.tags.has(key) ? entryBytes(key, this.tags.get(key)!) : 0), 0));
     const { meta, author } = this.applyTags(tags, resolveParent);
     if (author) writeState(this.dir, this.state);
     if (meta) this.writeMeta();
@@ -205,6 +209,7 @@ export class ActiveRun {
     this.checkOpen();
     let lines = '';
     for (const m of metrics) trackKey(m.key, 'metric');
+    this.reserve([...new Set(metrics.map((m) => m.key))].filter((k) => !this.latest.has(k)).reduce((n, k) => n + entryBytes(k, '-0.0000000000000000e+000') * 2, 0));
     for (const m of metrics) {
       if (!Number.isFinite(m.value)) {
         if (!this.dropped.has(m.key)) this.ctx.env.warn(`run ${this.id}: metric '${m.key}' value ${m.value} is not a finite number; such values are not recorded`);
@@ -296,6 +301,19 @@ export class ActiveRun {
     return dir;
   }
 
+  /**
+   * Refuse what would make the manifest too large to record (MAX_MANIFEST_BYTES), so a run in
+   * progress can always be recorded: the request is refused, the run keeps what it had.
+   */
+  private reserve(bytes: number): void {
+    // Room for the rest of the manifest: ids, times, author, code, environment, artifacts.
+    const limit = MAX_MANIFEST_BYTES - 128 * 1024;
+    if (this.manifestBytes + bytes > limit) {
+      throw invalid(`Run ${this.id} would hold more than ${limit} bytes of params, tags and metric names, over what one run's manifest can record (MAX_MANIFEST_BYTES); log fewer or shorter values`);
+    }
+    this.manifestBytes += bytes;
+  }
+
   private checkOpen(): void {
     if (this.status !== 'RUNNING' && this.status !== 'SCHEDULED') {
       throw new MlflowError('INVALID_STATE', `The run ${this.id} is ${this.status}: git-track records a run once it ends, log before ending it`);
@@ -330,6 +348,11 @@ export function trackKey(key: string, what: string): string {
   const name = toTrackName(key);
   if (name === null) throw invalid(`Invalid ${what} name: '${key.slice(0, 200)}' cannot be recorded (too long once encoded)`);
   return name;
+}
+
+/** About what one key and value take in a manifest line (UTF-8, quotes, indentation). */
+function entryBytes(key: string, value: string): number {
+  return Buffer.byteLength(key) + Buffer.byteLength(value) + 16;
 }
 
 function checkRunName(name: string): void {
