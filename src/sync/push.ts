@@ -18,7 +18,7 @@ import { checkRemoteHistory, markSeen, setTrackingRef } from './sync-state.js';
 import { beginPush, fetchRemote, type PushUpdate, type RemoteTips } from './transport.js';
 import { addedRecords } from './added-records.js';
 import { addedRuns } from './added-runs.js';
-import { foldIntoLocal } from './fold.js';
+import { foldIntoLocal, type Folded } from './fold.js';
 import { incomingRefs } from './incoming.js';
 import { writerId } from './writer-id.js';
 
@@ -83,8 +83,11 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
    * Upload what `tips` lacks and push: to `runs` (with `deletes`, the folded writers' refs), or
    * with `queue` to this writer's own refs. null when the remote moved on meanwhile.
    */
-  const send = async (tips: RemoteTips, queue: boolean, deletes: PushUpdate[] = [], writersFolded = 0): Promise<PushResult | null> => {
+  const send = async (tips: RemoteTips, queue: boolean, fold: Folded & { mine?: string } = { writers: 0, deletes: [] }): Promise<PushResult | null> => {
     const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
+    const { deletes, writers: writersFolded } = fold;
+    // Ours to send (and whose artifacts to upload): not what folding queued writers brought in.
+    const ours = fold.mine ?? local;
     // A writer that never fetches has not the remote's artifacts history to build on: its
     // artifact objects go to its own ref, in the same push as the runs (folded like any).
     const refs = queue ? incomingRefs(writerId(ctx)) : { runs: RUNS_REF, artifacts: options.fetch === false ? incomingRefs(writerId(ctx)).artifacts : ARTIFACTS_REF };
@@ -93,7 +96,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     // The runs' objects travel while we list the pushed runs and read their manifests for
     // artifacts to stage.
     const pending = upToDate ? null : beginPush(ctx, remote, [{ ref: refs.runs, oid: local }]);
-    const [sent, recordsSent] = await Promise.all([addedRuns(ctx, local, tips.runs), addedRecords(ctx, local, tips.runs)]);
+    const [sent, recordsSent] = await Promise.all([addedRuns(ctx, ours, tips.runs), addedRecords(ctx, ours, tips.runs)]);
     const artifacts = await stageArtifacts(ctx, identity, store, sent, remote);
     const result = { remote: remote.label, runsSent: sent.length, recordsSent, runsMerged, artifacts, attempts: Math.max(pushes, 1), queuedAs: null, writersFolded };
     if (upToDate) {
@@ -117,16 +120,17 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   };
 
   /** Fetch, bring the remote's runs and its queued writers into ours, and push to `runs`. */
-  const fetchFoldSend = async (): Promise<{ tips: RemoteTips; done: PushResult | null }> => {
+  const fetchFoldSend = async (): Promise<{ tips: RemoteTips; fold: Folded & { mine: string }; done: PushResult | null }> => {
     const tips = await fetchRemote(ctx, remote);
     await checkRemoteHistory(ctx, remote, tips.runs);
     const before = readRef(ctx.repo.commonDir, RUNS_REF)!;
     if (tips.runs) await mergeRuns(ctx, identity, tips.runs, remote.label);
     if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
-    const folded = await foldIntoLocal(ctx, identity, tips.incoming, remote.label);
+    const mine = readRef(ctx.repo.commonDir, RUNS_REF)!;
+    const fold = { ...(await foldIntoLocal(ctx, identity, tips.incoming, remote.label)), mine };
     const after = readRef(ctx.repo.commonDir, RUNS_REF)!;
     if (after !== before) runsMerged += (await addedRuns(ctx, after, before)).length;
-    return { tips, done: await send(tips, false, folded.deletes, folded.writers) };
+    return { tips, fold, done: await send(tips, false, fold) };
   };
 
   // Most pushes find the remote where the last sync left it: push straight away, one git call
@@ -151,9 +155,9 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   // our own ref, which lands at once: a push costs a bounded number of round trips however
   // many writers push at the same moment, and nothing is lost either way.
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const { tips, done } = await fetchFoldSend();
+    const { tips, fold, done } = await fetchFoldSend();
     if (done) return done;
-    const queued = await send(tips, true);
+    const queued = await send(tips, true, { writers: 0, deletes: [], mine: fold.mine });
     if (queued) return queued;
     await sleep(backoff(ctx.env.random(1)[0]!, attempt));
   }
