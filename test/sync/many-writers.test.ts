@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveIdentity } from '../../src/git/identity.js';
@@ -158,5 +158,46 @@ describe('a queued writer that rewrote a run', () => {
     expect(remoteRunIds(bare)).toEqual([r0, good.id].sort());
     expect(Object.keys(incoming(bare))).toEqual([`${INCOMING}evil/runs`]);
     expect(git(bare, 'show', `runs:${path}`)).toContain('f1: 0.1');
+  });
+});
+
+describe('writers that cannot write where they expected', () => {
+  it('two clones sharing a writer id (a copied .git) both land: the second folds the first into its push to the shared ref', async () => {
+    const { bare, url } = await remoteFor('file');
+    const a = makeOrigin(url);
+    const r0 = logRun(a, '-m', 'f1=0.1');
+    ok(a, {}, 'push');
+    const b = cloneOf(url);
+    ok(b, {}, 'pull');
+    const r1 = logRun(a, '-m', 'f1=0.2');
+    const r2 = logRun(b, '-m', 'f1=0.3');
+    writeFileSync(join(bare, 'refs', 'heads', 'runs.lock'), '');
+    const first = JSON.parse(ok(a, {}, 'push', '--json'));
+    copyFileSync(join(a, '.git', 'git-track', 'writer'), join(b, '.git', 'git-track', 'writer'));
+    const second = JSON.parse(ok(b, {}, 'push', '--json'));
+    expect(second.queuedAs).toBe(first.queuedAs);
+    rmSync(join(bare, 'refs', 'heads', 'runs.lock'));
+    const fresh = cloneOf(url);
+    ok(fresh, {}, 'pull');
+    expect(runIds(fresh)).toEqual([r0, r1, r2].sort());
+    expect(incoming(bare)).toEqual({});
+  });
+
+  it('a pull from a remote it may not push to still merges the queued runs, with one warning', async () => {
+    const bare = makeBare();
+    const { url: base } = await startHttpServer(dirname(bare));
+    const url = `${base}/${basename(bare)}`; // receive-pack is off: read-only over HTTP
+    const a = makeOrigin(bare);
+    const r0 = logRun(a, '-m', 'f1=0.1');
+    ok(a, {}, 'push');
+    const w = queuedWriter(bare, 'w1', 'f1=0.2');
+    const reader = cloneOf(url);
+    const r = cli(reader, 'pull');
+    expect(r.code).toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^warning: could not fold the runs queued on origin into its runs branch \(.*\); they stay queued there, nothing is lost/);
+    expect(runIds(reader)).toEqual([r0, w.id].sort());
+    expect(Object.keys(incoming(bare))).toEqual([`${INCOMING}w1/runs`]);
+    expect(remoteRunIds(bare)).toEqual([r0]);
   });
 });
