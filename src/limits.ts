@@ -190,6 +190,12 @@ export const STORE_PARALLEL_OBJECTS = 4;
 /** Tries of each S3 request (the SDK's standard retry mode: exponential backoff with jitter). */
 export const S3_MAX_ATTEMPTS = 6;
 
+/** An S3 request whose connection stays silent this long fails (and is retried): a stalled server never hangs a push. */
+export const S3_IDLE_TIMEOUT_MS = 120_000;
+
+/** An S3 endpoint that does not accept a connection within this fails (and is retried). */
+export const S3_CONNECT_TIMEOUT_MS = 30_000;
+
 /** Objects named in one Git LFS batch request (git-lfs itself sends 100). */
 export const LFS_BATCH_OBJECTS = 100;
 

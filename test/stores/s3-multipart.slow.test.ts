@@ -25,6 +25,9 @@ let proxyUrl: string;
 /** Part numbers of the UploadPart requests the proxy forwarded, and a delay added to each. */
 const parts: number[] = [];
 let partDelayMs = 0;
+/** Part numbers whose next request the proxy answers 503 SlowDown itself (then forwards again). */
+const failOnce = new Set<number>();
+let refused = 0;
 
 beforeAll(async () => {
   s3 = await startS3(tempDir('gt-s3mp-'));
@@ -43,6 +46,13 @@ beforeAll(async () => {
       out.on('error', () => res.destroy());
       req.pipe(out);
     };
+    if (part !== null && failOnce.delete(part)) {
+      refused++;
+      req.resume();
+      res.writeHead(503, { 'Content-Type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      return;
+    }
     if (part !== null && partDelayMs) setTimeout(forward, partDelayMs);
     else forward();
   });
@@ -145,5 +155,20 @@ describe('s3 store: large artifacts', () => {
     const b = cloneOf(bare);
     await ok(b, 'pull');
     expect(git(b, 'for-each-ref', '--format=%(refname)', 'refs/heads/runs')).toBe('refs/heads/runs\n');
+  });
+
+  it('a part refused with 503 SlowDown is sent again after a pause, and the push succeeds', async () => {
+    const { a } = setup('retry');
+    const { sha256 } = bigFile(a, 40 * MB); // 5 parts
+    await ok(a, 'log', '-m', 'f1=0.5', '-a', 'model.bin');
+    parts.length = 0;
+    partDelayMs = 0;
+    refused = 0;
+    failOnce.add(2);
+    failOnce.add(4);
+    expect(await ok(a, 'push')).toMatch(/1 artifact object\(s\)/);
+    expect(refused).toBe(2);
+    expect(parts.sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5]);
+    expect((await client.send(new HeadObjectCommand({ Bucket: 'big', Key: `retry/sha256/${sha256.slice(0, 2)}/${sha256.slice(2)}` }))).ContentLength).toBe(40 * MB);
   });
 });

@@ -148,9 +148,9 @@ export async function startS3(dir) {
       '-ip=127.0.0.1',
       '-ip.bind=127.0.0.1',
       `-master.port=${master}`,
-      '-master.volumeSizeLimitMB=256',
+      '-master.volumeSizeLimitMB=512',
       `-volume.port=${volume}`,
-      '-volume.max=20',
+      '-volume.max=0', // as many as the disk holds: each bucket grows volumes of its own
       '-filer',
       `-filer.port=${filer}`,
       '-s3',

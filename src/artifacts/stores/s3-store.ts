@@ -20,7 +20,7 @@ import { objectPath } from '../cache.js';
 import type { S3Settings } from '../../config/load-store.js';
 import type { Env } from '../../env.js';
 import { GitTrackError, isGitTrackError } from '../../errors.js';
-import { S3_MAX_ATTEMPTS, S3_MULTIPART_FROM_BYTES, STORE_PARALLEL_OBJECTS } from '../../limits.js';
+import { S3_CONNECT_TIMEOUT_MS, S3_IDLE_TIMEOUT_MS, S3_MAX_ATTEMPTS, S3_MULTIPART_FROM_BYTES, STORE_PARALLEL_OBJECTS } from '../../limits.js';
 import { PROGRESS_MIN_BYTES, storePath, type NeededObject } from '../../sync/artifact-objects.js';
 import type { BlobStore } from './blob-store.js';
 import { forEachLimited } from './parallel.js';
@@ -54,6 +54,7 @@ export async function openS3Store(settings: S3Settings, stateDir: string, env: E
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     forcePathStyle: settings.forcePathStyle,
     maxAttempts: S3_MAX_ATTEMPTS,
+    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_IDLE_TIMEOUT_MS },
     // We verify every byte by sha256 ourselves; the SDK's default CRC32 trailers are refused
     // by several S3-compatible services.
     requestChecksumCalculation: 'WHEN_REQUIRED' as const,
