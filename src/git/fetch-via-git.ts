@@ -6,6 +6,9 @@
  * size check still comes before the bytes are read.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { GitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 
@@ -34,10 +37,21 @@ export function fetchViaGit(gitDir: string, env: Env, oid: string): boolean {
  * indexPackViaGit(repo.gitDir, env, '/repo/.git/objects/pack/pack-1a2b….pack');
  */
 export function indexPackViaGit(gitDir: string, env: Env, packPath: string): boolean {
-  const r = spawnSync(env.gitBinary, ['index-pack', packPath], {
+  // `git index-pack` writes the index in place, where another process could open it half
+  // written: have it write a temp file (a name gc leaves alone), renamed in once whole.
+  const temp = join(dirname(packPath), `.git-track-${randomBytes(8).toString('hex')}.tmp`);
+  const r = spawnSync(env.gitBinary, ['index-pack', '-o', temp, packPath], {
     cwd: gitDir,
     env: { ...env.vars, GIT_DIR: gitDir } as NodeJS.ProcessEnv,
     encoding: 'utf8',
   });
-  return !r.error && r.status === 0;
+  try {
+    if (r.error || r.status !== 0 || !existsSync(packPath)) return false;
+    renameSync(temp, `${packPath.slice(0, -'.pack'.length)}.idx`);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(temp, { force: true });
+  }
 }

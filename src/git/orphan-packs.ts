@@ -12,12 +12,18 @@ import { ANY_OID_SOURCE } from './object-format.js';
 
 /** A pack this young may still be waiting for its writer to rename its index in. */
 const WRITER_GRACE_MS = 1000;
+/**
+ * A writer sweeping after its own ref update leaves younger packs alone: nobody is waiting on
+ * them, and on a loaded machine git itself can take seconds between writing a pack and
+ * renaming its index in.
+ */
+const SWEEP_GRACE_MS = 30_000;
 const PACK_NAME = new RegExp(`^pack-${ANY_OID_SOURCE}\\.pack$`);
 
 /**
  * Build the index of every pack in `packDir` that has none (past the writer's grace); true
  * when one was rebuilt, so the caller rescans and looks again. With `waitForWriters: false`
- * a pack still within the grace is left to its writer instead of waited for (a writer
+ * a pack younger than half a minute is left to its writer instead of waited for (a writer
  * sweeping up after its own ref update must not stall on another's rename).
  *
  * @example
@@ -36,10 +42,9 @@ export function reindexOrphanPacks(packDir: string, reindex: (packPath: string) 
     if (existsSync(idx)) continue;
     const age = ageMs(pack);
     if (age === undefined) continue;
-    if (age < WRITER_GRACE_MS) {
-      if (options.waitForWriters === false) continue;
-      sleepMs(WRITER_GRACE_MS - age);
-    }
+    if (options.waitForWriters === false) {
+      if (age < SWEEP_GRACE_MS) continue;
+    } else if (age < WRITER_GRACE_MS) sleepMs(WRITER_GRACE_MS - age);
     // Back meanwhile (its writer put it back, or another reader rebuilt it): rescan all the same.
     if (existsSync(idx)) rebuilt = true;
     else if (existsSync(pack) && reindex(pack)) rebuilt = true;
