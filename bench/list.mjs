@@ -6,6 +6,7 @@
 // built once with `git fast-import`, cached under .bench-tmp/, copied for each size.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fixtureRepo } from './fixture.mjs';
 
@@ -29,11 +30,12 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function runCli(dir, args) {
   let out;
   const ms = time(() => {
-    out = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, BIN, ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+    out = spawnSync('/usr/bin/time', ['-f', '%M %U %S', process.execPath, BIN, ...args], { cwd: dir, env, encoding: 'utf8', maxBuffer: 1 << 30 });
   });
   if (out.status !== 0) throw new Error(`git-track ${args.join(' ')} failed: ${out.stderr}`);
-  const rss = Number(out.stderr.trim().split('\n').at(-1)) / 1024;
-  return { ms, rss, lines: out.stdout.split('\n').length - 1 };
+  const [kb, user, sys] = out.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  // CPU time (children included) beside wall time: on a loaded machine wall time is mostly waiting.
+  return { ms, rss: kb / 1024, cpuMs: (user + sys) * 1000, lines: out.stdout.split('\n').length - 1 };
 }
 
 function reference(dir) {
@@ -56,15 +58,15 @@ for (const n of SIZES) {
   const rss = Math.max(...warm.map((w) => w.rss));
   const nodeMs = median([1, 2, 3].map(() => time(() => execFileSync(process.execPath, ['-e', '0']))));
   rmSync(dir, { recursive: true, force: true });
-  rows.push({ n, made, matched: warm[0].lines - 1, warmMs, ref, coldMs: cold.ms, coldRss: cold.rss, rss, nodeMs });
+  rows.push({ n, made, matched: warm[0].lines - 1, warmMs, ref, coldMs: cold.ms, coldCpu: cold.cpuMs, warmCpu: median(warm.map((w) => w.cpuMs)), coldRss: cold.rss, rss, nodeMs });
 }
 
 const f = (x) => x.toFixed(0).padStart(7);
-console.log(`filter: ${FILTER}`);
-console.log('   runs  matched  warm ms  ref ms  warm/ref  cold ms  node -e 0  max RSS MB (warm)  cold RSS MB  fixture+copy ms');
+console.log(`filter: ${FILTER} (load average ${loadavg()[0].toFixed(1)})`);
+console.log('   runs  matched  warm ms  ref ms  warm/ref  cold ms  cold CPU ms  warm CPU ms  node -e 0  max RSS MB (warm)  cold RSS MB  fixture+copy ms');
 for (const r of rows) {
   console.log(
-    `${String(r.n).padStart(7)}  ${String(r.matched).padStart(7)}  ${f(r.warmMs)}  ${f(r.ref).slice(1)}  ${(r.warmMs / r.ref).toFixed(2).padStart(8)}  ${f(r.coldMs)}  ${f(r.nodeMs).padStart(9)}  ${r.rss.toFixed(0).padStart(17)}  ${r.coldRss.toFixed(0).padStart(11)}  ${String(r.made).padStart(10)}`,
+    `${String(r.n).padStart(7)}  ${String(r.matched).padStart(7)}  ${f(r.warmMs)}  ${f(r.ref).slice(1)}  ${(r.warmMs / r.ref).toFixed(2).padStart(8)}  ${f(r.coldMs)}  ${f(r.coldCpu).padStart(11)}  ${f(r.warmCpu).padStart(11)}  ${f(r.nodeMs).padStart(9)}  ${r.rss.toFixed(0).padStart(17)}  ${r.coldRss.toFixed(0).padStart(11)}  ${String(r.made).padStart(10)}`,
   );
 }
 console.log('budgets: warm ≤ 1.5× ref at 10k; cold ≤ 3000 ms at 10k; warm ≤ 1000 ms and ≤ 200 MB at 100k');
