@@ -123,13 +123,13 @@ export async function planFold(ctx: TrackerContext, base: string | null, tips: s
   const skipped: FoldPlan['skipped'] = [];
   // Tips inside another one are folded with it; a tip inside base, already.
   const heads = independent.filter((t) => t !== base);
-  for (const t of distinct) if (!heads.includes(t)) folded.push(t);
-  if (heads.length === 0) return { step: null, folded, skipped };
+  const inner = distinct.filter((t) => !heads.includes(t));
+  if (heads.length === 0) return { step: null, folded: [...folded, ...inner], skipped };
   const baseTree = base ? ctx.store.readCommit(base).tree : null;
   if (heads.length === 1 && base && !independent.includes(base)) {
     // base is inside the one new tip: a fast-forward, if it keeps everything base has.
     const lost = lostOrChanged(ctx.store, baseTree!, ctx.store.readCommit(heads[0]!).tree);
-    if (lost.length === 0) return { step: { oid: heads[0]! }, folded: [...folded, heads[0]!], skipped };
+    if (lost.length === 0) return { step: { oid: heads[0]! }, folded: [...folded, ...inner, heads[0]!], skipped };
   }
   let tree = baseTree;
   const parents = base ? [base] : [];
@@ -148,6 +148,13 @@ export async function planFold(ctx: TrackerContext, base: string | null, tips: s
     parents.push(head);
     folded.push(head);
   }
+  if (skipped.length > 0) {
+    // A tip inside a skipped one was to come in through it: plan again without the skipped
+    // tips, so those inside them are folded on their own (or stay queued), never dropped.
+    const rest = await planFold(ctx, base, tips.filter((t) => !skipped.some((s) => s.tip === t)));
+    return { ...rest, skipped: [...skipped, ...rest.skipped] };
+  }
+  folded.push(...inner);
   // Every tip was skipped, or the only one left fast-forwards a missing base.
   if (parents.length === (base ? 1 : 0)) return { step: null, folded, skipped };
   if (parents.length === 1) return { step: { oid: parents[0]! }, folded, skipped };
