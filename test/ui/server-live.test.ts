@@ -92,7 +92,7 @@ describe('git-track ui: live updates', () => {
     expect(await ui.stop()).toBe(0);
   });
 
-  it('a run in progress is listed as running, its series served, and its end is an event', async () => {
+  it('a run in progress: started, progress and end are events; listed as running; its series served', async () => {
     const dir = makeRepo({ commit: true });
     logRun(dir, '--name', 'done', '-m', 'f1=0.1');
     const ui = await startUi(dir);
@@ -102,10 +102,22 @@ describe('git-track ui: live updates', () => {
       const s = p.join(process.env.GIT_TRACK_RUN_DIR, 'metrics.jsonl');
       fs.appendFileSync(s, JSON.stringify({ name: 'loss', step: 0, value: 0.9 }) + '\\n');
       fs.appendFileSync(s, JSON.stringify({ name: 'loss', step: 1, value: 0.5 }) + '\\n');
-      const t = setInterval(() => { if (fs.existsSync('stop')) { clearInterval(t); } }, 50);`;
+      let more = false;
+      const t = setInterval(() => {
+        if (!more && fs.existsSync('more')) (more = true), fs.appendFileSync(s, JSON.stringify({ name: 'loss', step: 2, value: 0.2 }) + '\\n');
+        if (fs.existsSync('stop')) clearInterval(t);
+      }, 50);`;
     writeFileSync(join(dir, 'train.cjs'), program);
-    const child = spawn(process.execPath, [BIN, 'run', '--name', 'live', '--', process.execPath, 'train.cjs'], { cwd: dir, env: testGitEnv(), stdio: 'ignore' });
-    const exited = new Promise((r) => child.once('exit', r));
+    let exited: Promise<unknown> = Promise.resolve();
+    const started = await collectEvents(
+      new URL('/api/events', ui.url).href,
+      () => {
+        const child = spawn(process.execPath, [BIN, 'run', '--name', 'live', '--', process.execPath, 'train.cjs'], { cwd: dir, env: testGitEnv(), stdio: 'ignore' });
+        exited = new Promise((r) => child.once('exit', r));
+      },
+      (name) => name === 'run-started',
+    );
+    expect(started.find((e) => e.name === 'run-started')?.data.id).toMatch(/^[0-9a-f]{12}$/);
     let live: any;
     for (let i = 0; i < 200 && !live; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -118,6 +130,12 @@ describe('git-track ui: live updates', () => {
     expect(series.body.lines[0]).toMatchObject({ run: live.id, x: [0, 1], y: [0.9, 0.5] });
     const page = await getJson(ui, `/api/run/${live.id}`);
     expect(page.body.running).toMatchObject({ pid: expect.any(Number) });
+    const progress = await collectEvents(
+      new URL('/api/events', ui.url).href,
+      () => writeFileSync(join(dir, 'more'), ''),
+      (name, data) => name === 'run-progress' && data.metrics.loss === 0.2,
+    );
+    expect(progress.at(-1)).toEqual({ name: 'run-progress', data: { id: live.id, metrics: { loss: 0.2 } } });
     const events = await collectEvents(
       new URL('/api/events', ui.url).href,
       () => writeFileSync(join(dir, 'stop'), ''),
