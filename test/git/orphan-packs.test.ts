@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { copyFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reindexOrphanPacks } from '../../src/git/orphan-packs.js';
@@ -14,11 +14,14 @@ describe('reindexOrphanPacks', () => {
     const saved = join(tempDir(), idx);
     copyFileSync(join(packDir, idx), saved);
     rmSync(join(packDir, idx));
-    // The writer, in another process, restores its index 300 ms later.
-    const writer = spawn('sh', ['-c', `sleep 0.3 && cp '${saved}' '${join(packDir, idx)}'`]);
+    // The writer restores its index 100 ms later, on a thread of its own (the sweep blocks
+    // this one while it waits).
+    const writer = new Worker(`setTimeout(() => require('node:fs').copyFileSync(${JSON.stringify(saved)}, ${JSON.stringify(join(packDir, idx))}), 100)`, { eval: true });
+    const now = new Date();
+    utimesSync(join(packDir, idx.replace(/\.idx$/, '.pack')), now, now);
     const rebuilt: string[] = [];
     const told = reindexOrphanPacks(packDir, (pack) => (rebuilt.push(pack), false));
-    await new Promise((done) => writer.on('close', done));
+    await new Promise((done) => writer.on('exit', done));
     expect(told).toBe(true);
     expect(rebuilt).toEqual([]);
     git(dir, 'fsck', '--strict', '--no-progress');
