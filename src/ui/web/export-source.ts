@@ -3,8 +3,9 @@
  * host. Pages on file:// cannot fetch(), so each answer is a script `data/<file>.js` calling
  * `window.gtData(key, json)`, loaded with a <script> tag; `data/index.js` (loaded first) sets
  * `window.gtExport`. Answers the export does not hold are computed here (export-query.ts).
- * Key and file name rules: docs/ui-api.md "Static export".
+ * Key and file name rules: docs/ui-api.md "Static export", computed by src/ui/export/export-key.ts.
  */
+import { exportFileName, exportKey } from '../export/export-key.js';
 import { ApiError, queryPairs, type DataSource, type Param } from './data-source.js';
 import { compareFromRuns, ExportRuns } from './export-query.js';
 import type { RunAnswer, RunsAnswer, SeriesAnswer } from './api-types.js';
@@ -39,22 +40,6 @@ export async function isExport(): Promise<boolean> {
     return false;
   }
   return window.gtExport !== undefined;
-}
-
-/** The request key: path, then the parameters sorted by name, each side URI-encoded. */
-export function exportKey(path: string, params?: Record<string, Param>): string {
-  const q = queryPairs(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-  return q ? `${path}?${q}` : path;
-}
-
-/** `<safe>-<fnv1a>.js`: the key made file-name safe, cut to 64 characters, with its 32-bit FNV-1a hash. */
-export function exportFileName(key: string): string {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(key)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return `${key.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64)}-${hash.toString(16).padStart(8, '0')}.js`;
 }
 
 function loadScript(src: string): Promise<void> {
@@ -113,7 +98,7 @@ export async function exportSource(): Promise<DataSource> {
       }
       if (path === 'series') return (await mergedSeries(params)) as T;
       if (path.startsWith('run/') && path.endsWith('/output')) throw new ApiError('FILE_NOT_FOUND', 'an export holds only the tail of output.log', 404);
-      return load<T>(exportKey(path, params));
+      return load<T>(exportKey(path, Object.fromEntries(queryPairs(params))));
     },
     subscribe: () => () => undefined,
   };
