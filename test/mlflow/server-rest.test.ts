@@ -236,6 +236,43 @@ describe('git-track server: MLflow REST API', () => {
     git(dir, 'fsck', '--strict');
   });
 
+  it('manages experiments (rename, tags, delete, restore, search) with ids stable across a restart', async () => {
+    const dir = makeRepo({ commit: true });
+    server = await startGitTrackServer(dir);
+    let { url } = server;
+    const id = (await api(url, 'experiments/create', { name: 'alpha' })).json.experiment_id;
+    await api(url, 'experiments/create', { name: 'beta' });
+    expect((await api(url, 'experiments/set-experiment-tag', { experiment_id: id, key: 'owner', value: 'ada' })).status).toBe(200);
+    expect((await api(url, 'experiments/update', { experiment_id: id, new_name: 'alpha2' })).status).toBe(200);
+    const run = (await api(url, 'runs/create', { experiment_id: id, run_name: 'in-alpha2' })).json.run.info.run_id;
+    await api(url, 'runs/log-inputs', { run_id: run, datasets: [{ dataset: { name: 'train', digest: 'abc123', source_type: 'local', source: 's3://bucket/train.csv' } }] });
+    await api(url, 'runs/log-batch', { run_id: run, metrics: Array.from({ length: 50 }, (_, step) => ({ key: 'loss', value: 1 / (step + 1), timestamp: now + step, step })) });
+    await api(url, 'runs/update', { run_id: run, status: 'FINISHED' });
+
+    const bulk = await api(url, 'metrics/get-history-bulk-interval', { run_ids: [run], metric_key: 'loss', start_step: 10, end_step: 40, max_results: 5 }, { method: 'GET' });
+    expect(bulk.json.metrics.map((m: { step: number; run_id: string }) => [m.step, m.run_id])).toEqual([[10, run], [18, run], [25, run], [33, run], [40, run]]);
+    expect(show(dir, run)).toMatchObject({ experiment: 'alpha2', tags: { 'dataset.train': 'abc123 s3://bucket/train.csv' } });
+
+    const search = (body: Record<string, unknown>) => api(url, 'experiments/search', body).then((r) => r.json.experiments.map((e: { name: string }) => e.name));
+    expect(await search({ order_by: ['name ASC'] })).toEqual(['Default', 'alpha2', 'beta']);
+    expect(await search({ filter: "name LIKE 'alpha%' and tags.owner = 'ada'" })).toEqual(['alpha2']);
+    expect((await api(url, 'experiments/delete', { experiment_id: id })).status).toBe(200);
+    expect(await search({ order_by: ['name ASC'] })).toEqual(['Default', 'beta']);
+    expect(await search({ view_type: 'DELETED_ONLY' })).toEqual(['alpha2']);
+    expect((await api(url, 'runs/create', { experiment_id: id })).json.error_code).toBe('INVALID_STATE');
+    await api(url, 'experiments/restore', { experiment_id: id });
+
+    // Another server process on the same repository: the same ids, names and tags.
+    await server.stop();
+    server = await startGitTrackServer(dir);
+    url = server.url;
+    const again = (await api(url, 'experiments/get', { experiment_id: id }, { method: 'GET' })).json.experiment;
+    expect(again).toMatchObject({ experiment_id: id, name: 'alpha2', lifecycle_stage: 'active', tags: [{ key: 'owner', value: 'ada' }] });
+    expect((await api(url, 'runs/get', { run_id: run }, { method: 'GET' })).json.run.info.experiment_id).toBe(id);
+    expect((await api(url, 'runs/search', { experiment_ids: [id] })).json.runs.map((r: { info: { run_id: string } }) => r.info.run_id)).toEqual([run]);
+    expect((await api(url, 'experiments/get-by-name', { experiment_name: 'beta' }, { method: 'GET' })).json.experiment.experiment_id).toBe(experimentIdOf('beta'));
+  });
+
   it('leaves a run still RUNNING at stop to be recovered as killed, with what it logged', async () => {
     const dir = makeRepo({ commit: true });
     server = await startGitTrackServer(dir);

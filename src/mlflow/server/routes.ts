@@ -57,7 +57,7 @@ function searchExperiments(store: RunStore, fields: Fields): object {
       const field = name.replace(/^attributes?\./, '');
       const va = experimentField(a, field);
       const vb = experimentField(b, field);
-      const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb));
+      const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va) < String(vb) ? -1 : String(va) > String(vb) ? 1 : 0;
       if (c !== 0) return dir.toUpperCase() === 'DESC' ? -c : c;
     }
     return 0;
