@@ -1,7 +1,8 @@
 /**
  * The MLflow REST API of `git-track server`, driven with plain fetch following MLflow's
- * service.proto (the npm MLflow clients are thin, unmaintained wrappers; the real Python
- * client is tested in server-python.slow.test.ts). Checked against the branch with real git.
+ * service.proto: no npm MLflow client was adopted (none was evaluated; fetch keeps the request
+ * shapes visible here). The real Python client is tested in server-python.slow.test.ts.
+ * Checked against the branch with real git.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, git, makeRepo } from '../helpers/repo.js';
