@@ -273,6 +273,17 @@ finished child shows progress.`,
         .option('-o, --output <dir>', 'write under this directory instead of the work tree')
         .option('--force', 'overwrite existing files that differ')
         .option('--json', 'print what was restored as JSON')
+        .addHelpText(
+          'after',
+          `
+The shared store is set by \`store:\` in .git-track.yaml or git config gittrack.store.*:
+  git   refs/git-track/artifacts, pushed and pulled with the runs (default; 5 MB a file)
+  dir   a shared directory:   git config gittrack.store.dir /mnt/share/artifacts
+  s3    an S3 bucket:         git config gittrack.store.type s3; gittrack.store.bucket NAME
+        (also .prefix .region .endpoint .forcePathStyle; credentials: the AWS SDK's chain)
+  lfs   the remote's Git LFS server, with git's credentials: git config gittrack.store.type lfs
+Push uploads the bytes before the runs move; get verifies every byte before writing a file.`,
+        )
         .action(lazy(() => import('./commands/get.js'))),
   ],
   [
