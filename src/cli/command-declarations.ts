@@ -5,6 +5,7 @@
 import { type Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { makeCliContext, type CliContext } from './context.js';
+import { GitTrackError, quoteInput } from '../errors.js';
 
 type Action = (cli: CliContext, args: unknown[], options: Record<string, unknown>) => Promise<number | void>;
 
@@ -499,7 +500,15 @@ The JSON API is described in docs/ui-api.md.`,
     ['import'],
     (program) => {
       // Sources are subcommands, so another (`import wandb`) can follow without new flags here.
-      const command = program.command('import').description('bring runs from another tracker into `runs` (idempotent: runs imported before are skipped)');
+      const command = program
+        .command('import')
+        .description('bring runs from another tracker into `runs` (idempotent: runs imported before are skipped)')
+        .argument('[source]', 'where the runs come from: mlflow')
+        .action((source: string | undefined) => {
+          // Reached only when no known source was named: commander dispatches `import mlflow` itself.
+          const what = source === undefined ? 'import needs a source' : `unknown source ${quoteInput(source)} for import`;
+          throw new GitTrackError('USAGE', `${what} (sources: mlflow; e.g. git-track import mlflow mlruns)`);
+        });
       command
         .command('mlflow')
         .argument('[path]', 'an MLflow file store: the `mlruns` folder')

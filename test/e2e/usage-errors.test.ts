@@ -16,6 +16,8 @@ describe('one style of error line', () => {
     ['an option without its value', ['list', '--limit'], /^git-track: option '-n, --limit <n>' argument missing$/],
     ['too many arguments', ['list', 'extra'], /^git-track: too many arguments for 'list'/],
     ['a bad value', ['list', '--limit', 'ten'], /^git-track: --limit expects a whole number/],
+    ['a command of subcommands without one', ['import'], /^git-track: import needs a source \(sources: mlflow; /],
+    ['an unknown subcommand', ['import', 'wandb'], /^git-track: unknown source 'wandb' for import /],
   ];
   for (const [what, args, line] of cases) {
     it(`${what}: git-track: …, exit 2`, () => {
