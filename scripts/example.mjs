@@ -42,3 +42,4 @@ track('list');
 track('show', 'latest');
 process.stdout.write('\n$ git log --oneline --first-parent runs\n' + git('log', '--oneline', '--first-parent', 'runs'));
 console.log(`\nHEAD, the index and the working tree are as the example left them (git status --short):\n${git('status', '--short')}`);
+console.log(`Look at them in the dashboard (Ctrl-C stops it):\n  cd ${repo} && git-track ui --open`);
