@@ -6,7 +6,7 @@
 import type { Expr, Field, Literal } from '../../query/ast.js';
 import { matches, type FieldValue } from '../../query/evaluate.js';
 import { laterTags, queryRuns } from '../../query/query-runs.js';
-import { compareForSort, type SortKey } from '../../query/sort.js';
+import { sortRows, type SortKey } from '../../query/sort.js';
 import { NEWEST_FIRST } from '../../query/query-runs.js';
 import type { RunManifest } from '../../manifest/schema.js';
 import type { ParamValue } from '../../manifest/schema.js';
@@ -129,21 +129,12 @@ function activeAccessor(run: ActiveRun): (field: Field) => FieldValue | undefine
 }
 
 function sortCandidates(list: Candidate[], keys: SortKey[], get: (c: Candidate, f: Field) => FieldValue | undefined): Candidate[] {
-  const columns = keys.map((k) => list.map((c) => get(c, k.field)));
-  const order = list.map((_, i) => i);
-  order.sort((x, y) => {
-    for (let k = 0; k < keys.length; k++) {
-      const a = columns[k]![x];
-      const b = columns[k]![y];
-      const missingA = a === undefined || a === null;
-      const missingB = b === undefined || b === null;
-      if (missingA !== missingB) return missingA ? 1 : -1;
-      const c = keys[k]!.field.name === 'created' && typeof a === 'string' && typeof b === 'string' ? Date.parse(a) - Date.parse(b) : compareForSort(a, b);
-      if (c !== 0) return keys[k]!.descending ? -c : c;
-    }
-    return x - y;
-  });
-  return order.map((i) => list[i]!);
+  // Runs in progress and recorded runs may write `created` with other offsets: compare instants.
+  const value = (i: number, f: Field): FieldValue | undefined => {
+    const v = get(list[i]!, f);
+    return f.name === 'created' && typeof v === 'string' ? Date.parse(v) : v;
+  };
+  return sortRows(list.map((_, i) => i), keys, value).map((i) => list[i]!);
 }
 
 /** The manifest fields MLflow shows, from the index row (no manifest read). */
