@@ -140,6 +140,12 @@ export const UI_PARALLEL_METRICS = 50;
 /** Brushed runs listed under the parallel coordinates; the others are counted. */
 export const UI_BRUSHED_SHOWN = 200;
 
+/** Generations of producers the run page's lineage graph draws (`git-track lineage RUN` walks them all). */
+export const UI_LINEAGE_GENERATIONS = 2;
+
+/** Runs in one column of the lineage graph; past it, the rest are one "+N more" node. */
+export const UI_LINEAGE_LAYER_NODES = 8;
+
 // The MLflow-compatible server (src/mlflow/server/): MLflow's own limits, so its clients behave
 // the same against both.
 

@@ -10,7 +10,8 @@ import { formatDuration, formatTime } from '../format.js';
 import { href } from '../router.js';
 import type { Route } from '../router.js';
 import type { RunAnswer } from '../api-types.js';
-import { artifactsTable, kvTable, laterTagsView, lineageView, outputView, patchView, runLink, showError } from './run-parts.js';
+import { artifactsTable, kvTable, laterTagsView, outputView, patchView, runLink, showError } from './run-parts.js';
+import { lineageView } from './lineage-graph.js';
 import { seriesPanels, type SeriesPanels } from './series-panels.js';
 
 const section = (title: string, ...body: (HTMLElement | null | string)[]) =>
@@ -50,7 +51,7 @@ export function runPage(root: HTMLElement, route: Route, source: DataSource): ()
               ['status', status], ['created', formatTime(m['created'])], ['duration', formatDuration(m['duration_s']) || (a.running ? `running since ${formatTime(a.running.started)}` : '')],
               ['author', author ? `${author.name ?? ''}${author.email ? ` <${author.email}>` : ''}` : ''],
               ...(a.running ? [['host', `${a.running.hostname} (pid ${a.running.pid})`] as [string, unknown], ['last activity', formatTime(a.running.lastActivity)] as [string, unknown]] : []),
-              ...(typeof m['parent'] === 'string' ? [['parent', m['parent']] as [string, unknown]] : []),
+              ...(typeof m['parent'] === 'string' ? [['parent', runLink({ id: m['parent'] })] as [string, unknown]] : []),
             ]),
             kvTable('Params', Object.entries((m['params'] ?? {}) as Record<string, unknown>)),
             kvTable('Metrics', Object.entries((m['metrics'] ?? {}) as Record<string, unknown>)),

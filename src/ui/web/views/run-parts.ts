@@ -1,16 +1,16 @@
-/** Pieces of the run page: key/value tables, the patch as a diff, output.log, artifacts, lineage. */
+/** Pieces of the run page: key/value tables, the patch as a diff, output.log, artifacts. */
 import { h, replace } from '../dom.js';
 import type { DataSource } from '../data-source.js';
 import { formatBytes, formatTime, formatValue } from '../format.js';
 import { href } from '../router.js';
-import type { LineageNode, RunAnswer, RunRef } from '../api-types.js';
+import type { RunAnswer, RunRef } from '../api-types.js';
 
-/** A two-column table of names and values (empty values left out), or nothing when empty. */
+/** A two-column table of names and values (empty values left out; elements kept as they are), or nothing when empty. */
 export function kvTable(caption: string, all: [string, unknown][]): HTMLElement | null {
   const entries = all.filter(([, v]) => v !== '' && v !== null && v !== undefined);
   if (entries.length === 0) return null;
   return h('table', { class: 'kv' }, h('caption', null, caption),
-    h('tbody', null, ...entries.map(([k, v]) => h('tr', null, h('th', { scope: 'row' }, k), h('td', null, formatValue(v))))));
+    h('tbody', null, ...entries.map(([k, v]) => h('tr', null, h('th', { scope: 'row' }, k), h('td', null, v instanceof Node ? v : formatValue(v))))));
 }
 
 /** A run as a link: its name (or short id) to its page. */
@@ -64,33 +64,6 @@ export function artifactsTable(id: string, artifacts: RunAnswer['artifacts']): H
       h('td', null, a.kind === 'dir' ? '' : a.download
         ? h('a', { href: a.download.replace(/^\//, ''), download: a.path.split('/').pop() ?? 'artifact', class: 'download', title: 'checked against its sha256 before it is sent' }, 'download')
         : h('span', { class: 'muted', title: `git-track get ${id}` }, a.sha256 ? 'not in this clone (git-track get)' : ''))))));
-}
-
-/** Lineage as three columns: the runs that made its inputs → the run → the runs that used its outputs. */
-export function lineageView(run: RunAnswer): HTMLElement | null {
-  const producers = run.data.flatMap((d) => (d.producedBy ?? []).map((r) => ({ r, via: d.path ?? d.label ?? '' })));
-  const parent = typeof run.run['parent'] === 'string' ? (run.run['parent'] as string) : null;
-  if (producers.length === 0 && run.usedBy.length === 0 && !parent && run.children.length === 0) return null;
-  const col = (title: string, items: HTMLElement[]) => h('div', { class: 'lin-col' }, h('div', { class: 'muted' }, title), ...(items.length ? items : [h('div', { class: 'muted' }, 'none')]));
-  const node = (link: HTMLElement, via?: string) => h('div', { class: 'lin-node' }, link, via ? h('div', { class: 'muted small' }, via) : null);
-  const tree = run.lineage ? lineageTree(run.lineage) : null;
-  return h('div', { class: 'lineage' },
-    col('inputs made by', [...(parent ? [node(runLink({ id: parent }), 'parent')] : []), ...(tree ? [tree] : producers.map((p) => node(runLink(p.r), p.via)))]),
-    h('div', { class: 'lin-arrow', 'aria-hidden': 'true' }, '→'),
-    col('this run', [node(h('strong', null, (run.run['name'] as string | undefined) ?? run.run.id.slice(0, 8)))]),
-    h('div', { class: 'lin-arrow', 'aria-hidden': 'true' }, '→'),
-    col('outputs used by', [...run.usedBy.map((u) => node(runLink(u), u.path)), ...run.children.map((c) => node(runLink(c), 'child'))]));
-}
-
-/** The inputs that runs made, and the inputs of those runs, as a nested list of links. */
-function lineageTree(n: LineageNode): HTMLElement | null {
-  const made = n.inputs.filter((i) => i.producers.length > 0);
-  if (made.length === 0) return null;
-  return h('ul', { class: 'lin-tree' }, ...made.map((i) => h('li', null,
-    h('span', { class: 'mono small' }, i.path ?? i.label ?? ''),
-    ...i.producers.map((p) => h('div', null, '← ', runLink(p.node), h('span', { class: 'muted small' }, ` (${p.artifact})`),
-      p.node.seen ? h('span', { class: 'muted small' }, ' · shown above') : p.node.truncated ? h('span', { class: 'muted small' }, ' · more: git-track lineage') : null,
-      p.node.seen ? null : lineageTree(p.node))))));
 }
 
 /** Later tags (added after the run) with who and when. */
