@@ -146,6 +146,18 @@ export const UI_LINEAGE_GENERATIONS = 2;
 /** Runs in one column of the lineage graph; past it, the rest are one "+N more" node. */
 export const UI_LINEAGE_LAYER_NODES = 8;
 
+/** Raw points per file of a series an export holds in full (loaded on zoom; ~1 MB of script). */
+export const UI_EXPORT_CHUNK_POINTS = 50_000;
+
+/** A series with more points than this is exported downsampled only (the page says so). */
+export const UI_EXPORT_SERIES_POINTS = 1_000_000;
+
+/** Raw points one export writes in all (~20 bytes each); series past it are exported downsampled only. */
+export const UI_EXPORT_FULL_POINTS = 5_000_000;
+
+/** Raw points an export page loads for one zoomed line; a wider zoom shows the downsampled line. */
+export const UI_EXPORT_ZOOM_POINTS = 200_000;
+
 // The MLflow-compatible server (src/mlflow/server/): MLflow's own limits, so its clients behave
 // the same against both.
 

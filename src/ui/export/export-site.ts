@@ -14,13 +14,11 @@ import { orderedRuns } from '../server/ordered-runs.js';
 import { NOT_BUILT_PAGE, webRoot } from '../server/static-files.js';
 import { makeUiState } from '../server/ui-state.js';
 import { exportFileName, exportKey, exportScript } from './export-key.js';
+import { exportRunSeries, fullBudget, type FullBudget } from './export-series.js';
 
 /** The marker that makes a directory a previous export (replaced without asking). */
 export const EXPORT_MARKER = 'git-track-export.json';
 export const EXPORT_FORMAT = 'git-track/ui-export@1';
-
-/** Points per line in an export: no zoom detail, but every line keeps its shape. */
-const EXPORT_POINTS = 2000;
 
 export interface ExportResult {
   dir: string;
@@ -34,7 +32,7 @@ export interface ExportResult {
  * @example
  * await exportSite(ctx, '/tmp/site', { filter: "experiment = 'churn'" }); // { runs: 12, files: 31, … }
  */
-export async function exportSite(ctx: TrackerContext, dir: string, options: { filter?: string; root?: string | null } = {}): Promise<ExportResult> {
+export async function exportSite(ctx: TrackerContext, dir: string, options: { filter?: string; root?: string | null; budget?: FullBudget } = {}): Promise<ExportResult> {
   const state = makeUiState(ctx, { filter: options.filter, exporting: true });
   prepare(dir);
   let files = 0;
@@ -62,13 +60,12 @@ export async function exportSite(ctx: TrackerContext, dir: string, options: { fi
   const n = String(ordered.order.length);
   put(exportKey('runs', { all: '1', limit: n }), 'runs', { all: '1', limit: n });
   for (const id of ids) put(exportKey(`run/${id}`), `run/${id}`);
-  for (const id of ids) {
-    const answer = answerApi(state, 'series', new URLSearchParams({ runs: id, points: String(EXPORT_POINTS) }));
-    if (answer.status !== 200 || (answer.body as { lines: unknown[] }).lines.length === 0) continue;
-    const key = exportKey('series', { runs: id });
-    write(join('data', exportFileName(key)), exportScript(key, answer.body));
+  const budget = options.budget ?? fullBudget();
+  const putBody = (key: string, body: unknown) => {
+    write(join('data', exportFileName(key)), exportScript(key, body));
     keys.push(key);
-  }
+  };
+  for (const id of ids) exportRunSeries(state, id, putBody, budget);
   const tip = (answerApi(state, 'info', new URLSearchParams()).body as { tip: string | null }).tip;
   const meta = { format: EXPORT_FORMAT, tip, filter: options.filter ?? null, created: new Date(ctx.env.now()).toISOString(), keys };
   write(join('data', 'index.js'), `window.gtExport=${JSON.stringify(meta).replace(/</g, '\\u003c')};\n`);

@@ -66,6 +66,11 @@ export interface SeriesLine {
   x: number[];
   y: number[];
   summary?: Summary;
+  /**
+   * In an export only, for a downsampled line: its every point in chunks `[first step, last
+   * step, points]` (keys `series-points?chunk=…&metric=…&run=…`), or why the export left them out.
+   */
+  full?: { chunks: [number, number, number][] } | { omitted: 'series-limit' | 'export-limit'; limit: number };
 }
 
 export interface SeriesAnswer {

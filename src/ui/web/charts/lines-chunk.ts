@@ -135,6 +135,9 @@ function drawLines(el: HTMLElement, o: LineChartOptions): LineChart {
     el,
   );
   el.appendChild(readout);
+  // After a zoom the chart holds only the zoomed range, so uPlot's own double-click reset
+  // lands on the same scale and reports no change: zooming out is asked for here.
+  chart.over.addEventListener('dblclick', () => o.onZoom?.(null));
   const mark = () => {
     el.dataset['lines'] = String(lines.length);
     el.dataset['points'] = lines.map((l) => l.x.length).join(',');

@@ -116,7 +116,7 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
     const box = have?.box ?? h('div', { class: 'panel', 'data-metric': metric });
     const note = lines.some((l) => l.downsampled) ? h('span', { class: 'muted', title: 'downsampled (LTTB) to the width of the panel; zoom in for every point' }, ` · ${lines.reduce((s, l) => s + l.total, 0).toLocaleString('en-US')} points`) : null;
     const chartEl = h('div', { class: 'chart' });
-    replace(box, h('h4', null, metric.includes('/') ? metric.slice(metric.indexOf('/') + 1) : metric, note), chartEl);
+    replace(box, h('h4', null, metric.includes('/') ? metric.slice(metric.indexOf('/') + 1) : metric, note), cutNote(lines), chartEl);
     if (!have) grid.appendChild(box);
     const entry = { chart: null as unknown as LineChart, runs, zoom: null as [number, number] | null, box };
     entry.chart = api!.drawLines(chartEl, {
@@ -151,6 +151,22 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
       for (const c of charts.values()) c.chart.destroy();
     },
   };
+}
+
+/**
+ * In an export, the lines it holds only downsampled (too many points to export in full): the
+ * reader is told that zooming brings no more detail, and where every point is.
+ */
+function cutNote(lines: SeriesLine[]): HTMLElement | null {
+  const cut = lines.filter((l) => l.full && 'omitted' in l.full);
+  if (cut.length === 0) return null;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const one = (l: SeriesLine) => {
+    const full = l.full as { omitted: string; limit: number };
+    const why = full.omitted === 'series-limit' ? `more than the ${n(full.limit)} an export keeps per series` : `past the ${n(full.limit)} an export keeps in all`;
+    return `${n(l.x.length)} of ${n(l.total)} points${lines.length > 1 ? ` of ${label(l)}` : ''} (${why})`;
+  };
+  return h('p', { class: 'warning small export-cut' }, `This export holds ${cut.map(one).join('; ')}: zooming adds no detail. \`git-track ui\` in the repository shows every point.`);
 }
 
 /** The run colour legend: a swatch and a link per run. */
