@@ -9,10 +9,7 @@ import { hasCredentials } from '../git/credentials.js';
 import { ANY_OID } from '../git/oid-text.js';
 import { describeIssue, formatPath, valueAt } from './schema-errors.js';
 import { LONE_SURROGATE, MANIFEST_FORMAT, NAME_MAX, NAME_PATTERN } from './names.js';
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z$/;
-const SINGLE_LINE = /^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$/;
+import { AUTHOR_TEXT, isInsidePath, isValidUtc, ISO_UTC, RUN_ID, SHA256_HEX, SINGLE_LINE } from './manifest-rules.js';
 
 const singleLine = (max: number) =>
   z.string().min(1).max(max).regex(SINGLE_LINE, { error: 'must be one line without control characters' });
@@ -39,21 +36,9 @@ export const paramValueSchema = z.union([scalarSchema, z.array(scalarSchema)], {
 });
 export type ParamValue = z.infer<typeof paramValueSchema>;
 
-function isValidUtc(s: string): boolean {
-  const t = Date.parse(s);
-  // Date.parse rolls 2026-02-30 over to March; a round trip through toISOString catches that.
-  return !Number.isNaN(t) && new Date(t).toISOString() === (s.length === 20 ? `${s.slice(0, 19)}.000Z` : s);
-}
-
-/** Artifact paths are restored by `get`, so they must stay inside the tree they came from. */
-function isInsidePath(p: string): boolean {
-  if (p.startsWith('/') || p.includes('\\')) return false;
-  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
-}
-
 export const authorSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[^<>\n\r]*$/, { error: "must not contain '<', '>' or a newline" }),
-  email: z.string().regex(/^[^<>\n\r]*$/, { error: "must not contain '<', '>' or a newline" }),
+  name: z.string().min(1).regex(AUTHOR_TEXT, { error: "must not contain '<', '>' or a newline" }),
+  email: z.string().regex(AUTHOR_TEXT, { error: "must not contain '<', '>' or a newline" }),
 });
 export type RunAuthor = z.infer<typeof authorSchema>;
 
@@ -151,7 +136,7 @@ const uniqueBy =
   };
 
 /** A run id: 12 lowercase hex characters. */
-export const runIdSchema = z.string().regex(/^[0-9a-f]{12}$/, { error: 'must be 12 lowercase hex characters' });
+export const runIdSchema = z.string().regex(RUN_ID, { error: 'must be 12 lowercase hex characters' });
 
 export const statusSchema = z.enum(['finished', 'failed', 'killed']);
 export type RunStatus = z.infer<typeof statusSchema>;

@@ -13,8 +13,9 @@ import { captureCodeVersion, type CapturedCode, type CodeVersion } from '../git/
 import { copyNewObjects } from '../git/copy-new-objects.js';
 import { resolveIdentity, type Identity } from '../git/identity.js';
 import { editTree, lookupPath, type TreeEdit } from '../git/tree-edit.js';
-import { encodeValidManifest } from '../manifest/codec.js';
-import { validateManifest, type RunManifest } from '../manifest/schema.js';
+import { validateManifestQuickly } from '../manifest/check-manifest.js';
+import { encodeValidManifest } from '../manifest/emit-manifest.js';
+import type { RunManifest } from '../manifest/schema.js';
 import { checkManifestSize, checkValueSizes } from '../manifest/value-limits.js';
 import { MANIFEST_FORMAT } from '../manifest/names.js';
 import type { TrackerContext } from '../tracker-context.js';
@@ -146,7 +147,8 @@ export async function logRun(ctx: TrackerContext, input: LogRunInput, options: {
     note: input.note,
     source: record ? { kind: record.kind, file: recordPath(base, record.file) } : undefined,
   };
-  let manifest = validateManifest(stripUndefined(draft), record ? recordPath(base, record.file) : undefined, record ? 'run record' : undefined);
+  // Checked without zod: loading it was most of `git-track log`'s start-up (check-manifest.ts).
+  let manifest = await validateManifestQuickly(stripUndefined(draft), record ? recordPath(base, record.file) : undefined, record ? 'run record' : undefined);
   checkManifestSize(encodeValidManifest(manifest));
   if (options.dryRun) return { manifest, yaml: encodeValidManifest(manifest), commit: null };
 

@@ -8,7 +8,6 @@ import { seriesInput, type SeriesInput } from '../../series/series-input.js';
 import { flattenValues, parseAssignment, parseMetricAssignment, readValuesFile, toMetrics } from '../../manifest/values.js';
 import { readRunRecord } from '../../runs/import-record.js';
 import { logRun, type LogRunInput, type Scalar } from '../../runs/log-run.js';
-import { preferOneShotValidation } from '../../manifest/schema.js';
 import { checkValueSizes } from '../../manifest/value-limits.js';
 import { readInputFile } from '../../manifest/read-input-file.js';
 import { MAX_SERIES_BYTES } from '../../limits.js';
@@ -39,7 +38,6 @@ interface LogOptions {
 }
 
 export default async function log(cli: CliContext, _args: unknown[], options: LogOptions): Promise<number> {
-  preferOneShotValidation();
   const input = parseLogOptions(cli, options);
   refuseEmptyRun(input);
   if (options.remote !== undefined || options.codeCommit !== undefined) return logToRemote(cli, input, options);
