@@ -146,6 +146,9 @@ export const UI_LINEAGE_GENERATIONS = 2;
 /** Runs in one column of the lineage graph; past it, the rest are one "+N more" node. */
 export const UI_LINEAGE_LAYER_NODES = 8;
 
+/** Values a keyboard brush steps through on one parallel-coordinates axis (spread by rank past it). */
+export const UI_BRUSH_KEY_STEPS = 50;
+
 /** Raw points per file of a series an export holds in full (loaded on zoom; ~1 MB of script). */
 export const UI_EXPORT_CHUNK_POINTS = 50_000;
 

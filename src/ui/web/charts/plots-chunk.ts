@@ -7,6 +7,7 @@ import * as echarts from 'echarts/core';
 import { ParallelChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, ParallelComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
+import { axisCategories } from './axis-categories.js';
 
 echarts.use([ParallelChart, ScatterChart, ParallelComponent, GridComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
 
@@ -21,8 +22,12 @@ export interface ParallelOptions {
   /** Index in `dims` of the metric the lines are coloured by. */
   colorBy: number;
   labels: string[];
-  /** Runs inside every brushed range (indexes), after each brush. */
-  onBrush(indexes: number[]): void;
+  /**
+   * After each brush (mouse or {@link ParallelPlot.brush}): the runs inside every brushed range
+   * (indexes), and each axis's brushed ranges in its data units (a category axis: indexes into
+   * {@link axisCategories}).
+   */
+  onBrush(indexes: number[], ranges: [number, number][][]): void;
 }
 
 export interface ScatterOptions {
@@ -38,14 +43,24 @@ export interface Plot {
   destroy(): void;
 }
 
+/** Parallel coordinates, also driven from the keyboard (views/parallel-keys.ts). */
+export interface ParallelPlot extends Plot {
+  /** Brush axis `axis` to `range` (data units, inclusive), or clear it (null). */
+  brush(axis: number, range: [number, number] | null): void;
+  /** Each axis's x in CSS pixels from the plot's left edge. */
+  axisX(): number[];
+  /** Draw axis `axis` as the one the keyboard is on (null: none). */
+  highlight(axis: number | null): void;
+}
+
 export interface PlotsApi {
-  parallel(el: HTMLElement, o: ParallelOptions): Plot;
+  parallel(el: HTMLElement, o: ParallelOptions): ParallelPlot;
   scatter(el: HTMLElement, o: ScatterOptions): Plot;
 }
 
 function theme() {
   const css = getComputedStyle(document.documentElement);
-  return { text: css.getPropertyValue('--fg').trim() || '#222', muted: css.getPropertyValue('--muted').trim() || '#666' };
+  return { text: css.getPropertyValue('--fg').trim() || '#222', muted: css.getPropertyValue('--muted').trim() || '#666', accent: css.getPropertyValue('--accent').trim() || '#0969da' };
 }
 
 /** Numbers get a value axis; anything else a category axis of its distinct values. */
@@ -53,11 +68,10 @@ function axisOf(d: Dimension, i: number, muted: string) {
   const numeric = d.values.every((v) => v === null || typeof v === 'number');
   const base = { dim: i, name: d.name, nameTextStyle: { color: muted }, axisLabel: { color: muted }, axisLine: { lineStyle: { color: muted } } };
   if (numeric) return { ...base, type: 'value' as const, scale: true };
-  const cats = [...new Set(d.values.map((v) => (v === null ? '(none)' : String(v))))].sort();
-  return { ...base, type: 'category' as const, data: cats };
+  return { ...base, type: 'category' as const, data: axisCategories(d.values) };
 }
 
-function parallel(el: HTMLElement, o: ParallelOptions): Plot {
+function parallel(el: HTMLElement, o: ParallelOptions): ParallelPlot {
   const t = theme();
   const chart = echarts.init(el, null, { renderer: 'canvas' });
   const rows = o.labels.map((_, j) => o.dims.map((d) => {
@@ -72,13 +86,40 @@ function parallel(el: HTMLElement, o: ParallelOptions): Plot {
     visualMap: colour.length > 0 && Math.min(...colour) < Math.max(...colour) ? { type: 'continuous', dimension: o.colorBy, min: Math.min(...colour), max: Math.max(...colour), right: 10, top: 'middle', calculable: true, precision: 3, textStyle: { color: t.muted }, inRange: { color: ['#4575b4', '#74add1', '#fee090', '#f46d43', '#a50026'] } } : undefined,
     series: [{ type: 'parallel', data: rows, lineStyle: { width: 1.5, opacity: 0.75, color: '#4e79a7' }, inactiveOpacity: 0.04, activeOpacity: 1, emphasis: { disabled: true } }],
   });
+  // ECharts' model is not in its public types; these are the parts read here.
+  type Model = {
+    getSeriesByIndex(i: number): { getRawIndicesByActiveState(s: string): number[] };
+    getComponent(type: string, i?: number): { activeIntervals?: [number, number][]; coordinateSystem?: { dimensions: string[]; getAxisLayout(dim: string): { position: number[] } } } | undefined;
+  };
+  const model = () => (chart as unknown as { getModel(): Model }).getModel();
   chart.on('axisareaselected', () => {
-    const model = (chart as unknown as { getModel(): { getSeriesByIndex(i: number): { getRawIndicesByActiveState(s: string): number[] } } }).getModel();
-    o.onBrush(model.getSeriesByIndex(0).getRawIndicesByActiveState('active'));
+    const m = model();
+    const ranges = o.dims.map((_, i) => (m.getComponent('parallelAxis', i)?.activeIntervals ?? []).map((r): [number, number] => [r[0], r[1]]));
+    // With no range left, ECharts calls every line 'normal', none 'active': all runs are in.
+    const none = ranges.every((r) => r.length === 0);
+    o.onBrush(none ? o.labels.map((_, j) => j) : m.getSeriesByIndex(0).getRawIndicesByActiveState('active'), ranges);
   });
   const resize = new ResizeObserver(() => chart.resize());
   resize.observe(el);
-  return { destroy: () => { resize.disconnect(); chart.dispose(); } };
+  let lit: number | null = null;
+  const restyle = () => chart.setOption({ parallelAxis: o.dims.map((_, i) => ({ axisLine: { lineStyle: { color: i === lit ? t.accent : t.muted, width: i === lit ? 3 : 1 } } })) });
+  return {
+    destroy: () => { resize.disconnect(); chart.dispose(); },
+    brush(axis, range) {
+      chart.dispatchAction({ type: 'axisAreaSelect', parallelAxisIndex: axis, intervals: range ? [range] : [] });
+      // ECharts redraws a brushed area only when a mouse drew it; a range set here needs the
+      // axes drawn again to show it.
+      restyle();
+    },
+    axisX() {
+      const sys = model().getComponent('parallel')?.coordinateSystem;
+      return o.dims.map((_, i) => (sys?.dimensions[i] !== undefined ? sys.getAxisLayout(sys.dimensions[i]!).position[0] ?? 0 : 0));
+    },
+    highlight(axis) {
+      lit = axis;
+      restyle();
+    },
+  };
 }
 
 function scatter(el: HTMLElement, o: ScatterOptions): Plot {

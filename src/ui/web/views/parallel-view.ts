@@ -10,6 +10,7 @@ import type { FieldsAnswer, ValuesAnswer } from '../api-types.js';
 import { loadChunk } from '../charts/load-chunk.js';
 import type { Plot } from '../charts/plots-chunk.js';
 import { filterBox } from './filter-box.js';
+import { keyBrush, type KeyBrush } from './parallel-keys.js';
 import { showError } from './run-parts.js';
 import { ApiError } from '../data-source.js';
 import { UI_BRUSHED_SHOWN, UI_PARALLEL_METRICS } from '../../../limits.js';
@@ -21,13 +22,18 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
   let plots: Plot[] = [];
   const chooser = h('div', { class: 'chooser' });
   const parallelEl = h('div', { class: 'plot plot-parallel', 'aria-label': 'parallel coordinates' });
+  const keysEl = h('div', { class: 'axis-keys-holder' });
+  let keys: KeyBrush | null = null;
+  const placeKeys = new ResizeObserver(() => requestAnimationFrame(() => keys?.place()));
+  placeKeys.observe(parallelEl);
   const brushed = h('div', { class: 'brushed', 'aria-live': 'polite' });
   const scatterEl = h('div', { class: 'plot plot-scatter', 'aria-label': 'scatter plot' });
   const scatterControls = h('div', { class: 'toolbar-options' });
   const message = h('div');
   const filter = filterBox(state.get('filter') ?? '', (text) => set('filter', text.trim()));
-  replace(root, h('section', null, h('h2', null, 'Parallel coordinates'), filter.el, chooser, message, parallelEl,
-    h('p', { class: 'muted' }, 'Drag along an axis to keep the runs inside that range; drag on several axes to narrow further; click an axis outside the range to clear it.'),
+  replace(root, h('section', null, h('h2', null, 'Parallel coordinates'), filter.el, chooser, message, parallelEl, keysEl,
+    h('p', { class: 'muted' }, 'Drag along an axis to keep the runs inside that range; drag on several axes to narrow further; click an axis outside the range to clear it. ',
+      'From the keyboard: Tab to an axis’s ▲ (top) or ▼ (bottom) under the plot and move it with the arrow keys (Page Up/Down, Home/End); Delete clears the axis.'),
     brushed, h('h2', null, 'Scatter'), scatterControls, scatterEl));
 
   function set(name: string, value: string) {
@@ -44,6 +50,8 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
     const metrics = fields.metrics.slice(0, UI_PARALLEL_METRICS).map((m) => `metrics.${m}`);
     for (const p of plots) p.destroy();
     plots = [];
+    keys = null;
+    keysEl.replaceChildren();
     if (metrics.length === 0 && chosen.length === 0) {
       drawChooser(fields, chosen, '');
       replace(message, h('p', { class: 'muted' }, 'The runs have no params or metrics to plot.'));
@@ -78,7 +86,11 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
     replace(message, h('p', { class: 'muted' }, `${values.ids.length.toLocaleString('en-US')} runs${left ? ` (${left} without ${metric} left out)` : ''}`));
     const labels = values.ids.map((id, j) => values.names[j] ?? id.slice(0, 8));
     const dims = values.fields.map((f, i) => ({ name: f.replace(/^(params|metrics)\./, ''), values: values.values[i] ?? [] }));
-    plots.push(api.parallel(parallelEl, { dims, colorBy: dims.length - 1, labels, onBrush: (idx) => showBrushed(values, idx) }));
+    const plot = api.parallel(parallelEl, { dims, colorBy: dims.length - 1, labels, onBrush: (idx, ranges) => { keys?.sync(ranges); showBrushed(values, idx); } });
+    plots.push(plot);
+    keys = keyBrush(plot, dims);
+    replace(keysEl, keys.el);
+    requestAnimationFrame(() => keys?.place());
     parallelEl.dataset['runs'] = String(values.ids.length);
     showBrushed(values, null);
     drawScatter(api, values, labels, chosen, metric);
@@ -138,6 +150,7 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
 
   void draw().catch((e) => showError(message, e));
   return () => {
+    placeKeys.disconnect();
     for (const p of plots) p.destroy();
   };
 }
