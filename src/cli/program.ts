@@ -5,18 +5,8 @@
 import { Command } from 'commander';
 import { gitTrackVersion } from '../version.js';
 import { COMMANDS } from './command-declarations.js';
+import { commandName } from './command-name.js';
 import { formatUsageError } from './usage-errors.js';
-
-/** The first word of `argv` that is not a global option or its value. */
-function commandName(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') return undefined;
-    if (arg === '-C') i++;
-    else if (!arg.startsWith('-')) return arg;
-  }
-  return undefined;
-}
 
 /**
  * The commander program: the command `argv` names, or every command when it names none.
