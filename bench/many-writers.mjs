@@ -9,21 +9,39 @@
 //   - W plain `git push`es of each clone's runs to a ref of its own, all at once (what W
 //     concurrent pushes cost this machine with no contention at all: the floor).
 //
+// And where the time goes, from the kernel's accounting (Linux /proc): CPU seconds of the
+// writers with every process they started (node, git push, pack-objects; over the filesystem
+// also the remote's side, which runs in those processes), and over HTTP the CPU of the server
+// side (git http-backend, receive-pack, index-pack / unpack-objects). W writers on 2 cores
+// cannot finish before (their CPU / 2): the part of the ratio that is this machine simulating
+// W nodes, not the protocol. Load averages are printed beside each figure.
+//
 //   node scripts/build.mjs --no-types && node bench/many-writers.mjs [--writers 50] [--runs 5]
-//     [--transport file|http|both] [--json]
+//     [--transport file|http|both] [--json] [--root DIR: measure the build in DIR (another checkout)]
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const BIN = resolve(root, 'bin', 'git-track.js');
+const here = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : fallback;
 };
+const root = resolve(arg('--root', here));
+const BIN = resolve(root, 'bin', 'git-track.js');
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+/** CPU seconds of process `pid` itself and of its children it has reaped (utime, stime, cutime, cstime of /proc/<pid>/stat). */
+function cpuOf(pid = 'self') {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const n = (i) => Number(f[i - 3]);
+  return { own: (n(14) + n(15)) / TICKS, children: (n(16) + n(17)) / TICKS };
+}
+const load = () => loadavg()[0].toFixed(1);
+const CORES = (await import('node:os')).availableParallelism();
 const WRITERS = Number(arg('--writers', 50));
 const RUNS = Number(arg('--runs', 5));
 const TRANSPORTS = arg('--transport', 'both') === 'both' ? ['file', 'http'] : [arg('--transport')];
@@ -68,12 +86,12 @@ async function logRuns(dir, count, base) {
 
 /** Start git's smart-HTTP server over `dir`, logging its requests to `log`. */
 async function httpServer(dir, log) {
-  const child = spawn(process.execPath, [join(root, 'test', 'helpers', 'git-http-server.mjs'), dir], {
+  const child = spawn(process.execPath, [join(here, 'test', 'helpers', 'git-http-server.mjs'), dir], {
     env: { ...env, GIT_HTTP_LOG: log },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise((res) => child.stdout.once('data', (d) => res(d.toString().trim())));
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
 /** Pushes a server saw since `from` lines: receive-pack advertisements (each `git push` asks one). */
@@ -133,26 +151,39 @@ async function measure(transport) {
     await logRuns(solo, WRITERS * RUNS, 1);
     say(`${transport}: ${WRITERS} clones with ${RUNS} new runs each, and one with ${WRITERS * RUNS}, ready`);
 
+    /** Run `phase`, with its wall time, the CPU seconds of the processes it started and of the server, and the load average before and after. */
+    const measured = async (phase) => {
+      const c0 = cpuOf();
+      const s0 = server ? cpuOf(server.pid) : null;
+      const l0 = load();
+      const t0 = performance.now();
+      const value = await phase();
+      const ms = performance.now() - t0;
+      const c1 = cpuOf();
+      const s1 = server ? cpuOf(server.pid) : null;
+      const cpu = { clientCpuS: Number((c1.children - c0.children).toFixed(2)), serverCpuS: s0 ? Number((s1.own + s1.children - s0.own - s0.children).toFixed(2)) : null };
+      return { value, ms, ...cpu, load: `${l0}→${load()}` };
+    };
+
     // One writer, all runs, alone.
-    let t = performance.now();
-    const soloResult = await run(solo, process.execPath, [BIN, 'push', '--json', 'origin']);
-    const soloMs = performance.now() - t;
-    if (soloResult.code !== 0) throw new Error(`solo push failed: ${soloResult.stderr}`);
+    const soloPhase = await measured(() => run(solo, process.execPath, [BIN, 'push', '--json', 'origin']));
+    const soloMs = soloPhase.ms;
+    if (soloPhase.value.code !== 0) throw new Error(`solo push failed: ${soloPhase.value.stderr}`);
 
     // The floor: W plain pushes, each to a ref of its own, at once.
-    t = performance.now();
-    const plain = await Promise.all(clones.map((dir, w) => run(dir, 'git', ['push', '-q', 'floor', `runs:refs/heads/node-${w}`])));
-    const floorMs = performance.now() - t;
+    const floorPhase = await measured(() => Promise.all(clones.map((dir, w) => run(dir, 'git', ['push', '-q', 'floor', `runs:refs/heads/node-${w}`]))));
+    const floorMs = floorPhase.ms;
+    const plain = floorPhase.value;
     if (plain.some((p) => p.code !== 0)) throw new Error(`plain push failed: ${plain.find((p) => p.code !== 0).stderr}`);
 
     // W writers at once.
     const before = serverPushes(log);
-    t = performance.now();
-    const results = await Promise.all(clones.map((dir) => run(dir, process.execPath, [BIN, 'push', '--json', 'origin'])));
-    const manyMs = performance.now() - t;
+    const manyPhase = await measured(() => Promise.all(clones.map((dir) => run(dir, process.execPath, [BIN, 'push', '--json', 'origin']))));
+    const manyMs = manyPhase.ms;
+    const results = manyPhase.value;
     const failed = results.filter((r) => r.code !== 0);
     const attempts = results.filter((r) => r.code === 0).map((r) => JSON.parse(r.stdout).attempts);
-    const server = serverPushes(log, before.lines);
+    const requests = serverPushes(log, before.lines);
 
     // What a newcomer sees: git clone + git-track pull + list.
     const check = join(work, 'check');
@@ -177,10 +208,20 @@ async function measure(transport) {
       ratio: Number((manyMs / soloMs).toFixed(2)),
       attemptsTotal: attempts.reduce((a, b) => a + b, 0),
       attemptsMax: Math.max(0, ...attempts),
-      serverPushesAdvertised: server ? (transport === 'http' ? server.advertised : null) : null,
-      serverPushesPosted: transport === 'http' ? server.posted : null,
+      serverPushesAdvertised: transport === 'http' ? requests.advertised : null,
+      serverPushesPosted: transport === 'http' ? requests.posted : null,
       firstParentMerges: merges,
       fsckClean: fsck === '',
+      // CPU seconds (client: the pushing processes and all they started; server: git http-backend and its children).
+      manyClientCpuS: manyPhase.clientCpuS,
+      manyServerCpuS: manyPhase.serverCpuS,
+      soloClientCpuS: soloPhase.clientCpuS,
+      soloServerCpuS: soloPhase.serverCpuS,
+      floorClientCpuS: floorPhase.clientCpuS,
+      floorServerCpuS: floorPhase.serverCpuS,
+      // W writers' CPU spread over this machine's cores: the least wall time they could take here.
+      manyCpuBoundMs: Math.round(((manyPhase.clientCpuS + (manyPhase.serverCpuS ?? 0)) / CORES) * 1000),
+      load: { solo: soloPhase.load, floor: floorPhase.load, many: manyPhase.load },
     };
   } finally {
     server?.stop();
@@ -199,5 +240,8 @@ for (const transport of TRANSPORTS) {
   say(`  push attempts: ${r.attemptsTotal} in all, at most ${r.attemptsMax} by one writer${r.failedPushes ? `; ${r.failedPushes} FAILED: ${r.firstFailure}` : ''}`);
   if (transport === 'http') say(`  server saw ${r.serverPushesAdvertised} receive-pack advertisements, ${r.serverPushesPosted} receive-pack posts`);
   say(`  merge commits on the first-parent history of runs: ${r.firstParentMerges}`);
+  const server = (v) => (v === null ? '' : `, server ${v} s`);
+  say(`  CPU: ${r.writers} writers client ${r.manyClientCpuS} s${server(r.manyServerCpuS)} (on ${CORES} cores: at least ${r.manyCpuBoundMs} ms of wall time); one writer alone client ${r.soloClientCpuS} s${server(r.soloServerCpuS)}; floor client ${r.floorClientCpuS} s${server(r.floorServerCpuS)}`);
+  say(`  load average (1 min) solo ${r.load.solo}, floor ${r.load.floor}, ${r.writers} writers ${r.load.many}`);
 }
 if (JSON_OUT) console.log(JSON.stringify(out, null, 2));

@@ -248,3 +248,10 @@ export const MLFLOW_IMPORT_BATCH_RUNS = 200;
 
 /** Incoming writers' refs one fold takes into `runs`; the rest wait for the next pull or push. */
 export const MAX_FOLDED_WRITERS = 256;
+
+/**
+ * Incoming refs holding only runs `runs` already has (a push that landed in `runs` leaves its
+ * writer's ref behind, see transport.ts) that a pull or push lets stay rather than pushing
+ * their deletion alone; they go with the next fold that moves `runs`, or once this many.
+ */
+export const STALE_INCOMING_REFS_KEPT = 32;

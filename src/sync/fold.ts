@@ -62,7 +62,7 @@ export async function foldForRemote(
 
 /** Fold `tips` into the local `ref`; the plan that was applied (on the tip it was applied to). */
 async function foldRef(ctx: TrackerContext, identity: () => Promise<Identity>, ref: string, tips: string[], label: string): Promise<FoldPlan> {
-  let applied: FoldPlan = { step: null, folded: [], skipped: [] };
+  let applied: FoldPlan = { step: null, folded: [], added: [], skipped: [] };
   if (tips.length === 0) return applied;
   await advanceRef(
     ctx,
@@ -87,7 +87,8 @@ function leasedDeletes(ctx: TrackerContext, incoming: IncomingTip[], runs: FoldP
     const refs = incomingRefs(t.writer);
     const runsDone = t.runs === null || runs.folded.includes(t.runs);
     const artifactsDone = t.artifacts === null || artifacts.folded.includes(t.artifacts);
-    if (t.runs && runsDone) writers++;
+    // A writer counts when it brought runs; a ref left holding only what `runs` has does not.
+    if (t.runs && runsDone && runs.added.includes(t.runs)) writers++;
     // A writer's runs ref goes only with its artifacts (a pointer never outlives its bytes' ref).
     if (t.runs && runsDone && artifactsDone) deletes.push({ ref: refs.runs, oid: null, expected: t.runs });
     if (t.artifacts && artifactsDone) deletes.push({ ref: refs.artifacts, oid: null, expected: t.artifacts });

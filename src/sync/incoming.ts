@@ -101,6 +101,8 @@ export interface FoldPlan {
   step: { oid: string } | { tree: string; parents: string[] } | null;
   /** Tips the result contains (their refs may be deleted). */
   folded: string[];
+  /** Of those, the tips that bring what `base` lacks (the others were in it already). */
+  added: string[];
   /** Tips left out, with why: they change or drop something the base has. */
   skipped: { tip: string; reason: string }[];
 }
@@ -117,19 +119,19 @@ export interface FoldPlan {
 export async function planFold(ctx: TrackerContext, base: string | null, tips: string[]): Promise<FoldPlan> {
   const distinct = [...new Set(tips)].filter((t) => t !== base && ctx.store.has(t));
   const folded = tips.filter((t) => t === base);
-  if (distinct.length === 0) return { step: null, folded, skipped: [] };
+  if (distinct.length === 0) return { step: null, folded, added: [], skipped: [] };
   const { stdout } = await runGit(['merge-base', '--independent', ...(base ? [base] : []), ...distinct], { cwd: ctx.repo.gitDir, env: ctx.env });
   const independent = stdout.split('\n').filter((l) => OID.test(l));
   const skipped: FoldPlan['skipped'] = [];
   // Tips inside another one are folded with it; a tip inside base, already.
   const heads = independent.filter((t) => t !== base);
   const inner = distinct.filter((t) => !heads.includes(t));
-  if (heads.length === 0) return { step: null, folded: [...folded, ...inner], skipped };
+  if (heads.length === 0) return { step: null, folded: [...folded, ...inner], added: [], skipped };
   const baseTree = base ? ctx.store.readCommit(base).tree : null;
   if (heads.length === 1 && base && !independent.includes(base)) {
     // base is inside the one new tip: a fast-forward, if it keeps everything base has.
     const lost = lostOrChanged(ctx.store, baseTree!, ctx.store.readCommit(heads[0]!).tree);
-    if (lost.length === 0) return { step: { oid: heads[0]! }, folded: [...folded, ...inner, heads[0]!], skipped };
+    if (lost.length === 0) return { step: { oid: heads[0]! }, folded: [...folded, ...inner, heads[0]!], added: [heads[0]!], skipped };
   }
   let tree = baseTree;
   const parents = base ? [base] : [];
@@ -155,8 +157,9 @@ export async function planFold(ctx: TrackerContext, base: string | null, tips: s
     return { ...rest, skipped: [...skipped, ...rest.skipped] };
   }
   folded.push(...inner);
+  const added = parents.filter((p) => p !== base);
   // Every tip was skipped, or the only one left fast-forwards a missing base.
-  if (parents.length === (base ? 1 : 0)) return { step: null, folded, skipped };
-  if (parents.length === 1) return { step: { oid: parents[0]! }, folded, skipped };
-  return { step: { tree: tree!, parents }, folded, skipped };
+  if (parents.length === (base ? 1 : 0)) return { step: null, folded, added, skipped };
+  if (parents.length === 1) return { step: { oid: parents[0]! }, folded, added, skipped };
+  return { step: { tree: tree!, parents }, folded, added, skipped };
 }

@@ -29,6 +29,7 @@ import type { ObjectFormat } from '../git/object-format.js';
 import { declaredObjectFormat, objectFormatMismatch } from './format-mismatch.js';
 import { INCOMING_PREFIX, incomingTips, refsUnder, type IncomingTip } from './incoming.js';
 import { deleteRefs, mirrorTrackingRefs } from './tracking-refs.js';
+import type { EitherOutcome } from './transport.js';
 
 /** The git directory of a remote we can read (and, for a push, write) directly. */
 export interface LocalRemote {
@@ -116,10 +117,17 @@ export async function fetchLocal(ctx: TrackerContext, remote: Remote, local: Loc
  * const push = beginLocalPush(ctx, remote, local, [{ ref: 'refs/heads/runs', oid: tip }]);
  * await push.finish([{ ref: 'refs/heads/runs', oid: tip }]); // 'pushed'
  */
-export function beginLocalPush(ctx: TrackerContext, remote: Remote, local: LocalRemote, early: RefUpdateSpec[]): { finish(updates: RefUpdateSpec[]): Promise<'pushed' | 'rejected'> } {
+export function beginLocalPush(
+  ctx: TrackerContext,
+  remote: Remote,
+  local: LocalRemote,
+  early: RefUpdateSpec[],
+): { finish(updates: RefUpdateSpec[]): Promise<'pushed' | 'rejected'>; finishOrQueue(primary: RefUpdateSpec[], queue: RefUpdateSpec[]): Promise<EitherOutcome> } {
   /** The remote's value of each ref we send, read before its objects go (the compare-and-swap's expectation). */
   const before = new Map<string, string | null>();
   const sent = new Map<string, string>();
+  /** Tips whose objects are already in a pack written into the remote. */
+  const packed = new Set<string>();
   const send = async (updates: RefUpdateSpec[]): Promise<boolean> => {
     for (const u of updates) {
       if (u.oid === null) continue;
@@ -128,35 +136,54 @@ export function beginLocalPush(ctx: TrackerContext, remote: Remote, local: Local
       if (theirs === null || theirs === u.oid) continue;
       if (!ctx.store.has(theirs) || !(await isAncestor(ctx.repo, ctx.env, theirs, u.oid))) return false;
     }
-    const oids = updates.flatMap((u) => (u.oid === null ? [] : [u.oid]));
+    const oids = [...new Set(updates.flatMap((u) => (u.oid === null || packed.has(u.oid) ? [] : [u.oid])))];
     if (oids.length > 0) await packInto(ctx.env, ctx.store.format, local.gitDir, ctx.repo.objectsDir, oids, `pushing to ${remote.label}`);
+    for (const oid of oids) packed.add(oid);
     for (const u of updates) if (u.oid !== null) sent.set(u.ref, u.oid);
     return true;
   };
   const started = send(early);
   started.catch(() => {}); // awaited in finish; the caller may never get there (a refused artifact)
-  return {
-    async finish(updates) {
-      if (!(await started)) return 'rejected';
-      if (!(await send(updates.filter((u) => sent.get(u.ref) !== u.oid)))) return 'rejected';
-      // Artifacts before runs (a pointer never arrives before its bytes); deletions of folded
-      // writers' refs only once `runs` holds what they held.
-      const moves = updates.flatMap((u) => (u.oid === null ? [] : [{ ref: u.ref, oid: u.oid }]));
-      const last = (ref: string) => Number(ref === RUNS_REF || ref.endsWith('/runs'));
-      const ordered = moves.sort((a, b) => last(a.ref) - last(b.ref));
-      for (const u of ordered) {
-        const expected = before.get(u.ref) ?? null;
-        if (expected === u.oid) continue;
+  /** Send what `updates` need and move them (artifacts before runs); false when one was refused or moved. */
+  const move = async (updates: RefUpdateSpec[], landed: string[]): Promise<boolean> => {
+    if (!(await send(updates.filter((u) => sent.get(u.ref) !== u.oid)))) return false;
+    // Artifacts before runs (a pointer never arrives before its bytes).
+    const moves = updates.flatMap((u) => (u.oid === null ? [] : [{ ref: u.ref, oid: u.oid }]));
+    const last = (ref: string) => Number(ref === RUNS_REF || ref.endsWith('/runs'));
+    const ordered = moves.sort((a, b) => last(a.ref) - last(b.ref));
+    for (const u of ordered) {
+      const expected = before.get(u.ref) ?? null;
+      if (expected !== u.oid) {
         try {
           updateRef(local.gitDir, { name: u.ref, oid: u.oid, expected });
         } catch (err) {
-          if (isGitTrackError(err, 'REF_MOVED') || isGitTrackError(err, 'LOCK_TIMEOUT')) return 'rejected';
+          if (isGitTrackError(err, 'REF_MOVED') || isGitTrackError(err, 'LOCK_TIMEOUT')) return false;
           throw err;
         }
       }
+      landed.push(u.ref);
+    }
+    return true;
+  };
+  return {
+    async finish(updates) {
+      if (!(await started)) return 'rejected';
+      if (!(await move(updates, []))) return 'rejected';
+      // Deletions of folded writers' refs only once `runs` holds what they held.
       await deleteRefs(ctx.env, local.gitDir, updates.flatMap((u) => (u.oid === null ? [{ ref: u.ref, expected: u.expected! }] : [])));
       await collectGarbageIfNeeded(ctx, local);
       return 'pushed';
+    },
+    async finishOrQueue(primary, queue) {
+      const landed: string[] = [];
+      // Refused early (`runs` moved to a tip we lack): nothing was packed, the queue sends it.
+      if ((await started) && (await move(primary, landed))) {
+        await collectGarbageIfNeeded(ctx, local);
+        return { status: 'pushed', landed };
+      }
+      const status = (await move(queue, landed)) ? 'queued' : 'rejected';
+      if (landed.length > 0) await collectGarbageIfNeeded(ctx, local);
+      return { status, landed };
     },
   };
 }

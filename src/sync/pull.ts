@@ -17,6 +17,7 @@ import { checkRemoteHistory, markSeen, setTrackingRef } from './sync-state.js';
 import { beginPush, fetchRemote, type PushUpdate, type RemoteTips } from './transport.js';
 import { addedRuns } from './added-runs.js';
 import { foldForRemote } from './fold.js';
+import { STALE_INCOMING_REFS_KEPT } from '../limits.js';
 
 export interface PullResult {
   remote: string;
@@ -103,7 +104,9 @@ async function publishFold(
   const updates: PushUpdate[] = [];
   if (fold.artifacts && fold.artifacts !== tips.artifacts) updates.push({ ref: ARTIFACTS_REF, oid: fold.artifacts });
   if (fold.runs && fold.runs !== tips.runs) updates.push({ ref: RUNS_REF, oid: fold.runs });
-  if (updates.length + fold.deletes.length === 0) return false;
+  // Without a ref to move, every folded ref holds only runs the remote's `runs` has (left by a
+  // writer whose push landed there): not worth a write, or a warning on a read-only remote, until there are many.
+  if (updates.length === 0 && fold.deletes.length < STALE_INCOMING_REFS_KEPT) return false;
   try {
     const outcome = await beginPush(ctx, remote, []).finish([...updates, ...fold.deletes]);
     if (outcome === 'rejected') return false;

@@ -16,8 +16,8 @@ import { ARTIFACTS_REF, resolveRemote } from './remote.js';
 import { stageArtifacts, type StagedArtifacts } from './stage-artifacts.js';
 import { checkRemoteHistory, markSeen, setTrackingRef } from './sync-state.js';
 import { beginPush, fetchRemote, type PushUpdate, type RemoteTips } from './transport.js';
-import { addedRecords } from './added-records.js';
-import { addedRuns } from './added-runs.js';
+import { addedRuns, addedSince } from './added-runs.js';
+import { STALE_INCOMING_REFS_KEPT } from '../limits.js';
 import { foldIntoLocal, type Folded } from './fold.js';
 import { incomingRefs } from './incoming.js';
 import { writerId } from './writer-id.js';
@@ -79,24 +79,29 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
   const identity = once(() => resolveIdentity(ctx.repo, ctx.env));
   const store = once(() => resolveStore(ctx.repo, ctx.env));
 
+  /** The remote's `runs` as of our last sync, or as `git clone` / `git fetch` last saw it. */
+  const lastSeen = () => readRef(ctx.repo.commonDir, remote.seen) ?? readRef(ctx.repo.commonDir, remote.runsTracking);
+
   /**
-   * Upload what `tips` lacks and push: to `runs` (with `deletes`, the folded writers' refs), or
-   * with `queue` to this writer's own refs. null when the remote moved on meanwhile.
+   * Upload what `tips` lacks and push: to `runs` (with `deletes`, the folded writers' refs), to
+   * this writer's own refs (`queue`), or in one round trip to `runs` where it is a fast-forward
+   * and to this writer's own refs where not (`either`). null when neither landed.
    */
-  const send = async (tips: RemoteTips, queue: boolean, fold: Folded & { mine?: string } = { writers: 0, deletes: [] }): Promise<PushResult | null> => {
+  const send = async (tips: RemoteTips, target: 'runs' | 'queue' | 'either', fold: Folded & { mine?: string } = { writers: 0, deletes: [] }): Promise<PushResult | null> => {
     const local = readRef(ctx.repo.commonDir, RUNS_REF)!;
     const { deletes, writers: writersFolded } = fold;
     // Ours to send (and whose artifacts to upload): not what folding queued writers brought in.
     const ours = fold.mine ?? local;
+    const own = incomingRefs(writerId(ctx));
     // A writer that never fetches has not the remote's artifacts history to build on: its
     // artifact objects go to its own ref, in the same push as the runs (folded like any).
-    const refs = queue ? incomingRefs(writerId(ctx)) : { runs: RUNS_REF, artifacts: options.fetch === false ? incomingRefs(writerId(ctx)).artifacts : ARTIFACTS_REF };
-    const mine = queue ? tips.incoming.find((t) => refs.runs === incomingRefs(t.writer).runs) : undefined;
-    const upToDate = !queue && tips.runs === local && deletes.length === 0;
+    const artifactsRef = target === 'queue' || options.fetch === false ? own.artifacts : ARTIFACTS_REF;
+    const mine = tips.incoming.find((t) => own.runs === incomingRefs(t.writer).runs);
+    const upToDate = target === 'runs' && tips.runs === local && deletes.length === 0;
     // The runs' objects travel while we list the pushed runs and read their manifests for
     // artifacts to stage.
-    const pending = upToDate ? null : beginPush(ctx, remote, [{ ref: refs.runs, oid: local }]);
-    const [sent, recordsSent] = await Promise.all([addedRuns(ctx, ours, tips.runs), addedRecords(ctx, ours, tips.runs)]);
+    const pending = upToDate ? null : beginPush(ctx, remote, [{ ref: target === 'queue' ? own.runs : RUNS_REF, oid: local }]);
+    const { runs: sent, records: recordsSent } = await addedSince(ctx, ours, tips.runs);
     const artifacts = await stageArtifacts(ctx, identity, store, sent, remote);
     const result = { remote: remote.label, runsSent: sent.length, recordsSent, runsMerged, artifacts, attempts: Math.max(pushes, 1), queuedAs: null, writersFolded };
     if (upToDate) {
@@ -104,19 +109,50 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
       await setTrackingRef(ctx, remote.runsTracking, local);
       return { ...result, runsSent: 0, recordsSent: {}, upToDate: true };
     }
-    const updates: PushUpdate[] = [];
-    if ((queue ? mine?.runs : tips.runs) !== local) updates.push({ ref: refs.runs, oid: local });
     const localArtifacts = readRef(ctx.repo.commonDir, ARTIFACTS_REF);
-    if (localArtifacts && localArtifacts !== tips.artifacts && localArtifacts !== mine?.artifacts) updates.push({ ref: refs.artifacts, oid: localArtifacts });
+    const artifactsKnown = artifactsRef === ARTIFACTS_REF ? tips.artifacts : mine?.artifacts;
+    const artifactsUpdate = localArtifacts && localArtifacts !== tips.artifacts && localArtifacts !== artifactsKnown ? [{ ref: artifactsRef, oid: localArtifacts }] : [];
     pushes++;
-    if ((await pending!.finish([...updates, ...deletes])) === 'rejected') return null;
-    if (queue) return { ...result, attempts: pushes, upToDate: false, queuedAs: refs.runs };
-    markSeen(ctx, remote, local);
-    // As after `git push`: the remote-tracking refs now show what the remote holds.
-    for (const u of updates) {
-      if (u.ref === RUNS_REF || u.ref === ARTIFACTS_REF) await setTrackingRef(ctx, u.ref === RUNS_REF ? remote.runsTracking : remote.artifactsTracking, u.oid);
+    if (target === 'either') {
+      // Where `runs` is refused, the runs (and the artifact objects their pointers need) go to
+      // this writer's own refs; the objects travel once.
+      const queue: PushUpdate[] = [{ ref: own.runs, oid: local }];
+      if (artifactsRef === ARTIFACTS_REF && artifactsUpdate.length > 0) queue.push({ ref: own.artifacts, oid: localArtifacts! });
+      const primary: PushUpdate[] = [...artifactsUpdate, ...(tips.runs === local ? [] : [{ ref: RUNS_REF, oid: local }])];
+      const { status, landed } = await pending!.finishOrQueue(primary, queue);
+      if (status === 'rejected') return null;
+      await afterLanding(landed);
+      // `runs` took them even if the artifacts ref did not (their bytes' objects then wait on our own ref).
+      if (status === 'queued' && !landed.includes(RUNS_REF)) {
+        await markQueued();
+        return { ...result, attempts: pushes, upToDate: false, queuedAs: own.runs };
+      }
+      markSeen(ctx, remote, local);
+      return { ...result, attempts: pushes, upToDate: false };
     }
+    const updates: PushUpdate[] = [...artifactsUpdate];
+    if ((target === 'queue' ? mine?.runs : tips.runs) !== local) updates.push({ ref: target === 'queue' ? own.runs : RUNS_REF, oid: local });
+    if ((await pending!.finish([...updates, ...deletes])) === 'rejected') return null;
+    if (target === 'queue') {
+      await markQueued();
+      return { ...result, attempts: pushes, upToDate: false, queuedAs: own.runs };
+    }
+    markSeen(ctx, remote, local);
+    await afterLanding(updates.map((u) => u.ref));
     return { ...result, attempts: pushes, upToDate: false };
+  };
+
+  /** Our view of the remote is stale (our runs went to our own ref): the next push fetches and folds first. */
+  const markQueued = async (): Promise<void> => {
+    const base = lastSeen();
+    if (base) await setTrackingRef(ctx, remote.queuedOn, base);
+  };
+
+  /** As after `git push`: the remote-tracking refs show what the remote now holds. */
+  const afterLanding = async (landed: string[]): Promise<void> => {
+    const local = { runs: readRef(ctx.repo.commonDir, RUNS_REF), artifacts: readRef(ctx.repo.commonDir, ARTIFACTS_REF) };
+    if (landed.includes(RUNS_REF)) await setTrackingRef(ctx, remote.runsTracking, local.runs);
+    if (landed.includes(ARTIFACTS_REF)) await setTrackingRef(ctx, remote.artifactsTracking, local.artifacts);
   };
 
   /** Fetch, bring the remote's runs and its queued writers into ours, and push to `runs`. */
@@ -127,37 +163,47 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     if (tips.runs) await mergeRuns(ctx, identity, tips.runs, remote.label);
     if (tips.artifacts) await mergeRuns(ctx, identity, tips.artifacts, remote.label, ARTIFACTS_REF);
     const mine = readRef(ctx.repo.commonDir, RUNS_REF)!;
-    const fold = { ...(await foldIntoLocal(ctx, identity, tips.incoming, remote.label)), mine };
+    const folded = await foldIntoLocal(ctx, identity, tips.incoming, remote.label);
+    // Refs holding only what `runs` already has (left by writers whose runs landed) are not
+    // worth a push of their own until there are many.
     const after = readRef(ctx.repo.commonDir, RUNS_REF)!;
+    const stale = after === tips.runs && readRef(ctx.repo.commonDir, ARTIFACTS_REF) === tips.artifacts && folded.deletes.length < STALE_INCOMING_REFS_KEPT;
+    const fold = { ...folded, deletes: stale ? [] : folded.deletes, mine };
     if (after !== before) runsMerged += (await addedRuns(ctx, after, before)).length;
-    return { tips, fold, done: await send(tips, false, fold) };
+    // Without leased deletions to carry, a lost race queues our runs in the same push.
+    const target = fold.deletes.length === 0 && after !== tips.runs ? 'either' : 'runs';
+    return { tips, fold, done: await send(tips, target, fold) };
   };
 
-  // Most pushes find the remote where the last sync left it: push straight away, one git call
-  // instead of a fetch and a push. A push is never forced, so the remote can only
-  // fast-forward: a stale view costs one rejected push, never a run.
-  const seen = readRef(ctx.repo.commonDir, remote.seen);
+  // Most pushes find the remote where the last sync left it (or where `git clone` saw it):
+  // push straight away, one git call instead of a fetch and a push. A push is never forced, so
+  // the remote can only fast-forward: when others moved `runs` meanwhile, the same push puts
+  // our runs on this writer's own ref instead, which no one else writes — one push per writer
+  // however many push at the same moment, and nothing is lost either way.
+  const seen = lastSeen();
   const seenTips: RemoteTips = { runs: seen, artifacts: readRef(ctx.repo.commonDir, remote.artifactsTracking), incoming: [] };
   if (options.fetch === false) {
-    const done = (await send(seenTips, false)) ?? (await send(seenTips, true));
+    const done = await send(seenTips, 'either');
     if (done) return done;
     throw new GitTrackError('PUSH_REJECTED', `push to ${remote.label} was rejected, to its runs and to this writer's own ref; nothing was lost there, try again`, {
       remote: remote.label,
     });
   }
-  if (seen && seen !== readRef(ctx.repo.commonDir, RUNS_REF)) {
-    const direct = await send(seenTips, false);
+  // Our last push went to our own ref and no sync since: the remote has moved on, so fetch,
+  // fold and bring `runs` up to date (a stale clone does not queue forever).
+  const stale = seen !== null && readRef(ctx.repo.commonDir, remote.queuedOn) === seen;
+  if (seen && seen !== readRef(ctx.repo.commonDir, RUNS_REF) && !stale) {
+    const direct = await send(seenTips, 'either');
     if (direct) return direct;
   }
-  // Others pushed since our last sync (or there was none): fetch, merge their runs and every
-  // writer queued there into ours (a run that differs is refused here, before anything is
-  // sent), and push that fold to `runs`. If yet another writer beat us to it, our runs go to
-  // our own ref, which lands at once: a push costs a bounded number of round trips however
-  // many writers push at the same moment, and nothing is lost either way.
+  // Nothing new since our last sync (a push that only folds what others queued), no sync yet,
+  // or even our own ref refused us (another clone with our writer id): fetch, merge the
+  // remote's runs and every writer queued there into ours (a run that differs is refused
+  // here, before anything is sent), and push that fold.
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const { tips, fold, done } = await fetchFoldSend();
     if (done) return done;
-    const queued = await send(tips, true, { writers: 0, deletes: [], mine: fold.mine });
+    const queued = await send(tips, 'queue', { writers: 0, deletes: [], mine: fold.mine });
     if (queued) return queued;
     await sleep(backoff(ctx.env.random(1)[0]!, attempt));
   }

@@ -26,6 +26,11 @@ export interface Remote {
   seen: string;
   /** Where the remote's incoming writers' refs are fetched to (a prefix ending in `/`). */
   incomingTracking: string;
+  /**
+   * Set when a push put our runs on our own ref instead of `runs`: the remote tip we had seen
+   * then. While {@link seen} still holds it, our view is stale, and the next push fetches.
+   */
+  queuedOn: string;
 }
 
 /**
@@ -47,6 +52,7 @@ export function resolveRemote(repo: Repo, arg: string | undefined, cwd: string):
       artifactsTracking: `refs/git-track/remotes/${name}/artifacts`,
       seen: `refs/git-track/remotes/${name}/seen`,
       incomingTracking: `refs/git-track/remotes/${name}/incoming/`,
+      queuedOn: `refs/git-track/remotes/${name}/queued-on`,
     };
   }
   if (arg === undefined) {
@@ -66,6 +72,7 @@ export function resolveRemote(repo: Repo, arg: string | undefined, cwd: string):
     artifactsTracking: `refs/git-track/remotes/${key}/artifacts`,
     seen: `refs/git-track/remotes/${key}/seen`,
     incomingTracking: `refs/git-track/remotes/${key}/incoming/`,
+    queuedOn: `refs/git-track/remotes/${key}/queued-on`,
   };
 }
 

@@ -91,6 +91,22 @@ export interface PendingPush {
    * fetch, merge and try again. Other failures (network, authentication) throw GIT_FAILED.
    */
   finish(updates: PushUpdate[]): Promise<'pushed' | 'rejected'>;
+  /**
+   * Move the remote's refs to `primary` (`runs` and the artifacts ref, fast-forwards), and
+   * where that is refused, to `queue` (this writer's own refs), in one round trip: a lost race
+   * costs no second push. Through git both go in one non-atomic `git push` (the queue refs then
+   * land even when `primary` did: a copy of commits `runs` holds, deleted by a later fold); to a
+   * remote on this filesystem the queue is written only when `primary` was refused.
+   * `landed`: the refs that now hold what we sent. No deletions here.
+   */
+  finishOrQueue(primary: PushUpdate[], queue: PushUpdate[]): Promise<EitherOutcome>;
+}
+
+/** How a {@link PendingPush.finishOrQueue} went. */
+export interface EitherOutcome {
+  /** 'pushed': every `primary` ref landed; 'queued': some did not, the queue did; 'rejected': neither. */
+  status: 'pushed' | 'queued' | 'rejected';
+  landed: string[];
 }
 
 /**
@@ -118,8 +134,54 @@ export function beginPush(ctx: TrackerContext, remote: Remote, early: PushUpdate
       }
       return gitPush(ctx, remote, updates);
     },
+    async finishOrQueue(primary, queue) {
+      if (direct) {
+        try {
+          return await direct.finishOrQueue(primary, queue);
+        } catch (err) {
+          if (!isGitTrackError(err, 'GIT_FAILED')) throw err;
+        }
+      }
+      const landed = await gitPushEach(ctx, remote, [...primary, ...queue]);
+      const all = (us: PushUpdate[]) => us.length > 0 && us.every((u) => landed.includes(u.ref));
+      const status = all(primary) ? 'pushed' : all(queue) ? 'queued' : 'rejected';
+      return { status, landed };
+    },
   };
 }
+
+/**
+ * One non-atomic `git push` of `updates` (never forced, no deletions): each ref lands or is
+ * refused on its own. The refs that landed (or already held their value), from git's
+ * porcelain report; GIT_FAILED when the push failed otherwise (network, authentication).
+ */
+async function gitPushEach(ctx: TrackerContext, remote: Remote, updates: PushUpdate[]): Promise<string[]> {
+  const { repo, env } = ctx;
+  const specs = updates.map((u) => `${u.oid}:${u.ref}`);
+  const result = await git(repo, env, ['push', '--progress', '--porcelain', '--no-verify', remote.target, ...specs], remote, true, `pushing to ${remote.label}`);
+  // "<flag>\t<from>:<to>\t<summary>": '!' refused, ' ' '*' '=' landed or already there.
+  const landed: string[] = [];
+  let reported = 0;
+  let lostRace = false;
+  for (const line of result.stdout.split('\n')) {
+    const m = /^([ *=!+-])\t[^\t:]*:([^\t]+)\t(.*)$/.exec(line);
+    if (!m) continue;
+    reported++;
+    if (m[1] !== '!' && updates.some((u) => u.ref === m[2])) landed.push(m[2]!);
+    if (m[1] === '!' && RACE_LOST.test(m[3]!)) lostRace = true;
+  }
+  // Refused for another reason (a hook's refusal, a server rule): that stands, as a failure.
+  if (result.code === 0 || (reported === updates.length && (landed.length > 0 || lostRace))) return landed;
+  const refused = mismatchFromGit(result.stderr, remote.label, ctx.store.format);
+  if (refused) throw refused;
+  throw new GitTrackError('GIT_FAILED', `git push to ${remote.label}: ${firstError(result.stderr) || `exited with ${result.code}`}`, {
+    remote: remote.label,
+    code: result.code,
+  });
+}
+
+/** What git says of a push that lost a race: someone else moved the ref first. */
+const RACE_LOST = /\[rejected\]|\(fetch first\)|non-fast-forward|failed to (update|lock)|cannot lock ref|atomic push failed|stale info|remote ref updated since checkout/i;
 
 async function gitPush(ctx: TrackerContext, remote: Remote, updates: PushUpdate[]): Promise<'pushed' | 'rejected'> {
   const { repo, env } = ctx;
@@ -129,7 +191,7 @@ async function gitPush(ctx: TrackerContext, remote: Remote, updates: PushUpdate[
   const result = await git(repo, env, ['push', '--progress', '--porcelain', '--atomic', '--no-verify', ...leases, remote.target, ...specs], remote, true, `pushing to ${remote.label}`);
   if (result.code === 0) return 'pushed';
   const text = `${result.stdout}\n${result.stderr}`;
-  if (/\[rejected\]|\(fetch first\)|non-fast-forward|failed to (update|lock)|cannot lock ref|atomic push failed|stale info|remote ref updated since checkout/i.test(text)) {
+  if (RACE_LOST.test(text)) {
     return 'rejected';
   }
   const refused = mismatchFromGit(result.stderr, remote.label, ctx.store.format);

@@ -120,6 +120,9 @@ describe('git-track push / pull between clones', () => {
     expect(r.stderr).toContain(`run ${id}`);
     expect(r.stderr).toMatch(/differ/);
     expect(git(b, 'rev-parse', 'runs')).toBe(before);
+    // A push does not fetch first: runs refuses b's stale view, and b's runs wait on its own
+    // ref (a fold leaves them there with a warning). The next push fetches, and refuses.
+    expect(ok(b, none, 'push')).toContain('wait in refs/git-track/incoming/');
     const p = cli(b, 'push');
     expect(p.code).toBe(1);
     expect(p.stderr).toContain(`run ${id}`);
@@ -157,12 +160,15 @@ describe('git-track push / pull between clones', () => {
     rewriteFileOnRuns(a, 'stages/production.yaml', () => 'run: a\n');
     rewriteFileOnRuns(b, 'tags/t.yaml', () => 'x: 1\n');
     ok(a, none, 'push');
-    ok(b, none, 'push');
+    ok(b, none, 'push'); // to b's own ref: runs moved since b's pull
+    ok(b, none, 'push'); // fetches, folds, and moves runs
     expect(git(bare, 'show', 'runs:stages/production.yaml')).toBe('run: a\n');
     expect(git(bare, 'show', 'runs:tags/t.yaml')).toBe('x: 1\n');
     rewriteFileOnRuns(b, 'README.md', (t) => `${t}edited\n`);
+    ok(a, none, 'pull');
     logRun(a, '-m', 'f1=0.3');
     ok(a, none, 'push');
+    ok(b, none, 'push');
     const r = cli(b, 'push');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("'README.md'");

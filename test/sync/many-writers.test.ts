@@ -28,6 +28,23 @@ function incoming(bare: string): Record<string, string> {
   return Object.fromEntries(out ? out.split('\n').map((l) => l.split(' ').reverse()).map(([oid, name]) => [name, oid]) : []);
 }
 
+/** Incoming refs holding runs that the remote's runs lacks, by name (a push that landed in runs leaves its writer's ref, holding nothing new). */
+function queuedOnly(bare: string): string[] {
+  return Object.entries(incoming(bare))
+    .filter(([, oid]) => !isAncestor(bare, oid, 'runs'))
+    .map(([name]) => name)
+    .sort();
+}
+
+function isAncestor(bare: string, a: string, b: string): boolean {
+  try {
+    execFileSync('git', ['merge-base', '--is-ancestor', a, b], { cwd: bare, env: testGitEnv(), stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A writer that queued its runs on the remote by hand (as a contended push does): clone, log, push to its own ref. */
 function queuedWriter(url: string, writer: string, metric: string): { dir: string; id: string } {
   const dir = cloneOf(url);
@@ -42,7 +59,7 @@ const tracker = (dir: string) => openTracker({ dir, env: defaultEnv({ vars: test
 
 for (const transport of ['file', 'http'] as const) {
   describe(`many writers, one remote (${transport})`, () => {
-    it('a push that finds runs moved merges and pushes again; one that cannot move runs queues on its own ref, at the first try', async () => {
+    it('a push that finds runs moved lands on its own ref in the same push; a push with nothing new folds it', async () => {
       const { bare, url } = await remoteFor(transport);
       const a = makeOrigin(url);
       const r0 = logRun(a, '-m', 'f1=0.1');
@@ -52,9 +69,16 @@ for (const transport of ['file', 'http'] as const) {
       const r1 = logRun(a, '-m', 'f1=0.2');
       ok(a, {}, 'push');
       const r2 = logRun(b, '-m', 'f1=0.3');
-      // b's view of the remote is stale: its direct push is refused, then it fetches, merges, pushes.
-      expect(JSON.parse(ok(b, {}, 'push', '--json'))).toMatchObject({ runsSent: 1, runsMerged: 1, queuedAs: null, attempts: 2 });
+      // b's view of the remote is stale: runs refuses it, and the same push put its run on b's own ref.
+      const stale = JSON.parse(ok(b, {}, 'push', '--json'));
+      expect(stale).toMatchObject({ runsSent: 1, runsMerged: 0, attempts: 1 });
+      expect(stale.queuedAs).toMatch(/^refs\/git-track\/incoming\/[0-9a-f]{12}\/runs$/);
+      expect(remoteRunIds(bare)).toEqual([r0, r1].sort());
+      expect(queuedOnly(bare)).toEqual([stale.queuedAs]);
+      // A push with nothing new of its own fetches and folds what waits there into runs.
+      expect(JSON.parse(ok(b, {}, 'push', '--json'))).toMatchObject({ runsMerged: 1, queuedAs: null, attempts: 1 });
       expect(remoteRunIds(bare)).toEqual([r0, r1, r2].sort());
+      expect(incoming(bare)).toEqual({});
       // Someone holds the remote's runs (its lock file): a's push cannot move it, so its run
       // goes to a's own ref and the push succeeds.
       const r3 = logRun(a, '-m', 'f1=0.4');
@@ -62,7 +86,7 @@ for (const transport of ['file', 'http'] as const) {
       const queued = JSON.parse(ok(a, {}, 'push', '--json'));
       expect(queued.queuedAs).toMatch(/^refs\/git-track\/incoming\/[0-9a-f]{12}\/runs$/);
       expect(queued.runsSent).toBe(1);
-      expect(Object.keys(incoming(bare))).toEqual([queued.queuedAs]);
+      expect(queuedOnly(bare)).toEqual([queued.queuedAs]);
       expect(remoteRunIds(bare)).toEqual([r0, r1, r2].sort());
       // The same clone queues on the same ref next time.
       const r4 = logRun(a, '-m', 'f1=0.5');
@@ -83,7 +107,7 @@ for (const transport of ['file', 'http'] as const) {
       const r0 = logRun(a, '-m', 'f1=0.1');
       ok(a, {}, 'push');
       const w = [queuedWriter(url, 'w1', 'f1=0.2'), queuedWriter(url, 'w2', 'f1=0.3'), queuedWriter(url, 'w3', 'f1=0.4')];
-      expect(Object.keys(incoming(bare))).toHaveLength(3);
+      expect(queuedOnly(bare)).toHaveLength(3);
       expect(remoteRunIds(bare)).toEqual([r0]);
       const reader = cloneOf(url);
       const pulled = JSON.parse(ok(reader, {}, 'pull', '--json'));
@@ -113,7 +137,8 @@ for (const transport of ['file', 'http'] as const) {
       const t = tracker(reader);
       const remote = resolveRemote(t.context.repo, 'origin', reader);
       const tips = await fetchRemote(t.context, remote);
-      expect(tips.incoming.map((x) => x.writer)).toEqual(['w1', 'w2']);
+      // (Over git's transport, a's own ref is there too: it holds only what runs has.)
+      expect(tips.incoming.map((x) => x.writer)).toEqual(expect.arrayContaining(['w1', 'w2']));
       // Between the reader's fetch and its fold, w1 logs and pushes again to its ref.
       const late = logRun(w.dir, '-m', 'f1=0.9');
       git(w.dir, 'push', '-q', 'origin', `runs:${INCOMING}w1/runs`);
@@ -199,5 +224,32 @@ describe('writers that cannot write where they expected', () => {
     expect(runIds(reader)).toEqual([r0, w.id].sort());
     expect(Object.keys(incoming(bare))).toEqual([`${INCOMING}w1/runs`]);
     expect(remoteRunIds(bare)).toEqual([r0]);
+  });
+});
+
+describe('the own ref a push through git leaves beside runs', () => {
+  it('holds nothing runs lacks: a pull does not push only to delete it; the next fold takes it along', async () => {
+    const { bare, url } = await remoteFor('http');
+    const a = makeOrigin(url);
+    const r0 = logRun(a, '-m', 'f1=0.1');
+    const pushed = JSON.parse(ok(a, {}, 'push', '--json'));
+    expect(pushed).toMatchObject({ attempts: 1, queuedAs: null });
+    // One `git push` sent runs and a's own ref: runs took it, so the own ref holds nothing new.
+    expect(Object.keys(incoming(bare))).toHaveLength(1);
+    expect(queuedOnly(bare)).toEqual([]);
+    const reader = cloneOf(url);
+    const before = git(bare, 'rev-parse', 'runs');
+    const r = cli(reader, 'pull', '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).writersFolded).toBe(0);
+    expect(git(bare, 'rev-parse', 'runs')).toBe(before);
+    expect(Object.keys(incoming(bare))).toHaveLength(1);
+    // A real fold deletes it with the queued ones.
+    const w = queuedWriter(url, 'w1', 'f1=0.2');
+    expect(JSON.parse(ok(reader, {}, 'pull', '--json')).writersFolded).toBe(1);
+    expect(incoming(bare)).toEqual({});
+    expect(remoteRunIds(bare)).toEqual([r0, w.id].sort());
+    expectFsckClean(bare);
   });
 });

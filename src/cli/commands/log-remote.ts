@@ -39,7 +39,7 @@ export async function prepareWriter(w: RemoteWriter): Promise<void> {
  */
 export async function pushWriter(w: RemoteWriter): Promise<PushResult> {
   const r = await pushRemoteWriter(w);
-  const where = r.queuedAs ? ` (to ${r.queuedAs}: others were pushing; the next pull or push folds it into runs)` : '';
+  const where = r.queuedAs ? ` (to ${r.queuedAs}: runs had moved on; the next pull or push folds it into runs)` : '';
   process.stderr.write(`git-track: pushed ${r.runsSent} run(s) to ${r.remote}${where}\n`);
   return r;
 }

@@ -13,7 +13,7 @@ export default async function push(cli: CliContext, [remote]: unknown[], options
     const merged = r.runsMerged ? `, merged ${r.runsMerged} from it` : '';
     const artifacts = r.artifacts.uploaded ? `, ${r.artifacts.uploaded} artifact object(s)` : '';
     cli.out(`pushed ${describeSent(r.runsSent, r.recordsSent)} to ${r.remote}${artifacts}${merged}`);
-    if (r.queuedAs) cli.out(`others were pushing: they wait in ${r.queuedAs} until the next pull or push folds them into runs (git-track pull sees them already)`);
+    if (r.queuedAs) cli.out(`runs on ${r.remote} had moved on: they wait in ${r.queuedAs} until the next pull or push folds them into runs (git-track pull sees them already)`);
   }
   if (r.writersFolded > 0 && !r.queuedAs) cli.out(`folded the runs ${r.writersFolded} writer(s) had queued on ${r.remote} into runs`);
   for (const m of r.artifacts.missing) cli.env.warn(`bytes of ${m.origin} are not in the local cache and were not uploaded`);
