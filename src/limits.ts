@@ -149,6 +149,15 @@ export const UI_LINEAGE_LAYER_NODES = 8;
 /** Values a keyboard brush steps through on one parallel-coordinates axis (spread by rank past it). */
 export const UI_BRUSH_KEY_STEPS = 50;
 
+/** Param axes parallel coordinates shows before the reader picks some. */
+export const UI_PARALLEL_DEFAULT_AXES = 6;
+
+/** Params it looks at for those default axes (the first ones the plotted runs have values for). */
+export const UI_PARALLEL_PARAM_CANDIDATES = 30;
+
+/** Runs of the stages view shown by name (one request for them all); the rest by id. */
+export const UI_STAGE_NAMED_RUNS = 200;
+
 /** Raw points per file of a series an export holds in full (loaded on zoom; ~1 MB of script). */
 export const UI_EXPORT_CHUNK_POINTS = 50_000;
 

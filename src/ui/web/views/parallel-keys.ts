@@ -82,6 +82,13 @@ export function keyBrush(plot: ParallelPlot, dims: Dimension[]): KeyBrush {
     };
     const top = thumb('top');
     const bottom = thumb('bottom');
+    if (a.steps.length === 0) {
+      // No plotted run has a value here: nothing to brush, and nothing for Tab to stop at.
+      for (const t of [top, bottom]) {
+        t.setAttribute('aria-disabled', 'true');
+        t.setAttribute('tabindex', '-1');
+      }
+    }
     const box = h('div', { class: 'axis-key', 'data-axis': a.name }, h('div', { class: 'axis-key-name' }, a.name), top, bottom);
     return { el: box, top, bottom };
   }
@@ -125,11 +132,11 @@ export function keyBrush(plot: ParallelPlot, dims: Dimension[]): KeyBrush {
     const a = axes[i]!;
     const b = boxes[i]!;
     const [lo, hi] = inside(a, ranges[i]!);
-    const empty = lo > hi;
+    const empty = lo > hi || a.steps.length === 0;
     const show = (t: HTMLElement, k: number, arrow: string) => {
       const k2 = Math.max(0, Math.min(a.steps.length - 1, k));
       t.setAttribute('aria-valuenow', String(k2));
-      t.setAttribute('aria-valuetext', empty ? 'no value in range' : a.labels[k2] ?? '');
+      t.setAttribute('aria-valuetext', a.steps.length === 0 ? 'no values' : empty ? 'no value in range' : a.labels[k2] ?? '');
       replace(t, `${arrow} ${empty ? '–' : a.labels[k2] ?? ''}`);
     };
     show(b.top, hi, '▲');

@@ -13,7 +13,7 @@ import { filterBox } from './filter-box.js';
 import { keyBrush, type KeyBrush } from './parallel-keys.js';
 import { showError } from './run-parts.js';
 import { ApiError } from '../data-source.js';
-import { UI_BRUSHED_SHOWN, UI_PARALLEL_METRICS } from '../../../limits.js';
+import { UI_BRUSHED_SHOWN, UI_PARALLEL_DEFAULT_AXES, UI_PARALLEL_METRICS, UI_PARALLEL_PARAM_CANDIDATES } from '../../../limits.js';
 
 
 /** Show the parallel coordinates and scatter view. */
@@ -46,7 +46,10 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
   let fields: FieldsAnswer | null = null;
   async function draw(): Promise<void> {
     fields ??= await source.get<FieldsAnswer>('fields');
-    const chosen = state.has('params') ? listParam(state, 'params') : fields.params.slice(0, 6).map((p) => `params.${p}`);
+    // Chosen by the reader, or by default the first params that the plotted runs have values for.
+    const picked = state.has('params');
+    const candidates = picked ? listParam(state, 'params') : fields.params.slice(0, UI_PARALLEL_PARAM_CANDIDATES).map((p) => `params.${p}`);
+    let chosen = picked ? candidates : candidates.slice(0, UI_PARALLEL_DEFAULT_AXES);
     const metrics = fields.metrics.slice(0, UI_PARALLEL_METRICS).map((m) => `metrics.${m}`);
     for (const p of plots) p.destroy();
     plots = [];
@@ -57,7 +60,7 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
       replace(message, h('p', { class: 'muted' }, 'The runs have no params or metrics to plot.'));
       return;
     }
-    const wanted = [...new Set([...chosen, ...metrics, ...(state.get('metric') ? [state.get('metric')!] : [])])];
+    const wanted = [...new Set([...candidates, ...metrics, ...(state.get('metric') ? [state.get('metric')!] : [])])];
     let all: ValuesAnswer;
     let api;
     try {
@@ -72,8 +75,12 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
     // By default the metric most runs have: a line without the colour metric cannot be coloured.
     const count = (f: string) => (all.values[all.fields.indexOf(f)] ?? []).filter((v) => v !== null).length;
     const metric = state.get('metric') ?? [...metrics].sort((a, b) => count(b) - count(a))[0] ?? '';
-    drawChooser(fields, chosen, metric);
     const keep = all.ids.map((_, j) => !metric || all.values[all.fields.indexOf(metric)]?.[j] !== null);
+    if (!picked) {
+      const has = (f: string) => (all.values[all.fields.indexOf(f)] ?? []).some((v, j) => keep[j] && v !== null);
+      chosen = candidates.filter(has).slice(0, UI_PARALLEL_DEFAULT_AXES);
+    }
+    drawChooser(fields, chosen, metric);
     const cols = [...chosen, ...(metric ? [metric] : [])];
     const values: ValuesAnswer = {
       ...all,

@@ -66,7 +66,7 @@ export function runPage(root: HTMLElement, route: Route, source: DataSource): ()
         section('Step series', panels?.el ?? null),
         section('Lineage', lineageView(a)),
         a.data.length ? section('Data inputs', h('table', { class: 'grid-table' }, h('thead', null, h('tr', null, h('th', null, 'path'), h('th', null, 'label'), h('th', null, 'sha256'), h('th', null, 'made by'))), h('tbody', null, ...data))) : null,
-        a.artifacts.length ? section('Artifacts', artifactsTable(m.id, a.artifacts)) : null,
+        a.artifacts.length ? section('Artifacts', artifactsTable(m.id, a.artifacts, !source.live)) : null,
         a.patch ? section('Uncommitted changes', patchView(a.patch)) : null,
         a.output ? section('output.log', outputView(source, m.id, a.output)) : null,
         a.children.length ? section('Child runs', h('ul', null, ...a.children.map((c) => h('li', null, runLink(c), h('span', { class: 'muted' }, ` · ${c.status ?? ''}${c.archived ? ' · archived' : ''}`))))) : null));

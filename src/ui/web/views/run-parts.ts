@@ -44,12 +44,12 @@ export function outputView(source: DataSource, id: string, output: NonNullable<R
     more.hidden = start === 0;
   });
   return h('div', null,
-    h('p', { class: 'muted' }, start > 0 ? `The last ${formatBytes(output.bytes - start)} of ${formatBytes(output.bytes)}.` : `${formatBytes(output.bytes)}.`, ' ', more),
+    h('p', { class: 'muted' }, start > 0 ? `The last ${formatBytes(output.bytes - start)} of ${formatBytes(output.bytes)}${source.live ? '.' : ': a static export holds only the end of output.log.'}` : `The whole log, ${formatBytes(output.bytes)}.`, ' ', more),
     pre);
 }
 
 /** Artifacts with size, role, sha256 and a download the server verifies against the sha256. */
-export function artifactsTable(id: string, artifacts: RunAnswer['artifacts']): HTMLElement {
+export function artifactsTable(id: string, artifacts: RunAnswer['artifacts'], exported = false): HTMLElement {
   const rows = artifacts.flatMap((a) => {
     const files = Array.isArray(a.files) ? a.files.map((f) => ({ ...f, path: `${a.path}/${f.path}`, role: a.role, kind: 'file' as const, cached: a.cached })) : [];
     return [a, ...files];
@@ -63,7 +63,8 @@ export function artifactsTable(id: string, artifacts: RunAnswer['artifacts']): H
       h('td', { class: 'mono', title: a.sha256 ?? '' }, a.sha256 ? a.sha256.slice(0, 12) : 'missing'),
       h('td', null, a.kind === 'dir' ? '' : a.download
         ? h('a', { href: a.download.replace(/^\//, ''), download: a.path.split('/').pop() ?? 'artifact', class: 'download', title: 'checked against its sha256 before it is sent' }, 'download')
-        : h('span', { class: 'muted', title: `git-track get ${id}` }, a.sha256 ? 'not in this clone (git-track get)' : ''))))));
+        : exported ? h('span', { class: 'muted', title: `git-track get ${id}` }, a.sha256 ? 'not in a static export' : '')
+          : h('span', { class: 'muted', title: `git-track get ${id}` }, a.sha256 ? 'not in this clone (git-track get)' : ''))))));
 }
 
 /** Later tags (added after the run) with who and when. */

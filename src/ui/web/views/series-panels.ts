@@ -97,6 +97,8 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
         section = h('section', { class: 'panel-group', 'data-prefix': prefix }, prefix ? h('h3', null, prefix) : null, h('div', { class: 'panel-grid' }));
         el.appendChild(section);
       }
+      // Groups share rows: a group of one panel sits beside the next instead of leaving a row half empty.
+      section.style.flexBasis = `${Math.min(names.length, 3) * 454}px`;
       for (const m of names) drawPanel(section.querySelector('.panel-grid')!, m, byMetric.get(m)!);
     }
     const note = el.querySelector('.missing-note') ?? el.appendChild(h('p', { class: 'muted missing-note' }));
