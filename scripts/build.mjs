@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { buildLogBundle } from './build-log-bundle.mjs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const node = {
@@ -31,29 +32,8 @@ await build({
   chunkNames: '[name]-[hash]',
 });
 
-// `git-track log` is the hot path (DESIGN.md: ≤ 2.5× `node -e 0`, bench/log-e2e.mjs). From the
-// chunks above it reads ~40 files, and resolving and loading them was ~12 ms of CPU of its
-// start-up (measured); this bundle is the CLI as `log` runs it, in one file, which bin/git-track.js
-// loads when dist/command-name.js says the command is `log`. With `log` named, the program
-// declares no other command (src/cli/program.ts), so the others are left out; what `log` needs
-// only sometimes (zod to word a refusal, the run index for --parent) sits in the file unrun.
-await build({
-  ...node,
-  entryPoints: { 'log-cli': 'src/cli/main.ts' },
-  outdir: 'dist',
-  splitting: false,
-  plugins: [
-    {
-      name: 'only-the-log-command',
-      setup(b) {
-        const other = { filter: /^\.\/commands\/[a-z-]+\.js$/ };
-        b.onResolve(other, (args) => (args.importer.endsWith('command-declarations.ts') && args.path !== './commands/log.js' ? { path: args.path, namespace: 'not-in-log-bundle' } : undefined));
-        b.onLoad({ filter: /.*/, namespace: 'not-in-log-bundle' }, (args) => ({ contents: `throw new Error(${JSON.stringify(`${args.path} is not in the log bundle`)});`, loader: 'js' }));
-      },
-    },
-  ],
-});
-await build({ ...node, banner: {}, sourcemap: false, entryPoints: { 'command-name': 'src/cli/command-name.ts' }, outdir: 'dist' });
+// `git-track log`, the hot path, has a build of its own (see scripts/build-log-bundle.mjs).
+await buildLogBundle(node);
 
 // The manual page, from the same command declarations as --help: `git track --help` runs
 // `man git-track`, and npm links dist/man/man1/git-track.1 (package.json `man`) on install.
