@@ -15,6 +15,8 @@ import { openContext } from '../../src/tracker-context.js';
 import { cli, makeRepo, tempDir } from '../helpers/repo.js';
 
 const LONG = 2 * UI_EXPORT_CHUNK_POINTS + 1234;
+/** Seconds since 1970 of the long series' first point; one point a second. */
+const T0 = 1_780_000_000;
 
 /** The answers of an export's data files, by key, as a page would receive them. */
 function readExport(dir: string): { keys: string[]; answers: Map<string, any> } {
@@ -32,7 +34,7 @@ let id = '';
 
 beforeAll(() => {
   repo = makeRepo({ commit: true });
-  writeFileSync(join(repo, 'long.csv'), `step,loss\n${Array.from({ length: LONG }, (_, i) => `${i},${value(i)}`).join('\n')}\n`);
+  writeFileSync(join(repo, 'long.csv'), `step,loss,timestamp\n${Array.from({ length: LONG }, (_, i) => `${i},${value(i)},${T0 + i}`).join('\n')}\n`);
   writeFileSync(join(repo, 'short.csv'), `step,acc\n${Array.from({ length: 50 }, (_, i) => `${i},${i / 50}`).join('\n')}\n`);
   const r = cli(repo, 'log', '--name', 'long', '--series', 'long.csv', '--series', 'short.csv');
   expect(r.stderr).toBe('');
@@ -63,6 +65,22 @@ describe('series in an export', () => {
     const y = chunkKeys.flatMap((k) => answers.get(k).y);
     expect(x).toEqual(Array.from({ length: LONG }, (_, i) => i));
     expect(y).toEqual(Array.from({ length: LONG }, (_, i) => value(i)));
+    // Each point's time (ms), and each chunk's time span on the line, for a zoom on a time axis.
+    expect(chunkKeys.flatMap((k) => answers.get(k).t)).toEqual(Array.from({ length: LONG }, (_, i) => (T0 + i) * 1000));
+    expect(loss.full.times).toEqual(loss.full.chunks.map((c: number[]) => [(T0 + c[0]!) * 1000, (T0 + c[1]!) * 1000]));
+  });
+
+  it('writes the lines by wall time too, for the series that have timestamps', () => {
+    const site = join(tempDir('gt-export-'), 'site');
+    expect(cli(repo, 'ui', '--export', site).code).toBe(0);
+    const { answers } = readExport(site);
+    const timed = answers.get(`series?runs=${id}&x=time`);
+    expect(timed.x).toBe('time');
+    // acc has no timestamps: no time line (the page counts it as left out of a time axis).
+    expect(timed.lines.map((l: { metric: string }) => l.metric)).toEqual(['loss']);
+    expect(timed.lines[0].x[0]).toBe(T0 * 1000);
+    expect(timed.lines[0].x.at(-1)).toBe((T0 + LONG - 1) * 1000);
+    expect(timed.lines[0].full).toEqual(answers.get(`series?runs=${id}`).lines.find((l: { metric: string }) => l.metric === 'loss').full);
   });
 
   it('marks a line past the per-series or the whole-export budget, and writes no chunks for it', async () => {

@@ -17,6 +17,7 @@ import { launchBrowser, screenshot } from './browser-helpers.js';
 
 const LONG = 2 * UI_EXPORT_CHUNK_POINTS + 20_000;
 const CHART = '.panel[data-metric="loss"] .chart';
+const T0 = 1_780_000_000;
 
 let repo = '';
 let id = '';
@@ -25,7 +26,8 @@ let page: Page;
 
 beforeAll(async () => {
   repo = makeRepo({ commit: true });
-  writeFileSync(join(repo, 'long.csv'), `step,loss\n${Array.from({ length: LONG }, (_, i) => `${i},${(1 / (1 + i / 1000) + (i % 7) * 0.001).toFixed(6)}`).join('\n')}\n`);
+  // One point a second from T0: the time axes place them.
+  writeFileSync(join(repo, 'long.csv'), `step,loss,timestamp\n${Array.from({ length: LONG }, (_, i) => `${i},${(1 / (1 + i / 1000) + (i % 7) * 0.001).toFixed(6)},${T0 + i}`).join('\n')}\n`);
   const r = cli(repo, 'log', '--name', 'long', '--series', 'long.csv');
   expect(r.stderr).toBe('');
   id = r.stdout.trim();
@@ -75,6 +77,32 @@ describe('an export from file:// at high zoom', () => {
     const box = (await page.locator(`${CHART} .u-over`).boundingBox())!;
     await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
     await expect.poll(() => page.getAttribute(CHART, 'data-points')).toBe('2000');
+  });
+
+  it('draws the time axes from file://, and zooms into raw points there too', async () => {
+    const site = tempDir('gt-export-time-');
+    expect(cli(repo, 'ui', '--export', site).code).toBe(0);
+    await page.goto('about:blank');
+    await page.goto(`${pathToFileURL(join(site, 'index.html')).href}#/charts?runs=${id}&x=relative`);
+    await page.waitForSelector(`${CHART}[data-points]`);
+    expect(await page.$eval('select[aria-label="x axis"]', (s) => (s as HTMLSelectElement).value)).toBe('relative');
+    // The far right of the line is its last point: LONG - 1 seconds after the first.
+    const box = (await page.locator(`${CHART} .u-over`).boundingBox())!;
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+    await expect.poll(() => page.textContent(`${CHART} .readout`)).toContain(`relative ${(LONG - 1).toFixed(1)} s`);
+    await zoomMiddle();
+    await page.waitForSelector('.panel[data-metric="loss"][data-zoomed]:not([data-zoomed=""])');
+    await zoomMiddle();
+    await expect.poll(() => page.getAttribute('.panel[data-metric="loss"]', 'data-zoomed')).toMatch(/^\d+$/);
+    expect(Number(await page.getAttribute('.panel[data-metric="loss"]', 'data-zoomed'))).toBeGreaterThan(100);
+    await screenshot(page, 'export-zoomed-relative');
+    await page.goto('about:blank');
+    await page.goto(`${pathToFileURL(join(site, 'index.html')).href}#/charts?runs=${id}&x=time`);
+    await page.waitForSelector(`${CHART}[data-points]`);
+    // The far left is the first point, at T0, written as the page writes times.
+    await page.mouse.move(box.x + 1, box.y + box.height / 2);
+    const first = await page.evaluate((t) => new Date(t).toLocaleString(), T0 * 1000);
+    await expect.poll(() => page.textContent(`${CHART} .readout`)).toContain(`time ${first}`);
   });
 
   it('says in the panel when a series was too large to export in full', async () => {

@@ -68,9 +68,10 @@ export interface SeriesLine {
   summary?: Summary;
   /**
    * In an export only, for a downsampled line: its every point in chunks `[first step, last
-   * step, points]` (keys `series-points?chunk=…&metric=…&run=…`), or why the export left them out.
+   * step, points]` (keys `series-points?chunk=…&metric=…&run=…`) with each chunk's earliest and
+   * latest time (null: none), or why the export left them out.
    */
-  full?: { chunks: [number, number, number][] } | { omitted: 'series-limit' | 'export-limit'; limit: number };
+  full?: { chunks: [number, number, number][]; times?: ([number, number] | null)[] } | { omitted: 'series-limit' | 'export-limit'; limit: number };
 }
 
 export interface SeriesAnswer {

@@ -8,9 +8,8 @@
 import { exportFileName, exportKey } from '../export/export-key.js';
 import { ApiError, queryPairs, type DataSource, type Param } from './data-source.js';
 import { compareFromRuns, ExportRuns } from './export-query.js';
-import type { RunAnswer, RunsAnswer, SeriesAnswer, SeriesLine } from './api-types.js';
-import { viewLine } from '../../series/series-lines.js';
-import { UI_EXPORT_ZOOM_POINTS } from '../../limits.js';
+import type { RunAnswer, RunsAnswer } from './api-types.js';
+import { exportSeries } from './export-series.js';
 
 interface ExportIndex {
   format: string;
@@ -98,51 +97,12 @@ export async function exportSource(): Promise<DataSource> {
         const answers = await Promise.all(ids.map((id) => load<RunAnswer>(`run/${id}`)));
         return compareFromRuns(answers, params['all'] === '1') as T;
       }
-      if (path === 'series') return (await mergedSeries(params)) as T;
+      if (path === 'series') return (await exportSeries({ has: (k) => keys.has(k), load, take }, params)) as T;
       if (path.startsWith('run/') && path.endsWith('/output')) throw new ApiError('FILE_NOT_FOUND', 'an export holds only the tail of output.log', 404);
       return load<T>(exportKey(path, Object.fromEntries(queryPairs(params))));
     },
     subscribe: () => () => undefined,
   };
-
-  // An export holds each run's series (x = step, 2,000 points per line) and, beside a
-  // downsampled line, its every point in chunks: a chart of many runs merges the answers, a
-  // zoom reads the chunks of its range (when few enough) and downsamples like the server.
-  async function mergedSeries(params: Record<string, Param>): Promise<SeriesAnswer> {
-    const ids = String(params['runs'] ?? '').split(',').filter(Boolean);
-    const metrics = params['metrics'] ? new Set(String(params['metrics']).split(',')) : null;
-    const num = (v: Param) => (v === undefined || v === '' || v === false ? undefined : Number(v));
-    const range = { min: num(params['xmin']), max: num(params['xmax']), points: num(params['points']) ?? 1000 };
-    const out: SeriesAnswer = { x: 'step', lines: [], missing: [], warnings: [] };
-    for (const id of ids) {
-      const key = `series?runs=${encodeURIComponent(id)}`;
-      const answer = keys.has(key) ? await load<SeriesAnswer>(key) : null;
-      for (const line of answer?.lines ?? []) {
-        if (metrics && !metrics.has(line.metric)) continue;
-        out.lines.push(range.min === undefined && range.max === undefined ? { ...line } : await zoomLine(line, range));
-      }
-      for (const m of metrics ?? []) if (!answer?.lines.some((l) => l.metric === m)) out.missing.push({ run: id, metric: m });
-    }
-    return out;
-  }
-
-  async function zoomLine(line: SeriesLine, r: { min?: number; max?: number; points: number }): Promise<SeriesLine> {
-    let from = { x: Float64Array.from(line.x), y: Float64Array.from(line.y) };
-    let exact = !line.downsampled;
-    if (line.full && 'chunks' in line.full) {
-      const wanted = line.full.chunks.map((c, i) => ({ c, i })).filter(({ c }) => (r.max === undefined || c[0] <= r.max) && (r.min === undefined || c[1] >= r.min));
-      if (wanted.reduce((n, w) => n + w.c[2], 0) <= UI_EXPORT_ZOOM_POINTS) {
-        const parts = await Promise.all(wanted.map((w) => take<{ x: number[]; y: number[] }>(exportKey('series-points', { chunk: String(w.i), metric: line.metric, run: line.run }))));
-        const ok = parts.filter((p): p is { x: number[]; y: number[] } => p !== undefined && Array.isArray(p.x) && Array.isArray(p.y));
-        if (ok.length === parts.length) {
-          from = { x: Float64Array.from(ok.flatMap((p) => p.x)), y: Float64Array.from(ok.flatMap((p) => p.y)) };
-          exact = true;
-        }
-      }
-    }
-    const view = viewLine(from, { points: r.points, min: r.min, max: r.max });
-    return { ...line, x: view.x, y: view.y, inRange: view.inRange, downsampled: exact ? view.downsampled : true };
-  }
 
   // A chunk is read once per zoom and not kept: a long series would otherwise stay in memory whole.
   async function take<T>(key: string): Promise<T | undefined> {

@@ -20,12 +20,6 @@ export function chartsView(root: HTMLElement, route: Route, source: DataSource):
 
   const x = h('select', { 'aria-label': 'x axis' }, h('option', { value: 'step' }, 'x: step'), h('option', { value: 'time' }, 'x: wall time'), h('option', { value: 'relative' }, 'x: time since start'));
   x.value = state.get('x') ?? 'step';
-  if (!source.live) {
-    // An export holds its series by step only: time axes would label steps as clock times.
-    for (const o of x.querySelectorAll('option')) if (o.value !== 'step') (o.disabled = true), (o.textContent += ' (not in an export)');
-    x.value = 'step';
-    x.title = 'a static export holds the series by step; `git-track ui` also draws them by time';
-  }
   const smooth = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, value: state.get('smooth') ?? '0', 'aria-label': 'smoothing' });
   const smoothOut = h('output', null, smooth.value);
   const log = h('input', { type: 'checkbox', checked: state.get('log') === '1' });
