@@ -200,6 +200,9 @@ export const MLFLOW_MAX_ACTIVE_RUNS = 10000;
 /** Metric steps one run in progress keeps in memory for get-history (the staging dir keeps them all). */
 export const MLFLOW_MAX_ACTIVE_HISTORY = 1_000_000;
 
+/** Bytes of recorded runs' JSON the server keeps for runs/search answers (about 2 KB a run). */
+export const MLFLOW_SEARCH_JSON_CACHE_BYTES = 64 * 1024 * 1024;
+
 // Remote artifact stores (src/artifacts/stores/): S3 and Git LFS.
 
 /** Objects at or above this size go to S3 as a multipart upload (resumable part by part). */

@@ -60,8 +60,23 @@ export function compileFilter(expr: Expr, column: (field: Field) => RowReader): 
       const field = expr.field;
       return (r) => matches(expr, (f) => (f === field ? read(r) : undefined));
     }
+    case 'in': {
+      const read = column(expr.field);
+      const field = expr.field;
+      // A string against a list of strings is set membership (what compareValues does for
+      // two strings); the MLflow server's experiment clause runs this over every row.
+      if (expr.values.every((l) => l.type === 'string')) {
+        const set = new Set(expr.values.map((l) => l.value as string));
+        const negated = expr.negated;
+        return (r) => {
+          const v = read(r);
+          if (typeof v === 'string') return set.has(v) !== negated;
+          return matches(expr, (f) => (f === field ? v : undefined));
+        };
+      }
+      return (r) => matches(expr, (f) => (f === field ? read(r) : undefined));
+    }
     case 'like':
-    case 'in':
     case 'is-null': {
       const read = column(expr.field);
       const field = expr.field;

@@ -53,6 +53,8 @@ describe('query index', () => {
       "params.depth != 'deep' AND params.depth <= 1",
       "NOT (params.model = 'rf' OR experiment = 'churn')",
       'params.layers != true',
+      "params.model NOT IN ('rf', 'xgb')", // string lists: set membership, missing never matches
+      "tags.epoch IN ('3', '11') OR params.depth IN ('2')", // a number param against a string list
     ];
     for (const f of filters) {
       const expr = parseFilter(f);

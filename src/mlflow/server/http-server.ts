@@ -19,6 +19,7 @@ import { Experiments } from './experiments.js';
 import { queryFields, type Fields } from './request.js';
 import { ROUTES } from './routes.js';
 import { RunStore } from './run-store.js';
+import { RawJson } from './run-json-cache.js';
 
 export interface ServerOptions {
   host: string;
@@ -217,7 +218,7 @@ async function drain(req: IncomingMessage): Promise<void> {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = body instanceof RawJson ? body.text : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
   res.end(text);
 }

@@ -190,6 +190,7 @@ function fieldOf(entity: string, key: string): { field: Field; convert: (l: Lite
     case 'status':
       return { field: attr('status'), convert: (l) => (l.type === 'string' ? { type: 'string', value: l.value.toLowerCase() } : l), kind: 'string' };
     case 'run_name':
+    case 'run name':
       return { field: attr('name'), convert: same, kind: 'string' };
     case 'run_id':
       return { field: attr('id'), convert: same, kind: 'string' };
@@ -283,21 +284,46 @@ function endTimeCheck(op: CompareOp, v: Literal, source: string): Residual {
 }
 
 /**
- * MLflow's `order_by` list as sort keys: `metrics.rmse DESC`, `attributes.start_time`, …
+ * Sort fields the query index has no column for, computed per run by the search: a run's end
+ * (start + duration, none while running) and its artifact URI.
+ */
+export const END_TIME_FIELD: Field = { scope: 'attr', name: 'mlflow:end_time' };
+export const ARTIFACT_URI_FIELD: Field = { scope: 'attr', name: 'mlflow:artifact_uri' };
+
+/** The attributes MLflow orders runs by (SearchUtils.VALID_ORDER_BY_ATTRIBUTE_KEYS). */
+const ORDER_ATTRIBUTES = ['run_id', 'run_name', 'status', 'user_id', 'start_time', 'end_time', 'artifact_uri', 'created', 'Created'];
+
+/**
+ * MLflow's `order_by` list as sort keys: `metrics.rmse DESC`, `attributes.start_time`, … A key
+ * without an entity is an attribute (`start_time DESC`), as in MLflow. Runs missing a key sort
+ * last either way, and ties fall to start time (newest first) then run id, as MLflow breaks them.
  *
  * @example
  * translateOrderBy(['metrics.rmse ASC']); // [{ field: { scope: 'metrics', name: 'rmse' }, descending: false }]
  */
 export function translateOrderBy(orderBy: string[]): SortKey[] {
   return orderBy.map((text) => {
-    const r = new Reader(tokenize(text), text);
+    if (text.length > MAX_FILTER_CHARS) throw invalid(`Invalid order_by clause: longer than ${MAX_FILTER_CHARS} characters`);
+    const tokens = tokenize(text);
+    // MLflow takes a bare attribute name (`start_time DESC`) as attributes.<name>.
+    const first = tokens[0];
+    if (first?.type === 'word' && !first.text.includes('.')) first.text = `attributes.${first.text}`;
+    const r = new Reader(tokens, text);
     const { entity, key } = identifier(r);
-    const target = fieldOf(entity, key);
-    if (target === 'end_time') throw invalid('Ordering by attributes.end_time is not supported by git-track\'s server; order by attributes.start_time');
+    if (entity === 'datasets') throw invalid(`Invalid order_by entity 'datasets' in '${text.slice(0, 200)}': order by metrics., params., tags. or attributes.`);
+    if (entity === 'attributes' && !ORDER_ATTRIBUTES.includes(key)) {
+      throw invalid(`Invalid order_by attribute key '${key}' specified. Valid keys are '${ORDER_ATTRIBUTES.join("', '")}'`);
+    }
+    let field: Field;
+    if (entity === 'attributes' && key === 'artifact_uri') field = ARTIFACT_URI_FIELD;
+    else {
+      const target = fieldOf(entity, key);
+      field = target === 'end_time' ? END_TIME_FIELD : target.field;
+    }
     let descending = false;
     if (r.keyword('desc')) descending = true;
     else r.keyword('asc');
-    if (r.peek()) throw invalid(`Invalid order_by clause '${text.slice(0, 200)}'`);
-    return { field: target.field, descending };
+    if (r.peek()) throw invalid(`Invalid order_by clause '${text.slice(0, 200)}'. Could not be parsed.`);
+    return { field, descending };
   });
 }

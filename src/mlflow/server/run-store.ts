@@ -32,6 +32,7 @@ import {
   type MlflowRunStatus,
 } from '../mapping.js';
 import { ActiveRun, trackKey } from './active-run.js';
+import { RunJsonCache } from './run-json-cache.js';
 import { invalid, MlflowError, notFound } from './errors.js';
 import type { Experiments } from './experiments.js';
 
@@ -44,6 +45,8 @@ export interface RecordedRun {
 
 export class RunStore {
   readonly active = new Map<string, ActiveRun>();
+  /** Recorded runs' JSON for runs/search, valid while the `runs` tip is unchanged. */
+  readonly runJson = new RunJsonCache();
   private queue: Promise<unknown> = Promise.resolve();
   /** One code capture shared by the runs created while it is under way. */
   private capture: Promise<CapturedCode> | null = null;

@@ -11,10 +11,11 @@ import { NEWEST_FIRST } from '../../query/query-runs.js';
 import type { RunManifest } from '../../manifest/schema.js';
 import type { ParamValue } from '../../manifest/schema.js';
 import { MLFLOW_MAX_SEARCH_RESULTS } from '../../limits.js';
-import { runFromManifest, toParamValue, toTrackName, type MlflowRun } from '../mapping.js';
+import { runFromManifest, toParamValue, toTrackName } from '../mapping.js';
+import { RawJson } from './run-json-cache.js';
 import type { ActiveRun } from './active-run.js';
 import { invalid } from './errors.js';
-import { translateFilter, translateOrderBy, type Residual } from './mlflow-filter.js';
+import { ARTIFACT_URI_FIELD, END_TIME_FIELD, translateFilter, translateOrderBy, type Residual } from './mlflow-filter.js';
 import { maxResults, offsetOf, optString, optStrings, pageToken, type Fields } from './request.js';
 import type { RunStore } from './run-store.js';
 
@@ -25,12 +26,12 @@ const and = (left: Expr, right: Expr): Expr => ({ kind: 'and', left, right });
 type Candidate = { row: number } | { active: ActiveRun };
 
 /**
- * Answer a runs/search request.
+ * Answer a runs/search request, serialised (recorded runs' JSON comes from the store's cache).
  *
  * @example
  * searchRuns(store, { experiment_ids: ['0'], filter: 'metrics.f1 > 0.8', order_by: ['metrics.f1 DESC'] });
  */
-export function searchRuns(store: RunStore, fields: Fields): { runs: MlflowRun[]; next_page_token?: string } {
+export function searchRuns(store: RunStore, fields: Fields): RawJson {
   const limit = maxResults(fields, 1000, MLFLOW_MAX_SEARCH_RESULTS);
   const offset = offsetOf(optString(fields, 'page_token'));
   const view = viewType(fields.run_view_type);
@@ -40,36 +41,69 @@ export function searchRuns(store: RunStore, fields: Fields): { runs: MlflowRun[]
 
   let where: Expr | undefined = expr;
   const names = experimentIds.flatMap((id) => store.experiments.namesOf(id));
-  if (experimentIds.length) where = where ? and(inExperiments(names), where) : inExperiments(names);
+  // The client's filter first: it is usually the more selective clause.
+  if (experimentIds.length) where = where ? and(where, inExperiments(names)) : inExperiments(names);
   const archived: Expr = { kind: 'compare', field: attr('archived'), op: '=', value: { type: 'boolean', value: true } };
-  if (view === 'ACTIVE_ONLY') where = where ? and({ kind: 'not', expr: archived }, where) : { kind: 'not', expr: archived };
-  if (view === 'DELETED_ONLY') where = where ? and(archived, where) : archived;
+  if (view === 'ACTIVE_ONLY') where = where ? and(where, { kind: 'not', expr: archived }) : { kind: 'not', expr: archived };
+  if (view === 'DELETED_ONLY') where = where ? and(where, archived) : archived;
 
-  const result = queryRuns(store.ctx, { ...(where ? { filter: where } : {}), sort });
+  // Keys the index has no column for (end time, artifact URI) are sorted here, over the matches.
+  const computed = sort.some((k) => k.field === END_TIME_FIELD || k.field === ARTIFACT_URI_FIELD);
+  const result = queryRuns(store.ctx, { ...(where ? { filter: where } : {}), sort: computed ? [] : sort });
   const getRow = (row: number) => (f: Field) => result.get(row, f);
   let candidates: Candidate[] = result.rows.filter((row) => residual.every((check) => check(getRow(row)))).map((row) => ({ row }));
 
+  const idsByName = new Map<string | undefined, string>();
+  const experimentIdOfName = (name: FieldValue | undefined) => {
+    const key = typeof name === 'string' ? name : undefined;
+    let id = idsByName.get(key);
+    if (id === undefined) idsByName.set(key, (id = store.experiments.idOfName(key)));
+    return id;
+  };
   const active = [...store.active.values()].filter((run) => {
     const get = activeAccessor(run);
     return (!where || matches(where, get)) && residual.every((check: Residual) => check(get));
   });
-  if (active.length) {
+  if (active.length || computed) {
     candidates = [...candidates, ...active.map((run) => ({ active: run }))];
-    candidates = sortCandidates(candidates, [...sort, ...NEWEST_FIRST], (c, f) => ('row' in c ? result.get(c.row, f) : activeAccessor(c.active)(f)));
+    const value = (c: Candidate, f: Field): FieldValue | undefined => {
+      if ('active' in c) {
+        if (f === END_TIME_FIELD) return c.active.endTime;
+        if (f === ARTIFACT_URI_FIELD) return store.artifactUri(c.active.experimentId, c.active.id);
+        return activeAccessor(c.active)(f);
+      }
+      if (f === END_TIME_FIELD) {
+        const created = result.get(c.row, attr('created'));
+        const duration = result.get(c.row, attr('duration'));
+        return typeof created === 'string' && typeof duration === 'number' ? Date.parse(created) + Math.round(duration * 1000) : undefined;
+      }
+      if (f === ARTIFACT_URI_FIELD) return store.artifactUri(experimentIdOfName(result.get(c.row, attr('experiment'))), result.table.id(c.row));
+      return result.get(c.row, f);
+    };
+    candidates = sortCandidates(candidates, [...sort, ...NEWEST_FIRST], value);
   }
 
   const page = candidates.slice(offset, offset + limit);
-  const tags = page.some((c) => 'row' in c) ? laterTags(store.ctx) : new Map<string, Record<string, string>>();
-  const keys = scopedKeys(result.table.keys());
-  const runs = page.map((c) => {
-    if ('active' in c) return c.active.message(store.artifactUri(c.active.experimentId, c.active.id));
-    const m = manifestOfRow(result, c.row, tags, keys);
-    const experimentId = store.experiments.idOfName(m.experiment);
-    const run = runFromManifest(m, { artifactUri: store.artifactUri(experimentId, m.id), deleted: result.get(c.row, attr('archived')) === true });
-    run.info.experiment_id = experimentId;
-    return run;
+  // Later tags are read only when a run's JSON must be built: a page of runs seen before joins
+  // cached strings.
+  let tags: Map<string, Record<string, string>> | undefined;
+  let keys: Field[] | undefined;
+  const parts = page.map((c) => {
+    if ('active' in c) return JSON.stringify(c.active.message(store.artifactUri(c.active.experimentId, c.active.id)));
+    const id = result.table.id(c.row);
+    const experimentId = experimentIdOfName(result.get(c.row, attr('experiment')));
+    return store.runJson.json(result.table.tip, id, experimentId, () => {
+      tags ??= laterTags(store.ctx);
+      keys ??= scopedKeys(result.table.keys());
+      const m = manifestOfRow(result, c.row, tags, keys);
+      const run = runFromManifest(m, { artifactUri: store.artifactUri(experimentId, m.id), deleted: result.get(c.row, attr('archived')) === true });
+      run.info.experiment_id = experimentId;
+      return JSON.stringify(run);
+    });
   });
-  return { runs, ...(offset + limit < candidates.length ? { next_page_token: pageToken(offset + limit) } : {}) };
+  const next = offset + limit < candidates.length ? `,"next_page_token":${JSON.stringify(pageToken(offset + limit))}` : '';
+  // MLflow leaves an empty list out of its JSON: no runs is `{}`.
+  return new RawJson(parts.length ? `{"runs":[${parts.join(',')}]${next}}` : `{${next.slice(1)}}`);
 }
 
 function viewType(v: unknown): 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL' {
