@@ -1,7 +1,7 @@
 /**
  * Which command a command line names. A module of its own, built as its own tiny entry
  * (dist/command-name.js), because the `bin/` shim asks it before loading any CLI code: `log`
- * runs from a bundle of its own (see scripts/build.mjs), every other command from dist/cli.js.
+ * runs from a build of its own (scripts/build-log-bundle.mjs), every other command from dist/cli.js.
  */
 
 /**
