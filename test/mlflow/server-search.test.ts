@@ -80,6 +80,47 @@ describe('git-track server: runs/search order and datasets', () => {
     }
   });
 
+  it('filters by datasets.name, digest and context over what log-inputs recorded, recorded or running', async () => {
+    const dir = makeRepo({ commit: true });
+    server = await startGitTrackServer(dir);
+    const { url } = server;
+    const input = (name: string, digest: string, context?: string) => ({
+      ...(context ? { tags: [{ key: 'mlflow.data.context', value: context }] } : {}),
+      dataset: { name, digest, source_type: 'local', source: `{"uri": "/data/${name}.csv"}` },
+    });
+    const plan = [
+      [input('iris', 'aa11', 'training'), input('iris-eval', 'bb22', 'eval')],
+      [input('wine', 'cc33', 'training')],
+      [input('iris', 'dd44')],
+      [],
+    ];
+    for (const [i, datasets] of plan.entries()) {
+      const id = (await api(url, 'runs/create', { experiment_id: '0', start_time: now + i * 1000, run_name: `d${i}` })).json.run.info.run_id;
+      if (datasets.length) expect((await api(url, 'runs/log-inputs', { run_id: id, datasets })).status).toBe(200);
+      // d1 stays running: its datasets are searched in memory.
+      if (i !== 1) await api(url, 'runs/update', { run_id: id, status: 'FINISHED', end_time: now + i * 1000 + 500 });
+    }
+    const find = async (filter: string) => names(await api(url, 'runs/search', { experiment_ids: ['0'], filter }));
+    expect(await find("datasets.name = 'iris'")).toEqual(['d2', 'd0']);
+    expect(await find("datasets.name != 'iris'")).toEqual(['d1', 'd0']); // d0 also used iris-eval
+    expect(await find("datasets.name IN ('wine', 'iris-eval')")).toEqual(['d1', 'd0']);
+    expect(await find("datasets.name NOT IN ('iris', 'iris-eval')")).toEqual(['d1']);
+    expect(await find("datasets.digest = 'dd44'")).toEqual(['d2']);
+    expect(await find("datasets.context = 'training'")).toEqual(['d1', 'd0']);
+    expect(await find("datasets.context = 'eval' and datasets.name = 'iris'")).toEqual(['d0']);
+    expect(await find("datasets.name LIKE 'iris%' and attributes.run_name != 'd0'")).toEqual(['d2']);
+    expect(await find("dataset.digest IN ('aa11', 'cc33')")).toEqual(['d1', 'd0']);
+    for (const bad of ["datasets.size = '1'", 'datasets.name > 3', "datasets.name IS NULL"]) {
+      const r = await api(url, 'runs/search', { experiment_ids: ['0'], filter: bad });
+      expect(r.status, bad).toBe(400);
+      expect(r.json.error_code, bad).toBe('INVALID_PARAMETER_VALUE');
+    }
+    // The context is kept on the branch beside the dataset.
+    const d0 = (await api(url, 'runs/search', { experiment_ids: ['0'], filter: "attributes.run_name = 'd0'" })).json.runs![0]!;
+    expect(d0.data.tags).toContainEqual({ key: 'dataset.iris.context', value: 'training' });
+    git(dir, 'fsck', '--strict');
+  });
+
   it('answers {} when nothing matches, and follows later tags, renames and deletions', async () => {
     const dir = makeRepo({ commit: true });
     server = await startGitTrackServer(dir);

@@ -16,6 +16,7 @@ import { shareState } from '../../git/state-perm.js';
 import { MAX_MANIFEST_BYTES, MLFLOW_MAX_ACTIVE_HISTORY, MLFLOW_MAX_KEY_CHARS, MAX_PARAM_VALUE_CHARS, MAX_TAG_VALUE_CHARS } from '../../limits.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { PATCH_FILE } from '../../runs/layout.js';
+import { isValidName } from '../../manifest/names.js';
 import {
   fromTrackName,
   TAG_GIT_COMMIT,
@@ -42,6 +43,15 @@ export interface NewActiveRun {
   startTime: number;
   code?: CodeVersion;
   patch?: Buffer;
+}
+
+/** A dataset a run used, as MLflow's log-inputs gives it. */
+export interface DatasetInput {
+  name: string;
+  digest: string;
+  source: string;
+  /** MLflow's `mlflow.data.context` input tag (training, eval, …). */
+  context?: string;
 }
 
 /** A metric step as kept in memory. */
@@ -72,7 +82,7 @@ export class ActiveRun {
   private points = 0;
   /** Keys whose non-finite values were dropped (warned once each). */
   private readonly dropped = new Set<string>();
-  private readonly inputs: { name: string; digest: string; source: string }[] = [];
+  private readonly inputs: DatasetInput[] = [];
   /** About how many bytes the run's params, tags and metric names take in its manifest. */
   private manifestBytes = 0;
 
@@ -235,14 +245,24 @@ export class ActiveRun {
 
   /**
    * Datasets the run used (MLflow's log-inputs): kept as `dataset.<name>` tags with their
-   * digest and source. A client's local path is never hashed on the server.
+   * digest and source, and the context MLflow gives an input (`mlflow.data.context`: training,
+   * eval, …) as a `dataset.<name>.context` tag. A client's local path is never hashed on the server.
    */
-  logInputs(datasets: { name: string; digest: string; source: string }[]): void {
+  logInputs(datasets: DatasetInput[]): void {
     this.checkOpen();
     for (const d of datasets) {
-      if (!this.inputs.some((i) => i.name === d.name && i.digest === d.digest)) this.inputs.push(d);
+      if (d.context !== undefined) checkValue(`context of dataset '${d.name}'`, d.context, MAX_TAG_VALUE_CHARS);
+      const same = this.inputs.find((i) => i.name === d.name && i.digest === d.digest);
+      if (!same) this.inputs.push(d);
+      else if (d.context !== undefined) same.context = d.context;
     }
     writeAtomic(join(this.dir, 'inputs.json'), JSON.stringify(this.inputs));
+    this.writeTags();
+  }
+
+  /** The datasets logged so far, for datasets.* filters. */
+  datasets(): readonly DatasetInput[] {
+    return this.inputs;
   }
 
   /** Every logged value of a metric, in the order logged. */
@@ -333,6 +353,8 @@ export class ActiveRun {
       if (k === TAG_GIT_COMMIT && this.state.input.code?.commit) continue;
       out[toTrackName(k)!] = v;
     }
+    // Only beside a dataset tag the recording keeps (its name must make a valid tag name).
+    for (const d of this.inputs) if (d.context !== undefined && isValidName(`dataset.${d.name}.context`)) out[`dataset.${d.name}.context`] = d.context;
     writeAtomic(join(this.dir, 'tags.json'), JSON.stringify(out));
   }
 }

@@ -7,12 +7,14 @@
  * are `= != < <= > >= LIKE ILIKE IN NOT IN IS NULL IS NOT NULL`, and values are quoted
  * strings, numbers or parenthesised lists. Most clauses become git-track filter expressions
  * (evaluated over the query index); `attributes.end_time`, which the index has no column for,
- * is checked per run from `created` and `duration`.
+ * is checked per run from `created` and `duration`, and `datasets.name|digest|context` per
+ * run against the datasets log-inputs recorded.
  */
 import type { CompareOp, Expr, Field, Literal } from '../../query/ast.js';
 import type { FieldValue } from '../../query/evaluate.js';
 import type { SortKey } from '../../query/sort.js';
 import { MAX_FILTER_CHARS } from '../../limits.js';
+import { compileLike } from '../../query/like.js';
 import { TAG_GIT_COMMIT, TAG_NOTE, TAG_PARENT, TAG_RUN_NAME, TAG_USER, toParamValue } from '../mapping.js';
 import { invalid } from './errors.js';
 import { trackKey } from './active-run.js';
@@ -25,10 +27,23 @@ interface Token {
 /** A check the index cannot do: run per candidate with a field reader. */
 export type Residual = (get: (field: Field) => FieldValue | undefined) => boolean;
 
+/** A dataset of a run as datasets.* filters see it. */
+export interface DatasetRef {
+  name: string;
+  digest: string;
+  context?: string;
+}
+
+/** A datasets.* clause: true when one of the run's datasets satisfies it (MLflow joins per clause). */
+export type DatasetCheck = (datasets: readonly DatasetRef[]) => boolean;
+
 export interface TranslatedFilter {
   expr?: Expr;
   residual: Residual[];
+  datasets: DatasetCheck[];
 }
+
+const DATASET_KEYS = ['name', 'digest', 'context'] as const;
 
 const ENTITY: Record<string, 'metrics' | 'params' | 'tags' | 'attributes' | 'datasets'> = {
   metric: 'metrics',
@@ -185,7 +200,6 @@ function fieldOf(entity: string, key: string): { field: Field; convert: (l: Lite
     const mapped = TAG_FIELDS[key];
     return { field: mapped ? attr(mapped) : { scope: 'tags', name: trackKey(key, 'tag') }, convert: same, kind: 'string' };
   }
-  if (entity === 'datasets') throw invalid(`Searching by datasets.${key} is not supported by git-track's server`);
   switch (key.toLowerCase()) {
     case 'status':
       return { field: attr('status'), convert: (l) => (l.type === 'string' ? { type: 'string', value: l.value.toLowerCase() } : l), kind: 'string' };
@@ -212,13 +226,20 @@ function fieldOf(entity: string, key: string): { field: Field; convert: (l: Lite
  * translateFilter("metrics.rmse < 1 and params.model = 'xgb'").expr;
  */
 export function translateFilter(source: string | undefined): TranslatedFilter {
-  if (!source || source.trim() === '') return { residual: [] };
+  if (!source || source.trim() === '') return { residual: [], datasets: [] };
   if (source.length > MAX_FILTER_CHARS) throw invalid(`Invalid filter: longer than ${MAX_FILTER_CHARS} characters`);
   const r = new Reader(tokenize(source), source);
   const clauses: Expr[] = [];
   const residual: Residual[] = [];
+  const datasets: DatasetCheck[] = [];
   for (;;) {
     const { entity, key } = identifier(r);
+    if (entity === 'datasets') {
+      datasets.push(datasetClause(r, key, source));
+      if (!r.peek()) break;
+      if (!r.keyword('and')) throw invalid(`Invalid filter '${source.slice(0, 200)}': clauses must be joined with AND, got '${r.peek()!.text}'`);
+      continue;
+    }
     const target = fieldOf(entity, key);
     const t = r.next('a comparator');
     let clause: Expr | undefined;
@@ -255,7 +276,40 @@ export function translateFilter(source: string | undefined): TranslatedFilter {
     if (!r.keyword('and')) throw invalid(`Invalid filter '${source.slice(0, 200)}': clauses must be joined with AND, got '${r.peek()!.text}'`);
   }
   const expr = clauses.length ? clauses.reduce((left, right) => ({ kind: 'and', left, right })) : undefined;
-  return { ...(expr ? { expr } : {}), residual };
+  return { ...(expr ? { expr } : {}), residual, datasets };
+}
+
+/**
+ * A `datasets.<name|digest|context> <op> <value>` clause (MLflow's comparators for datasets:
+ * = != LIKE ILIKE IN NOT IN), as a check over a run's datasets.
+ */
+function datasetClause(r: Reader, key: string, source: string): DatasetCheck {
+  const attribute = DATASET_KEYS.find((k) => k === key);
+  if (!attribute) throw invalid(`Invalid dataset key '${key}' specified. Valid keys are '${DATASET_KEYS.join("', '")}'`);
+  const t = r.next('a comparator');
+  const text = (l: Literal) => {
+    if (l.type !== 'string') throw invalid(`Invalid filter '${source.slice(0, 200)}': datasets.${key} compares with a quoted string`);
+    return l.value;
+  };
+  let test: (v: string) => boolean;
+  if (t.type === 'op' && (t.text === '=' || t.text === '!=')) {
+    const want = text(value(r));
+    test = t.text === '=' ? (v) => v === want : (v) => v !== want;
+  } else if (t.type === 'word' && ['like', 'ilike'].includes(t.text.toLowerCase())) {
+    const like = compileLike(text(value(r)), t.text.toLowerCase() === 'ilike');
+    test = (v) => like.test(v);
+  } else if (t.type === 'word' && (t.text.toLowerCase() === 'in' || (t.text.toLowerCase() === 'not' && r.keyword('in')))) {
+    const set = new Set(values(r).map(text));
+    const negated = t.text.toLowerCase() === 'not';
+    test = (v) => set.has(v) !== negated;
+  } else {
+    throw invalid(`Invalid comparator '${t.text}' for datasets.${key}: use one of '=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'`);
+  }
+  return (list) =>
+    list.some((d) => {
+      const v = d[attribute];
+      return v !== undefined && test(v);
+    });
 }
 
 function endTimeCheck(op: CompareOp, v: Literal, source: string): Residual {

@@ -207,7 +207,8 @@ export const ROUTES: Record<string, Handler> = {
     const run = store.open(runIdOf(f));
     const datasets = objects(f, 'datasets').map((d) => {
       const ds = (d.dataset ?? {}) as Fields;
-      return { name: reqString(ds, 'name'), digest: optString(ds, 'digest') ?? '', source: optString(ds, 'source') ?? '' };
+      const context = keyValues(d, 'tags').find((t) => t.key === 'mlflow.data.context')?.value;
+      return { name: reqString(ds, 'name'), digest: optString(ds, 'digest') ?? '', source: optString(ds, 'source') ?? '', ...(context !== undefined ? { context } : {}) };
     });
     run.logInputs(datasets);
     return {};

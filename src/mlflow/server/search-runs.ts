@@ -15,7 +15,7 @@ import { runFromManifest, toParamValue, toTrackName } from '../mapping.js';
 import { RawJson } from './run-json-cache.js';
 import type { ActiveRun } from './active-run.js';
 import { invalid } from './errors.js';
-import { ARTIFACT_URI_FIELD, END_TIME_FIELD, translateFilter, translateOrderBy, type Residual } from './mlflow-filter.js';
+import { ARTIFACT_URI_FIELD, END_TIME_FIELD, translateFilter, translateOrderBy, type DatasetRef, type Residual } from './mlflow-filter.js';
 import { maxResults, offsetOf, optString, optStrings, pageToken, type Fields } from './request.js';
 import type { RunStore } from './run-store.js';
 
@@ -36,7 +36,7 @@ export function searchRuns(store: RunStore, fields: Fields): RawJson {
   const offset = offsetOf(optString(fields, 'page_token'));
   const view = viewType(fields.run_view_type);
   const experimentIds = optStrings(fields, 'experiment_ids');
-  const { expr, residual } = translateFilter(optString(fields, 'filter'));
+  const { expr, residual, datasets } = translateFilter(optString(fields, 'filter'));
   const sort = translateOrderBy(optStrings(fields, 'order_by'));
 
   let where: Expr | undefined = expr;
@@ -51,7 +51,15 @@ export function searchRuns(store: RunStore, fields: Fields): RawJson {
   const computed = sort.some((k) => k.field === END_TIME_FIELD || k.field === ARTIFACT_URI_FIELD);
   const result = queryRuns(store.ctx, { ...(where ? { filter: where } : {}), sort: computed ? [] : sort });
   const getRow = (row: number) => (f: Field) => result.get(row, f);
-  let candidates: Candidate[] = result.rows.filter((row) => residual.every((check) => check(getRow(row)))).map((row) => ({ row }));
+  let rows = result.rows.filter((row) => residual.every((check) => check(getRow(row))));
+  if (datasets.length) {
+    const names = datasetNames(result.table.keys());
+    rows = rows.filter((row) => {
+      const list = datasetsOfRow(getRow(row), names);
+      return datasets.every((check) => check(list));
+    });
+  }
+  let candidates: Candidate[] = rows.map((row) => ({ row }));
 
   const idsByName = new Map<string | undefined, string>();
   const experimentIdOfName = (name: FieldValue | undefined) => {
@@ -62,7 +70,7 @@ export function searchRuns(store: RunStore, fields: Fields): RawJson {
   };
   const active = [...store.active.values()].filter((run) => {
     const get = activeAccessor(run);
-    return (!where || matches(where, get)) && residual.every((check: Residual) => check(get));
+    return (!where || matches(where, get)) && residual.every((check: Residual) => check(get)) && datasets.every((check) => check(run.datasets()));
   });
   if (active.length || computed) {
     candidates = [...candidates, ...active.map((run) => ({ active: run }))];
@@ -104,6 +112,28 @@ export function searchRuns(store: RunStore, fields: Fields): RawJson {
   const next = offset + limit < candidates.length ? `,"next_page_token":${JSON.stringify(pageToken(offset + limit))}` : '';
   // MLflow leaves an empty list out of its JSON: no runs is `{}`.
   return new RawJson(parts.length ? `{"runs":[${parts.join(',')}]${next}}` : `{${next.slice(1)}}`);
+}
+
+/**
+ * The dataset names the index has tag columns for: log-inputs records a dataset as the tag
+ * `dataset.<name>` ("<digest> <source>") and its context as `dataset.<name>.context`.
+ */
+function datasetNames(keys: string[]): string[] {
+  const names = new Set<string>();
+  for (const key of keys) if (key.startsWith('tags.dataset.')) names.add(key.slice('tags.dataset.'.length));
+  return [...names].filter((n) => !(n.endsWith('.context') && names.has(n.slice(0, -'.context'.length))));
+}
+
+function datasetsOfRow(get: (f: Field) => FieldValue | undefined, names: string[]): DatasetRef[] {
+  const out: DatasetRef[] = [];
+  for (const name of names) {
+    const v = get({ scope: 'tags', name: `dataset.${name}` });
+    if (typeof v !== 'string') continue;
+    const context = get({ scope: 'tags', name: `dataset.${name}.context` });
+    const space = v.indexOf(' ');
+    out.push({ name, digest: space < 0 ? v : v.slice(0, space), ...(typeof context === 'string' ? { context } : {}) });
+  }
+  return out;
 }
 
 function viewType(v: unknown): 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL' {
