@@ -267,3 +267,9 @@ export const MAX_FOLDED_WRITERS = 256;
  * their deletion alone; they go with the next fold that moves `runs`, or once this many.
  */
 export const STALE_INCOMING_REFS_KEPT = 32;
+
+/**
+ * Tree levels `log --remote` fetches of the remote's `runs` tip (`--filter=tree:N`): 2 is the
+ * root, its files and the `runs/` tree; the shard a run goes into comes when it is written.
+ */
+export const REMOTE_WRITER_TREE_DEPTH = 2;

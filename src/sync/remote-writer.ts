@@ -1,13 +1,18 @@
 /**
  * Writing a run straight to a remote from a machine without a clone of the repository (a
  * container or a cluster node that has only the training code): a private temporary bare
- * repository receives the remote's `runs` tip alone (`git fetch --depth 1`: one commit and its
- * tree, never the history), the run is committed on it, and pushed like any push — to `runs`
- * when no one moved it meanwhile, else to a ref of this writer's own (incoming.ts), without
- * fetching again. The code version comes from `--code-commit` or the CI's variables, since
- * there may be no work tree to read it from. The system `git` does the transport.
+ * repository receives the remote's `runs` tip alone — one commit (`--depth 1`, never the
+ * history) and, where the server allows filters, only the top of its tree (`--filter=tree:2`:
+ * the root, its two small files and the `runs/` tree; a handful of objects however many runs
+ * there are). The stand-in is a partial clone of the remote, so the one shard tree a new run
+ * goes into is fetched when the run is written (git's promisor fetch, one object and its run
+ * directories' trees, never a manifest). A server that does not allow filters sends the whole
+ * tip tree, as before. The run is committed on it and pushed like any push — to `runs` when no
+ * one moved it meanwhile, else to a ref of this writer's own (incoming.ts), without fetching
+ * again. The code version comes from `--code-commit` or the CI's variables, since there may be
+ * no work tree to read it from. The system `git` does the transport.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,12 +22,15 @@ import type { CodeVersion } from '../git/code-version.js';
 import { scrubText, scrubUrl } from '../git/credentials.js';
 import { runGit } from '../git/system-git.js';
 import { RUNS_REF } from '../runs/layout.js';
+import { REMOTE_WRITER_TREE_DEPTH } from '../limits.js';
 import { openContext, type TrackerContext } from '../tracker-context.js';
 import { readGitConfig } from '../git/config.js';
 import { formatOfOid } from '../git/object-format.js';
 import { pushRuns, type PushResult } from './push.js';
+import { readRef } from '../git/refs.js';
+import { markSeen, setTrackingRef } from './sync-state.js';
 import { declaredObjectFormat } from './format-mismatch.js';
-import { resolveRemote, type Remote } from './remote.js';
+import { urlRemote, type Remote } from './remote.js';
 
 /** CI variables holding the commit being built, in the order they are consulted. */
 export const CODE_COMMIT_VARS = ['GITHUB_SHA', 'CI_COMMIT_SHA', 'GIT_COMMIT'] as const;
@@ -90,8 +98,10 @@ export async function openRemoteWriter(env: Env, options: { url: string; cwd: st
     // (the runs go to the code's own repository), and a fetch that finds otherwise starts again.
     const format = localRemoteFormat(options.url, options.cwd) ?? formatOfOid(code.commit ?? '')?.name ?? 'sha1';
     await runGit(['init', '-q', '--bare', `--object-format=${format}`, dir], { cwd: dir, env });
+    // A fresh repository has no remote names: the URL or path is the remote.
+    const remote = urlRemote(options.url, options.cwd);
+    promiseObjectsFrom(dir, remote.target);
     const ctx = openContext({ dir, env });
-    const remote = resolveRemote(ctx.repo, options.url, options.cwd);
     return { ctx, remote, code: { ...code, remote: remote.label }, commitsFetched: 0, close };
   } catch (err) {
     close();
@@ -108,8 +118,9 @@ export async function openRemoteWriter(env: Env, options: { url: string; cwd: st
  */
 export async function fetchRunsTip(w: RemoteWriter): Promise<void> {
   const { remote } = w;
+  // A server that does not allow filters says so on stderr and sends the whole tip tree.
   const fetchTip = (ctx: TrackerContext) =>
-    runGit(['fetch', '-q', '--depth', '1', '--no-tags', '--no-write-fetch-head', remote.target, `+${RUNS_REF}:${RUNS_REF}`], {
+    runGit(['-c', 'maintenance.auto=false', '-c', 'gc.auto=0', 'fetch', '-q', '--depth', '1', `--filter=tree:${REMOTE_WRITER_TREE_DEPTH}`, '--no-tags', '--no-write-fetch-head', PROMISOR, `+${RUNS_REF}:${RUNS_REF}`], {
       cwd: ctx.repo.gitDir,
       env: ctx.env,
       allowFailure: true,
@@ -122,6 +133,7 @@ export async function fetchRunsTip(w: RemoteWriter): Promise<void> {
     const env = w.ctx.env;
     rmSync(dir, { recursive: true, force: true });
     await runGit(['init', '-q', '--bare', `--object-format=${server}`, dir], { cwd: tmpdir(), env });
+    promiseObjectsFrom(dir, remote.target);
     w.ctx = openContext({ dir, env });
     fetch = await fetchTip(w.ctx);
   }
@@ -132,14 +144,26 @@ export async function fetchRunsTip(w: RemoteWriter): Promise<void> {
       remote: remote.label,
     });
   }
-  const tip = fetch.code === 0 ? (await runGit(['rev-parse', '--verify', '-q', RUNS_REF], { cwd: ctx.repo.gitDir, env: ctx.env })).stdout.trim() : null;
+  const tip = fetch.code === 0 ? readRef(ctx.repo.commonDir, RUNS_REF) : null;
   if (tip) {
     // The push starts from here: `seen` is what a clone remembers from its last sync.
-    await runGit(['update-ref', remote.seen, tip], { cwd: ctx.repo.gitDir, env: ctx.env });
-    await runGit(['update-ref', remote.runsTracking, tip], { cwd: ctx.repo.gitDir, env: ctx.env });
+    markSeen(ctx, remote, tip);
+    await setTrackingRef(ctx, remote.runsTracking, tip);
   }
-  const count = await runGit(['rev-list', '--count', '--all'], { cwd: ctx.repo.gitDir, env: ctx.env });
-  w.commitsFetched = Number(count.stdout.trim()) || 0;
+  w.commitsFetched = tip ? commitsHere(ctx, tip) : 0;
+}
+
+/** Commits reachable from `tip` that are in the stand-in (the fetch was shallow: the walk stops where they end). */
+function commitsHere(ctx: TrackerContext, tip: string): number {
+  const seen = new Set<string>();
+  const todo = [tip];
+  while (todo.length > 0) {
+    const oid = todo.pop()!;
+    if (seen.has(oid) || !ctx.store.has(oid)) continue;
+    seen.add(oid);
+    todo.push(...ctx.store.readCommit(oid).parents);
+  }
+  return seen.size;
 }
 
 /**
@@ -156,6 +180,21 @@ export async function pushRemoteWriter(w: RemoteWriter): Promise<PushResult> {
     if (isGitTrackError(err, 'GIT_FAILED')) err.message = scrubText(err.message);
     throw err;
   }
+}
+
+/** The stand-in's name for the remote it writes to. */
+const PROMISOR = 'runs-remote';
+
+/**
+ * Make the fresh bare repository at `dir` a partial clone of `target`: objects it lacks are
+ * fetched from there by git when read (our object reader asks git, see fetch-via-git.ts). The
+ * config is written directly, four settings, rather than by four `git config` processes.
+ */
+function promiseObjectsFrom(dir: string, target: string): void {
+  const file = join(dir, 'config');
+  const quoted = `"${target.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
+  const text = readFileSync(file, 'utf8').replace(/^([ \t]*repositoryformatversion[ \t]*=[ \t]*)0[ \t]*$/m, (_, key: string) => `${key}1`);
+  writeFileSync(file, `${text}[remote "${PROMISOR}"]\n\turl = ${quoted}\n\tpromisor = true\n[extensions]\n\tpartialClone = ${PROMISOR}\n`);
 }
 
 /**

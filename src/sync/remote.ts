@@ -58,6 +58,16 @@ export function resolveRemote(repo: Repo, arg: string | undefined, cwd: string):
   if (arg === undefined) {
     throw new GitTrackError('USAGE', `no remote named '${name}': give one (git-track push REMOTE) or add it (git remote add ${name} URL)`, { name });
   }
+  return urlRemote(arg, cwd);
+}
+
+/**
+ * A remote given by URL or path (not a configured name): paths resolve from `cwd`.
+ *
+ * @example
+ * urlRemote('../shared.git', '/home/ada/churn').target; // '/home/ada/shared.git'
+ */
+export function urlRemote(arg: string, cwd: string): Remote {
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(arg) || /^[^/]+@[^/:]+:/.test(arg) || /^[^/.][^/:]*:[^\\]/.test(arg);
   const local = resolve(cwd, arg);
   if (!isUrl && !existsSync(local)) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +118,50 @@ describe('log --remote fetches only the tip of runs', () => {
     expect(existsSync(w.ctx.repo.gitDir)).toBe(false);
   });
 });
+
+for (const transport of ['file', 'http'] as const) {
+  describe(`log --remote where the server allows filters (${transport})`, () => {
+    it('fetches the top of the tip tree and the one shard the run goes into, never a manifest; the run lands complete', async () => {
+      const { bare, url } = await remoteFor(transport);
+      git(bare, 'config', 'uploadpack.allowFilter', 'true');
+      const before = seeded(url, 6);
+      const at = (path: string) => git(bare, 'rev-parse', `runs:${path}`).trim();
+      const shard = before[0]!.slice(0, 2);
+      // Ids drawn into a shard that exists, so that its tree has to come from the remote.
+      const random = (n: number) => {
+        const bytes = randomBytes(n);
+        bytes[0] = Number.parseInt(shard, 16);
+        return bytes;
+      };
+      const w = await openRemoteWriter(defaultEnv({ vars: testGitEnv(), random }), { url, cwd: tempDir('gt-node-'), codeCommit: SHA });
+      let mine: string;
+      try {
+        await fetchRunsTip(w);
+        expect(w.commitsFetched).toBe(1);
+        const has = (oid: string) => w.ctx.store.has(oid);
+        expect(has(at('runs'))).toBe(true);
+        for (const id of before) {
+          expect(has(at(`runs/${id.slice(0, 2)}`))).toBe(false);
+          expect(has(at(`runs/${id.slice(0, 2)}/${id}/run.yaml`))).toBe(false);
+        }
+        mine = (await logRunLib(w.ctx, { metrics: { f1: 0.8 }, code: w.code })).manifest.id;
+        expect(mine.slice(0, 2)).toBe(shard);
+        expect(has(at(`runs/${shard}`))).toBe(true);
+        expect(has(at(`runs/${shard}/${before[0]}/run.yaml`))).toBe(false);
+        expect(await pushRemoteWriter(w)).toMatchObject({ runsSent: 1, queuedAs: null, attempts: 1 });
+      } finally {
+        w.close();
+      }
+      // Everything the run needs is on the remote: git's own strict check, and a newcomer reads it.
+      expectFsckClean(bare);
+      expect(remoteRunIds(bare)).toEqual([...before, mine].sort());
+      const clone = cloneOf(url);
+      ok(clone, {}, 'pull');
+      expect(runIds(clone)).toEqual([...before, mine].sort());
+      expect(cliWith(clone, {}, 'verify').code).toBe(0);
+    });
+  });
+}
 
 describe('log --remote refuses clearly', () => {
   it('without a code version: one line naming the ways to give one, exit 1, nothing written', async () => {

@@ -1,0 +1,122 @@
+// Benchmark: `git-track log --remote URL` (a node without a clone writing one run straight to
+// the remote) against a remote whose `runs` already holds N runs (default 10,000), over git's
+// smart HTTP (`git http-backend`). Reported per case, median of K runs (default 3): wall time of
+// the whole command (fetch, write, push) and the bytes of the packs the node received (git's
+// own count: GIT_TRACE_PACKFILE, appended by every fetch, the promisor fetch of a shard
+// included). Cases, measured in the same run:
+//   - the build under test, server allowing filters (`uploadpack.allowFilter`, as GitHub and
+//     GitLab do): only the top of the tip tree, then the one shard the run goes into;
+//   - the same build, server without filters (git's default): the whole tip tree, as before;
+//   - with --baseline DIR, the build in DIR (another checkout, e.g. before this change) against
+//     the server allowing filters.
+// After all of them: the remote's `git fsck --strict` and every logged run present on `runs`.
+//
+//   node scripts/build.mjs --no-types && node bench/many-writers-remote.mjs [--runs 10000]
+//     [--times 3] [--baseline DIR] [--json]
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixtureRepo } from './fixture.mjs';
+
+const here = fileURLToPath(new URL('..', import.meta.url));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const RUNS = Number(arg('--runs', 10000));
+const TIMES = Number(arg('--times', 3));
+const BASELINE = arg('--baseline', null);
+const JSON_OUT = process.argv.includes('--json');
+const say = (line) => !JSON_OUT && console.log(line);
+
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
+const git = (cwd, ...args) => execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Start git's smart-HTTP server over `dir`. */
+async function httpServer(dir) {
+  const child = spawn(process.execPath, [join(here, 'test', 'helpers', 'git-http-server.mjs'), dir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((res) => child.stdout.once('data', (d) => res(d.toString().trim())));
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+const work = mkdtempSync(join(tmpdir(), 'gt-bench-log-remote-'));
+const fixture = fixtureRepo(RUNS);
+const server = await httpServer(work);
+try {
+  const code = git(fixture, 'rev-parse', 'HEAD').trim();
+  const remoteOf = (name, filters) => {
+    const bare = join(work, `${name}.git`);
+    git(work, 'clone', '-q', '--bare', '--no-local', fixture, bare);
+    git(bare, 'config', 'http.receivepack', 'true');
+    if (filters) git(bare, 'config', 'uploadpack.allowFilter', 'true');
+    return { bare, url: `${server.url}/${name}.git` };
+  };
+  const filtered = remoteOf('filters', true);
+  const plain = remoteOf('plain', false);
+  const cases = [
+    { name: 'this build, server allowing filters', root: here, remote: filtered },
+    { name: 'this build, server without filters', root: here, remote: plain },
+    ...(BASELINE ? [{ name: `baseline ${BASELINE}, server allowing filters`, root: resolve(BASELINE), remote: filtered }] : []),
+  ];
+  const node = mkdtempSync(join(tmpdir(), 'gt-bench-node-'));
+  const logged = new Map([[filtered.bare, []], [plain.bare, []]]);
+  const out = [];
+  for (const c of cases) {
+    const times = [];
+    const bytes = [];
+    const load = [loadavg()[0].toFixed(1)];
+    for (let k = 0; k < TIMES; k++) {
+      const trace = join(work, `pack-${out.length}-${k}`);
+      const t = performance.now();
+      const id = execFileSync(process.execPath, [join(c.root, 'bin', 'git-track.js'), 'log', '--remote', c.remote.url, '--code-commit', code, '-m', `f1=0.${k}`], {
+        cwd: node,
+        env: { ...env, GIT_TRACE_PACKFILE: trace },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim();
+      times.push(performance.now() - t);
+      let size = 0;
+      try {
+        size = statSync(trace).size;
+      } catch {}
+      bytes.push(size);
+      logged.get(c.remote.bare).push(id);
+    }
+    load.push(loadavg()[0].toFixed(1));
+    out.push({ case: c.name, runsOnRemote: RUNS, ms: Math.round(median(times)), bytesFetched: median(bytes), load: load.join('→') });
+  }
+  const checks = [...logged].map(([bare, ids]) => {
+    const fsck = execFileSync('git', ['fsck', '--strict', '--no-progress', '--no-dangling'], { cwd: bare, env, encoding: 'utf8' }).trim();
+    const missing = ids.filter((id) => {
+      try {
+        git(bare, 'cat-file', '-e', `runs:runs/${id.slice(0, 2)}/${id}/run.yaml`);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    return { remote: bare.slice(work.length + 1), fsckClean: fsck === '', runsLogged: ids.length, missing: missing.length, runsOnRemote: Number(git(bare, 'rev-list', '--count', '--first-parent', 'runs').trim()) };
+  });
+  rmSync(node, { recursive: true, force: true });
+  if (JSON_OUT) console.log(JSON.stringify({ cases: out, checks }, null, 2));
+  else {
+    say(`git-track log --remote over smart HTTP, remote with ${RUNS} runs (median of ${TIMES}):`);
+    for (const r of out) say(`  ${r.case}: ${r.ms} ms, ${r.bytesFetched} bytes fetched (load ${r.load})`);
+    for (const c of checks) say(`  ${c.remote}: fsck --strict ${c.fsckClean ? 'clean' : 'NOT CLEAN'}, ${c.runsLogged - c.missing}/${c.runsLogged} logged runs on runs`);
+  }
+} finally {
+  server.stop();
+  rmSync(work, { recursive: true, force: true });
+  rmSync(fixture, { recursive: true, force: true });
+}
