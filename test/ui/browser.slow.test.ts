@@ -188,7 +188,7 @@ describe('git-track ui in Chromium', () => {
     await page.mouse.up();
     await expect.poll(() => page.getAttribute('.plot-parallel', 'data-brushed')).toBe('1');
     expect(await page.textContent('.brushed-list')).toContain('deeper');
-    expect(await page.getAttribute('.brushed a[href*="compare"]', 'href')).toContain(ids['deeper']!);
+    expect(await page.getAttribute('.brushed a[href*="charts"]', 'href')).toContain(ids['deeper']!);
     await screenshot(page, 'parallel');
   });
 

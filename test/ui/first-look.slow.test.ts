@@ -106,4 +106,11 @@ describe('the dashboard at first look', () => {
     expect(await page.textContent('.run-section[data-section="artifacts"]')).toContain('not in a static export');
     await screenshot(page, 'look-export-run');
   });
+
+  it('says why a run is missing from an export made with --filter', async () => {
+    const part = tempDir('gt-look-part-');
+    expect(cli(repo, 'ui', '--export', part, '--filter', "name = 'fast'").code).toBe(0);
+    await visit(`${pathToFileURL(join(part, 'index.html')).href}#/run/${ids['slow']}`, '.error');
+    expect(await page.textContent('.error')).toBe(`run ${ids['slow']} is not in this export (it was exported with --filter "name = 'fast'")`);
+  });
 });

@@ -80,7 +80,9 @@ describe('parallel coordinates from the keyboard', () => {
     const compare = '.brushed a[href*="compare"]';
     await page.focus(`.brushed-list input[aria-label="select ${ids['other']}"]`);
     await page.keyboard.press('Space');
-    expect(await page.textContent(compare)).toBe('compare 1');
+    // One run ticked: nothing to compare it with, so the page offers to open it.
+    expect(await page.$(compare)).toBeNull();
+    expect(await page.getAttribute('.brushed a.open-run', 'href')).toBe(`#/run/${ids['deeper']}`);
     await page.keyboard.press('Space');
     expect(await page.textContent(compare)).toBe('compare 2');
     await page.focus(compare);

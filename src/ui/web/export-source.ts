@@ -68,7 +68,12 @@ export async function exportSource(): Promise<DataSource> {
 
   const load = async <T>(key: string): Promise<T> => {
     if (!answers.has(key)) {
-      if (!keys.has(key)) throw new ApiError('FILE_NOT_FOUND', `this export does not hold '${key}'`, 404);
+      if (!keys.has(key)) {
+        // A link to a run the export left out (a lineage node, a parent) is the usual way here.
+        const run = /^run\/([^/?]+)$/.exec(key)?.[1];
+        const why = index.filter ? ` (it was exported with --filter ${JSON.stringify(index.filter)})` : '';
+        throw new ApiError('FILE_NOT_FOUND', run ? `run ${run} is not in this export${why}` : `this export does not hold '${key}'`, 404);
+      }
       await loadScript(`data/${exportFileName(key)}`);
     }
     return answers.get(key) as T;

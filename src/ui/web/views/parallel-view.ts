@@ -125,8 +125,10 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
     const links = h('span');
     const drawLinks = () => {
       const runs = [...picked].join(',');
-      replace(links, picked.size === 0 ? '' : h('span', null, ' · ', h('a', { href: href('compare', '', { runs }) }, `compare ${picked.size}`), ' · ',
-        h('a', { href: href('charts', '', { runs }) }, 'chart them'), ' · ', h('a', { href: href('runs', '', { sel: runs }) }, 'select in the table')));
+      // Compare needs two runs: one ticked run is opened instead.
+      const first = picked.size === 1 ? h('a', { href: href('run', runs), class: 'open-run' }, 'open it') : h('a', { href: href('compare', '', { runs }) }, `compare ${picked.size}`);
+      replace(links, picked.size === 0 ? '' : h('span', null, ' · ', first, ' · ',
+        h('a', { href: href('charts', '', { runs }) }, picked.size === 1 ? 'chart it' : 'chart them'), ' · ', h('a', { href: href('runs', '', { sel: runs }) }, 'select in the table')));
     };
     drawLinks();
     replace(brushed, h('p', null, `${ids.length} run${ids.length === 1 ? '' : 's'} in the brushed ranges`, links),
