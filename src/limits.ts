@@ -200,6 +200,13 @@ export const MLFLOW_MAX_ACTIVE_RUNS = 10000;
 /** Metric steps one run in progress keeps in memory for get-history (the staging dir keeps them all). */
 export const MLFLOW_MAX_ACTIVE_HISTORY = 1_000_000;
 
+/** Metric values one get-history page holds when a client asks for pages (MLflow: 25,000). */
+export const MLFLOW_HISTORY_PAGE_MAX = 25_000;
+
+/** get-history-bulk-interval: runs per request and sampled steps (MLflow: 100 and 2,500). */
+export const MLFLOW_BULK_INTERVAL_MAX_RUNS = 100;
+export const MLFLOW_BULK_INTERVAL_MAX_STEPS = 2500;
+
 /** Bytes of recorded runs' JSON the server keeps for runs/search answers (about 2 KB a run). */
 export const MLFLOW_SEARCH_JSON_CACHE_BYTES = 64 * 1024 * 1024;
 

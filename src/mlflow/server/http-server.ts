@@ -17,7 +17,7 @@ import { getArtifact, listArtifacts, parseArtifactPath, putArtifact } from './ar
 import { invalid, MlflowError, toMlflowError } from './errors.js';
 import { Experiments } from './experiments.js';
 import { queryFields, type Fields } from './request.js';
-import { ROUTES } from './routes.js';
+import { allowedMethods, ROUTES } from './routes.js';
 import { RunStore } from './run-store.js';
 import { RawJson } from './run-json-cache.js';
 
@@ -135,7 +135,8 @@ async function handle(store: RunStore, req: IncomingMessage, res: ServerResponse
     if (req.method === 'GET' && rest === '') {
       const listed = url.searchParams.get('path') ?? '';
       const { runId, path: sub } = parseArtifactPath(listed);
-      return sendJson(res, 200, { files: listArtifacts(store, runId, sub, 'dir') });
+      const files = listArtifacts(store, runId, sub, 'dir');
+      return sendJson(res, 200, files.length ? { files } : {});
     }
     if (req.method === 'GET') return getArtifact(store, res, rest);
     await drain(req);
@@ -147,6 +148,12 @@ async function handle(store: RunStore, req: IncomingMessage, res: ServerResponse
   if (!handler || !Object.hasOwn(ROUTES, path.slice(prefix!.length))) {
     await drain(req);
     return sendError(res, new MlflowError('ENDPOINT_NOT_FOUND', `No API endpoint ${req.method} ${path}`));
+  }
+  const endpoint = path.slice(prefix!.length);
+  const methods = allowedMethods(endpoint);
+  if (!methods.includes(req.method ?? '')) {
+    await drain(req);
+    return sendError(res, new MlflowError('BAD_REQUEST', `The method ${req.method} is not allowed for ${path}: use ${methods.filter((m) => m !== 'HEAD').join(' or ')}`), false, { allow: methods.join(', ') });
   }
   let fields: Fields;
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') fields = queryFields(url.searchParams);
@@ -228,8 +235,10 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: MlflowError, close = false): void {
+function sendError(res: ServerResponse, err: MlflowError, close = false, headers: Record<string, string> = {}): void {
   const text = JSON.stringify({ error_code: err.errorCode, message: err.message });
-  res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...(close ? { connection: 'close' } : {}) });
+  // A method the endpoint does not take is HTTP's 405 (with Allow), as MLflow's server answers.
+  const status = headers.allow ? 405 : err.status;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers, ...(close ? { connection: 'close' } : {}) });
   res.end(text);
 }

@@ -2,7 +2,15 @@
  * The tracking API's endpoints (`/api/2.0/mlflow/<endpoint>`), as MLflow's service.proto
  * defines their requests and responses.
  */
-import { MLFLOW_MAX_BATCH_ENTITIES, MLFLOW_MAX_BATCH_METRICS, MLFLOW_MAX_BATCH_PARAMS_TAGS, MLFLOW_MAX_SEARCH_RESULTS } from '../../limits.js';
+import {
+  MLFLOW_BULK_INTERVAL_MAX_RUNS,
+  MLFLOW_BULK_INTERVAL_MAX_STEPS,
+  MLFLOW_HISTORY_PAGE_MAX,
+  MLFLOW_MAX_BATCH_ENTITIES,
+  MLFLOW_MAX_BATCH_METRICS,
+  MLFLOW_MAX_BATCH_PARAMS_TAGS,
+  MLFLOW_MAX_SEARCH_RESULTS,
+} from '../../limits.js';
 import { compileLike } from '../../query/like.js';
 import { DEFAULT_EXPERIMENT_ID, type MlflowMetric } from '../mapping.js';
 import { listArtifacts } from './artifacts.js';
@@ -109,6 +117,17 @@ function experimentFilter(filter: string): (e: ExperimentRecord) => boolean {
   });
   return (e) => tests.every((t) => t(e));
 }
+
+/**
+ * The HTTP methods of each endpoint, as service.proto declares them (MLflow's server answers
+ * 405 to any other). HEAD goes with GET, as in Flask.
+ */
+export function allowedMethods(endpoint: string): readonly string[] {
+  if (endpoint === 'experiments/search') return ['GET', 'HEAD', 'POST'];
+  return GET_ENDPOINTS.has(endpoint) ? ['GET', 'HEAD'] : ['POST'];
+}
+
+const GET_ENDPOINTS = new Set(['experiments/get', 'experiments/get-by-name', 'runs/get', 'artifacts/list', 'metrics/get-history', 'metrics/get-history-bulk-interval']);
 
 /** Endpoint name (after `/api/2.0/mlflow/`) → handler. */
 export const ROUTES: Record<string, Handler> = {
@@ -223,41 +242,92 @@ export const ROUTES: Record<string, Handler> = {
   },
   'metrics/get-history': (store, f) => {
     const all = store.metricHistory(runIdOf(f), reqString(f, 'metric_key'));
-    const limit = maxResults(f, 25000, 25000);
+    // MLflow's server answers every value, and its client asks once without max_results and
+    // follows no token: paging only when a client asks for pages (the proto's max_results).
+    if (optInt(f, 'max_results') === undefined && !optString(f, 'page_token')) return all.length ? { metrics: all } : {};
+    const limit = maxResults(f, MLFLOW_HISTORY_PAGE_MAX, MLFLOW_HISTORY_PAGE_MAX);
     const offset = offsetOf(optString(f, 'page_token'));
-    return { metrics: all.slice(offset, offset + limit), ...(offset + limit < all.length ? { next_page_token: pageToken(offset + limit) } : {}) };
+    const page = all.slice(offset, offset + limit);
+    return { ...(page.length ? { metrics: page } : {}), ...(offset + limit < all.length ? { next_page_token: pageToken(offset + limit) } : {}) };
   },
   'metrics/get-history-bulk-interval': (store, f) => {
     const runIds = optStrings(f, 'run_ids');
-    if (runIds.length === 0) throw invalid("Missing value for required parameter 'run_ids'.");
-    if (runIds.length > 100) throw invalid(`GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received ${runIds.length} run_ids.`);
+    if (runIds.length === 0) throw invalid("Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.");
+    if (runIds.length > MLFLOW_BULK_INTERVAL_MAX_RUNS) {
+      throw invalid(`GetMetricHistoryBulkInterval request must specify at most ${MLFLOW_BULK_INTERVAL_MAX_RUNS} run_ids. Received ${runIds.length} run_ids.`);
+    }
     const key = reqString(f, 'metric_key');
+    const max = optInt(f, 'max_results') ?? MLFLOW_BULK_INTERVAL_MAX_STEPS;
+    if (max < 1 || max > MLFLOW_BULK_INTERVAL_MAX_STEPS) throw invalid(`max_results must be between 1 and ${MLFLOW_BULK_INTERVAL_MAX_STEPS}.`);
     const start = optInt(f, 'start_step');
     const end = optInt(f, 'end_step');
+    if (start !== undefined && end !== undefined && start > end) throw invalid(`end_step must be greater than start_step. Found start_step=${start} and end_step=${end}.`);
     if ((start === undefined) !== (end === undefined)) throw invalid('If either start step or end step are specified, both must be specified.');
-    if (start !== undefined && end !== undefined && start > end) throw invalid('end_step must be greater than start_step.');
-    const limit = maxResults(f, 320, 1000);
+    const histories = runIds.map((runId) => ({ runId, points: store.metricHistory(runId, key) }));
+    const steps = sampledSteps(histories.map((h) => h.points.map((p) => p.step)), max, start, end);
     const out: (MlflowMetric & { run_id: string })[] = [];
-    for (const runId of runIds) {
-      const points = store.metricHistory(runId, key).filter((p) => start === undefined || (p.step >= start && p.step <= end!));
-      out.push(...sample(points, limit).map((p) => ({ ...p, run_id: runId })));
+    for (const { runId, points } of histories) {
+      const chosen = points.filter((p) => steps.has(p.step));
+      chosen.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp || a.value - b.value);
+      out.push(...chosen.slice(0, MLFLOW_HISTORY_PAGE_MAX).map((p) => ({ key: p.key, value: p.value, timestamp: p.timestamp, step: p.step, run_id: runId })));
     }
-    return { metrics: out };
+    return out.length ? { metrics: out } : {};
   },
   'artifacts/list': (store, f) => {
     const runId = runIdOf(f);
     const path = optString(f, 'path') ?? '';
     const run = store.getRun(runId);
-    return { root_uri: run.info.artifact_uri, files: listArtifacts(store, runId, path.replace(/\/+$/, ''), 'root') };
+    // MLflow's server takes page_token and answers every entry in one page, without a token.
+    optString(f, 'page_token');
+    const files = listArtifacts(store, runId, path.replace(/\/+$/, ''), 'root');
+    return { root_uri: run.info.artifact_uri, ...(files.length ? { files } : {}) };
   },
 };
 
-/** At most `n` points spread evenly over the steps, the first and last always kept (as MLflow samples). */
-function sample(points: MlflowMetric[], n: number): MlflowMetric[] {
-  const sorted = [...points].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
-  if (sorted.length <= n) return sorted;
-  if (n < 2) return sorted.slice(-1);
-  const out: MlflowMetric[] = [];
-  for (let i = 0; i < n; i++) out.push(sorted[Math.round((i * (sorted.length - 1)) / (n - 1))]!);
+/**
+ * The steps get-history-bulk-interval answers, as MLflow's server picks them: `max` steps spread
+ * evenly over every step the runs logged between start and end (default: 0 to the last step),
+ * plus each run's first and last step inside that range.
+ */
+function sampledSteps(runs: number[][], wanted: number, start: number | undefined, end: number | undefined): Set<number> {
+  const all = [...new Set(runs.flat())].sort((a, b) => a - b);
+  const from = start ?? 0;
+  const to = end ?? (all.length ? all[all.length - 1]! : 0);
+  const out = new Set<number>();
+  for (const steps of runs) {
+    if (!steps.length) continue;
+    let min = steps[0]!;
+    let max = steps[0]!;
+    for (const s of steps) {
+      if (s < min) min = s;
+      if (s > max) max = s;
+    }
+    for (const s of [min, max]) if (s >= from && s <= to) out.add(s);
+  }
+  const lo = lowerBound(all, from);
+  const hi = lowerBound(all, to + 1);
+  if (hi - lo <= wanted) {
+    for (let i = lo; i < hi; i++) out.add(all[i]!);
+    return out;
+  }
+  // MLflow's arithmetic, kept as it is (its index test compares with the count, not the end).
+  const count = hi - lo;
+  const interval = count / wanted;
+  for (let i = 0; i < wanted; i++) {
+    const idx = lo + Math.floor(i * interval);
+    if (idx < count) out.add(all[idx]!);
+  }
+  out.add(all[hi - 1]!);
   return out;
+}
+
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
