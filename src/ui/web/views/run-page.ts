@@ -69,7 +69,7 @@ export function runPage(root: HTMLElement, route: Route, source: DataSource): ()
         a.artifacts.length ? section('Artifacts', artifactsTable(m.id, a.artifacts, !source.live)) : null,
         a.patch ? section('Uncommitted changes', patchView(a.patch)) : null,
         a.output ? section('output.log', outputView(source, m.id, a.output)) : null,
-        a.children.length ? section('Child runs', h('ul', null, ...a.children.map((c) => h('li', null, runLink(c), h('span', { class: 'muted' }, ` · ${c.status ?? ''}${c.archived ? ' · archived' : ''}`))))) : null));
+        a.children.length ? section('Child runs', childRuns(a, (m['tags'] ?? {}) as Record<string, unknown>)) : null));
   };
 
   const load = () => source.get<RunAnswer>(`run/${encodeURIComponent(runId)}`).then(draw, (e) => showError(root, e));
@@ -91,4 +91,16 @@ export function runPage(root: HTMLElement, route: Route, source: DataSource): ()
     clearTimeout(timer);
     panels?.destroy();
   };
+}
+
+/** A parent's children (a sweep's combinations): each a link, the sweep's best marked, and all of them to compare or chart. */
+function childRuns(a: RunAnswer, tags: Record<string, unknown>): HTMLElement {
+  const ids = a.children.map((c) => c.id).join(',');
+  const best = typeof tags['sweep.best'] === 'string' ? tags['sweep.best'] : null;
+  const metric = typeof tags['sweep.metric'] === 'string' ? ` by ${tags['sweep.metric']}` : '';
+  return h('div', null,
+    a.children.length > 1 ? h('p', { class: 'child-links' }, h('a', { href: href('compare', '', { runs: ids }) }, `compare all ${a.children.length}`), ' · ', h('a', { href: href('charts', '', { runs: ids }) }, 'chart them')) : null,
+    h('ul', null, ...a.children.map((c) => h('li', null, runLink(c),
+      c.id === best ? h('strong', { class: 'best-child' }, ` ★ best${metric}`) : null,
+      h('span', { class: 'muted' }, ` · ${c.status ?? ''}${c.archived ? ' · archived' : ''}`)))));
 }
