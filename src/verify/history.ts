@@ -22,7 +22,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import { ANY_OID_SOURCE } from '../git/object-format.js';
 
 /** Top-level directories whose entries are append-only. */
-export const APPEND_ONLY_DIRS = ['runs', 'stages', 'tags', 'facts'];
+export const APPEND_ONLY_DIRS = ['runs', 'stages', 'tags', 'facts', 'mlflow'];
 
 export interface HistoryProblem {
   message: string;

@@ -2,31 +2,36 @@
  * MLflow experiments over git-track's `experiment` names. An experiment exists when runs name
  * it or when a client created it; its id comes from its first name ({@link experimentIdOf}), so
  * it is the same after a restart and in every clone. What runs cannot carry (an experiment
- * with no runs yet, its tags, a rename, a deletion) is kept by the server in
- * `<git-dir>/git-track/mlflow-experiments.json`, local to this repository.
+ * with no runs yet, its tags, a rename, a deletion) is recorded on `runs` as experiment
+ * records (experiment-records.ts), pushed and pulled with the runs. A server of an earlier
+ * version kept them in `<git-dir>/git-track/mlflow-experiments.json`: {@link openExperiments}
+ * moves that file's experiments onto the branch once.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdirState, shareState } from '../../git/state-perm.js';
+import { resolveIdentity } from '../../git/identity.js';
+import { lookupPath } from '../../git/tree-edit.js';
 import { queryRuns } from '../../query/query-runs.js';
 import { runsTip } from '../../runs/read-runs.js';
+import { appendToRuns } from '../../runs/runs-branch.js';
+import { warnSkipped } from '../../stages/record-file.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, experimentIdOf } from '../mapping.js';
 import { MlflowError, invalid, notFound } from './errors.js';
+import { EXPERIMENTS_FILE, legacyChanges, validTime, type Change } from './experiments-file.js';
+import {
+  encodeExperimentRecord,
+  experimentRecordPath,
+  EXPERIMENT_RECORD_FORMAT,
+  EXPERIMENTS_DIR,
+  NAME_PATTERN,
+  readExperimentRecords,
+  type ExperimentChange,
+  type FoldedExperiment,
+} from './experiment-records.js';
 
-export const EXPERIMENTS_FILE = 'mlflow-experiments.json';
-
-/** What the server keeps about an experiment. */
-export interface ExperimentRecord {
-  id: string;
-  name: string;
-  /** Names it had before a rename: runs recorded under them still belong to it. */
-  aliases: string[];
-  lifecycle: 'active' | 'deleted';
-  created: number;
-  updated: number;
-  tags: Record<string, string>;
-}
+/** What the server knows about an experiment. */
+export type ExperimentRecord = FoldedExperiment;
 
 /** MLflow's `Experiment` message as JSON. */
 export interface MlflowExperiment {
@@ -39,19 +44,29 @@ export interface MlflowExperiment {
   tags: { key: string; value: string }[];
 }
 
-const NAME_PATTERN = /^[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,200}$/;
+
+/**
+ * The server's experiments, with the earlier server's file moved onto `runs` first (one
+ * commit, once; the file is then renamed `mlflow-experiments.json.migrated`).
+ *
+ * @example
+ * const experiments = await openExperiments(ctx);
+ */
+export async function openExperiments(ctx: TrackerContext): Promise<Experiments> {
+  const experiments = new Experiments(ctx);
+  await experiments.migrate(join(ctx.repo.stateDir, EXPERIMENTS_FILE));
+  return experiments;
+}
 
 export class Experiments {
-  private saved: Map<string, ExperimentRecord>;
+  private recorded: { tree: string | null; byId: Map<string, ExperimentRecord> } = { tree: null, byId: new Map() };
   private fromRuns: { tip: string | null; byName: Map<string, { first: number; last: number }> } | null = null;
-  private readonly path: string;
   /** Experiments known from runs, by id (a name's id never changes). */
   private readonly known = new Map<string, ExperimentRecord>();
+  /** This server's changes, one at a time: each is checked against the branch as it is then. */
+  private writes: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly ctx: TrackerContext) {
-    this.path = join(ctx.repo.stateDir, EXPERIMENTS_FILE);
-    this.saved = readSaved(this.path);
-  }
+  constructor(private readonly ctx: TrackerContext) {}
 
   /** Every experiment, the Default first. */
   all(): ExperimentRecord[] {
@@ -59,7 +74,7 @@ export class Experiments {
     const runs = this.runExperiments();
     const defaultRuns = runs.get(DEFAULT_EXPERIMENT_NAME);
     out.set(DEFAULT_EXPERIMENT_ID, { id: DEFAULT_EXPERIMENT_ID, name: DEFAULT_EXPERIMENT_NAME, aliases: [], lifecycle: 'active', created: defaultRuns?.first ?? 0, updated: defaultRuns?.last ?? 0, tags: {} });
-    for (const r of this.saved.values()) out.set(r.id, { ...r });
+    for (const r of this.saved().values()) out.set(r.id, { ...r, tags: { ...r.tags } });
     for (const [name, times] of runs) {
       if (name === DEFAULT_EXPERIMENT_NAME || this.idOfName(name) !== experimentIdOf(name)) continue;
       const id = experimentIdOf(name);
@@ -77,16 +92,22 @@ export class Experiments {
     return found;
   }
 
-  /** The experiment with this name (current name), or undefined. */
+  /**
+   * The experiment with this name (current name), or undefined. Two clones may each have
+   * renamed an experiment to the same name: the one created first holds it, the same in
+   * every clone.
+   */
   byName(name: string): ExperimentRecord | undefined {
-    return this.all().find((e) => e.name === name);
+    return this.all()
+      .filter((e) => e.name === name)
+      .sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1))[0];
   }
 
   /** The id of the experiment a manifest's `experiment` belongs to (a renamed one's old names too). */
   idOfName(name: string | undefined): string {
     if (name === undefined) return DEFAULT_EXPERIMENT_ID;
-    for (const r of this.saved.values()) if (r.name === name || r.aliases.includes(name)) return r.id;
-    return experimentIdOf(name);
+    const saved = [...this.saved().values()].sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
+    return (saved.find((r) => r.name === name) ?? saved.find((r) => r.aliases.includes(name)))?.id ?? experimentIdOf(name);
   }
 
   /** Every manifest `experiment` value of an experiment (undefined stands for runs without one). */
@@ -98,57 +119,114 @@ export class Experiments {
 
   /**
    * The manifest `experiment` for new runs of an experiment. Asked on every run created: the
-   * saved experiments answer without reading the branch, and runs' experiments are re-read
-   * only for an id not seen yet.
+   * recorded experiments answer without reading runs, and runs' experiments are re-read only
+   * for an id not seen yet.
    */
   runExperimentOf(id: string): string | undefined {
     if (id === DEFAULT_EXPERIMENT_ID) return undefined;
-    const known = this.saved.get(id) ?? this.known.get(id);
+    const known = this.saved().get(id) ?? this.known.get(id);
     const r = known ?? this.get(id);
     if (!known) this.known.set(id, r);
     if (r.lifecycle === 'deleted') throw new MlflowError('INVALID_STATE', `The experiment ${id} must be in the 'active' state. Current state is deleted.`);
-    return id === DEFAULT_EXPERIMENT_ID ? undefined : r.name;
+    return r.name;
   }
 
   /** Create an experiment; RESOURCE_ALREADY_EXISTS when the name is taken (also by a deleted one). */
-  create(name: string, tags: Record<string, string>, now: number): ExperimentRecord {
-    checkName(name);
-    const existing = this.byName(name);
-    if (existing) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${name}) already exists. Error: experiment '${name}' exists${existing.lifecycle === 'deleted' ? ' (deleted)' : ''}`);
-    const id = experimentIdOf(name);
-    if (this.all().some((e) => e.id === id)) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${name}) already exists under an earlier name`);
-    const record: ExperimentRecord = { id, name, aliases: [], lifecycle: 'active', created: now, updated: now, tags };
-    this.save(record);
-    return record;
+  create(name: string, tags: Record<string, string>): Promise<ExperimentRecord> {
+    return this.serially(async () => {
+      checkName(name);
+      const existing = this.byName(name);
+      if (existing) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${name}) already exists. Error: experiment '${name}' exists${existing.lifecycle === 'deleted' ? ' (deleted)' : ''}`);
+      const id = experimentIdOf(name);
+      if (this.all().some((e) => e.id === id)) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${name}) already exists under an earlier name`);
+      await this.record([[id, { created: true, name, ...(Object.keys(tags).length ? { tags } : {}) }]], `mlflow: create experiment ${name}`);
+      return this.get(id);
+    });
   }
 
-  rename(id: string, name: string, now: number): void {
-    checkName(name);
-    if (id === DEFAULT_EXPERIMENT_ID) throw invalid('The Default experiment cannot be renamed');
-    const r = this.get(id);
-    if (r.name === name) return;
-    if (this.byName(name)) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${name}) already exists.`);
-    this.save({ ...r, name, aliases: [...new Set([...r.aliases, r.name])].filter((a) => a !== name), updated: now });
+  rename(id: string, name: string): Promise<void> {
+    return this.serially(async () => {
+      checkName(name);
+      if (id === DEFAULT_EXPERIMENT_ID) throw invalid('The Default experiment cannot be renamed');
+      const r = this.get(id);
+      if (r.name === name) return;
+      if (this.byName(name)) throw new MlflowError('RESOURCE_ALREADY_EXISTS', `Experiment(name=${name}) already exists.`);
+      await this.change(r, { name }, `rename experiment ${r.name} to ${name}`);
+    });
   }
 
-  setLifecycle(id: string, lifecycle: 'active' | 'deleted', now: number): void {
-    if (id === DEFAULT_EXPERIMENT_ID && lifecycle === 'deleted') throw invalid('Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
-    const r = this.get(id);
-    this.save({ ...r, lifecycle, updated: now });
+  setLifecycle(id: string, lifecycle: 'active' | 'deleted'): Promise<void> {
+    return this.serially(async () => {
+      if (id === DEFAULT_EXPERIMENT_ID && lifecycle === 'deleted') throw invalid('Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
+      const r = this.get(id);
+      if (id === DEFAULT_EXPERIMENT_ID || r.lifecycle === lifecycle) return;
+      await this.change(r, { lifecycle }, `${lifecycle === 'deleted' ? 'delete' : 'restore'} experiment ${r.name}`);
+    });
   }
 
-  setTag(id: string, key: string, value: string, now: number): void {
-    const r = this.get(id);
-    this.save({ ...r, tags: { ...r.tags, [key]: value }, updated: now });
+  setTag(id: string, key: string, value: string): Promise<void> {
+    return this.serially(async () => {
+      const r = this.get(id);
+      if (r.tags[key] === value) return;
+      await this.change(r, { tags: { [key]: value } }, `tag experiment ${r.name}`);
+    });
   }
 
-  private save(record: ExperimentRecord): void {
-    this.saved.set(record.id, record);
-    mkdirState(this.ctx.repo.stateDir);
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ experiments: [...this.saved.values()] }, null, 1)}\n`);
-    shareState(tmp);
-    renameSync(tmp, this.path);
+  /**
+   * Move an earlier server's experiments file onto `runs`: experiments not recorded there yet
+   * get their records (created, renames, lifecycle, tags) in one commit; the file is then
+   * renamed, never deleted.
+   */
+  async migrate(path: string): Promise<void> {
+    if (!existsSync(path)) return;
+    const changes = legacyChanges(path, this.saved(), this.ctx.env.now().getTime(), (m) => this.ctx.env.warn(m));
+    if (changes.length) await this.record(changes.map((c) => [c.id, c.change]), `mlflow: record ${new Set(changes.map((c) => c.id)).size} experiments of ${EXPERIMENTS_FILE}`, changes.map((c) => c.at));
+    renameSync(path, `${path}.migrated`);
+  }
+
+  /** A change to an experiment; one known only from runs gets its `created` record with it. */
+  private async change(r: ExperimentRecord, change: Change, summary: string): Promise<void> {
+    const records: [string, Change][] = [];
+    const times: (number | undefined)[] = [];
+    if (!this.saved().has(r.id)) {
+      records.push([r.id, { created: true, name: r.aliases[0] ?? r.name }]);
+      times.push(validTime(r.created));
+    }
+    records.push([r.id, change]);
+    await this.record(records, `mlflow: ${summary}`, times);
+  }
+
+  /** Append records in one commit; `times` (ms) stamp them when given, else now (1 ms apart, so file order is change order). */
+  private async record(changes: [string, Change][], summary: string, times: (number | undefined)[] = []): Promise<void> {
+    const identity = await resolveIdentity(this.ctx.repo, this.ctx.env);
+    const by = { name: identity.name, email: identity.email };
+    const now = this.ctx.env.now().getTime();
+    const edits = changes.map(([id, change], i) => {
+      const at = new Date(times[i] ?? now + i).toISOString();
+      const record: ExperimentChange = { format: EXPERIMENT_RECORD_FORMAT, experiment: id, at, by, ...change };
+      const oid = this.ctx.store.write('blob', Buffer.from(encodeExperimentRecord(record)));
+      return { path: experimentRecordPath(id, at, this.ctx.env.random(3).toString('hex')), entry: { mode: '100644' as const, oid } };
+    });
+    const trailers = [...new Set(changes.map(([id]) => `Git-Track-MLflow-Experiment: ${id}`))].join('\n');
+    await appendToRuns(this.ctx, { edits: () => edits, message: `${summary}\n\n${trailers}\n`, identity });
+  }
+
+  private serially<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(write);
+    this.writes = result.catch(() => {});
+    return result;
+  }
+
+  /** The experiments recorded on `runs` (read again only when their tree changed). */
+  private saved(): Map<string, ExperimentRecord> {
+    const tip = runsTip(this.ctx);
+    const dir = tip ? lookupPath(this.ctx.store, this.ctx.store.readCommit(tip).tree, EXPERIMENTS_DIR) : undefined;
+    const tree = dir?.oid ?? null;
+    if (tree !== this.recorded.tree) {
+      this.recorded = { tree, byId: tip && dir ? readExperimentRecords(this.ctx, this.ctx.store.readCommit(tip).tree, warnSkipped(this.ctx)) : new Map() };
+      this.known.clear();
+    }
+    return this.recorded.byId;
   }
 
   /** Experiment names on the branch with their first and last run times (once per branch tip). */
@@ -195,30 +273,4 @@ export function experimentMessage(r: ExperimentRecord): MlflowExperiment {
 
 function checkName(name: string): void {
   if (!NAME_PATTERN.test(name)) throw invalid(`Invalid experiment name ${JSON.stringify(name.slice(0, 200))}: it must be 1 to 200 characters on one line`);
-}
-
-function readSaved(path: string): Map<string, ExperimentRecord> {
-  const out = new Map<string, ExperimentRecord>();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return out;
-  }
-  const list = (parsed as { experiments?: unknown })?.experiments;
-  if (!Array.isArray(list)) return out;
-  for (const r of list as ExperimentRecord[]) {
-    if (typeof r?.id === 'string' && typeof r.name === 'string' && NAME_PATTERN.test(r.name)) {
-      out.set(r.id, {
-        id: r.id,
-        name: r.name,
-        aliases: Array.isArray(r.aliases) ? r.aliases.filter((a) => typeof a === 'string') : [],
-        lifecycle: r.lifecycle === 'deleted' ? 'deleted' : 'active',
-        created: Number(r.created) || 0,
-        updated: Number(r.updated) || 0,
-        tags: r.tags && typeof r.tags === 'object' ? Object.fromEntries(Object.entries(r.tags).filter(([, v]) => typeof v === 'string')) : {},
-      });
-    }
-  }
-  return out;
 }

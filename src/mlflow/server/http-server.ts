@@ -15,7 +15,7 @@ import { recoverStale } from '../../capture/recover.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { getArtifact, listArtifacts, parseArtifactPath, putArtifact } from './artifacts.js';
 import { invalid, MlflowError, toMlflowError } from './errors.js';
-import { Experiments } from './experiments.js';
+import { openExperiments } from './experiments.js';
 import { queryFields, type Fields } from './request.js';
 import { allowedMethods, ROUTES } from './routes.js';
 import { RunStore } from './run-store.js';
@@ -64,7 +64,7 @@ export async function startServer(ctx: TrackerContext, options: ServerOptions): 
     throw new GitTrackError('USAGE', `refusing to listen on ${options.host} without --token: anyone who can reach it could write runs (use --token T, or --host 127.0.0.1)`);
   }
   await recoverStale(ctx);
-  const store = new RunStore(ctx, new Experiments(ctx));
+  const store = new RunStore(ctx, await openExperiments(ctx));
   const loopbackOnly = isLoopback(options.host);
   const expected = options.token ? createHash('sha256').update(`Bearer ${options.token}`).digest() : null;
   const server = createServer((req, res) => {

@@ -131,9 +131,9 @@ const GET_ENDPOINTS = new Set(['experiments/get', 'experiments/get-by-name', 'ru
 
 /** Endpoint name (after `/api/2.0/mlflow/`) → handler. */
 export const ROUTES: Record<string, Handler> = {
-  'experiments/create': (store, f) => {
+  'experiments/create': async (store, f) => {
     const name = reqString(f, 'name');
-    return { experiment_id: store.experiments.create(name, tagsOf(f), Date.now()).id };
+    return { experiment_id: (await store.experiments.create(name, tagsOf(f))).id };
   },
   'experiments/get': (store, f) => ({ experiment: experimentMessage(store.experiments.get(reqString(f, 'experiment_id'))) }),
   'experiments/get-by-name': (store, f) => {
@@ -143,20 +143,20 @@ export const ROUTES: Record<string, Handler> = {
     return { experiment: experimentMessage(e) };
   },
   'experiments/search': searchExperiments,
-  'experiments/update': (store, f) => {
-    store.experiments.rename(reqString(f, 'experiment_id'), reqString(f, 'new_name'), Date.now());
+  'experiments/update': async (store, f) => {
+    await store.experiments.rename(reqString(f, 'experiment_id'), reqString(f, 'new_name'));
     return {};
   },
-  'experiments/delete': (store, f) => {
-    store.experiments.setLifecycle(reqString(f, 'experiment_id'), 'deleted', Date.now());
+  'experiments/delete': async (store, f) => {
+    await store.experiments.setLifecycle(reqString(f, 'experiment_id'), 'deleted');
     return {};
   },
-  'experiments/restore': (store, f) => {
-    store.experiments.setLifecycle(reqString(f, 'experiment_id'), 'active', Date.now());
+  'experiments/restore': async (store, f) => {
+    await store.experiments.setLifecycle(reqString(f, 'experiment_id'), 'active');
     return {};
   },
-  'experiments/set-experiment-tag': (store, f) => {
-    store.experiments.setTag(reqString(f, 'experiment_id'), reqString(f, 'key'), optString(f, 'value') ?? '', Date.now());
+  'experiments/set-experiment-tag': async (store, f) => {
+    await store.experiments.setTag(reqString(f, 'experiment_id'), reqString(f, 'key'), optString(f, 'value') ?? '');
     return {};
   },
   'runs/create': async (store, f) => {
