@@ -107,6 +107,18 @@ describe('the dashboard at first look', () => {
     await screenshot(page, 'look-export-run');
   });
 
+  it('says plainly that a repository without runs has nothing to chart', async () => {
+    const empty = makeRepo({ commit: true });
+    const other = await startUi(empty);
+    try {
+      await visit(`${other.url}#/charts`, 'main p');
+      await expect.poll(() => page.textContent('main')).toContain('No runs yet.');
+      expect(await page.textContent('main')).not.toContain('Loading');
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('says why a run is missing from an export made with --filter', async () => {
     const part = tempDir('gt-look-part-');
     expect(cli(repo, 'ui', '--export', part, '--filter', "name = 'fast'").code).toBe(0);

@@ -59,7 +59,11 @@ export function seriesPanels(source: DataSource, o: PanelOptions): SeriesPanels 
   });
 
   async function refresh(): Promise<void> {
-    if (o.runs.length === 0) return;
+    if (o.runs.length === 0) {
+      // Nothing to draw: no lasting "Loading…" (the view says why there are no runs).
+      el.replaceChildren();
+      return;
+    }
     let answer: SeriesAnswer;
     try {
       [api, answer] = await Promise.all([loadChunk('chart-lines'), query()]);
