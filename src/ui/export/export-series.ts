@@ -22,7 +22,10 @@ export interface FullBudget {
   left: number;
 }
 
-/** The default budget: UI_EXPORT_SERIES_POINTS per line, UI_EXPORT_FULL_POINTS in all. */
+/**
+ * The default budget: UI_EXPORT_SERIES_POINTS per line, UI_EXPORT_FULL_POINTS in all.
+ * @example const budget = fullBudget(); for (const id of ids) exportRunSeries(state, id, put, budget);
+ */
 export function fullBudget(): FullBudget {
   return { perSeries: UI_EXPORT_SERIES_POINTS, left: UI_EXPORT_FULL_POINTS };
 }
