@@ -146,6 +146,9 @@ export const UI_LINEAGE_GENERATIONS = 2;
 /** Runs in one column of the lineage graph; past it, the rest are one "+N more" node. */
 export const UI_LINEAGE_LAYER_NODES = 8;
 
+/** Runs a "+N more" node of the lineage graph names in its tooltip. */
+export const UI_LINEAGE_HIDDEN_NAMED = 20;
+
 /** Values a keyboard brush steps through on one parallel-coordinates axis (spread by rank past it). */
 export const UI_BRUSH_KEY_STEPS = 50;
 

@@ -34,6 +34,8 @@ describe('lineage graph layout', () => {
     const right = g.nodes.filter((n) => n.layer === 1);
     expect(right).toHaveLength(UI_LINEAGE_LAYER_NODES);
     expect(right.at(-1)!.more).toBe(30 - UI_LINEAGE_LAYER_NODES + 1);
+    // Its tooltip names the first ones it stands for.
+    expect(right.at(-1)!.hidden!.slice(0, 2)).toEqual([`c${UI_LINEAGE_LAYER_NODES - 1}`.slice(0, 8), `c${UI_LINEAGE_LAYER_NODES}`.slice(0, 8)]);
     expect(g.edges.filter((e) => e.from === 'root')).toHaveLength(UI_LINEAGE_LAYER_NODES);
   });
 });

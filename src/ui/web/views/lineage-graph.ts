@@ -100,7 +100,7 @@ function nodeEl(n: GraphNode, p: { x: number; y: number }, self: boolean): SVGEl
   const rect = s('rect', { x: p.x, y: p.y, width: NODE_W, height: NODE_H, rx: 6, class: self ? 'lin-box lin-self' : n.more ? 'lin-box lin-more' : 'lin-box' });
   if (n.more) {
     return s('g', { class: 'lin-node', 'data-more': n.more }, rect,
-      s('title', {}, `${n.more} more run${n.more === 1 ? '' : 's'}: \`git-track lineage\` lists every one`),
+      s('title', {}, `${n.more} more run${n.more === 1 ? '' : 's'}: ${(n.hidden ?? []).join(', ')}${(n.hidden?.length ?? 0) < n.more ? ', …' : ''}`),
       s('text', { x: p.x + NODE_W / 2, y: p.y + NODE_H / 2 + 4, 'text-anchor': 'middle', class: 'lin-name' }, `+${n.more} more`));
   }
   const id = n.id!;

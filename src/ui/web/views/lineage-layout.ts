@@ -3,7 +3,7 @@
  * inputs (and, one generation further, theirs) on the left, the run in the middle, the runs
  * that used its outputs on the right. Pure (no DOM), so its bounds are tested without a browser.
  */
-import { UI_LINEAGE_GENERATIONS, UI_LINEAGE_LAYER_NODES } from '../../../limits.js';
+import { UI_LINEAGE_GENERATIONS, UI_LINEAGE_HIDDEN_NAMED, UI_LINEAGE_LAYER_NODES } from '../../../limits.js';
 import type { LineageNode, RunAnswer } from '../api-types.js';
 
 /** A run in the graph, or (with `more`) the count of runs a crowded layer leaves out. */
@@ -15,6 +15,8 @@ export interface GraphNode {
   layer: number;
   /** Runs of this layer not drawn (a "+N more" node). */
   more?: number;
+  /** The first of those, by name (or short id), for the node's tooltip. */
+  hidden?: string[];
   /** This run's own inputs were made by runs the graph does not reach (older generations). */
   older?: boolean;
 }
@@ -108,7 +110,7 @@ function bound(g: LineageGraph): LineageGraph {
     const kept = list.slice(0, UI_LINEAGE_LAYER_NODES - 1);
     const rest = list.slice(UI_LINEAGE_LAYER_NODES - 1);
     for (const n of rest) dropped.add(n.key);
-    const more: GraphNode = { key: `more:${layer}`, id: null, name: null, layer, more: rest.length };
+    const more: GraphNode = { key: `more:${layer}`, id: null, name: null, layer, more: rest.length, hidden: rest.slice(0, UI_LINEAGE_HIDDEN_NAMED).map((n) => n.name ?? n.id!.slice(0, 8)) };
     nodes.push(...kept, more);
     // The "+N more" node hangs off its neighbour toward the run (the run itself for layers ±1).
     const toward = layer < 0 ? layer + 1 : layer - 1;
