@@ -65,6 +65,14 @@ describe('parallel coordinates from the keyboard', () => {
     expect(await page.getAttribute(thumb('depth', 'bottom'), 'aria-valuetext')).toBe('6');
     await page.keyboard.press('ArrowDown');
     await expect.poll(brushed).toBe('2');
+    // Shift+arrow moves the whole range (4…6 → 3…4), keeping its width of two values.
+    await page.keyboard.press('Shift+ArrowDown');
+    await expect.poll(() => page.getAttribute(thumb('depth', 'bottom'), 'aria-valuetext')).toBe('3');
+    expect(await page.getAttribute(thumb('depth', 'top'), 'aria-valuetext')).toBe('4');
+    expect(await page.textContent('.brushed-list')).not.toContain('deeper');
+    await page.keyboard.press('Shift+ArrowUp');
+    await expect.poll(() => page.getAttribute(thumb('depth', 'top'), 'aria-valuetext')).toBe('6');
+    await expect.poll(brushed).toBe('2');
     // A second axis narrows further: lr at most 0.05 (both left), then at most 0.01.
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('lr, top of the brushed range');

@@ -1,8 +1,8 @@
 /**
  * Brushing parallel coordinates from the keyboard. Under the plot, each axis gets a two-thumb
  * range slider (the ARIA multi-thumb slider pattern): its top and bottom ends step through the
- * axis's values with the arrow keys, Page Up/Down step further, Home/End jump to the ends, and
- * Delete, Backspace or Escape clear the axis. Both ends at the axis's ends means no brush. A
+ * axis's values with the arrow keys, Page Up/Down step further, Home/End jump to the ends,
+ * Shift+arrow moves the whole range, and Delete, Backspace or Escape clear the axis. Both ends at the axis's ends means no brush. A
  * mouse brush moves the thumbs too, so both ways of brushing show one state.
  */
 import { h, replace } from '../dom.js';
@@ -100,6 +100,14 @@ export function keyBrush(plot: ParallelPlot, dims: Dimension[]): KeyBrush {
     let [lo, hi] = inside(a, ranges[i]!);
     if (lo > hi) [lo, hi] = end === 'top' ? [Math.min(lo, last), Math.min(lo, last)] : [Math.max(hi, 0), Math.max(hi, 0)];
     const page = Math.max(1, Math.round(a.steps.length / 10));
+    const move = { ArrowUp: 1, ArrowRight: 1, ArrowDown: -1, ArrowLeft: -1 }[ev.key];
+    if (ev.shiftKey && move !== undefined) {
+      // Shift+arrow moves the whole range one value, keeping its width.
+      ev.preventDefault();
+      if (lo + move < 0 || hi + move > last) return;
+      set(i, lo + move === 0 && hi + move === last ? null : rangeOf(a, lo + move, hi + move));
+      return;
+    }
     const now = end === 'top' ? hi : lo;
     let next: number;
     switch (ev.key) {

@@ -33,7 +33,7 @@ export function parallelView(root: HTMLElement, route: Route, source: DataSource
   const filter = filterBox(state.get('filter') ?? '', (text) => set('filter', text.trim()));
   replace(root, h('section', null, h('h2', null, 'Parallel coordinates'), filter.el, chooser, message, parallelEl, keysEl,
     h('p', { class: 'muted' }, 'Drag along an axis to keep the runs inside that range; drag on several axes to narrow further; click an axis outside the range to clear it. ',
-      'From the keyboard: Tab to an axis’s ▲ (top) or ▼ (bottom) under the plot and move it with the arrow keys (Page Up/Down, Home/End); Delete clears the axis.'),
+      'From the keyboard: Tab to an axis’s ▲ (top) or ▼ (bottom) under the plot and move it with the arrow keys (Page Up/Down, Home/End); Shift+arrow moves the whole range; Delete clears the axis.'),
     brushed, h('h2', null, 'Scatter'), scatterControls, scatterEl));
 
   function set(name: string, value: string) {
