@@ -117,7 +117,7 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
       // Where `runs` is refused, the runs (and the artifact objects their pointers need) go to
       // this writer's own refs; the objects travel once.
       const queue: PushUpdate[] = [{ ref: own.runs, oid: local }];
-      if (artifactsRef === ARTIFACTS_REF && artifactsUpdate.length > 0) queue.push({ ref: own.artifacts, oid: localArtifacts! });
+      if (artifactsUpdate.length > 0) queue.push({ ref: own.artifacts, oid: localArtifacts! });
       const primary: PushUpdate[] = [...artifactsUpdate, ...(tips.runs === local ? [] : [{ ref: RUNS_REF, oid: local }])];
       const { status, landed } = await pending!.finishOrQueue(primary, queue);
       if (status === 'rejected') return null;

@@ -142,7 +142,8 @@ export function beginPush(ctx: TrackerContext, remote: Remote, early: PushUpdate
           if (!isGitTrackError(err, 'GIT_FAILED')) throw err;
         }
       }
-      const landed = await gitPushEach(ctx, remote, [...primary, ...queue]);
+      // A ref in both (a writer that never fetches sends its artifacts to its own ref either way) goes once.
+      const landed = await gitPushEach(ctx, remote, [...primary, ...queue.filter((q) => !primary.some((p) => p.ref === q.ref))]);
       const all = (us: PushUpdate[]) => us.length > 0 && us.every((u) => landed.includes(u.ref));
       const status = all(primary) ? 'pushed' : all(queue) ? 'queued' : 'rejected';
       return { status, landed };

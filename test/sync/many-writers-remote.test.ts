@@ -83,41 +83,47 @@ for (const transport of ['file', 'http'] as const) {
   });
 }
 
-describe('log --remote fetches only the tip of runs', () => {
-  it('one commit in the private repository however long the history; a remote moved meanwhile gets the run on the writer own ref', async () => {
-    const { bare, url } = await remoteFor('file');
-    const before = seeded(url, 6);
-    expect(Number(git(bare, 'rev-list', '--count', 'runs').trim())).toBeGreaterThan(6);
-    const env = defaultEnv({ vars: testGitEnv() });
-    const w = await openRemoteWriter(env, { url, cwd: tempDir('gt-node-'), codeCommit: SHA });
-    try {
-      await fetchRunsTip(w);
-      expect(w.commitsFetched).toBe(1);
-      expect(git(w.ctx.repo.gitDir, 'rev-list', '--count', '--all').trim()).toBe('1');
-      expect(existsSync(join(w.ctx.repo.gitDir, 'shallow'))).toBe(true);
-      // Someone pushes to runs between the fetch and the push.
-      const other = cloneOf(url);
-      ok(other, {}, 'pull');
-      const theirs = logRun(other, '-m', 'f1=0.7');
-      ok(other, {}, 'push');
-      const mine = (await logRunLib(w.ctx, { metrics: { f1: 0.8 }, code: w.code })).manifest.id;
-      const pushed = await pushRemoteWriter(w);
-      expect(pushed.queuedAs).toMatch(/^refs\/git-track\/incoming\/[0-9a-f]{12}\/runs$/);
-      // One push: to runs where it fast-forwards, else to the writer's own ref.
-      expect(pushed.attempts).toBe(1);
-      // The fetched tip and the run's own commit: the writer never fetched again.
-      expect(git(w.ctx.repo.gitDir, 'rev-list', '--count', '--all').trim()).toBe('2');
-      const clone = cloneOf(url);
-      ok(clone, {}, 'pull');
-      expect(runIds(clone)).toEqual([...before, theirs, mine].sort());
-      expect(remoteRunIds(bare)).toEqual([...before, theirs, mine].sort());
-      expectFsckClean(bare);
-    } finally {
-      w.close();
-    }
-    expect(existsSync(w.ctx.repo.gitDir)).toBe(false);
+for (const transport of ['file', 'http'] as const) {
+    describe(`log --remote fetches only the tip of runs (${transport})`, () => {
+    it('one commit in the private repository however long the history; a remote moved meanwhile gets the run and its artifact bytes on the writer own ref', async () => {
+      const { bare, url } = await remoteFor(transport);
+      const before = seeded(url, 6);
+      expect(Number(git(bare, 'rev-list', '--count', 'runs').trim())).toBeGreaterThan(6);
+      const env = defaultEnv({ vars: testGitEnv() });
+      const w = await openRemoteWriter(env, { url, cwd: tempDir('gt-node-'), codeCommit: SHA });
+      try {
+        await fetchRunsTip(w);
+        expect(w.commitsFetched).toBe(1);
+        expect(git(w.ctx.repo.gitDir, 'rev-list', '--count', '--all').trim()).toBe('1');
+        expect(existsSync(join(w.ctx.repo.gitDir, 'shallow'))).toBe(true);
+        // Someone pushes to runs between the fetch and the push.
+        const other = cloneOf(url);
+        ok(other, {}, 'pull');
+        const theirs = logRun(other, '-m', 'f1=0.7');
+        ok(other, {}, 'push');
+        const node = tempDir('gt-node-');
+        writeFileSync(join(node, 'model.bin'), 'weights of a queued run');
+        const mine = (await logRunLib(w.ctx, { metrics: { f1: 0.8 }, code: w.code, base: node, artifacts: [{ path: 'model.bin' }] })).manifest.id;
+        const pushed = await pushRemoteWriter(w);
+        expect(pushed.queuedAs).toMatch(/^refs\/git-track\/incoming\/[0-9a-f]{12}\/runs$/);
+        // One push: to runs where it fast-forwards, else to the writer's own ref.
+        expect(pushed.attempts).toBe(1);
+        // The fetched tip and the run's own commit: the writer never fetched again.
+        expect(git(w.ctx.repo.gitDir, 'rev-list', '--count', 'runs').trim()).toBe('2');
+        const clone = cloneOf(url);
+        ok(clone, {}, 'pull');
+        expect(runIds(clone)).toEqual([...before, theirs, mine].sort());
+        expect(remoteRunIds(bare)).toEqual([...before, theirs, mine].sort());
+        ok(clone, {}, 'get', mine);
+        expect(readFileSync(join(clone, 'model.bin'), 'utf8')).toBe('weights of a queued run');
+        expectFsckClean(bare);
+      } finally {
+        w.close();
+      }
+      expect(existsSync(w.ctx.repo.gitDir)).toBe(false);
+    });
   });
-});
+}
 
 for (const transport of ['file', 'http'] as const) {
   describe(`log --remote where the server allows filters (${transport})`, () => {
