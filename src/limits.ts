@@ -266,6 +266,12 @@ export const MLFLOW_HISTORY_PAGE = 25_000;
 /** Imported runs written per move of the `runs` ref (each still its own commit). */
 export const MLFLOW_IMPORT_BATCH_RUNS = 200;
 
+/** How often an import waiting for another import of the same store looks again. */
+export const MLFLOW_IMPORT_LOCK_POLL_MS = 250;
+
+/** Age past which an unreadable import lock, or a stale-lock breaker, counts as left by a killed process. */
+export const STALE_LOCK_BREAKER_MS = 10_000;
+
 // Many writers, one remote (src/sync/incoming.ts).
 
 /** Incoming writers' refs one fold takes into `runs`; the rest wait for the next pull or push. */

@@ -20,6 +20,7 @@ import type { TrackerContext } from '../../tracker-context.js';
 import { TAG_MLFLOW_RUN_ID } from '../mapping.js';
 import type { ImportSource, RunStub, SourceRun } from './source.js';
 import { toManifest, type ImportedManifest } from './to-manifest.js';
+import { lockImport } from './import-lock.js';
 import { RunWriter } from './write-runs.js';
 
 export interface ImportOptions {
@@ -50,6 +51,16 @@ export interface ImportResult {
 export async function importMlflow(ctx: TrackerContext, source: ImportSource, options: ImportOptions = {}): Promise<ImportResult> {
   const includeDeleted = options.includeDeleted ?? false;
   const result: ImportResult = { imported: [], skipped: 0, deleted: 0, running: 0, failed: [] };
+  // Under the lock, the runs an import of the same store just wrote count as imported.
+  const release = await lockImport(ctx, source.key ?? source.label, source.label);
+  try {
+    return await importUnderLock(ctx, source, includeDeleted, result);
+  } finally {
+    release();
+  }
+}
+
+async function importUnderLock(ctx: TrackerContext, source: ImportSource, includeDeleted: boolean, result: ImportResult): Promise<ImportResult> {
   const known = importedRunIds(ctx);
   const stubs = parentsFirst(await source.listRuns());
   const identity = await resolveIdentity(ctx.repo, ctx.env);

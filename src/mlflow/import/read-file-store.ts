@@ -14,6 +14,7 @@
  * A deleted experiment (in `.trash`, or marked deleted) and a deleted run are left out unless
  * asked for. Nothing outside the folder is read: symlinks are skipped with a warning.
  */
+import { realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../env.js';
@@ -61,6 +62,7 @@ export function openFileStore(root: string, label: string, env: Env): ImportSour
 
   return {
     label,
+    key: `file:${realpathSync(root)}`,
     async listRuns() {
       const out: RunStub[] = [];
       const { dirs } = listDir(root, onSymlink);

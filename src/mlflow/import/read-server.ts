@@ -52,6 +52,7 @@ export function openServerSource(url: string, env: Env): ImportSource {
 
   return {
     label,
+    key: `server:${label}`,
     async listRuns() {
       // Deleted ones too: the importer counts those it leaves out, and imports them when asked.
       const view = 'ALL';

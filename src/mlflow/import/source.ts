@@ -54,6 +54,8 @@ export interface ArtifactReader {
 export interface ImportSource {
   /** Says what is read, for messages: a path or a URL without credentials. */
   label: string;
+  /** Names the store the same way whoever imports it (a real path, a URL): one import of it at a time. */
+  key?: string;
   /**
    * The run ids in the store, deleted ones too, with what the importer needs to order and
    * skip them (parent first, already imported or deleted skipped) before reading any run in full.
