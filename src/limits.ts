@@ -133,6 +133,12 @@ export const MAX_UI_BLOB_BYTES = 64 * 1024 * 1024;
 
 /** Rows the dashboard's runs table asks for at a time (≤ MAX_UI_PAGE_ROWS): a screen is ~40 rows, a fast scroll crosses a few pages. */
 export const UI_TABLE_PAGE_ROWS = 200;
+/**
+ * While the dashboard builds a cold query index, how long one partial table is handed out
+ * before a newer one is taken (ms): the pages a table fetches together come from one snapshot,
+ * and each new one costs a sort of the rows read so far.
+ */
+export const UI_INDEX_SNAPSHOT_MS = 500;
 
 /** Metrics the parallel coordinates view fetches to colour by the one most runs have (≤ MAX_UI_COLUMNS with the params). */
 export const UI_PARALLEL_METRICS = 50;

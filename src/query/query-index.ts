@@ -56,7 +56,45 @@ export async function loadQueryIndexAsync(ctx: TrackerContext): Promise<RunTable
   return state.finish();
 }
 
-type IndexState = { table: RunTable } | { plan: ReturnType<typeof planUpdate> & { skip: OnSkippedRun }; finish(): RunTable };
+/** A query index being brought up to date in the background: see {@link startQueryIndexBuild}. */
+export interface QueryIndexBuild {
+  /** Runs on the branch at the tip the build started from. */
+  readonly total: number;
+  /** Rows ready so far: those kept from the saved index, then each run read. */
+  readonly read: number;
+  /** The rows ready so far, as a table (views on the build's arrays, not a copy). */
+  partial(): RunTable;
+  /** The whole table, saved as {@link loadQueryIndex} saves it. */
+  readonly done: Promise<RunTable>;
+}
+
+/**
+ * Start bringing the index up to date without blocking, for a reader that can show part of
+ * it meanwhile (the dashboard on a fresh clone). Returns the table when it is already up to
+ * date. Rows come in run-id order, not by age: what a partial table shows is a sample, and
+ * its reader must say so. `pause` paces the build (see ReadForIndexOptions).
+ *
+ * @example
+ * const b = startQueryIndexBuild(ctx);
+ * if ('table' in b) use(b.table); else { show(b.partial(), b.read, b.total); use(await b.done); }
+ */
+export function startQueryIndexBuild(ctx: TrackerContext, options: { pause?: () => Promise<void> | undefined } = {}): { table: RunTable } | QueryIndexBuild {
+  const state = indexState(ctx);
+  if ('table' in state) return { table: state.table };
+  const { plan } = state;
+  const total = plan.builder.size + plan.added.length;
+  const done = readManifestsForIndexAsync(ctx, plan.added, (e, m) => plan.builder.addRun(e.id, e.tree, m), { onSkip: plan.skip, pause: options.pause }).then(() => state.finish());
+  return {
+    total,
+    get read() {
+      return plan.builder.size;
+    },
+    partial: () => plan.builder.snapshot(plan.tip, plan.shards),
+    done,
+  };
+}
+
+type IndexState = { table: RunTable } | { plan: ReturnType<typeof planUpdate> & { skip: OnSkippedRun; tip: string | null }; finish(): RunTable };
 
 /** The up-to-date table, or the plan to bring it up to date (its manifests still to read). */
 function indexState(ctx: TrackerContext): IndexState {
@@ -76,7 +114,7 @@ function indexState(ctx: TrackerContext): IndexState {
   const skipped = saved ? skippedBefore.filter((r) => plan.shards[r.id.slice(0, 2)] !== undefined && !plan.changed.has(r.id.slice(0, 2))) : [];
   skipped.push(...plan.badShards);
   return {
-    plan: { ...plan, skip: (e, message) => skipped.push({ id: e.id, tree: e.tree, message }) },
+    plan: { ...plan, tip, skip: (e, message) => skipped.push({ id: e.id, tree: e.tree, message }) },
     finish() {
       const table = plan.builder.build(tip, plan.shards);
       writeIndex(path, table, ctx.store.format);

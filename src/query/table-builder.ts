@@ -57,6 +57,15 @@ class Cells {
     return { kinds, nums };
   }
 
+  /** The column of the first `n` rows as it stands, sharing the arrays being filled. */
+  view(n: number): Column {
+    if (this.rows !== null) return { rows: this.rows.subarray(0, this.count), kinds: this.kinds.subarray(0, this.count), nums: this.nums.subarray(0, this.count), strings: this.strings };
+    // Dense arrays are sized for the whole table (or grown past `extent`); rows past the
+    // extent read as missing (kind 0).
+    if (this.kinds.length >= n) return { rows: null, kinds: this.kinds.subarray(0, n), nums: this.nums.subarray(0, n), strings: this.strings };
+    return { rows: null, kinds: fit(this.kinds, n), nums: fit(this.nums, n), strings: this.strings };
+  }
+
   /** Rows, kinds and values of the rows that have one. */
   sparse(): { rows: Uint32Array; kinds: Uint8Array; nums: Float64Array } {
     if (this.rows === null) this.makeSparse();
@@ -177,6 +186,19 @@ export class TableBuilder {
       cell.interned.set(own, i);
     }
     return i;
+  }
+
+  /**
+   * The rows added so far as a table, without copying or disturbing the build (views on the
+   * arrays being filled): what a reader can show while a cold index is still being read.
+   */
+  snapshot(tip: string | null, shards: Record<string, string>): RunTable {
+    const n = this.ids.length;
+    const columns = new Map<string, Column>();
+    for (const [key, cell] of this.cells) columns.set(key, cell.view(n));
+    const ids = this.ids.slice(0, n);
+    const trees = this.trees.slice(0, n);
+    return { tip, shards, size: n, id: (r) => ids[r]!, tree: (r) => trees[r]!, keys: () => [...columns.keys()], column: (k) => columns.get(k) };
   }
 
   /** Pack into a table; a column present in at least half the rows is stored dense. */

@@ -50,6 +50,8 @@ describe('git-track ui: bad runs and scale', () => {
     const dir = fixtureRepo(10_000);
     try {
       const ui = await startUi(dir);
+      // A fresh copy has no query index: the server builds it in the background first.
+      for (let i = 0; i < 1200 && (await getJson(ui, '/api/info')).body.indexing; i++) await new Promise((r) => setTimeout(r, 50));
       const names = new Set<string>();
       let last = Infinity;
       for (let offset = 0; offset < 10_000; offset += 1000) {

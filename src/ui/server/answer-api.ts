@@ -84,6 +84,7 @@ function infoAnswer(state: UiState): object {
     filter: state.baseFilter?.text ?? null,
     export: state.exporting,
     live: !state.exporting,
+    ...(state.indexing ? { indexing: { read: state.indexing.build.read, total: state.indexing.build.total } } : {}),
   };
 }
 

@@ -7,7 +7,9 @@
 import type { Expr, Field } from '../../query/ast.js';
 import { matches, type FieldValue } from '../../query/evaluate.js';
 import { parseFieldName, parseFilter } from '../../query/parse.js';
-import { queryRuns, type QueryResult } from '../../query/query-runs.js';
+import { laterTags, queryTable, type QueryResult } from '../../query/query-runs.js';
+import { runFacts } from '../../facts/read-facts.js';
+import { indexView, type IndexView, type Indexing } from './index-status.js';
 import { parseSort, type SortKey } from '../../query/sort.js';
 import { runsTip } from '../../runs/read-runs.js';
 import { nestRows } from '../../cli/render/run-tree.js';
@@ -34,6 +36,8 @@ export interface OrderedRuns {
   groups?: { value: FieldValue | null; count: number; offset: number }[];
   live: LiveRun[];
   result: QueryResult;
+  /** Set while the index is being built: the result covers only the runs read so far. */
+  indexing?: Indexing;
   /** A field of entry i. */
   get(i: number, field: Field): FieldValue | undefined;
   id(i: number): string;
@@ -56,13 +60,14 @@ export function orderedRuns(state: UiState, query: RunsQuery): OrderedRuns {
   const group = query.group === undefined ? undefined : groupField(query.group);
   const tip = runsTip(state.ctx);
   const live = liveRuns(state.ctx);
-  const key = JSON.stringify(['runs', tip, liveSignature(live), state.baseFilter?.text, query.filter, query.sort, query.group, query.nest, query.all]);
-  return cached(state, key, () => order(state, tip, live, { filter, sort, group, nest: query.nest ?? sort === undefined }));
+  const view = indexView(state);
+  const key = JSON.stringify(['runs', tip, view.indexing?.read, liveSignature(live), state.baseFilter?.text, query.filter, query.sort, query.group, query.nest, query.all]);
+  return cached(state, key, () => order(state, view, tip, live, { filter, sort, group, nest: query.nest ?? sort === undefined }));
 }
 
-function order(state: UiState, tip: string | null, allLive: LiveRun[], q: { filter?: Expr; sort?: SortKey[]; group?: Field; nest: boolean }): OrderedRuns {
+function order(state: UiState, view: IndexView, tip: string | null, allLive: LiveRun[], q: { filter?: Expr; sort?: SortKey[]; group?: Field; nest: boolean }): OrderedRuns {
   const sort = q.group ? [{ field: q.group, descending: false }, ...(q.sort ?? [])] : q.sort;
-  const result = queryRuns(state.ctx, { filter: q.filter, sort });
+  const result = queryTable(view.table, { filter: q.filter, sort }, laterTags(state.ctx), runFacts(state.ctx));
   const live = q.filter ? allLive.filter((r) => matches(q.filter!, (f) => liveField(r, f))) : allLive;
   const n = live.length + result.rows.length;
   const order = new Int32Array(n);
@@ -90,7 +95,7 @@ function order(state: UiState, tip: string | null, allLive: LiveRun[], q: { filt
     const e = order[i]!;
     return e < 0 ? live[-1 - e]!.id : result.table.id(e);
   };
-  return { tip, order, depth, children, live, result, get, id, ...(q.group ? { groups: groupsOf(n, (i) => get(i, q.group!)) } : {}) };
+  return { tip, order, depth, children, live, result, get, id, ...(view.indexing ? { indexing: view.indexing } : {}), ...(q.group ? { groups: groupsOf(n, (i) => get(i, q.group!)) } : {}) };
 }
 
 /** Contiguous runs of equal group values (the rows are sorted by it). */

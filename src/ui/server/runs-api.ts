@@ -4,8 +4,8 @@
  */
 import { ATTRIBUTES, fieldKey, type Field } from '../../query/ast.js';
 import type { FieldValue } from '../../query/evaluate.js';
-import { loadQueryIndex } from '../../query/query-index.js';
-import { keysOfScope } from '../../query/run-table.js';
+import { indexView } from './index-status.js';
+import { keysOfScope, type RunTable } from '../../query/run-table.js';
 import { runsTip } from '../../runs/read-runs.js';
 import { GitTrackError } from '../../errors.js';
 import { MAX_UI_COLUMNS, MAX_UI_PAGE_ROWS } from '../../limits.js';
@@ -48,8 +48,9 @@ export function runsAnswer(state: UiState, q: URLSearchParams): object {
   const chosen = fieldsParam(q, 'columns');
   const differs = flagParam(q, 'differs', false);
   const o = orderedRuns(state, query);
+  state.warnings?.push(...state.indexWarnings);
   const total = o.order.length;
-  let columns = chosen ?? defaultColumns(state, o.live.flatMap((r) => Object.keys(r.metrics)));
+  let columns = chosen ?? defaultColumns(state, o.result.table, o.live.flatMap((r) => Object.keys(r.metrics)));
   let hidden: string[] | undefined;
   if (differs) {
     const same = columns.filter((f) => f.scope !== 'attr' && f.scope !== 'data' && neverDiffers(total, (i) => o.get(i, f)));
@@ -78,13 +79,14 @@ export function runsAnswer(state: UiState, q: URLSearchParams): object {
     ...(hidden ? { hidden } : {}),
     rows,
     ...(o.groups ? { groups: o.groups } : {}),
+    // While the index is built: `total` counts only the runs read so far, of `indexing.total`.
+    ...(o.indexing ? { indexing: o.indexing } : {}),
   };
 }
 
 const PARENT: Field = { scope: 'attr', name: 'parent' };
 
-function defaultColumns(state: UiState, liveMetrics: string[]): Field[] {
-  const table = loadQueryIndex(state.ctx);
+function defaultColumns(state: UiState, table: RunTable, liveMetrics: string[]): Field[] {
   const metrics = [...new Set([...keysOfScope(table, 'metrics'), ...liveMetrics])].sort();
   // An export's one runs answer carries every field: its pages filter and pick columns themselves.
   if (state.exporting) {
@@ -109,13 +111,13 @@ function neverDiffers(n: number, value: (i: number) => FieldValue | undefined): 
  * fieldsAnswer(state).metrics; // ['f1', 'loss']
  */
 export function fieldsAnswer(state: UiState): object {
-  const table = loadQueryIndex(state.ctx);
+  const { table, indexing } = indexView(state);
   const live = liveRuns(state.ctx);
   const merged = (scope: 'params' | 'metrics' | 'tags') => [...new Set([...keysOfScope(table, scope), ...live.flatMap((r) => Object.keys(r[scope]))])].sort();
   const keys = new Set(table.keys());
   // A data input's own key is `data.<path>`; `data.<path>.kind` and friends describe it.
   const data = [...keys].filter((k) => k.startsWith('data.') && keys.has(`${k}.kind`)).map((k) => k.slice(5)).sort();
-  return { tip: runsTip(state.ctx), attributes: [...ATTRIBUTES], params: merged('params'), metrics: merged('metrics'), tags: merged('tags'), data };
+  return { tip: runsTip(state.ctx), attributes: [...ATTRIBUTES], params: merged('params'), metrics: merged('metrics'), tags: merged('tags'), data, ...(indexing ? { indexing } : {}) };
 }
 
 /**
@@ -137,7 +139,7 @@ export function valuesAnswer(state: UiState, q: URLSearchParams): object {
     names[i] = o.get(i, NAME) ?? null;
     fields.forEach((f, j) => (values[j]![i] = o.get(i, f) ?? null));
   }
-  return { tip: o.tip, ids, names, fields: fields.map(fieldKey), values };
+  return { tip: o.tip, ids, names, fields: fields.map(fieldKey), values, ...(o.indexing ? { indexing: o.indexing } : {}) };
 }
 
 const NAME: Field = { scope: 'attr', name: 'name' };

@@ -16,6 +16,7 @@ import { sendArtifact } from './artifact-download.js';
 import { LiveEvents } from './live-events.js';
 import { serveStatic, webRoot } from './static-files.js';
 import { makeUiState, type UiState } from './ui-state.js';
+import { indexReady, startIndexing } from './index-status.js';
 
 export interface UiServerOptions {
   ctx: TrackerContext;
@@ -27,6 +28,8 @@ export interface UiServerOptions {
   filter?: string;
   /** The built front end's directory; default {@link webRoot}. `null`: the not-built page. */
   root?: string | null;
+  /** Paces a background index build (see ReadForIndexOptions.pause): tests hold it mid-way. */
+  indexPause?: () => Promise<void> | undefined;
 }
 
 export interface UiServer {
@@ -37,6 +40,9 @@ export interface UiServer {
   state: UiState;
   close(): Promise<void>;
 }
+
+/** API paths that answer from the rows indexed so far while a cold index is built. */
+const PARTIAL_OK = new Set(['/api/runs', '/api/fields', '/api/values', '/api/info']);
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -116,6 +122,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         }
       };
       if (!ref || rest.length === 0) throw new GitTrackError('FILE_NOT_FOUND', 'an artifact URL is /api/artifact/RUN/PATH');
+      await indexReady(state);
       state.warnings = [];
       try {
         await sendArtifact(state, res, decode(ref), rest.map(decode).join('/'), headOnly);
@@ -125,6 +132,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return;
     }
     if (path.startsWith('/api/')) {
+      // The table, its pickers and plots answer from a partial index; the rest needs it whole.
+      if (!PARTIAL_OK.has(path)) await indexReady(state);
       const answer = answerApi(state, path.slice('/api/'.length), url.searchParams);
       return sendJson(res, answer.status, answer.body, headOnly);
     }
@@ -139,6 +148,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     server.listen(options.port ?? 0, host, resolve);
   });
   const port = (server.address() as AddressInfo).port;
+  // On a fresh clone the index is built while the server already answers (index-status.ts).
+  if (!state.exporting) void startIndexing(state, options.indexPause);
   allowed = allowedHosts(host, port);
   const shown = host.includes(':') ? `[${host}]` : host;
   return {

@@ -9,6 +9,7 @@ import { parseFilter } from '../../query/parse.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { GitTrackError } from '../../errors.js';
 import type { SeriesColumns } from '../../series/series-columns.js';
+import type { IndexingState } from './index-status.js';
 
 export interface UiState {
   ctx: TrackerContext;
@@ -20,6 +21,10 @@ export interface UiState {
   memo: Map<string, unknown>;
   /** Decoded series by run tree and metric (src/ui/server/series-api.ts). */
   series: Map<string, { columns: SeriesColumns; times: boolean }>;
+  /** The query index being built in the background, or null once whole (index-status.ts). */
+  indexing: IndexingState | null;
+  /** What the background build warned of (runs it skipped): told in every runs answer. */
+  indexWarnings: string[];
   /** Warnings of the answer being computed (library calls are synchronous, one at a time). */
   warnings: string[] | null;
 }
@@ -31,9 +36,9 @@ export interface UiState {
  * const state = makeUiState(openContext({ dir }), { filter: 'metrics.f1 > 0.5' });
  */
 export function makeUiState(ctx: TrackerContext, options: { filter?: string; exporting?: boolean } = {}): UiState {
-  const state: UiState = { ctx, exporting: options.exporting ?? false, memo: new Map(), series: new Map(), warnings: null };
+  const state: UiState = { ctx, exporting: options.exporting ?? false, memo: new Map(), series: new Map(), indexing: null, indexWarnings: [], warnings: null };
   const given = ctx.env.warn;
-  ctx.env = { ...ctx.env, warn: (message) => (state.warnings ? state.warnings.push(message) : given(message)) };
+  ctx.env = { ...ctx.env, warn: (message) => (state.warnings ? state.warnings.push(message) : state.indexing ? state.indexing.warnings.push(message) : given(message)) };
   if (options.filter !== undefined) {
     try {
       state.baseFilter = { text: options.filter, expr: parseFilter(options.filter) };

@@ -24,6 +24,8 @@ export interface RunsAnswer {
   hidden?: string[];
   rows: RunRow[];
   groups?: Group[];
+  /** While the server builds its query index: `total` counts only the `read` runs so far. */
+  indexing?: { read: number; total: number };
   warnings: string[];
 }
 

@@ -59,6 +59,7 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
   const summary = h('div', { class: 'summary', 'aria-live': 'polite' });
   const selbar = h('div', { class: 'selbar' });
   const warnings = h('div', { class: 'warnings' });
+  const indexingBanner = h('div', { class: 'indexing-banner', role: 'status', hidden: true });
   const head = h('div', { class: 'grid-row grid-head', role: 'row' });
   const list = virtualRows(ROW_HEIGHT, (i) => renderRow(i), head);
   list.el.classList.add('runs-grid');
@@ -72,7 +73,7 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
           h('label', null, differs, ' only what differs'),
           h('label', null, archived, ' archived too'),
           columnsButton)),
-      pickerHolder, h('div', { class: 'bar' }, summary, selbar), list.el, warnings),
+      pickerHolder, indexingBanner, h('div', { class: 'bar' }, summary, selbar), list.el, warnings),
   );
 
   void source.get<FieldsAnswer>('fields').then((f) => {
@@ -118,13 +119,36 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
     list.setCount(pages.displayCount());
     drawSummary(answer);
     replace(warnings, ...answer.warnings.map((w) => h('div', { class: 'warning' }, w)));
-    performance.mark('gt:runs-rendered');
+    performance.mark(answer.indexing ? 'gt:runs-rendered-partial' : 'gt:runs-rendered');
     document.body.dataset['runsTotal'] = String(answer.total);
+    drawIndexing(answer);
+  }
+
+  // A fresh clone: the server is still reading runs into its index; the table shows those read
+  // so far and asks again until the index is whole.
+  let indexingTimer = 0;
+  function drawIndexing(answer: RunsAnswer) {
+    clearTimeout(indexingTimer);
+    indexingTimer = 0;
+    if (!answer.indexing) {
+      indexingBanner.hidden = true;
+      delete document.body.dataset['indexing'];
+      return;
+    }
+    const { read, total } = answer.indexing;
+    const n = (x: number) => x.toLocaleString('en-US');
+    const narrowed = state.get('filter') || state.get('sort') || state.get('group') ? '; filter, sort and groups apply to those so far' : '';
+    replace(indexingBanner, h('progress', { max: total, value: read }), ` Indexing runs: ${n(read)} of ${n(total)} read. The table shows the newest of those${narrowed}, and completes by itself.`);
+    indexingBanner.hidden = false;
+    document.body.dataset['indexing'] = `${read}/${total}`;
+    indexingTimer = window.setTimeout(() => void load(false), 700);
   }
 
   function drawSummary(answer: RunsAnswer) {
     const hidden = answer.hidden && answer.hidden.length > 0 ? ` · ${answer.hidden.length} column${answer.hidden.length === 1 ? '' : 's'} hidden (same in every run)` : '';
-    replace(summary, `${answer.total.toLocaleString('en-US')} run${answer.total === 1 ? '' : 's'}${hidden}`);
+    // While indexing, the count is of the runs read so far: never shown as the total.
+    const count = answer.indexing ? `${answer.total.toLocaleString('en-US')} so far of ${answer.indexing.total.toLocaleString('en-US')} run${answer.indexing.total === 1 ? '' : 's'}` : `${answer.total.toLocaleString('en-US')} run${answer.total === 1 ? '' : 's'}`;
+    replace(summary, `${count}${hidden}`);
   }
 
   function drawSelbar() {
@@ -222,6 +246,7 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
   return () => {
     stop();
     clearTimeout(timer);
+    clearTimeout(indexingTimer);
     generation++;
   };
 }
