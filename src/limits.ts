@@ -295,3 +295,9 @@ export const STALE_INCOMING_REFS_KEPT = 32;
  * root, its files and the `runs/` tree; the shard a run goes into comes when it is written.
  */
 export const REMOTE_WRITER_TREE_DEPTH = 2;
+
+/**
+ * Trees a push reads itself to list what it sends (the shards new runs went into); past
+ * this many, `git diff-tree` lists them faster than a process start costs.
+ */
+export const MAX_TREES_COMPARED_HERE = 64;

@@ -9,6 +9,7 @@ import { GitTrackError } from '../errors.js';
 import { runGit } from '../git/system-git.js';
 import { MANIFEST_FILE, RUNS_DIR } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
+import { MAX_TREES_COMPARED_HERE } from '../limits.js';
 
 export interface AddedRun {
   /** `runs/<ab>/<id>`. */
@@ -72,6 +73,12 @@ export interface Added {
  */
 export async function addedSince(ctx: TrackerContext, local: string, remote: string | null): Promise<Added> {
   if (local === remote) return { runs: [], records: {} };
+  // Against a tip we have, the trees that differ are few (the shards the new runs went into):
+  // read here, without a process. A first push lists the whole branch: git's job.
+  if (remote !== null && ctx.store.has(remote)) {
+    const added = addedInTrees(ctx, ctx.store.readCommit(remote).tree, ctx.store.readCommit(local).tree, MAX_TREES_COMPARED_HERE);
+    if (added) return added;
+  }
   // git knows the empty tree without having it: the first push compares against it.
   const args = ['diff-tree', '-r', '-z', '--no-renames', '--diff-filter=A', remote ?? ctx.store.format.emptyTree, local];
   const { stdout } = await runGit(args, { cwd: ctx.repo.workTree ?? ctx.repo.gitDir, env: ctx.env });
@@ -95,4 +102,36 @@ export async function addedSince(ctx: TrackerContext, local: string, remote: str
     }
   }
   return { runs, records };
+}
+
+/**
+ * {@link addedSince} from the trees `from` and `to`, descending only into subtrees that differ;
+ * null when that would read more than `budget` trees (git is faster at that size).
+ */
+function addedInTrees(ctx: TrackerContext, from: string, to: string, budget: number): Added | null {
+  const out: Added = { runs: [], records: {} };
+  let read = 0;
+  const walk = (a: string | null, b: string, path: string[]): boolean => {
+    if (a === b) return true;
+    if ((read += a ? 2 : 1) > budget) return false;
+    const before = new Map((a ? ctx.store.readTree(a) : []).map((e) => [e.name, e]));
+    for (const e of ctx.store.readTree(b)) {
+      const old = before.get(e.name);
+      const at = [...path, e.name];
+      if (e.mode === '040000') {
+        if (!walk(old?.mode === '040000' ? old.oid : null, e.oid, at)) return false;
+      } else if (e.mode !== '160000' && (!old || old.mode === '040000')) {
+        added(at, e.oid);
+      }
+    }
+    return true;
+  };
+  const added = (parts: string[], oid: string) => {
+    if (parts[0] === RUNS_DIR) {
+      if (parts.length === 4 && parts[3] === MANIFEST_FILE) out.runs.push({ path: parts.slice(0, 3).join('/'), manifest: oid });
+    } else if (parts.length > 1) {
+      out.records[parts[0]!] = (out.records[parts[0]!] ?? 0) + 1;
+    }
+  };
+  return walk(from, to, []) ? out : null;
 }
