@@ -126,7 +126,10 @@ export interface MlflowServer {
  * const server = await startMlflowServer(tempDir());
  * try { ... server.url ... } finally { await server.stop(); }
  */
-export async function startMlflowServer(dir: string, options: { timeoutMs?: number; workers?: number; serveArtifacts?: boolean } = {}): Promise<MlflowServer> {
+export async function startMlflowServer(
+  dir: string,
+  options: { timeoutMs?: number; workers?: number; serveArtifacts?: boolean; artifactsDestination?: string; defaultArtifactRoot?: string; env?: Record<string, string> } = {},
+): Promise<MlflowServer> {
   const python = mlflowPython('server');
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -137,14 +140,15 @@ export async function startMlflowServer(dir: string, options: { timeoutMs?: numb
         '-m', 'mlflow', 'server',
         '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`,
         // Without the proxy, clients write artifacts straight into a local folder (file: URIs).
+        // (An s3:// root or destination needs boto3, in the server venv, and AWS_* / MLFLOW_S3_ENDPOINT_URL in `env`.)
         ...(options.serveArtifacts === false
-          ? ['--no-serve-artifacts', '--default-artifact-root', `file://${join(dir, 'mlartifacts')}`]
-          : ['--artifacts-destination', join(dir, 'mlartifacts')]),
+          ? ['--no-serve-artifacts', '--default-artifact-root', options.defaultArtifactRoot ?? `file://${join(dir, 'mlartifacts')}`]
+          : ['--artifacts-destination', options.artifactsDestination ?? join(dir, 'mlartifacts')]),
         '--host', '127.0.0.1', '--port', String(port),
         '--workers', String(options.workers ?? 1),
       ],
       // A process group of its own, so stop() also ends gunicorn's workers.
-      { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MLFLOW_TRACKING_URI: '' } },
+      { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MLFLOW_TRACKING_URI: '', ...options.env } },
     );
     let output = '';
     child.stdout?.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-4000); });

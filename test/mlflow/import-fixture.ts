@@ -98,12 +98,12 @@ json.dump(runs, open(out, 'w'))
  * @example
  * const runs = writeMlflowHistory(python, dir, `file:${dir}/mlruns`);
  */
-export function writeMlflowHistory(python: string, dir: string, trackingUri: string): ClientRun[] {
+export function writeMlflowHistory(python: string, dir: string, trackingUri: string, env: Record<string, string> = {}): ClientRun[] {
   writeFileSync(join(dir, 'log_runs.py'), SCRIPT);
   const r = spawnSync(python, [join(dir, 'log_runs.py'), join(dir, 'client-view.json')], {
     cwd: dir,
     encoding: 'utf8',
-    env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri, GIT_PYTHON_REFRESH: 'quiet' },
+    env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri, GIT_PYTHON_REFRESH: 'quiet', ...env },
     timeout: 300_000,
   });
   if (r.status !== 0) throw new Error(`the MLflow client failed: ${r.stderr}`);

@@ -193,7 +193,7 @@ const CREDENTIAL_ERRORS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch'
  * One line for a failed S3 call. The SDK's messages are kept (they name the cause: no such
  * bucket, a refused signature) but any credential value they might carry is cut out.
  */
-async function s3Failure(client: S3Client, label: string, err: unknown, what: string): Promise<GitTrackError> {
+export async function s3Failure(client: S3Client, label: string, err: unknown, what: string): Promise<GitTrackError> {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e?.name ?? 'Error';
   const status = e?.$metadata?.httpStatusCode;

@@ -3,8 +3,8 @@
  * `service.proto`): experiments and runs from the search endpoints, page by page; each
  * metric's full history from `metrics/get-history`, paged; artifacts listed with
  * `artifacts/list` and downloaded through the server's artifact proxy (`mlflow-artifacts:`
- * roots), or read from the run's artifact root when it is a local path and the server runs on
- * this machine. Credentials as the MLflow client takes them: MLFLOW_TRACKING_TOKEN (bearer),
+ * roots), read from the run's artifact root when it is a local path and the server runs on
+ * this machine, or read from S3 directly when the root is `s3://…` (s3-artifacts.ts). Credentials as the MLflow client takes them: MLFLOW_TRACKING_TOKEN (bearer),
  * or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic).
  *
  * The server is untrusted like any remote: response sizes are bounded, listed paths must stay
@@ -19,6 +19,7 @@ import { GitTrackError, quoteInput } from '../../errors.js';
 import { scrubUrl } from '../../git/credentials.js';
 import { MAX_IMPORT_ARTIFACT_FILES, MAX_NESTING_DEPTH, MLFLOW_HISTORY_PAGE, MLFLOW_RUNS_PAGE } from '../../limits.js';
 import { openLocalArtifacts, requestJson, downloadTo, type Connection } from './server-http.js';
+import { openS3Artifacts, parseS3Root, type S3Artifacts } from './s3-artifacts.js';
 import type { ArtifactFile, ArtifactReader, ImportSource, MetricPoint, RunStub, SourceRun } from './source.js';
 
 interface ServerRun {
@@ -49,6 +50,9 @@ export function openServerSource(url: string, env: Env): ImportSource {
   const conn: Connection = { base, label, headers: authHeaders(base, env) };
   let tempDir: string | undefined;
   const temp = (): string => (tempDir ??= mkdtempSync(join(tmpdir(), 'git-track-mlflow-')));
+  // Loaded only for a run whose artifacts are in S3 (the AWS SDK is heavy).
+  let s3: Promise<S3Artifacts> | undefined;
+  const openS3 = (): Promise<S3Artifacts> => (s3 ??= openS3Artifacts(env));
 
   return {
     label,
@@ -148,6 +152,7 @@ export function openServerSource(url: string, env: Env): ImportSource {
             });
           };
           if (!root) return files;
+          if (parseS3Root(root)) return (await openS3()).list(root, run.runId);
           if (!root.startsWith('mlflow-artifacts:') && !localRoot(root, base)) {
             env.warn(`MLflow run ${run.runId}: artifacts are at ${scrubUrl(root)}, which git-track cannot read; not imported`);
             return files;
@@ -156,6 +161,11 @@ export function openServerSource(url: string, env: Env): ImportSource {
           return files;
         },
         async fetch(file) {
+          if (parseS3Root(root)) {
+            const target = join(temp(), `${Math.random().toString(36).slice(2)}`);
+            await (await openS3()).fetch(root, file, target, run.runId);
+            return { path: target, cleanup: () => rmSync(target, { force: true }) };
+          }
           const local = localRoot(root, base);
           if (local) return { path: openLocalArtifacts(local, file.path, run.runId), cleanup() {} };
           // mlflow-artifacts:/<path> or mlflow-artifacts://host:port/<path>: the proxy serves <path>.
@@ -169,6 +179,7 @@ export function openServerSource(url: string, env: Env): ImportSource {
     },
 
     async close() {
+      if (s3) (await s3.catch(() => undefined))?.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },
   };
