@@ -34,6 +34,48 @@ function runPython(dir: string, url: string, script: string, env: Record<string,
 const show = (dir: string, id: string) => JSON.parse(cli(dir, 'show', id, '--json').stdout);
 
 describe.skipIf(mlflowSkipReason())('git-track server with the real MLflow client', () => {
+  it('searches by the datasets log_input recorded and orders by end time, through the client', async () => {
+    const dir = makeRepo({ commit: true });
+    server = await startGitTrackServer(dir);
+    const out = runPython(
+      dir,
+      server.url,
+      `
+import json, time, mlflow
+from mlflow import MlflowClient
+from mlflow.data.meta_dataset import MetaDataset
+from mlflow.data.http_dataset_source import HTTPDatasetSource
+mlflow.set_experiment("ds")
+for i, (name, ctx) in enumerate([("iris", "training"), ("wine", "eval"), ("iris", "eval")]):
+    with mlflow.start_run(run_name=f"r{i}"):
+        mlflow.log_input(MetaDataset(HTTPDatasetSource(f"http://example.com/{name}.csv"), name=name, digest=f"d{i}"), context=ctx)
+    time.sleep(0.05)
+c = MlflowClient()
+e = c.get_experiment_by_name("ds").experiment_id
+q = lambda f, **kw: [r.info.run_name for r in c.search_runs([e], f, **kw)]
+print(json.dumps({
+  "iris": q("datasets.name = 'iris'"),
+  "eval": q("datasets.context = 'eval'"),
+  "not_iris": q("datasets.name NOT IN ('iris')"),
+  "digest": q("datasets.digest IN ('d0', 'd1')"),
+  "end_asc": q("", order_by=["attributes.end_time ASC"]),
+  "end_desc": q("", order_by=["attributes.end_time DESC"], max_results=2),
+  "fluent": [r.info.run_name for r in mlflow.search_runs([e], "datasets.context = 'training'", output_format="list")],
+}))
+`,
+    );
+    expect(out).toEqual({
+      iris: ['r2', 'r0'],
+      eval: ['r2', 'r1'],
+      not_iris: ['r1'],
+      digest: ['r1', 'r0'],
+      end_asc: ['r0', 'r1', 'r2'],
+      end_desc: ['r2', 'r1'],
+      fluent: ['r0'],
+    });
+    git(dir, 'fsck', '--strict');
+  }, 300_000);
+
   it('records what the fluent API logs: params, stepped metrics, tags, artifacts, nested and failed runs', async () => {
     const dir = makeRepo({ commit: true });
     server = await startGitTrackServer(dir);
