@@ -61,6 +61,8 @@ describe('parseRunMeta', () => {
 
   it('names the file and the field of what is malformed', () => {
     expectGitTrackError(() => parseRunMeta('run_id: [unclosed\n', 'mlruns/1/x/meta.yaml'), 'BAD_INPUT', /^mlruns\/1\/x\/meta\.yaml: not valid YAML/);
+    // The parser's own first line ends with ':' before a code frame: the line says where, and stops.
+    expectGitTrackError(() => parseRunMeta('run_id: r1\nstart_time: [oops\n', 'f'), 'BAD_INPUT', /^f: not valid YAML: .* at line \d+, column \d+$/);
     expectGitTrackError(() => parseRunMeta(META.replace('status: 3', 'status: 9'), 'f'), 'BAD_INPUT', "f: status '9' is not an MLflow run status");
     expectGitTrackError(() => parseRunMeta(META.replace('start_time: 1700000000000', 'start_time: yesterday'), 'f'), 'BAD_INPUT', "f: start_time is not a time in milliseconds: 'yesterday'");
     expectGitTrackError(() => parseRunMeta('- a\n- b\n', 'f'), 'BAD_INPUT', 'f: not a YAML mapping');

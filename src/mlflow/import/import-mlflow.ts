@@ -23,6 +23,9 @@ import { toManifest, type ImportedManifest } from './to-manifest.js';
 import { lockImport } from './import-lock.js';
 import { RunWriter } from './write-runs.js';
 
+/** Warnings said in full for one cause shared by many runs; the rest are counted. */
+const MAX_SAME_WARNINGS = 3;
+
 export interface ImportOptions {
   /** Import deleted runs and the runs of deleted experiments too (archived, as MLflow's delete is soft). */
   includeDeleted?: boolean;
@@ -67,6 +70,7 @@ async function importUnderLock(ctx: TrackerContext, source: ImportSource, includ
   const writer = new RunWriter(ctx, identity);
   const label = `importing MLflow runs from ${source.label}`;
   const deletedIds: string[] = [];
+  const repeats = new Map<string, number>();
   const resolveCommit = (text: string): string | null => resolveRecordedCommit(ctx.store, text).commit;
   try {
     for (let i = 0; i < stubs.length; i++) {
@@ -105,7 +109,11 @@ async function importUnderLock(ctx: TrackerContext, source: ImportSource, includ
       } catch (err) {
         if (!isGitTrackError(err)) throw err;
         const message = err.message.startsWith(stub.where) || err.message.includes(stub.runId) ? err.message : `${stub.where}: ${err.message}`;
-        ctx.env.warn(`${message}; run not imported`);
+        // The same cause for every run (S3 refusing the credentials): a few lines, then a count.
+        const cause = message.split(stub.runId).join('…');
+        const times = (repeats.get(cause) ?? 0) + 1;
+        repeats.set(cause, times);
+        if (times <= MAX_SAME_WARNINGS) ctx.env.warn(`${message}; run not imported`);
         result.failed.push({ where: stub.where, message: err.message });
         continue;
       }
@@ -115,6 +123,9 @@ async function importUnderLock(ctx: TrackerContext, source: ImportSource, includ
       known.set(built.mlflowRunId, id);
       result.imported.push({ mlflowRunId: built.mlflowRunId, id });
       if (built.deleted) deletedIds.push(id);
+    }
+    for (const [cause, times] of repeats) {
+      if (times > MAX_SAME_WARNINGS) ctx.env.warn(`${times - MAX_SAME_WARNINGS} more run${times - MAX_SAME_WARNINGS > 1 ? 's' : ''} not imported for the same reason: ${cause}`);
     }
     await writer.flush();
     // MLflow's delete is soft, as git-track's archive is: a deleted run comes in archived.

@@ -38,7 +38,7 @@ function parseYamlObject(text: string, file: string): Record<string, unknown> {
     // small YAML file grows into a huge value: a meta.yaml has none.
     value = loadYaml().parse(text, { schema: 'failsafe', maxAliasCount: 0, uniqueKeys: true });
   } catch (err) {
-    throw new GitTrackError('BAD_INPUT', `${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { file });
+    throw new GitTrackError('BAD_INPUT', `${file}: not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`, { file });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GitTrackError('BAD_INPUT', `${file}: not a YAML mapping`, { file });
   return value as Record<string, unknown>;
