@@ -3,8 +3,11 @@
 // Budgets (issue 13): 10,000 runs server start → table rendered ≤ 1.5 s, filter → table
 // updated ≤ 200 ms; 100,000 runs table rendered ≤ 3 s, scrolling smooth; 10 runs × 100,000
 // steps chart drawn ≤ 500 ms after the data arrives. Each beside the same page at 1,000 runs.
-//   npm run build && node bench/ui-browser.mjs [--sizes 1000,10000,100000]
-import { spawn, execFileSync } from 'node:child_process';
+//   npm run build && node bench/ui-browser.mjs [--sizes 1000,10000,100000] [--cold]
+// --cold: only a fresh clone (no query index), each size: server start → first rows drawn
+// (the runs read so far, under the "indexing" banner) and → the whole table, the server's peak
+// RSS, and a cold `git-track list` on another fresh copy as the reference of the same run.
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +17,7 @@ import { fixtureRepo } from './fixture.mjs';
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'git-track.js');
 const arg = process.argv.indexOf('--sizes');
 const SIZES = arg > 0 ? process.argv[arg + 1].split(',').map(Number) : [1000, 10_000, 100_000];
+const COLD_ONLY = process.argv.includes('--cold');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function startUi(dir) {
@@ -43,6 +47,44 @@ async function waitMark(page, name, after) {
   }
 }
 
+const peakMb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+
+/** The first of several marks at or after `after` (epoch ms), with its name. */
+async function waitAnyMark(page, names, after) {
+  for (;;) {
+    for (const name of names) {
+      const at = await markAt(page, name);
+      if (at !== null && at >= after) return { name, at };
+    }
+    await page.waitForTimeout(5);
+  }
+}
+
+/** A fresh clone of `n` runs: first rows and whole table in the browser, and a cold `list`. */
+async function coldPage(context, n) {
+  const dir = fixtureRepo(n);
+  const other = fixtureRepo(n);
+  try {
+    const ui = await startUi(dir);
+    const page = await context.newPage();
+    await page.goto(`${ui.url}#/runs`);
+    const first = await waitAnyMark(page, ['gt:runs-rendered-partial', 'gt:runs-rendered'], 0);
+    const firstRows = Number(await page.getAttribute('body', 'data-runs-total'));
+    const whole = await waitMark(page, 'gt:runs-rendered', 0);
+    const rss = peakMb(ui.child.pid);
+    await page.close();
+    await stop(ui.child);
+    const t = Date.now();
+    const list = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, BIN, 'list', '--limit', '1'], { cwd: other, encoding: 'utf8' });
+    const listMs = Date.now() - t;
+    const listRss = Number(list.stderr.trim().split('\n').at(-1)) / 1024;
+    return { n, first: first.at - ui.t0, partial: first.name.endsWith('partial'), firstRows, whole: whole - ui.t0, rss, listMs, listRss };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(other, { recursive: true, force: true });
+  }
+}
+
 async function tablePage(context, n) {
   const dir = fixtureRepo(n);
   try {
@@ -50,7 +92,9 @@ async function tablePage(context, n) {
     const first = await startUi(dir);
     const coldPage = await context.newPage();
     await coldPage.goto(`${first.url}#/runs`);
-    const cold = (await waitMark(coldPage, 'gt:runs-rendered', 0)) - first.t0;
+    // Cold: the first rows drawn (the runs read so far, or the whole table when that came first).
+    const cold = (await waitAnyMark(coldPage, ['gt:runs-rendered-partial', 'gt:runs-rendered'], 0)).at - first.t0;
+    const coldWhole = (await waitMark(coldPage, 'gt:runs-rendered', 0)) - first.t0;
     await coldPage.close();
     await stop(first.child);
     const { t0, url, child } = await startUi(dir);
@@ -95,7 +139,7 @@ async function tablePage(context, n) {
     const rss = rssMb(child.pid);
     await page.close();
     await stop(child);
-    return { n, cold, start, enter, typed, p50: q(0.5), p95: q(0.95), max: frames[frames.length - 1], long: frames.filter((f) => f > 50).length, frames: frames.length, rss };
+    return { n, cold, coldWhole, start, enter, typed, p50: q(0.5), p95: q(0.95), max: frames[frames.length - 1], long: frames.filter((f) => f > 50).length, frames: frames.length, rss };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -130,16 +174,26 @@ const profile = mkdtempSync(join(tmpdir(), 'gt-bench-chromium-'));
 const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS, viewport: { width: 1280, height: 860 } });
 try {
   console.log(`dashboard in Chromium ${context.browser()?.version() ?? ''}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
-  console.log('table: server start → table rendered with the query index cold (fresh clone) and warm; filter from Enter and from the last keystroke (100 ms typing pause included)');
-  console.log('   runs  cold ms  warm ms  filter(Enter) ms  filter(typed) ms  scroll p50/p95/max ms  frames>50ms  server RSS MB');
+  if (COLD_ONLY) {
+    console.log('fresh clone (no query index): server start → first rows drawn (runs read so far) and → whole table; cold `git-track list --limit 1` on another fresh copy as reference');
+    console.log('   runs  first rows ms  (rows shown)  whole table ms  server peak RSS MB  cold list ms  list RSS MB');
+    for (const n of SIZES) {
+      const r = await coldPage(context, n);
+      console.log(`${String(n).padStart(7)}  ${r.first.toFixed(0).padStart(13)}  ${`(${r.firstRows}${r.partial ? ' partial' : ''})`.padStart(12)}  ${r.whole.toFixed(0).padStart(14)}  ${r.rss.toFixed(0).padStart(18)}  ${String(r.listMs).padStart(12)}  ${r.listRss.toFixed(0).padStart(11)}`);
+    }
+    console.log(`load average after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  } else {
+  console.log('table: server start → table rendered with the query index cold (fresh clone: first rows / whole table) and warm; filter from Enter and from the last keystroke (100 ms typing pause included)');
+  console.log('   runs  cold first/whole ms  warm ms  filter(Enter) ms  filter(typed) ms  scroll p50/p95/max ms  frames>50ms  server RSS MB');
   for (const n of SIZES) {
     const r = await tablePage(context, n);
-    console.log(`${String(n).padStart(7)}  ${r.cold.toFixed(0).padStart(7)}  ${r.start.toFixed(0).padStart(7)}  ${r.enter.toFixed(0).padStart(16)}  ${r.typed.toFixed(0).padStart(16)}  ${`${r.p50.toFixed(1)}/${r.p95.toFixed(1)}/${r.max.toFixed(1)}`.padStart(20)}  ${`${r.long}/${r.frames}`.padStart(11)}  ${r.rss.toFixed(0).padStart(13)}`);
+    console.log(`${String(n).padStart(7)}  ${`${r.cold.toFixed(0)}/${r.coldWhole.toFixed(0)}`.padStart(19)}  ${r.start.toFixed(0).padStart(7)}  ${r.enter.toFixed(0).padStart(16)}  ${r.typed.toFixed(0).padStart(16)}  ${`${r.p50.toFixed(1)}/${r.p95.toFixed(1)}/${r.max.toFixed(1)}`.padStart(20)}  ${`${r.long}/${r.frames}`.padStart(11)}  ${r.rss.toFixed(0).padStart(13)}`);
   }
   console.log('chart: 10 runs, series loss and acc; ms = data arrived → every panel drawn (the server LTTB-downsamples each line to the panel width)');
   for (const steps of [1000, 100_000]) {
     const c = await chartPage(context, steps);
     console.log(`  10 runs × ${String(steps).padStart(7)} steps: ${c.ms.toFixed(0).padStart(4)} ms, ${c.perLine} points a line drawn`);
+  }
   }
 } finally {
   await context.close();

@@ -52,40 +52,35 @@ interface Header {
 const pad8 = (n: number) => (n + 7) & ~7;
 
 /**
- * Serialise a table (every column is read); tree ids are of `format`.
+ * Serialise a table (every column is read); tree ids are of `format`. The parts come one at
+ * a time, to be written as they come: a column's string table is made when its turn comes
+ * (its length was measured before, for the header), so writing a 100,000-run index holds one
+ * column's strings as JSON at a time rather than all of them (~40 MB of an update's peak).
  *
  * @example
  * for (const part of encodeIndex(table, ctx.store.format)) writeSync(fd, part);
  */
-export function encodeIndex(table: RunTable, format: ObjectFormat): Buffer[] {
+export function* encodeIndex(table: RunTable, format: ObjectFormat): Generator<Buffer> {
   const n = table.size;
   const w = format.rawLength;
-  const body: Buffer[] = [];
-  let offset = 0; // relative to the start of the body
-  const put = (b: Buffer) => {
-    body.push(b);
-    const padded = pad8(b.length);
-    if (padded > b.length) body.push(Buffer.alloc(padded - b.length));
-    offset += padded;
-  };
   const ids = Buffer.alloc(n * 12);
   const trees = Buffer.alloc(n * w);
   for (let r = 0; r < n; r++) {
     ids.write(table.id(r), r * 12, 'latin1');
     trees.write(table.tree(r), r * w, 'hex');
   }
-  put(ids);
-  put(trees);
+  const stringsOf = (c: Column) => Buffer.from(JSON.stringify(c.strings));
+  // Where each section goes (relative to the start of the body).
+  let offset = pad8(ids.length) + pad8(trees.length);
   const columns: ColumnEntry[] = [];
   for (const key of table.keys()) {
     const c = table.column(key)!;
     const start = offset;
-    if (c.rows) put(Buffer.from(c.rows.buffer, c.rows.byteOffset, c.rows.byteLength));
-    put(Buffer.from(c.kinds.buffer, c.kinds.byteOffset, c.kinds.byteLength));
-    put(Buffer.from(c.nums.buffer, c.nums.byteOffset, c.nums.byteLength));
-    const strings = Buffer.from(JSON.stringify(c.strings));
-    put(strings);
-    columns.push({ key, count: c.kinds.length, dense: c.rows === null, offset: start, stringBytes: strings.length });
+    if (c.rows) offset += pad8(c.rows.byteLength);
+    offset += pad8(c.kinds.byteLength) + pad8(c.nums.byteLength);
+    const stringBytes = Buffer.byteLength(JSON.stringify(c.strings));
+    offset += pad8(stringBytes);
+    columns.push({ key, count: c.kinds.length, dense: c.rows === null, offset: start, stringBytes });
   }
   const header: Header = { tip: table.tip, shards: table.shards, n, idBytes: w, columns };
   const json = Buffer.from(JSON.stringify(header));
@@ -93,14 +88,33 @@ export function encodeIndex(table: RunTable, format: ObjectFormat): Buffer[] {
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(json.length, 8);
   json.copy(prefix, 12);
-  // The parts, not one buffer: joined, a 100,000-run index would be a second 64 MB copy.
-  const parts = [prefix, ...body];
   let sum = 0;
-  for (const part of parts) sum = crcUpdate(sum, part);
+  function* put(b: Buffer): Generator<Buffer> {
+    sum = crcUpdate(sum, b);
+    yield b;
+    const padding = pad8(b.length) - b.length;
+    if (padding > 0) {
+      const zeros = Buffer.alloc(padding);
+      sum = crcUpdate(sum, zeros);
+      yield zeros;
+    }
+  }
+  yield* put(prefix);
+  yield* put(ids);
+  yield* put(trees);
+  for (const entry of columns) {
+    const c = table.column(entry.key)!;
+    if (c.rows) yield* put(Buffer.from(c.rows.buffer, c.rows.byteOffset, c.rows.byteLength));
+    yield* put(Buffer.from(c.kinds.buffer, c.kinds.byteOffset, c.kinds.byteLength));
+    yield* put(Buffer.from(c.nums.buffer, c.nums.byteOffset, c.nums.byteLength));
+    const strings = stringsOf(c);
+    if (strings.length !== entry.stringBytes) throw new GitTrackError('CORRUPT_OBJECT', `query index column ${entry.key} changed while written`);
+    yield* put(strings);
+  }
   const trailer = Buffer.alloc(8);
   trailer.write(TRAILER, 0, 'latin1');
   trailer.writeUInt32LE(sum >>> 0, 4);
-  return [...parts, trailer];
+  yield trailer;
 }
 
 const corrupt = (why: string) => new GitTrackError('CORRUPT_OBJECT', `query index is corrupt: ${why}`);
@@ -224,6 +238,7 @@ function readIndex(fd: number, format: ObjectFormat): RunTable {
     tree: (r) => (trees ??= readAt(fd, treesAt, n * w)).toString('hex', r * w, r * w + w),
     keys: () => [...entries.keys()],
     column,
+    release: (key) => void loaded.delete(key),
   };
   finalizer.register(table, fd);
   return table;

@@ -45,6 +45,8 @@ export interface RunTable {
   tree(row: number): string;
   keys(): string[];
   column(key: string): Column | undefined;
+  /** Forget a loaded column (read again if asked for): lets a copy hold one column at a time. */
+  release?(key: string): void;
 }
 
 /**

@@ -23,7 +23,21 @@ class Cells {
   /** Dense only: rows covered so far. */
   extent = 0;
   readonly strings: string[] = [];
-  readonly interned = new Map<string, number>();
+  /**
+   * String → index, to store each distinct value once; dropped (null) for a column whose
+   * values are mostly distinct (names, times, hashes), where the map would cost more than the
+   * duplicates it saves: at 100,000 runs those maps were ~30 MB of an index update's peak.
+   */
+  interned: Map<string, number> | null = new Map();
+
+  /** Add `s` (already detached) to the table; returns its index. */
+  addString(s: string): number {
+    const i = this.strings.length;
+    this.strings.push(s);
+    this.interned?.set(s, i);
+    if (this.interned && this.strings.length > MIN_UNIQUE_STRINGS && this.strings.length * 2 > this.count + 1) this.interned = null;
+    return i;
+  }
 
   /** `expectedRows`: the table's final size when known, so a dense column never regrows. */
   constructor(firstRow: number, expectedRows = 0) {
@@ -106,6 +120,9 @@ class Cells {
   }
 }
 
+/** Distinct strings a column may hold before its dedup map can be dropped (see Cells.interned). */
+const MIN_UNIQUE_STRINGS = 4096;
+
 /** The first `n` elements, copied unless the array is exactly that long. */
 function fit<T extends Uint8Array | Float64Array>(a: T, n: number): T {
   if (a.length === n) return a;
@@ -145,15 +162,24 @@ export class TableBuilder {
     }
     for (const key of table.keys()) {
       const col = table.column(key)!;
+      // The old column's strings are distinct already: each is added once, by its old index.
+      const remap = new Int32Array(col.strings.length).fill(-1);
       from.forEach((r, i) => {
         const slot = col.rows ? bsearch(col.rows, r) : r;
         if (slot < 0) return;
         const kind = col.kinds[slot]!;
         if (kind === Kind.Missing) return;
         const num = col.nums[slot]!;
-        if (kind === Kind.String || kind === Kind.List) this.push(key, base + i, kind, this.intern(key, base + i, col.strings[num]!));
-        else this.push(key, base + i, kind, num);
+        if (kind === Kind.String || kind === Kind.List) {
+          const cell = this.cellsOf(key, base + i);
+          let at = remap[num]!;
+          // JSON.parse made them as strings of their own: nothing to detach.
+          if (at < 0) remap[num] = at = cell.interned?.get(col.strings[num]!) ?? cell.addString(col.strings[num]!);
+          cell.push(base + i, kind, at);
+        } else this.push(key, base + i, kind, num);
       });
+      // Copied: the old table need not keep this column loaded (an update's peak memory).
+      table.release?.(key);
     }
   }
 
@@ -178,14 +204,7 @@ export class TableBuilder {
 
   private intern(key: string, row: number, s: string): number {
     const cell = this.cellsOf(key, row);
-    let i = cell.interned.get(s);
-    if (i === undefined) {
-      i = cell.strings.length;
-      const own = detach(s);
-      cell.strings.push(own);
-      cell.interned.set(own, i);
-    }
-    return i;
+    return cell.interned?.get(s) ?? cell.addString(detach(s));
   }
 
   /**

@@ -17,6 +17,31 @@ const manifest = (i: number, params: Record<string, unknown>): RunManifest =>
   }) as unknown as RunManifest;
 
 describe('TableBuilder', () => {
+  it('stores a repeated value once, stops deduplicating a column of distinct values, and copies both exactly', () => {
+    const n = 9000;
+    const b = new TableBuilder();
+    for (let i = 0; i < n; i++) b.addRun(`run${String(i).padStart(9, '0')}`, '0'.repeat(40), manifest(i, { team: `team-${i % 3}`, label: `label number ${i}`, late: i % 2 ? 'odd' : `even ${i}` }));
+    const table = b.build(null, {});
+    expect(table.column('params.team')!.strings).toEqual(['team-0', 'team-1', 'team-2']);
+    // Past 4,096 distinct values, mostly distinct: no map, so a value met again is stored again.
+    expect(table.column('params.label')!.strings).toHaveLength(n);
+    // An update copies rows column by column, each old column released once copied.
+    const released: string[] = [];
+    const old = { ...table, release: (key: string) => void released.push(key) };
+    const rows = Array.from({ length: n }, (_, i) => n - 1 - i);
+    const copy = new TableBuilder(n);
+    copy.copyRows(old, rows);
+    const again = copy.build(null, {});
+    expect(released.sort()).toEqual(table.keys().sort());
+    for (const key of ['team', 'label', 'late']) {
+      const before = columnReader(table, { scope: 'params', name: key });
+      const after = columnReader(again, { scope: 'params', name: key });
+      expect(rows.map((_, i) => after(i))).toEqual(rows.map((r) => before(r)));
+    }
+    expect(again.column('params.team')!.strings).toHaveLength(3);
+    expect(again.column('params.label')!.strings).toHaveLength(n);
+  });
+
   it('keeps every value whether a column starts dense, turns sparse, or starts late', () => {
     const n = 1000;
     const b = new TableBuilder();

@@ -41,6 +41,11 @@ export class LiveEvents {
     this.ping ??= setInterval(() => this.send(': ping\n\n'), PING_MS);
   }
 
+  /** Tell open pages the query index became whole (a background build ended): they fetch again. */
+  indexed(): void {
+    this.send(event('tip', { tip: this.tip, previous: this.tip, indexed: true }));
+  }
+
   /** Close every stream (the server is shutting down). */
   close(): void {
     for (const res of this.clients) res.end();

@@ -149,7 +149,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   });
   const port = (server.address() as AddressInfo).port;
   // On a fresh clone the index is built while the server already answers (index-status.ts).
-  if (!state.exporting) void startIndexing(state, options.indexPause);
+  if (!state.exporting) void startIndexing(state, options.indexPause).then(() => events.indexed());
   allowed = allowedHosts(host, port);
   const shown = host.includes(':') ? `[${host}]` : host;
   return {

@@ -76,11 +76,13 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
       pickerHolder, indexingBanner, h('div', { class: 'bar' }, summary, selbar), list.el, warnings),
   );
 
-  void source.get<FieldsAnswer>('fields').then((f) => {
+  const loadFields = () => void source.get<FieldsAnswer>('fields').then((f) => {
     fields = f;
+    groupSelect.querySelectorAll('option[value^="tags."]').forEach((o) => o.remove());
     for (const t of f.tags) groupSelect.append(h('option', { value: `tags.${t}` }, `group by tag ${t}`));
     groupSelect.value = state.get('group') ?? '';
   }).catch(() => undefined);
+  loadFields();
   groupSelect.value = state.get('group') ?? '';
 
   function params() {
@@ -119,7 +121,9 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
     list.setCount(pages.displayCount());
     drawSummary(answer);
     replace(warnings, ...answer.warnings.map((w) => h('div', { class: 'warning' }, w)));
-    performance.mark(answer.indexing ? 'gt:runs-rendered-partial' : 'gt:runs-rendered');
+    // A partial table (the index is being built) is marked apart, once it has rows to show.
+    if (!answer.indexing) performance.mark('gt:runs-rendered');
+    else if (answer.total > 0) performance.mark('gt:runs-rendered-partial');
     document.body.dataset['runsTotal'] = String(answer.total);
     drawIndexing(answer);
   }
@@ -131,6 +135,8 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
     clearTimeout(indexingTimer);
     indexingTimer = 0;
     if (!answer.indexing) {
+      // The pickers were filled from a partial index: fill them again from the whole one.
+      if (!indexingBanner.hidden) loadFields();
       indexingBanner.hidden = true;
       delete document.body.dataset['indexing'];
       return;
@@ -141,7 +147,8 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
     replace(indexingBanner, h('progress', { max: total, value: read }), ` Indexing runs: ${n(read)} of ${n(total)} read. The table shows the newest of those${narrowed}, and completes by itself.`);
     indexingBanner.hidden = false;
     document.body.dataset['indexing'] = `${read}/${total}`;
-    indexingTimer = window.setTimeout(() => void load(false), 700);
+    // Progress once a second; the server's event stream says when the index is whole.
+    indexingTimer = window.setTimeout(() => void load(false), 1000);
   }
 
   function drawSummary(answer: RunsAnswer) {
