@@ -73,6 +73,21 @@ describe('git-track log start-up', () => {
     expect(r.yamlLoaded).toBe(false);
   });
 
+  it('takes the same path behind global options, and every other command keeps dist/cli.js', () => {
+    const dir = makeRepo({ commit: true });
+    const away = tempDir();
+    const r = loadedBy(away, '--debug', '-C', dir, 'log', '-m', 'f1=0.5');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(inDist(r.files)).toContain('dist/log-cli.js');
+    expect(r.zodRan).toBe(false);
+    const list = loadedBy(dir, 'list', '--columns', 'id');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(r.stdout.trim());
+    expect(inDist(list.files)).toContain('dist/cli.js');
+    expect(inDist(list.files).some((f) => f.startsWith('dist/log-cli'))).toBe(false);
+  });
+
   it('still words a refused run with the schema, exactly as before, and writes nothing', () => {
     const dir = makeRepo({ commit: true });
     const r = loadedBy(dir, 'log', '-m', 'f1=1', '--name', 'a\nb');
