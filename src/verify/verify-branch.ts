@@ -3,6 +3,7 @@
  */
 import { isGitTrackError } from '../errors.js';
 import { FACTS_DIR } from '../facts/fact-records.js';
+import { readExperimentRecords } from '../mlflow/server/experiment-records.js';
 import { readAllFacts } from '../facts/read-facts.js';
 import { lookupPath } from '../git/tree-edit.js';
 import { hashedData } from '../manifest/hashed-data.js';
@@ -131,6 +132,8 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
       if (!ids.has(id)) report.problems.push({ kind: 'facts', message: `archive or rename recorded for run ${id}, which is not on the branch` });
     }
   }
+  // Experiments recorded by `git-track server`: each record valid and filed under its experiment.
+  readExperimentRecords(ctx, ctx.store.readCommit(tip).tree, (path, message) => report.problems.push({ kind: 'facts', message: `runs:${path}: ${message}` }));
   return { ...report, manifests };
 }
 

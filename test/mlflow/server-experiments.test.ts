@@ -134,5 +134,34 @@ describe('MLflow experiments on runs', () => {
     url = s.url;
     expect((await experiments(url)).map((e) => e.name)).toEqual(['Default', 'good']);
     expect(s.stderr()).toMatch(/skipping runs:mlflow\/experiments\/42\/20260301T100000000Z-abc123\.yaml: record: a created record needs the name its experiment id derives from/);
+    const verified = cli(dir, 'verify');
+    expect(verified.code).toBe(1);
+    expect(verified.stdout + verified.stderr).toContain('runs:mlflow/experiments/42/20260301T100000000Z-abc123.yaml: record: a created record needs the name its experiment id derives from');
+  });
+
+  it('two clones renaming different experiments to one name agree which holds it: the one created first', async () => {
+    const bare = makeBare();
+    const first = makeOrigin(bare);
+    git(first, 'push', '-q', 'origin', 'main');
+    let url = await serve(first);
+    const older = (await api(url, 'experiments/create', { name: 'older' })).json.experiment_id;
+    const newer = (await api(url, 'experiments/create', { name: 'newer' })).json.experiment_id;
+    for (const s of servers.splice(0)) await s.stop();
+    expect(cli(first, 'push').code).toBe(0);
+    const second = cloneOf(bare);
+    expect(cli(second, 'pull').code).toBe(0);
+    url = await serve(first);
+    expect((await api(url, 'experiments/update', { experiment_id: newer, new_name: 'final' })).status).toBe(200);
+    url = await serve(second);
+    expect((await api(url, 'experiments/update', { experiment_id: older, new_name: 'final' })).status).toBe(200);
+    for (const s of servers.splice(0)) await s.stop();
+    for (const [dir, args] of [[first, ['push']], [second, ['pull']], [second, ['push']], [first, ['pull']]] as const) {
+      const r = cli(dir, ...args);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    for (const dir of [first, second]) {
+      const u = await serve(dir);
+      expect((await api(u, 'experiments/get-by-name', { experiment_name: 'final' }, { method: 'GET' })).json.experiment.experiment_id).toBe(older);
+    }
   });
 });

@@ -9,6 +9,7 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemCode } from '../../errors.js';
 import { resolveIdentity } from '../../git/identity.js';
 import { lookupPath } from '../../git/tree-edit.js';
 import { queryRuns } from '../../query/query-runs.js';
@@ -181,7 +182,12 @@ export class Experiments {
     if (!existsSync(path)) return;
     const changes = legacyChanges(path, this.saved(), this.ctx.env.now().getTime(), (m) => this.ctx.env.warn(m));
     if (changes.length) await this.record(changes.map((c) => [c.id, c.change]), `mlflow: record ${new Set(changes.map((c) => c.id)).size} experiments of ${EXPERIMENTS_FILE}`, changes.map((c) => c.at));
-    renameSync(path, `${path}.migrated`);
+    try {
+      renameSync(path, `${path}.migrated`);
+    } catch (err) {
+      // Another server on this repository moved it at the same moment (its records fold with ours).
+      if (systemCode(err) !== 'ENOENT') throw err;
+    }
   }
 
   /** A change to an experiment; one known only from runs gets its `created` record with it. */
