@@ -55,7 +55,48 @@ export interface MlflowRun {
     params: { key: string; value: string }[];
     tags: { key: string; value: string }[];
   };
-  inputs: { dataset_inputs: unknown[] };
+  inputs: { dataset_inputs?: MlflowDatasetInput[] };
+}
+
+/** MLflow's `DatasetInput` message as JSON: a dataset a run used, with its context tag. */
+export interface MlflowDatasetInput {
+  tags?: { key: string; value: string }[];
+  dataset: { name: string; digest: string; source_type: string; source: string };
+}
+
+/** The input tag MLflow gives a dataset's role (training, eval, …). */
+export const TAG_DATASET_CONTEXT = 'mlflow.data.context';
+
+const DATASET_PARTS = ['.context', '.source_type'];
+
+/**
+ * The datasets a manifest's tags record (`dataset.<name>`: "<digest> <source>", with
+ * `dataset.<name>.context` and `dataset.<name>.source_type` beside it, as the server's
+ * log-inputs writes them) as MLflow's dataset inputs, and the other tags.
+ *
+ * @example
+ * datasetInputsOf({ 'dataset.iris': 'd0 s3://b/iris.csv', 'dataset.iris.context': 'training', team: 'a' });
+ * // { inputs: [{ tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'iris', digest: 'd0', source_type: '', source: 's3://b/iris.csv' } }], rest: { team: 'a' } }
+ */
+export function datasetInputsOf(tags: Record<string, string>): { inputs: MlflowDatasetInput[]; rest: Record<string, string> } {
+  const inputs: MlflowDatasetInput[] = [];
+  const rest: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags)) {
+    if (!key.startsWith('dataset.')) {
+      rest[key] = value;
+      continue;
+    }
+    const part = DATASET_PARTS.find((p) => key.endsWith(p) && tags[key.slice(0, -p.length)] !== undefined);
+    if (part) continue;
+    const name = key.slice('dataset.'.length);
+    const space = value.indexOf(' ');
+    const context = tags[`${key}.context`];
+    inputs.push({
+      ...(context !== undefined ? { tags: [{ key: TAG_DATASET_CONTEXT, value: context }] } : {}),
+      dataset: { name, digest: space < 0 ? value : value.slice(0, space), source_type: tags[`${key}.source_type`] ?? '', source: space < 0 ? '' : value.slice(space + 1) },
+    });
+  }
+  return { inputs, rest };
 }
 
 export interface MlflowMetric {
@@ -265,7 +306,9 @@ export function runFromManifest(
     return { key: fromTrackName(k), value, timestamp: last?.timestamp ?? end, step: last?.step ?? 0 };
   });
   const params = Object.entries(m.params).map(([k, v]) => ({ key: fromTrackName(k), value: fromParamValue(v) }));
-  const tags = Object.entries(manifestTags(m)).map(([key, value]) => ({ key, value }));
+  // Datasets are MLflow's run inputs, not tags (as a client that logged them sees them).
+  const { inputs, rest } = datasetInputsOf(manifestTags(m));
+  const tags = Object.entries(rest).map(([key, value]) => ({ key, value }));
   return {
     info: {
       run_id: runId,
@@ -280,6 +323,6 @@ export function runFromManifest(
       lifecycle_stage: options.deleted ? 'deleted' : 'active',
     },
     data: { metrics, params, tags },
-    inputs: { dataset_inputs: [] },
+    inputs: inputs.length ? { dataset_inputs: inputs } : {},
   };
 }

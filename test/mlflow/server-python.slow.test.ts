@@ -61,6 +61,8 @@ print(json.dumps({
   "end_asc": q("", order_by=["attributes.end_time ASC"]),
   "end_desc": q("", order_by=["attributes.end_time DESC"], max_results=2),
   "fluent": [r.info.run_name for r in mlflow.search_runs([e], "datasets.context = 'training'", output_format="list")],
+  "inputs": [[d.dataset.name, d.dataset.digest, d.dataset.source_type, json.loads(d.dataset.source)["url"], [t.value for t in d.tags]]
+             for d in c.get_run(c.search_runs([e], "attributes.run_name = 'r0'")[0].info.run_id).inputs.dataset_inputs],
 }))
 `,
     );
@@ -72,6 +74,7 @@ print(json.dumps({
       end_asc: ['r0', 'r1', 'r2'],
       end_desc: ['r2', 'r1'],
       fluent: ['r0'],
+      inputs: [['iris', 'd0', 'http', 'http://example.com/iris.csv', ['training']]],
     });
     git(dir, 'fsck', '--strict');
   }, 300_000);

@@ -115,9 +115,27 @@ describe('git-track server: runs/search order and datasets', () => {
       expect(r.status, bad).toBe(400);
       expect(r.json.error_code, bad).toBe('INVALID_PARAMETER_VALUE');
     }
-    // The context is kept on the branch beside the dataset.
-    const d0 = (await api(url, 'runs/search', { experiment_ids: ['0'], filter: "attributes.run_name = 'd0'" })).json.runs![0]!;
-    expect(d0.data.tags).toContainEqual({ key: 'dataset.iris.context', value: 'training' });
+    // MLflow clients see datasets as the run's inputs (not tags), recorded or running alike.
+    const inputsOf = async (name: string) => {
+      const run = (await api(url, 'runs/search', { experiment_ids: ['0'], filter: `attributes.run_name = '${name}'` })).json.runs![0]! as unknown as { inputs: unknown; data: { tags: { key: string }[] } };
+      expect(run.data.tags.filter((t) => t.key.startsWith('dataset.'))).toEqual([]);
+      return run.inputs;
+    };
+    const source = (name: string) => `{"uri": "/data/${name}.csv"}`;
+    expect(await inputsOf('d0')).toEqual({
+      dataset_inputs: [
+        { tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'iris', digest: 'aa11', source_type: 'local', source: source('iris') } },
+        { tags: [{ key: 'mlflow.data.context', value: 'eval' }], dataset: { name: 'iris-eval', digest: 'bb22', source_type: 'local', source: source('iris-eval') } },
+      ],
+    });
+    expect(await inputsOf('d1')).toEqual({ dataset_inputs: [{ tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'wine', digest: 'cc33', source_type: 'local', source: source('wine') } }] });
+    expect(await inputsOf('d2')).toEqual({ dataset_inputs: [{ dataset: { name: 'iris', digest: 'dd44', source_type: 'local', source: source('iris') } }] });
+    expect(await inputsOf('d3')).toEqual({});
+    // On the branch: tags beside the dataset, readable with plain git.
+    const d0 = (await api(url, 'runs/search', { experiment_ids: ['0'], filter: "attributes.run_name = 'd0'" })).json.runs![0]!.info.run_id;
+    const yaml = git(dir, 'show', `runs:runs/${d0.slice(0, 2)}/${d0}/run.yaml`);
+    expect(yaml).toContain('dataset.iris.context: training');
+    expect(yaml).toContain('dataset.iris.source_type: local');
     git(dir, 'fsck', '--strict');
   });
 

@@ -26,6 +26,8 @@ import {
   TAG_USER,
   toParamValue,
   toTrackName,
+  TAG_DATASET_CONTEXT,
+  type MlflowDatasetInput,
   type MlflowMetric,
   type MlflowRun,
   type MlflowRunStatus,
@@ -52,6 +54,8 @@ export interface DatasetInput {
   source: string;
   /** MLflow's `mlflow.data.context` input tag (training, eval, …). */
   context?: string;
+  /** MLflow's dataset source type (local, http, s3, …), needed to read `source` back. */
+  sourceType?: string;
 }
 
 /** A metric step as kept in memory. */
@@ -252,9 +256,10 @@ export class ActiveRun {
     this.checkOpen();
     for (const d of datasets) {
       if (d.context !== undefined) checkValue(`context of dataset '${d.name}'`, d.context, MAX_TAG_VALUE_CHARS);
+      if (d.sourceType !== undefined) checkValue(`source type of dataset '${d.name}'`, d.sourceType, MAX_TAG_VALUE_CHARS);
       const same = this.inputs.find((i) => i.name === d.name && i.digest === d.digest);
       if (!same) this.inputs.push(d);
-      else if (d.context !== undefined) same.context = d.context;
+      else Object.assign(same, d);
     }
     writeAtomic(join(this.dir, 'inputs.json'), JSON.stringify(this.inputs));
     this.writeTags();
@@ -299,7 +304,7 @@ export class ActiveRun {
         params: [...this.params].map(([key, value]) => ({ key, value })),
         tags: [...this.tags].map(([key, value]) => ({ key, value })),
       },
-      inputs: { dataset_inputs: [] },
+      inputs: this.inputs.length ? { dataset_inputs: this.inputs.map(datasetInputMessage) } : {},
     };
   }
 
@@ -354,9 +359,20 @@ export class ActiveRun {
       out[toTrackName(k)!] = v;
     }
     // Only beside a dataset tag the recording keeps (its name must make a valid tag name).
-    for (const d of this.inputs) if (d.context !== undefined && isValidName(`dataset.${d.name}.context`)) out[`dataset.${d.name}.context`] = d.context;
+    for (const d of this.inputs) {
+      if (!isValidName(`dataset.${d.name}.source_type`)) continue;
+      if (d.context !== undefined) out[`dataset.${d.name}.context`] = d.context;
+      if (d.sourceType) out[`dataset.${d.name}.source_type`] = d.sourceType;
+    }
     writeAtomic(join(this.dir, 'tags.json'), JSON.stringify(out));
   }
+}
+
+function datasetInputMessage(d: DatasetInput): MlflowDatasetInput {
+  return {
+    ...(d.context !== undefined ? { tags: [{ key: TAG_DATASET_CONTEXT, value: d.context }] } : {}),
+    dataset: { name: d.name, digest: d.digest, source_type: d.sourceType ?? '', source: d.source },
+  };
 }
 
 /** The git-track name of an MLflow key, or MLflow's error for a key it cannot be. */

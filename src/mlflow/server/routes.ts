@@ -12,7 +12,7 @@ import {
   MLFLOW_MAX_SEARCH_RESULTS,
 } from '../../limits.js';
 import { compileLike } from '../../query/like.js';
-import { DEFAULT_EXPERIMENT_ID, type MlflowMetric } from '../mapping.js';
+import { DEFAULT_EXPERIMENT_ID, TAG_DATASET_CONTEXT, type MlflowMetric } from '../mapping.js';
 import { listArtifacts } from './artifacts.js';
 import { invalid, notFound } from './errors.js';
 import { experimentMessage, type ExperimentRecord } from './experiments.js';
@@ -226,8 +226,9 @@ export const ROUTES: Record<string, Handler> = {
     const run = store.open(runIdOf(f));
     const datasets = objects(f, 'datasets').map((d) => {
       const ds = (d.dataset ?? {}) as Fields;
-      const context = keyValues(d, 'tags').find((t) => t.key === 'mlflow.data.context')?.value;
-      return { name: reqString(ds, 'name'), digest: optString(ds, 'digest') ?? '', source: optString(ds, 'source') ?? '', ...(context !== undefined ? { context } : {}) };
+      const context = keyValues(d, 'tags').find((t) => t.key === TAG_DATASET_CONTEXT)?.value;
+      const sourceType = optString(ds, 'source_type');
+      return { name: reqString(ds, 'name'), digest: optString(ds, 'digest') ?? '', source: optString(ds, 'source') ?? '', ...(context !== undefined ? { context } : {}), ...(sourceType ? { sourceType } : {}) };
     });
     run.logInputs(datasets);
     return {};

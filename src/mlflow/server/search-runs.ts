@@ -116,12 +116,13 @@ export function searchRuns(store: RunStore, fields: Fields): RawJson {
 
 /**
  * The dataset names the index has tag columns for: log-inputs records a dataset as the tag
- * `dataset.<name>` ("<digest> <source>") and its context as `dataset.<name>.context`.
+ * `dataset.<name>` ("<digest> <source>"), its context and source type beside it
+ * (`dataset.<name>.context`, `dataset.<name>.source_type`).
  */
 function datasetNames(keys: string[]): string[] {
   const names = new Set<string>();
   for (const key of keys) if (key.startsWith('tags.dataset.')) names.add(key.slice('tags.dataset.'.length));
-  return [...names].filter((n) => !(n.endsWith('.context') && names.has(n.slice(0, -'.context'.length))));
+  return [...names].filter((n) => !['.context', '.source_type'].some((part) => n.endsWith(part) && names.has(n.slice(0, -part.length))));
 }
 
 function datasetsOfRow(get: (f: Field) => FieldValue | undefined, names: string[]): DatasetRef[] {
