@@ -528,9 +528,9 @@ Importing again adds only the runs not imported yet. A malformed file in the sto
 in a warning and its run left out (exit 1); the other runs are imported. Symlinks inside the
 store are never followed. A second import of the same store waits for the first to finish.
 
-Artifacts in S3: served by the server's proxy when it serves them; runs whose artifact root is
-s3://… are read straight from S3 with the AWS SDK's credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID…)
-and, for an S3-compatible service, MLFLOW_S3_ENDPOINT_URL, as the MLflow client.`,
+Artifacts in S3 come through the server when it serves them; otherwise runs whose artifact
+root is s3://… are read straight from S3 with the AWS SDK's credentials (AWS_PROFILE,
+AWS_ACCESS_KEY_ID…) and, for an S3-compatible service, MLFLOW_S3_ENDPOINT_URL, as the MLflow client.`,
         )
         .action(lazy(() => import('./commands/import-mlflow.js')));
     },

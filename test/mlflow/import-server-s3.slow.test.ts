@@ -16,6 +16,8 @@ import { startS3 } from '../stores/tools.js';
 import { expectImported, idsOf, sha256Of, showJson, writeMlflowHistory, type ClientRun } from './import-fixture.js';
 
 const BUCKET = 'mlflow-artifacts';
+/** No AWS credentials from anywhere (no files, no instance metadata). */
+const NO_AWS = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials', AWS_EC2_METADATA_DISABLED: 'true' };
 let s3: Awaited<ReturnType<typeof startS3>>;
 let s3env: Record<string, string>;
 let client: S3Client;
@@ -71,7 +73,7 @@ describe.skipIf(mlflowSkipReason())('import mlflow --server whose artifacts are 
     // The bytes are in S3, not on this disk.
     expect((await keysUnder('proxied/')).some((k) => k.endsWith('/artifacts/models/best/weights.bin'))).toBe(true);
     const repo = makeRepo({ commit: true });
-    const r = cliWith(repo, { AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' }, 'import', 'mlflow', '--server', server.url, '--json');
+    const r = cliWith(repo, NO_AWS, 'import', 'mlflow', '--server', server.url, '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const live = runs.filter((x) => !x.deleted);
@@ -83,9 +85,10 @@ describe.skipIf(mlflowSkipReason())('import mlflow --server whose artifacts are 
     server = undefined;
   }, 900_000);
 
-  it('straight from S3 (mlflow server --no-serve-artifacts --default-artifact-root s3://…) with the standard AWS credentials', async () => {
+  it('straight from S3 (mlflow server --no-serve-artifacts --default-artifact-root s3://…, the server without access) with the standard AWS credentials', async () => {
     const dir = tempDir('gt-mlflow-direct-s3-');
-    server = await startMlflowServer(dir, { serveArtifacts: false, defaultArtifactRoot: `s3://${BUCKET}/direct`, env: s3env });
+    // Only the clients can reach the bucket: the server's own listing fails (5xx), so git-track reads S3 itself.
+    server = await startMlflowServer(dir, { serveArtifacts: false, defaultArtifactRoot: `s3://${BUCKET}/direct`, env: NO_AWS });
     // Clients write to S3 themselves here: the full mlflow (with boto3) is the client.
     const runs = writeMlflowHistory(mlflowPython('server'), dir, server.url, s3env);
     const repo = makeRepo({ commit: true });
@@ -112,5 +115,20 @@ describe.skipIf(mlflowSkipReason())('import mlflow --server whose artifacts are 
     expectImported(repo, live, ids);
     expectBytes(repo, live, ids);
     expect(git(repo, 'fsck', '--strict')).toBe('');
+  }, 900_000);
+  it('through the server when it reads the s3:// roots itself (its artifact listing and /get-artifact): no AWS credentials needed here', async () => {
+    await server?.stop();
+    const dir = tempDir('gt-mlflow-served-s3-');
+    server = await startMlflowServer(dir, { serveArtifacts: false, defaultArtifactRoot: `s3://${BUCKET}/served`, env: s3env });
+    const runs = writeMlflowHistory(mlflowPython('server'), dir, server.url, s3env);
+    expect((await keysUnder('served/')).some((k) => k.endsWith('/artifacts/models/best/weights.bin'))).toBe(true);
+    const repo = makeRepo({ commit: true });
+    const r = cliWith(repo, NO_AWS, 'import', 'mlflow', '--server', server.url, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const live = runs.filter((x) => !x.deleted);
+    const ids = idsOf(r.stdout);
+    expectImported(repo, live, ids);
+    expectBytes(repo, live, ids);
   }, 900_000);
 });

@@ -4,7 +4,10 @@
  * metric's full history from `metrics/get-history`, paged; artifacts listed with
  * `artifacts/list` and downloaded through the server's artifact proxy (`mlflow-artifacts:`
  * roots), read from the run's artifact root when it is a local path and the server runs on
- * this machine, or read from S3 directly when the root is `s3://…` (s3-artifacts.ts). Credentials as the MLflow client takes them: MLFLOW_TRACKING_TOKEN (bearer),
+ * this machine. A root `s3://…` (a server with `--no-serve-artifacts`) is read through the
+ * server when it can read that bucket itself (`artifacts/list`, `/get-artifact`, as its UI
+ * does), else straight from S3 with this machine's AWS credentials (s3-artifacts.ts).
+ * Credentials as the MLflow client takes them: MLFLOW_TRACKING_TOKEN (bearer),
  * or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (basic).
  *
  * The server is untrusted like any remote: response sizes are bounded, listed paths must stay
@@ -15,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../env.js';
-import { GitTrackError, quoteInput } from '../../errors.js';
+import { GitTrackError, isGitTrackError, quoteInput } from '../../errors.js';
 import { scrubUrl } from '../../git/credentials.js';
 import { MAX_IMPORT_ARTIFACT_FILES, MAX_NESTING_DEPTH, MLFLOW_HISTORY_PAGE, MLFLOW_RUNS_PAGE } from '../../limits.js';
 import { openLocalArtifacts, requestJson, downloadTo, type Connection } from './server-http.js';
@@ -53,6 +56,8 @@ export function openServerSource(url: string, env: Env): ImportSource {
   // Loaded only for a run whose artifacts are in S3 (the AWS SDK is heavy).
   let s3: Promise<S3Artifacts> | undefined;
   const openS3 = (): Promise<S3Artifacts> => (s3 ??= openS3Artifacts(env));
+  /** Whether the server serves its runs' s3:// artifacts (asked with the first such run). */
+  let serverReadsS3: boolean | undefined;
 
   return {
     label,
@@ -152,7 +157,20 @@ export function openServerSource(url: string, env: Env): ImportSource {
             });
           };
           if (!root) return files;
-          if (parseS3Root(root)) return (await openS3()).list(root, run.runId);
+          if (parseS3Root(root)) {
+            if (serverReadsS3 !== false) {
+              try {
+                await walk('', 1);
+                serverReadsS3 = true;
+                return files;
+              } catch (err) {
+                // A server without access to the bucket answers 5xx: read S3 from here instead.
+                if (serverReadsS3 === true || !isGitTrackError(err) || !((err.data.status as number) >= 500)) throw err;
+                serverReadsS3 = false;
+              }
+            }
+            return (await openS3()).list(root, run.runId);
+          }
           if (!root.startsWith('mlflow-artifacts:') && !localRoot(root, base)) {
             env.warn(`MLflow run ${run.runId}: artifacts are at ${scrubUrl(root)}, which git-track cannot read; not imported`);
             return files;
@@ -163,7 +181,10 @@ export function openServerSource(url: string, env: Env): ImportSource {
         async fetch(file) {
           if (parseS3Root(root)) {
             const target = join(temp(), `${Math.random().toString(36).slice(2)}`);
-            await (await openS3()).fetch(root, file, target, run.runId);
+            if (serverReadsS3) {
+              const query = new URLSearchParams({ path: file.path, run_uuid: run.runId });
+              await downloadTo(conn, `/get-artifact?${query}`, target, file.size, `MLflow run ${run.runId}: artifact ${file.path}`);
+            } else await (await openS3()).fetch(root, file, target, run.runId);
             return { path: target, cleanup: () => rmSync(target, { force: true }) };
           }
           const local = localRoot(root, base);
