@@ -301,3 +301,6 @@ export const REMOTE_WRITER_TREE_DEPTH = 2;
  * this many, `git diff-tree` lists them faster than a process start costs.
  */
 export const MAX_TREES_COMPARED_HERE = 64;
+
+/** Commits a push reads itself to find the remote tip below its own (else `git merge-base`). */
+export const NEARBY_COMMITS = 64;

@@ -8,27 +8,25 @@
  * settings that change how objects are received, an unusual repository layout — sends the
  * work back to the system git.
  */
-import { accessSync, constants, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isGitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 import { globalConfigPaths, readGitConfig, readGitConfigFile, type GitConfig } from '../git/config.js';
 import { isAncestor } from '../git/ancestry.js';
-import { listRefTips, readRef, updateRef } from '../git/refs.js';
+import { readRef, updateRef } from '../git/refs.js';
 import type { Repo } from '../git/repo.js';
-import { runGit } from '../git/system-git.js';
 import { RUNS_REF } from '../runs/layout.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { ARTIFACTS_REF, type Remote } from './remote.js';
-import { relayProgress } from './git-progress.js';
 import { setTrackingRef } from './sync-state.js';
-import { makePackTemp, removeStalePackTemps } from './pack-temp.js';
 import { isRunnableHook } from '../git/hooks.js';
-import type { ObjectFormat } from '../git/object-format.js';
 import { declaredObjectFormat, objectFormatMismatch } from './format-mismatch.js';
 import { INCOMING_PREFIX, incomingTips, refsUnder, type IncomingTip } from './incoming.js';
 import { deleteRefs, mirrorTrackingRefs } from './tracking-refs.js';
+import { reachesNearby } from './nearby-ancestor.js';
+import { collectGarbageIfNeeded, packInto } from './pack-into.js';
 import type { EitherOutcome } from './transport.js';
 
 /** The git directory of a remote we can read (and, for a push, write) directly. */
@@ -134,7 +132,8 @@ export function beginLocalPush(
       const theirs = readRef(local.gitDir, u.ref);
       before.set(u.ref, theirs);
       if (theirs === null || theirs === u.oid) continue;
-      if (!ctx.store.has(theirs) || !(await isAncestor(ctx.repo, ctx.env, theirs, u.oid))) return false;
+      if (!ctx.store.has(theirs)) return false;
+      if (!reachesNearby(ctx, u.oid, theirs) && !(await isAncestor(ctx.repo, ctx.env, theirs, u.oid))) return false;
     }
     const oids = [...new Set(updates.flatMap((u) => (u.oid === null || packed.has(u.oid) ? [] : [u.oid])))];
     if (oids.length > 0) await packInto(ctx.env, ctx.store.format, local.gitDir, ctx.repo.objectsDir, oids, `pushing to ${remote.label}`);
@@ -192,67 +191,6 @@ interface RefUpdateSpec {
   ref: string;
   oid: string | null;
   expected?: string;
-}
-
-/**
- * Write one pack into `destGitDir` holding what `wants` reach and the destination's refs do
- * not: `git pack-objects` run in the destination, reading the source's objects through
- * GIT_ALTERNATE_OBJECT_DIRECTORIES. Its temp file is made in the destination's own pack
- * directory, so the final rename never crosses filesystems; the pack is complete and fsynced
- * before any ref names its objects. (The work `git push` would do, minus the second process
- * that re-indexes the streamed pack and the connectivity walk over it: ~40 ms instead of
- * ~190 ms for 1,000 runs.) git's temporary files go to a private object directory of ours
- * (see pack-temp.ts), removed after, or by the next write when this process is killed.
- */
-async function packInto(env: Env, format: ObjectFormat, destGitDir: string, sourceObjects: string, wants: string[], label: string): Promise<void> {
-  const haves = listRefTips(destGitDir);
-  const input = `${wants.join('\n')}\n--not\n${haves.map((h) => `${h}\n`).join('')}`;
-  const objectsDir = join(destGitDir, 'objects');
-  const base = join(objectsDir, 'pack', 'pack');
-  removeStalePackTemps(objectsDir);
-  const temp = makePackTemp(objectsDir);
-  let name: string;
-  try {
-    const { stdout } = await runGit(['--git-dir', destGitDir, 'pack-objects', '--revs', '--delta-base-offset', '--progress', base], {
-      cwd: destGitDir,
-      env,
-      vars: {
-        GIT_OBJECT_DIRECTORY: temp,
-        GIT_ALTERNATE_OBJECT_DIRECTORIES: `${alternatesEntry(objectsDir)}:${alternatesEntry(sourceObjects)}`,
-      },
-      input,
-      onStderr: relayProgress(env, label),
-    });
-    name = stdout.trim();
-  } finally {
-    env.progress.done(label);
-    rmSync(temp, { recursive: true, force: true });
-  }
-  // Nothing was missing: git still writes a pack of no objects (a 12-byte header and its checksum).
-  if (format.oidPattern.test(name) && statSync(`${base}-${name}.pack`).size <= 12 + format.rawLength) {
-    rmSync(`${base}-${name}.idx`, { force: true });
-    rmSync(`${base}-${name}.pack`, { force: true });
-  }
-}
-
-/** One entry of GIT_ALTERNATE_OBJECT_DIRECTORIES, a `:`-separated list: a path with `:` or `"` goes C-quoted. */
-function alternatesEntry(path: string): string {
-  return /[:"\\]/.test(path) ? `"${path.replace(/[\\"]/g, (c) => `\\${c}`)}"` : path;
-}
-
-
-/**
- * Each direct push adds a pack, as each `git push` does; git's receive-pack then runs
- * `git gc --auto`, which repacks past `gc.autoPackLimit` packs. Counting them is a readdir,
- * so git is started only when there is something to do.
- */
-async function collectGarbageIfNeeded(ctx: TrackerContext, local: LocalRemote): Promise<void> {
-  const { config } = local;
-  const limit = Number(config.get('gc.autopacklimit') ?? 50);
-  if (limit <= 0 || config.get('gc.auto') === '0' || config.get('receive.autogc') === 'false') return;
-  const packs = readdirSync(join(local.gitDir, 'objects', 'pack')).filter((n) => n.endsWith('.idx')).length;
-  if (packs <= limit) return;
-  await runGit(['--git-dir', local.gitDir, 'gc', '--auto', '--quiet'], { cwd: local.gitDir, env: ctx.env, allowFailure: true }).catch(() => {});
 }
 
 /** The local path a remote names, or null for a network URL or a remote git would rewrite. */

@@ -67,6 +67,22 @@ describe('remotes on this filesystem: packs written straight into the other repo
     expectFsckClean(clone);
   });
 
+  it('a push of a few runs on top of the tip it last saw starts one git process: pack-objects', async () => {
+    const bare = makeBare();
+    const dir = makeOrigin(bare);
+    const { tracker, calls } = trackerIn(dir, 12);
+    await tracker.log({ metrics: { f1: 0.1 } });
+    await tracker.push();
+    for (let i = 0; i < 3; i++) await tracker.log({ metrics: { f1: i / 10 } });
+    const before = calls().length;
+    const r = await tracker.push();
+    expect(r).toMatchObject({ runsSent: 3, attempts: 1, queuedAs: null });
+    // Not merge-base (the remote tip is a few commits below ours), not diff-tree (the few trees that differ are read here).
+    expect(calls().slice(before)).toEqual(['pack-objects']);
+    expect(remoteRunIds(bare)).toEqual(runIds(dir));
+    expectFsckClean(bare);
+  });
+
   it('a remote moved on by someone else: the direct push is refused, merged and retried', async () => {
     const bare = makeBare();
     const a = makeOrigin(bare);
