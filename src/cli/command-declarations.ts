@@ -64,7 +64,7 @@ export const COMMANDS: [names: string[], declare: (program: Command) => void][] 
         .option('--series <file>', 'metric step series: CSV/TSV (metric,step,value[,timestamp] or step,loss,acc) or JSON lines; stored as series/<metric>.tsv, the metric set to its last value unless -m gives it (repeatable)', collect)
         .option('--dry-run', 'print the manifest that would be written and write nothing')
         .option('--json', 'print the recorded manifest as JSON')
-        .option('--remote <url>', 'no clone needed: write the run straight to this remote (fetches only the tip of its runs branch); see Many writers in the README')
+        .option('--remote <url>', 'no clone needed: write the run straight to this remote (fetches only the tip commit of its runs branch and, where the server allows filters, the top of its tree); see Many writers in the README')
         .option('--code-commit <sha>', 'with --remote: the code version (default: $GITHUB_SHA, $CI_COMMIT_SHA, $GIT_COMMIT, else HEAD of the work tree)')
         .addHelpText(
           'after',
@@ -105,7 +105,7 @@ snapshot commit and a code.patch beside the manifest.`,
         .option('--log-cap <size>', 'keep at most this much of the output, the tail (default 1MB)')
         .option('--no-system-metrics', 'do not sample CPU, memory and GPU use (series system/...)')
         .option('--system-metrics-interval <seconds>', 'seconds between system metrics samples (default 10)')
-        .option('--remote <url>', 'no clone needed: record the run straight on this remote (fetches only the tip of its runs branch)')
+        .option('--remote <url>', 'no clone needed: record the run straight on this remote (fetches only the tip commit of its runs branch and, where the server allows filters, the top of its tree)')
         .option('--code-commit <sha>', 'with --remote: the code version (default: $GITHUB_SHA, $CI_COMMIT_SHA, $GIT_COMMIT, else HEAD of the work tree)')
         .action(lazy(() => import('./commands/run.js'))),
   ],
@@ -244,8 +244,8 @@ finished child shows progress.`,
         .command('push')
         .argument('[remote]', 'remote name, URL or path (default: the upstream of `runs` or of the current branch, else origin, else the only remote)')
         .description(
-          'send `runs` (with the code snapshots and artifact bytes it references) to a remote, never forced; if others moved its `runs` meanwhile, ' +
-            'the runs go to a ref of this clone\'s own (refs/git-track/incoming/<writer>/runs) and runs queued there by any writer are folded into `runs`',
+          'send `runs` (with the code snapshots and artifact bytes it references) to a remote in one git push, never forced; if others moved its `runs` meanwhile, ' +
+            'the runs go to a ref of this clone\'s own (refs/git-track/incoming/<writer>/runs) in the same push; the next pull, or a push with nothing new, folds what waits there into `runs`',
         )
         .option('--json', 'print the result as JSON')
         .action(lazy(() => import('./commands/push.js'))),
