@@ -50,12 +50,23 @@ export interface MlflowRun {
     artifact_uri: string;
     lifecycle_stage: 'active' | 'deleted';
   };
+  /** Each list left out when empty, as MLflow's JSON leaves out empty repeated fields. */
   data: {
-    metrics: MlflowMetric[];
-    params: { key: string; value: string }[];
-    tags: { key: string; value: string }[];
+    metrics?: MlflowMetric[];
+    params?: { key: string; value: string }[];
+    tags?: { key: string; value: string }[];
   };
   inputs: { dataset_inputs?: MlflowDatasetInput[] };
+}
+
+/**
+ * A run's `data` as MLflow's JSON writes it: empty lists left out.
+ *
+ * @example
+ * runData([], [{ key: 'lr', value: '0.1' }], []); // { params: [{ key: 'lr', value: '0.1' }] }
+ */
+export function runData(metrics: MlflowMetric[], params: { key: string; value: string }[], tags: { key: string; value: string }[]): MlflowRun['data'] {
+  return { ...(metrics.length ? { metrics } : {}), ...(params.length ? { params } : {}), ...(tags.length ? { tags } : {}) };
 }
 
 /** MLflow's `DatasetInput` message as JSON: a dataset a run used, with its context tag. */
@@ -322,7 +333,7 @@ export function runFromManifest(
       artifact_uri: options.artifactUri,
       lifecycle_stage: options.deleted ? 'deleted' : 'active',
     },
-    data: { metrics, params, tags },
+    data: runData(metrics, params, tags),
     inputs: inputs.length ? { dataset_inputs: inputs } : {},
   };
 }

@@ -22,7 +22,11 @@ describe('git-track server: shapes and errors as service.proto', () => {
     const dir = makeRepo({ commit: true });
     server = await startGitTrackServer(dir);
     const { url } = server;
-    const run = (await api(url, 'runs/create', { experiment_id: '0', start_time: now })).json.run.info.run_id as string;
+    const created = (await api(url, 'runs/create', { experiment_id: '0', start_time: now })).json.run;
+    // MLflow's JSON leaves empty lists out: a new run has no metrics or params lists.
+    expect([created.data.metrics, created.data.params]).toEqual([undefined, undefined]);
+    expect(created.inputs).toEqual({});
+    const run = created.info.run_id as string;
     const put = (path: string, body: string) => fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/0/${run}/artifacts/${path}`, { method: 'PUT', body });
     for (const [path, body] of [['model/weights/a.bin', 'AAAA'], ['model/conf.json', '{}'], ['readme.txt', 'hello']] as const) expect((await put(path, body)).status).toBe(200);
 
@@ -73,7 +77,11 @@ describe('git-track server: shapes and errors as service.proto', () => {
     const { url } = server;
     const runs: string[] = [];
     for (const steps of [26_000, 0]) {
-      const run = (await api(url, 'runs/create', { experiment_id: '0', start_time: now })).json.run.info.run_id as string;
+      const created = (await api(url, 'runs/create', { experiment_id: '0', start_time: now })).json.run;
+    // MLflow's JSON leaves empty lists out: a new run has no metrics or params lists.
+    expect([created.data.metrics, created.data.params]).toEqual([undefined, undefined]);
+    expect(created.inputs).toEqual({});
+    const run = created.info.run_id as string;
       runs.push(run);
       for (let from = 0; from < steps; from += 1000) {
         const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: 'loss', value: 1 / (from + i + 1), timestamp: now + from + i, step: from + i }));

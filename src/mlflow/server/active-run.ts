@@ -26,6 +26,7 @@ import {
   TAG_USER,
   toParamValue,
   toTrackName,
+  runData,
   TAG_DATASET_CONTEXT,
   type MlflowDatasetInput,
   type MlflowMetric,
@@ -299,11 +300,11 @@ export class ActiveRun {
         artifact_uri: artifactUri,
         lifecycle_stage: this.deleted ? 'deleted' : 'active',
       },
-      data: {
-        metrics: [...this.latest.values()],
-        params: [...this.params].map(([key, value]) => ({ key, value })),
-        tags: [...this.tags].map(([key, value]) => ({ key, value })),
-      },
+      data: runData(
+        [...this.latest.values()],
+        [...this.params].map(([key, value]) => ({ key, value })),
+        [...this.tags].map(([key, value]) => ({ key, value })),
+      ),
       inputs: this.inputs.length ? { dataset_inputs: this.inputs.map(datasetInputMessage) } : {},
     };
   }
