@@ -8,6 +8,9 @@ import { describeValue } from '../manifest/schema-errors.js';
 import { isValidName } from '../manifest/names.js';
 import type { SeriesPoint } from './series-files.js';
 
+/** Bad lines named one by one before the rest are only counted. */
+const NAMED_BAD_LINES = 10;
+
 /**
  * Parse a stream into series by metric name, in the order logged. `step` defaults to the
  * metric's count so far; `ts` may be epoch seconds (Python's `time.time()`), epoch
@@ -18,7 +21,13 @@ import type { SeriesPoint } from './series-files.js';
  * parseMetricStream('{"name":"loss","step":0,"value":0.9}\n', 'metrics.jsonl', (w) => warnings.push(w)).get('loss');
  * // [{ step: 0, value: 0.9 }]
  */
-export function parseMetricStream(text: string, source: string, warn: (message: string) => void): Map<string, SeriesPoint[]> {
+export function parseMetricStream(text: string, source: string, report: (message: string) => void): Map<string, SeriesPoint[]> {
+  // A program that writes a bad line usually writes it on every step: name the first few,
+  // then count the rest, so one broken print does not bury the run's output in warnings.
+  let bad = 0;
+  const warn = (message: string): void => {
+    if (++bad <= NAMED_BAD_LINES) report(message);
+  };
   const series = new Map<string, SeriesPoint[]>();
   // A stream holds few names many times; checking each once keeps 100k lines fast.
   const valid = new Set<string>();
@@ -60,6 +69,7 @@ export function parseMetricStream(text: string, source: string, warn: (message: 
     points.push(point);
     series.set(name, points);
   }
+  if (bad > NAMED_BAD_LINES) report(`${source}: ${bad - NAMED_BAD_LINES} more bad lines skipped (${bad} in all)`);
   return series;
 }
 

@@ -48,6 +48,16 @@ describe('parseMetricStream', () => {
     ]);
   });
 
+  it('names the first ten bad lines and counts the rest', () => {
+    const warnings: string[] = [];
+    const text = `${'{"name":"loss","value":"nan"}\n'.repeat(400)}{"name":"loss","value":0.5}\n`;
+    const series = parseMetricStream(text, 'metrics.jsonl', (w) => warnings.push(w));
+    expect(series.get('loss')).toEqual([{ step: 0, value: 0.5 }]);
+    expect(warnings).toHaveLength(11);
+    expect(warnings[9]).toBe("metrics.jsonl line 10: metric 'loss' must be a finite number, got 'nan'; skipped");
+    expect(warnings[10]).toBe('metrics.jsonl: 390 more bad lines skipped (400 in all)');
+  });
+
   it('tells epoch seconds from milliseconds', () => {
     expect(toMillis(1.5)).toBe(1500);
     expect(toMillis(1767225600123)).toBe(1767225600123);
