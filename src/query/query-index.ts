@@ -22,6 +22,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import type { ObjectFormat } from '../git/object-format.js';
 import { encodeIndex, openIndex } from './index-file.js';
 import type { RunTable } from './run-table.js';
+import type { RunManifest } from '../manifest/schema.js';
 import { TableBuilder } from './table-builder.js';
 import { mkdirState, shareState } from '../git/state-perm.js';
 
@@ -78,12 +79,24 @@ export interface QueryIndexBuild {
  * const b = startQueryIndexBuild(ctx);
  * if ('table' in b) use(b.table); else { show(b.partial(), b.read, b.total); use(await b.done); }
  */
-export function startQueryIndexBuild(ctx: TrackerContext, options: { pause?: () => Promise<void> | undefined } = {}): { table: RunTable } | QueryIndexBuild {
+export function startQueryIndexBuild(ctx: TrackerContext, options: { pause?: () => Promise<void> | undefined; firstRows?: number } = {}): { table: RunTable } | QueryIndexBuild {
   const state = indexState(ctx);
   if ('table' in state) return { table: state.table };
   const { plan } = state;
   const total = plan.builder.size + plan.added.length;
-  const done = readManifestsForIndexAsync(ctx, plan.added, (e, m) => plan.builder.addRun(e.id, e.tree, m), { onSkip: plan.skip, pause: options.pause }).then(() => state.finish());
+  const add = (e: RunEntry, m: RunManifest) => plan.builder.addRun(e.id, e.tree, m);
+  // With `firstRows`, that many runs are read in-process, a few at a time between other work,
+  // while git lists the rest (at 100,000 runs the listing alone takes 1-3 s): a reader has rows
+  // to show before the stream starts.
+  const first = plan.added.length >= (options.firstRows ?? 0) * 4 ? plan.added.slice(0, options.firstRows ?? 0) : [];
+  const head = (async () => {
+    for (let i = 0; i < first.length; i += FIRST_ROWS_SLICE) {
+      readManifestsForIndex(ctx, first.slice(i, i + FIRST_ROWS_SLICE), add, { onSkip: plan.skip, batchThreshold: Infinity });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  const rest = readManifestsForIndexAsync(ctx, plan.added.slice(first.length), add, { onSkip: plan.skip, pause: options.pause });
+  const done = Promise.all([head, rest]).then(() => state.finish());
   return {
     total,
     get read() {
@@ -93,6 +106,9 @@ export function startQueryIndexBuild(ctx: TrackerContext, options: { pause?: () 
     done,
   };
 }
+
+/** Runs read in-process between other work, in a build's first rows (see startQueryIndexBuild). */
+const FIRST_ROWS_SLICE = 25;
 
 type IndexState = { table: RunTable } | { plan: ReturnType<typeof planUpdate> & { skip: OnSkippedRun; tip: string | null }; finish(): RunTable };
 

@@ -20,13 +20,13 @@ import { pathProblem } from '../artifacts/safe-path.js';
 import { MAX_MANIFEST_BYTES } from '../limits.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { GitTrackError, isGitTrackError } from '../errors.js';
-import { collectGarbage } from './collect-garbage.js';
+import { collectGarbageIfGrown } from './collect-garbage.js';
 
 /** Below this many manifests a git process costs more than it saves. */
 const BATCH_THRESHOLD = 200;
 const BATCH_SIZE = 5000;
-/** A cold build collects its garbage every this many manifests (see collect-garbage.ts). */
-const GC_EVERY = 5000;
+/** A cold build checks its heap every this many manifests (see collect-garbage.ts). */
+const GC_CHECK_EVERY = 1000;
 
 /** Called for a run whose manifest cannot be indexed (missing, too large, invalid, filed under another id). */
 export type OnSkippedRun = (entry: RunEntry, message: string) => void;
@@ -67,7 +67,7 @@ export function readManifestsForIndex(ctx: TrackerContext, entries: RunEntry[], 
         const c = checked[i]!;
         take(e, () => ('oid' in c ? manifestForIndex(texts[next++] ?? missing(e), e) : answerLocally(ctx, e, c)));
       });
-      if (entries.length >= GC_EVERY) collectGarbage();
+      if (entries.length >= GC_CHECK_EVERY) collectGarbageIfGrown();
     }
   }
   for (let i = start; i < entries.length; i++) {
@@ -167,7 +167,7 @@ function streamCatFile(ctx: TrackerContext, wanted: { oid: string }[], pause: Re
           if (end + 1 > buf.length) break;
           each(delivered, buf.toString('utf8', nl + 1, end));
           delivered++;
-          if (delivered % GC_EVERY === 0) collectGarbage();
+          if (delivered % GC_CHECK_EVERY === 0) collectGarbageIfGrown();
           pos = end + 1;
         }
       } catch (err) {

@@ -98,6 +98,20 @@ describe('git-track ui on a fresh clone', () => {
     expect(answer.total).toBe(N);
   });
 
+  it('firstRows: that many runs are read in-process while git lists the rest, so rows come before the stream', async () => {
+    const dir = await freshClone(800);
+    const g = gate(); // holds the stream after its first piece
+    const build = startQueryIndexBuild(openContext({ dir }), { pause: g.pause, firstRows: 200 });
+    if ('table' in build) throw new Error('expected a cold build');
+    for (let i = 0; i < 600 && build.read < 200; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(build.read).toBeGreaterThanOrEqual(200);
+    expect(build.read).toBeLessThan(800);
+    g.release();
+    const table = await build.done;
+    expect(table.size).toBe(800);
+    expect(new Set(Array.from({ length: table.size }, (_, r) => table.id(r))).size).toBe(800);
+  }, 60_000);
+
   it('a background build gives a partial table of exactly the rows read, then the same table loadQueryIndex gives', async () => {
     const dir = await freshClone(N);
     const ctx = openContext({ dir });

@@ -7,7 +7,7 @@
  */
 import { loadQueryIndex, startQueryIndexBuild, type QueryIndexBuild } from '../../query/query-index.js';
 import type { RunTable } from '../../query/run-table.js';
-import { UI_INDEX_SNAPSHOT_MS } from '../../limits.js';
+import { UI_INDEX_FIRST_ROWS, UI_INDEX_SNAPSHOT_MS } from '../../limits.js';
 import type { UiState } from './ui-state.js';
 
 /** How far a background build has come. */
@@ -32,7 +32,7 @@ export interface IndexView {
 export function startIndexing(state: UiState, pause?: () => Promise<void> | undefined): Promise<void> {
   let started: ReturnType<typeof startQueryIndexBuild>;
   try {
-    started = startQueryIndexBuild(state.ctx, { pause });
+    started = startQueryIndexBuild(state.ctx, { pause, firstRows: UI_INDEX_FIRST_ROWS });
   } catch {
     return Promise.resolve(); // the first answer that reads the index reports it
   }
@@ -72,7 +72,11 @@ export function indexView(state: UiState): IndexView {
   const s = state.indexing;
   if (!s) return { table: loadQueryIndex(state.ctx) };
   const now = Date.now();
-  if (!s.snapshot || now - s.snapshot.at >= UI_INDEX_SNAPSHOT_MS) s.snapshot = { table: s.build.partial(), read: s.build.read, at: now };
+  // Each new snapshot costs a sort of the rows read so far, taken from the build's CPU: the
+  // more rows, the longer one is kept (at 100,000 runs, 2.5 s). An empty one is replaced as
+  // soon as there are rows: the first rows matter most.
+  const keep = UI_INDEX_SNAPSHOT_MS * Math.min(5, Math.max(1, (s.snapshot?.read ?? 0) / 20_000));
+  if (!s.snapshot || now - s.snapshot.at >= keep || (s.snapshot.read === 0 && s.build.read > 0)) s.snapshot = { table: s.build.partial(), read: s.build.read, at: now };
   return { table: s.snapshot.table, indexing: { read: s.snapshot.read, total: s.build.total } };
 }
 

@@ -147,8 +147,9 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
     replace(indexingBanner, h('progress', { max: total, value: read }), ` Indexing runs: ${n(read)} of ${n(total)} read. The table shows the newest of those${narrowed}, and completes by itself.`);
     indexingBanner.hidden = false;
     document.body.dataset['indexing'] = `${read}/${total}`;
-    // Progress once a second; the server's event stream says when the index is whole.
-    indexingTimer = window.setTimeout(() => void load(false), 1000);
+    // Progress once a second (soon while nothing is read yet); the server's event stream says
+    // when the index is whole.
+    indexingTimer = window.setTimeout(() => void load(false), read === 0 ? 250 : 1000);
   }
 
   function drawSummary(answer: RunsAnswer) {
