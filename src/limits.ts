@@ -232,10 +232,7 @@ export const S3_PART_BYTES = 8 * 1024 * 1024;
 /** S3's own limit on the parts of one multipart upload. */
 export const S3_MAX_PARTS = 10_000;
 
-/** Parts of one object in flight at once (memory: this many parts, plus one being read). */
-export const S3_PARALLEL_PARTS = 4;
-
-/** Objects sent or checked (HEAD) at once, to S3 or an LFS server. */
+/** Objects fetched at once from a store without a concurrency setting of its own. */
 export const STORE_PARALLEL_OBJECTS = 4;
 
 /** Tries of each S3 request (the SDK's standard retry mode: exponential backoff with jitter). */
@@ -252,6 +249,15 @@ export const LFS_BATCH_OBJECTS = 100;
 
 /** A JSON answer from an LFS server (batch, ssh authentication) read at most. */
 export const MAX_LFS_JSON_BYTES = 16 * 1024 * 1024;
+
+/** LFS objects sent or fetched at once when `lfs.concurrenttransfers` is unset (git-lfs's default). */
+export const LFS_CONCURRENT_TRANSFERS = 8;
+
+/** S3 requests (parts, small objects) in flight at once when `gittrack.store.concurrency` is unset. */
+export const S3_CONCURRENT_REQUESTS = 8;
+
+/** The most a concurrency setting (`lfs.concurrenttransfers`, `gittrack.store.concurrency`) is granted. */
+export const MAX_STORE_CONCURRENCY = 64;
 
 /** An LFS request with no answer for this long fails (an upload's body may take longer). */
 export const LFS_REQUEST_TIMEOUT_MS = 60_000;

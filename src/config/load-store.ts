@@ -10,6 +10,7 @@ import { checkYamlDepth } from '../manifest/nesting.js';
 import type { Env } from '../env.js';
 import type { Repo } from '../git/repo.js';
 import { runGit } from '../git/system-git.js';
+import { MAX_STORE_CONCURRENCY } from '../limits.js';
 import type { ProjectConfig, StoreConfig } from './schema.js';
 import { DEFAULT_GIT_MAX_BYTES, parseSize } from './size.js';
 
@@ -24,6 +25,8 @@ export interface S3Settings {
   region?: string;
   endpoint?: string;
   forcePathStyle: boolean;
+  /** Requests in flight at once (git config `gittrack.store.concurrency`, per machine like `lfs.concurrenttransfers`). */
+  concurrency?: number;
 }
 
 export type ResolvedStore = { type: 'git'; maxBytes: number } | { type: 'dir'; dir: string } | S3Settings | { type: 'lfs'; url?: string };
@@ -97,7 +100,7 @@ export async function resolveStore(repo: Repo, env: Env): Promise<ResolvedStore>
   return { type: 'git', maxBytes };
 }
 
-type UserStoreConfig = Partial<Record<'type' | 'dir' | 'maxFileSize' | 'bucket' | 'prefix' | 'region' | 'endpoint' | 'forcePathStyle' | 'url', string>>;
+type UserStoreConfig = Partial<Record<'type' | 'dir' | 'maxFileSize' | 'bucket' | 'prefix' | 'region' | 'endpoint' | 'forcePathStyle' | 'url' | 'concurrency', string>>;
 
 function s3Settings(user: UserStoreConfig, file: (StoreConfig & { type: 's3' }) | undefined): S3Settings {
   const bucket = user.bucket ?? file?.bucket;
@@ -119,7 +122,12 @@ function s3Settings(user: UserStoreConfig, file: (StoreConfig & { type: 's3' }) 
     if (!['true', 'false', 'yes', 'no', 'on', 'off', '1', '0'].includes(v)) throw new GitTrackError('BAD_INPUT', `gittrack.store.forcePathStyle: not a boolean: ${quoteInput(user.forcePathStyle)}`);
     forcePathStyle = ['true', 'yes', 'on', '1'].includes(v);
   }
-  return { type: 's3', bucket, prefix, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}), forcePathStyle };
+  let concurrency: number | undefined;
+  if (user.concurrency !== undefined) {
+    concurrency = /^\s*\d+\s*$/.test(user.concurrency) ? Math.min(Number(user.concurrency), MAX_STORE_CONCURRENCY) : 0;
+    if (concurrency < 1) throw new GitTrackError('BAD_INPUT', `gittrack.store.concurrency: not a whole number of at least 1: ${quoteInput(user.concurrency)}`);
+  }
+  return { type: 's3', bucket, prefix, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}), forcePathStyle, ...(concurrency ? { concurrency } : {}) };
 }
 
 async function readUserStoreConfig(repo: Repo, env: Env): Promise<UserStoreConfig> {
@@ -130,6 +138,6 @@ async function readUserStoreConfig(repo: Repo, env: Env): Promise<UserStoreConfi
     const space = line.indexOf(' ');
     if (space > 0) out[line.slice(0, space).toLowerCase()] = line.slice(space + 1);
   }
-  const keys = ['type', 'dir', 'maxFileSize', 'bucket', 'prefix', 'region', 'endpoint', 'forcePathStyle', 'url'] as const;
+  const keys = ['type', 'dir', 'maxFileSize', 'bucket', 'prefix', 'region', 'endpoint', 'forcePathStyle', 'url', 'concurrency'] as const;
   return Object.fromEntries(keys.flatMap((k) => (out[`gittrack.store.${k.toLowerCase()}`] === undefined ? [] : [[k, out[`gittrack.store.${k.toLowerCase()}`]]])));
 }

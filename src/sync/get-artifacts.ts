@@ -156,8 +156,12 @@ async function fetchIntoCache(
   await need(a.sha256!, a.kind === 'file' ? a.size : null, a.path);
   if (a.kind === 'dir') {
     const listing = parseListing(readFileSync(cachedPath(ctx.repo.stateDir, a.sha256!)!, 'utf8'));
-    // A remote store answers several requests at once faster than one after another.
-    await forEachLimited(listing, STORE_PARALLEL_OBJECTS, (e) => need(e.sha256, e.size, `${a.path}/${e.path}`));
+    // A remote store answers several requests at once faster than one after another, as many
+    // as its own setting says (lfs.concurrenttransfers, gittrack.store.concurrency).
+    const missing = listing.filter((e) => !cachedPath(ctx.repo.stateDir, e.sha256));
+    const open = missing.length ? (await sources()).source : null;
+    const limit = open?.type === 'remote' ? open.store.concurrency : STORE_PARALLEL_OBJECTS;
+    await forEachLimited(missing, limit, (e) => need(e.sha256, e.size, `${a.path}/${e.path}`));
   }
 }
 

@@ -17,8 +17,8 @@
  * About 40 s to build from nothing.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -222,4 +222,91 @@ export function credentialHelper(dir, user, password, logFile) {
   chmodSync(path, 0o755);
   closeSync(openSync(logFile, 'a'));
   return path;
+}
+
+/**
+ * Debian's tinyproxy (apt-get install tinyproxy; .ci/run installs it) on a free loopback port,
+ * logging every request line it forwards; `auth` makes it ask for Basic credentials (407).
+ *
+ * @example
+ * const proxy = await startTinyproxy(dir, { user: 'px', password: 'pw' }); // proxy.requests()
+ */
+export async function startTinyproxy(dir, auth) {
+  for (let attempt = 0; ; attempt++) {
+    const port = await listenFree(0);
+    const conf = join(dir, `tinyproxy-${port}.conf`);
+    // A log file: tinyproxy writes it line by line (its stdout is block-buffered into a pipe).
+    const logFile = join(dir, `tinyproxy-${port}.log`);
+    writeFileSync(
+      conf,
+      [`Port ${port}`, 'Listen 127.0.0.1', 'Timeout 120', `LogFile "${logFile}"`, 'LogLevel Connect', 'MaxClients 64', 'Allow 127.0.0.1', 'DisableViaHeader Yes', ...(auth ? [`BasicAuth ${auth.user} ${auth.password}`] : [])].join('\n') + '\n',
+    );
+    const { child, log } = spawnLogged('tinyproxy', ['-d', '-c', conf], process.env, dir);
+    const all = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+    try {
+      await waitFor(() => new Promise((r) => {
+        const s = createConnection(port, '127.0.0.1', () => { s.destroy(); r(true); });
+        s.on('error', () => r(false));
+      }), 'tinyproxy', child, log, 20_000);
+    } catch (err) {
+      if (attempt < 3) continue; // the port was taken meanwhile
+      throw err;
+    }
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      /** The request lines it forwarded so far (`PUT http://127.0.0.1:1234/bucket/key HTTP/1.1`). */
+      requests: () => [...all().matchAll(/Request \(file descriptor \d+\): (.*)/g)].map((m) => m[1].trim()),
+      log: all,
+      stop: () => child.kill('SIGKILL'),
+    };
+  }
+}
+
+/**
+ * A small forward proxy (absolute-form http only) that relays every request to its target and
+ * records, per method, the most requests it had in flight at once: what a transfer's
+ * concurrency looks like from the network.
+ *
+ * @example
+ * const counter = await startCountingProxy(); // HTTP_PROXY=counter.url; counter.peak('PUT')
+ */
+export async function startCountingProxy() {
+  const { createServer: createHttpServer, request } = await import('node:http');
+  const inFlight = new Map();
+  const peaks = new Map();
+  const server = createHttpServer((req, res) => {
+    const method = req.method;
+    inFlight.set(method, (inFlight.get(method) ?? 0) + 1);
+    peaks.set(method, Math.max(peaks.get(method) ?? 0, inFlight.get(method)));
+    let settled = false;
+    const settle = () => {
+      if (!settled) inFlight.set(method, inFlight.get(method) - 1);
+      settled = true;
+    };
+    const target = new URL(req.url);
+    const headers = { ...req.headers };
+    delete headers['proxy-authorization'];
+    delete headers.expect;
+    const up = request({ hostname: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method, headers }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+      answer.on('end', settle);
+    });
+    up.on('error', () => {
+      settle();
+      res.destroy();
+    });
+    res.on('close', settle);
+    req.pipe(up);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    /** The most `method` requests in flight at once so far. */
+    peak: (method) => peaks.get(method) ?? 0,
+    /** Requests seen so far, per method. */
+    reset: () => peaks.clear(),
+    close: () => new Promise((r) => server.close(r)),
+  };
 }

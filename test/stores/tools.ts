@@ -4,7 +4,7 @@
 import { afterAll } from 'vitest';
 import { started } from './servers.mjs';
 
-export { credentialHelper, freePort, startLfs, startS3 } from './servers.mjs';
+export { credentialHelper, freePort, startCountingProxy, startLfs, startS3, startTinyproxy } from './servers.mjs';
 
 afterAll(() => {
   for (const p of started.splice(0)) p.kill('SIGKILL');

@@ -10,6 +10,8 @@ import type { NeededObject } from '../../sync/artifact-objects.js';
 export interface BlobStore {
   /** Where the objects go, for messages (never with credentials): `s3://bucket/prefix`. */
   readonly label: string;
+  /** Transfers to run at once (`lfs.concurrenttransfers`, `gittrack.store.concurrency`). */
+  readonly concurrency: number;
   /**
    * Send each object the store lacks (objects it has are not sent again); resolves with the
    * count and bytes actually sent. Nothing is left half-visible: an object appears whole or not.

@@ -8,17 +8,19 @@
  */
 import { createReadStream } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { objectPath } from '../cache.js';
 import { GitTrackError } from '../../errors.js';
-import { LFS_BATCH_OBJECTS, LFS_REQUEST_TIMEOUT_MS, MAX_LFS_JSON_BYTES, STORE_PARALLEL_OBJECTS } from '../../limits.js';
+import { LFS_BATCH_OBJECTS, LFS_REQUEST_TIMEOUT_MS, MAX_LFS_JSON_BYTES } from '../../limits.js';
 import { PROGRESS_MIN_BYTES } from '../../sync/artifact-objects.js';
 import type { Remote } from '../../sync/remote.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import type { BlobStore } from './blob-store.js';
 import { credentialFill, credentialVerdict, lfsEndpoint, originOf, stringRecord, type GitCredential, type LfsEndpoint, type LfsOperation } from './lfs-endpoint.js';
+import { lfsConcurrency, lfsProxyFor } from './lfs-transport.js';
 import { forEachLimited } from './parallel.js';
+import { forwardTarget, proxyRefused, tunnelingAgent, type Proxy } from './proxy.js';
 import { streamHashing } from './s3-store.js';
 
 const LFS_JSON = 'application/vnd.git-lfs+json';
@@ -48,6 +50,23 @@ export async function openLfsStore(ctx: TrackerContext, settings: { url?: string
   // Credentials git gave, per origin: asked for once, when a server first answers 401.
   const creds = new Map<string, Promise<GitCredential>>();
   const label = settings.url ? `the LFS server ${originOf(settings.url)}` : `the LFS server of ${remote?.label ?? 'the remote'}`;
+  const concurrency = await lfsConcurrency(repo, env);
+  // The proxy of each origin, decided once (git config, then the environment).
+  const proxies = new Map<string, Promise<Proxy | null>>();
+  const proxyOf = (href: string) => {
+    const origin = originOf(href);
+    if (!proxies.has(origin)) proxies.set(origin, lfsProxyFor(repo, env, remote, href));
+    return proxies.get(origin)!;
+  };
+  // Tunnels for https origins; the choice was made above, per origin.
+  const chosen = new Map<string, Proxy | null>();
+  const agent = tunnelingAgent((host, port) => chosen.get(`${host}:${port}`) ?? null, { maxSockets: concurrency + 1 });
+  const httpSend = async (method: string, href: string, header: Record<string, string>, body?: Buffer | Readable, size?: number) => {
+    const proxy = await proxyOf(href);
+    const u = new URL(href);
+    chosen.set(`${u.hostname.replace(/^\[|\]$/g, '')}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`, proxy);
+    return sendOnce(method, href, header, body, size, proxy, agent);
+  };
 
   /** A request that answers 401 is sent again once with git's credentials for its origin. */
   const send = async (method: string, href: string, header: Record<string, string>, body?: () => Buffer | Readable, size?: number): Promise<IncomingMessage> => {
@@ -85,6 +104,7 @@ export async function openLfsStore(ctx: TrackerContext, settings: { url?: string
 
   return {
     label,
+    concurrency,
     async upload(list) {
       let uploaded = 0;
       let bytes = 0;
@@ -92,7 +112,7 @@ export async function openLfsStore(ctx: TrackerContext, settings: { url?: string
       const unique = [...byOid.values()];
       for (let i = 0; i < unique.length; i += LFS_BATCH_OBJECTS) {
         const answer = await batch('upload', unique.slice(i, i + LFS_BATCH_OBJECTS).map((o) => ({ oid: o.sha256, size: o.size })));
-        await forEachLimited(answer, STORE_PARALLEL_OBJECTS, async (a) => {
+        await forEachLimited(answer, concurrency, async (a) => {
           const o = byOid.get(a.oid);
           if (!o) return; // not something we asked about
           if (a.error) throw new GitTrackError('STORE_FAILED', `${label}: cannot upload ${o.origin}: ${a.error.message} (${a.error.code})`, { status: a.error.code });
@@ -156,8 +176,11 @@ function refused(origin: string): GitTrackError {
   return new GitTrackError('STORE_FAILED', `the LFS server ${origin} refused the credentials git gave for it (git credential fill); nothing was sent`, { url: origin });
 }
 
-/** One HTTP(S) request; the body is a buffer or a stream of exactly `size` bytes. */
-function httpSend(method: string, href: string, header: Record<string, string>, body?: Buffer | Readable, size?: number): Promise<IncomingMessage> {
+/**
+ * One HTTP(S) request; the body is a buffer or a stream of exactly `size` bytes. Through
+ * `proxy` when there is one: in absolute form for http, in the agent's tunnel for https.
+ */
+function sendOnce(method: string, href: string, header: Record<string, string>, body: Buffer | Readable | undefined, size: number | undefined, proxy: Proxy | null, agent: Agent): Promise<IncomingMessage> {
   const url = new URL(href);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return Promise.reject(new GitTrackError('STORE_FAILED', `an LFS server gave a ${url.protocol} URL; only http(s) is followed`, { url: originOf(href) }));
@@ -166,11 +189,27 @@ function httpSend(method: string, href: string, header: Record<string, string>, 
   url.username = '';
   url.password = '';
   const headers = { ...userinfo, ...header, ...(size !== undefined ? { 'Content-Length': String(size) } : {}) };
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const via = proxy ? ` through the proxy ${proxy.origin} (${proxy.source})` : '';
+  const onAnswer = (resolvePromise: (r: IncomingMessage) => void, reject: (e: Error) => void) => (res: IncomingMessage) => {
+    // A proxy's refusal, not the LFS server's (which would start the credential dance).
+    if (proxy && (res.statusCode === 407 || (res.statusCode === 401 && res.headers['proxy-authenticate']))) {
+      res.resume();
+      reject(proxyRefused(proxy, url.host, res.statusCode));
+    } else resolvePromise(res);
+  };
   return new Promise((resolvePromise, reject) => {
-    const req = request(url, { method, headers, timeout: LFS_REQUEST_TIMEOUT_MS }, resolvePromise);
-    req.on('timeout', () => req.destroy(new GitTrackError('STORE_FAILED', `${originOf(href)} did not answer within ${LFS_REQUEST_TIMEOUT_MS / 1000} s`, { url: originOf(href) })));
-    req.on('error', (err) => reject(err instanceof GitTrackError ? err : new GitTrackError('STORE_FAILED', `cannot reach the LFS server ${originOf(href)}: ${err.message}`, { url: originOf(href) })));
+    const answer = onAnswer(resolvePromise, reject);
+    const req =
+      url.protocol === 'https:'
+        ? httpsRequest(url, { method, headers, timeout: LFS_REQUEST_TIMEOUT_MS, agent }, answer)
+        : proxy
+          ? (() => {
+              const f = forwardTarget(proxy, url);
+              return httpRequest({ hostname: f.hostname, port: f.port, path: f.path, method, headers: { ...f.headers, ...headers }, timeout: LFS_REQUEST_TIMEOUT_MS }, answer);
+            })()
+          : httpRequest(url, { method, headers, timeout: LFS_REQUEST_TIMEOUT_MS }, answer);
+    req.on('timeout', () => req.destroy(new GitTrackError('STORE_FAILED', `${originOf(href)} did not answer within ${LFS_REQUEST_TIMEOUT_MS / 1000} s${via}`, { url: originOf(href) })));
+    req.on('error', (err) => reject(err instanceof GitTrackError ? err : new GitTrackError('STORE_FAILED', `cannot reach the LFS server ${originOf(href)}${via}: ${err.message}`, { url: originOf(href) })));
     if (body === undefined) req.end();
     else if (Buffer.isBuffer(body)) req.end(body);
     else {

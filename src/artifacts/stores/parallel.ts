@@ -22,3 +22,31 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, fn: 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure) throw (failure as { err: unknown }).err;
 }
+
+/**
+ * A counting semaphore: at most `limit` holders at once, served in arrival order.
+ *
+ * @example
+ * const release = await limiter.acquire();
+ * try { await send(); } finally { release(); }
+ */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  /** Wait for a place; resolves with the function that gives it back. */
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((resolvePromise) => this.waiting.push(resolvePromise));
+    else this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next(); // the place passes straight to the next waiter
+      else this.active--;
+    };
+  }
+}

@@ -3,14 +3,15 @@
  * upload id is recorded in `.git/git-track/s3-uploads/<sha256>.json`; a later push of the same
  * object asks S3 which parts it already holds (ListParts) and sends only the others. Parts are
  * read in order (hashing the whole object, so a corrupt cache entry is never completed) and
- * sent up to {@link S3_PARALLEL_PARTS} at a time from memory, which lets the SDK retry each.
+ * sent from memory, which lets the SDK retry each; a part is read only once one of the store's
+ * request places is free (`S3Session.requests`), so memory stays at about places × part size.
  */
 import { createHash } from 'node:crypto';
 import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { objectPath } from '../cache.js';
 import { mkdirState } from '../../git/state-perm.js';
-import { S3_MAX_PARTS, S3_PARALLEL_PARTS, S3_PART_BYTES } from '../../limits.js';
+import { S3_MAX_PARTS, S3_PART_BYTES } from '../../limits.js';
 import { PROGRESS_MIN_BYTES, type NeededObject } from '../../sync/artifact-objects.js';
 import { corruptCache, type S3Session } from './s3-store.js';
 
@@ -83,17 +84,26 @@ async function sendParts(s: S3Session, state: UploadState, o: NeededObject, done
   try {
     for (let n = 1; n <= count && failure === null; n++) {
       const length = partLength(o.size, state.partSize, n);
-      const body = Buffer.allocUnsafe(length);
-      const { bytesRead } = await file.read(body, 0, length, (n - 1) * state.partSize);
-      if (bytesRead !== length) throw corruptCache(o.sha256, `a file of another size (part ${n} is short)`);
-      hash.update(body);
       const known = done.get(n);
+      const release = known ? () => {} : await s.requests.acquire();
+      const body = Buffer.allocUnsafe(length);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await file.read(body, 0, length, (n - 1) * state.partSize));
+      } catch (err) {
+        release();
+        throw err;
+      }
+      if (bytesRead !== length) {
+        release();
+        throw corruptCache(o.sha256, `a file of another size (part ${n} is short)`);
+      }
+      hash.update(body);
       if (known) {
         etags[n - 1] = known;
         sent += length;
         continue;
       }
-      while (inFlight.size >= S3_PARALLEL_PARTS) await Promise.race(inFlight);
       const task = s.client
         .send(new s.sdk.UploadPartCommand({ Bucket: s.bucket, Key: state.key, UploadId: state.uploadId, PartNumber: n, Body: body, ContentLength: length }))
         .then((r) => {
@@ -104,7 +114,10 @@ async function sendParts(s: S3Session, state: UploadState, o: NeededObject, done
         .catch(async (err) => {
           failure ??= await s.fail(err, label);
         })
-        .finally(() => inFlight.delete(task));
+        .finally(() => {
+          release();
+          inFlight.delete(task);
+        });
       inFlight.add(task);
     }
     await Promise.all(inFlight);

@@ -20,10 +20,11 @@ import { objectPath } from '../cache.js';
 import type { S3Settings } from '../../config/load-store.js';
 import type { Env } from '../../env.js';
 import { GitTrackError, isGitTrackError } from '../../errors.js';
-import { S3_CONNECT_TIMEOUT_MS, S3_IDLE_TIMEOUT_MS, S3_MAX_ATTEMPTS, S3_MULTIPART_FROM_BYTES, STORE_PARALLEL_OBJECTS } from '../../limits.js';
+import { S3_CONCURRENT_REQUESTS, S3_CONNECT_TIMEOUT_MS, S3_IDLE_TIMEOUT_MS, S3_MAX_ATTEMPTS, S3_MULTIPART_FROM_BYTES } from '../../limits.js';
 import { PROGRESS_MIN_BYTES, storePath, type NeededObject } from '../../sync/artifact-objects.js';
 import type { BlobStore } from './blob-store.js';
-import { forEachLimited } from './parallel.js';
+import { forEachLimited, Limiter } from './parallel.js';
+import { pickProxy, proxyRefused, tunnelingAgent } from './proxy.js';
 import { multipartUpload } from './s3-multipart.js';
 
 /** What the multipart module needs from an open store. */
@@ -34,6 +35,8 @@ export interface S3Session {
   label: string;
   stateDir: string;
   env: Env;
+  /** Bounds the requests that carry bytes (parts, small objects) across the whole transfer. */
+  requests: Limiter;
   /** A GitTrackError for a failed SDK call, scrubbed of credentials. */
   fail(err: unknown, what: string): Promise<GitTrackError>;
 }
@@ -50,11 +53,14 @@ export async function openS3Store(settings: S3Settings, stateDir: string, env: E
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const sdk = await import('@aws-sdk/client-s3');
   const label = `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`;
+  const concurrency = settings.concurrency ?? S3_CONCURRENT_REQUESTS;
+  // https goes through a CONNECT tunnel when HTTPS_PROXY names a proxy for the host (proxy.ts).
+  const httpsAgent = tunnelingAgent((host, port) => pickProxy(new URL(`https://${host}:${port}/`), env.vars), { maxSockets: concurrency + 1 });
   const options = {
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     forcePathStyle: settings.forcePathStyle,
     maxAttempts: S3_MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_IDLE_TIMEOUT_MS },
+    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_IDLE_TIMEOUT_MS, httpsAgent },
     // We verify every byte by sha256 ourselves; the SDK's default CRC32 trailers are refused
     // by several S3-compatible services.
     requestChecksumCalculation: 'WHEN_REQUIRED' as const,
@@ -70,15 +76,26 @@ export async function openS3Store(settings: S3Settings, stateDir: string, env: E
       client = new sdk.S3Client({ ...options, region: 'us-east-1' });
     }
   }
-  const session: S3Session = { client, sdk, bucket: settings.bucket, label, stateDir, env, fail: (err, what) => s3Failure(client, label, err, what) };
+  client.middlewareStack.add(httpProxyMiddleware(env), { step: 'deserialize', priority: 'low', name: 'gitTrackHttpProxy' });
+  const session: S3Session = {
+    client,
+    sdk,
+    bucket: settings.bucket,
+    label,
+    stateDir,
+    env,
+    requests: new Limiter(concurrency),
+    fail: (err, what) => s3Failure(client, label, err, what, env),
+  };
   const keyOf = (sha256: string) => (settings.prefix ? `${settings.prefix}/${storePath(sha256)}` : storePath(sha256));
 
   return {
     label,
+    concurrency,
     async upload(objects) {
       let uploaded = 0;
       let bytes = 0;
-      await forEachLimited(objects, STORE_PARALLEL_OBJECTS, async (o) => {
+      await forEachLimited(objects, concurrency, async (o) => {
         const key = keyOf(o.sha256);
         if ((await headSize(session, key, o.origin)) === o.size) return;
         if (o.size >= S3_MULTIPART_FROM_BYTES) await multipartUpload(session, key, o);
@@ -143,11 +160,38 @@ async function putSmall(s: S3Session, key: string, o: NeededObject): Promise<voi
   const body = await readFile(objectPath(s.stateDir, o.sha256));
   const actual = createHash('sha256').update(body).digest('hex');
   if (actual !== o.sha256) throw corruptCache(o.sha256, actual);
+  const release = await s.requests.acquire();
   try {
     await s.client.send(new s.sdk.PutObjectCommand({ Bucket: s.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: 'application/octet-stream' }));
   } catch (err) {
     throw await s.fail(err, `uploading ${o.origin}`);
+  } finally {
+    release();
   }
+}
+
+/**
+ * Sends a plain-http request through the proxy HTTP_PROXY names for its host, in absolute
+ * form. It runs after signing, so the signature covers the real host and path; https is
+ * tunnelled by the agent instead.
+ */
+function httpProxyMiddleware(env: Env) {
+  type Req = { protocol?: string; hostname?: string; port?: number; path?: string; headers?: Record<string, string> };
+  return <A extends { request: unknown }, O>(next: (args: A) => Promise<O>) =>
+    async (args: A): Promise<O> => {
+      const req = args.request as Req;
+      if (req?.protocol !== 'http:' || !req.hostname) return next(args);
+      const host = `${req.hostname}${req.port ? `:${req.port}` : ''}`;
+      const proxy = pickProxy(new URL(`http://${host}/`), env.vars);
+      if (!proxy) return next(args);
+      const copy = Object.assign(Object.create(Object.getPrototypeOf(req) as object) as Req, req, {
+        hostname: proxy.hostname,
+        port: proxy.port,
+        path: `http://${host}${req.path ?? '/'}`,
+        headers: { ...req.headers, ...(proxy.authorization ? { 'proxy-authorization': proxy.authorization } : {}) },
+      });
+      return next({ ...args, request: copy });
+    };
 }
 
 /**
@@ -193,12 +237,18 @@ const CREDENTIAL_ERRORS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch'
  * One line for a failed S3 call. The SDK's messages are kept (they name the cause: no such
  * bucket, a refused signature) but any credential value they might carry is cut out.
  */
-export async function s3Failure(client: S3Client, label: string, err: unknown, what: string): Promise<GitTrackError> {
+export async function s3Failure(client: S3Client, label: string, err: unknown, what: string, env?: Env): Promise<GitTrackError> {
+  if (isGitTrackError(err)) return err; // already one line for the user (a proxy that refused)
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e?.name ?? 'Error';
   const status = e?.$metadata?.httpStatusCode;
   let detail = (e?.message ?? String(err)).split('\n')[0]!;
-  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(detail)) {
+  const endpoint = await client.config.endpoint?.().catch(() => undefined);
+  // S3 refuses credentials with 403, never 401 or 407: those come from a proxy on the way.
+  const proxy = (status === 407 || status === 401) && endpoint ? pickProxy(new URL(`${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}/`), env?.vars ?? process.env) : null;
+  if (proxy) {
+    return proxyRefused(proxy, endpoint!.hostname, status!);
+  } else if (name === 'CredentialsProviderError' || /could not load credentials/i.test(detail)) {
     detail = 'no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run aws configure / aws sso login)';
   } else if (CREDENTIAL_ERRORS.has(name) || status === 403) {
     detail = `the credentials were refused (${name}${detail && detail !== name && detail !== 'UnknownError' ? `: ${detail}` : ''})`;
