@@ -108,7 +108,7 @@ export function startQueryIndexBuild(ctx: TrackerContext, options: { pause?: () 
 }
 
 /** Runs read in-process between other work, in a build's first rows (see startQueryIndexBuild). */
-const FIRST_ROWS_SLICE = 25;
+const FIRST_ROWS_SLICE = 20;
 
 type IndexState = { table: RunTable } | { plan: ReturnType<typeof planUpdate> & { skip: OnSkippedRun; tip: string | null }; finish(): RunTable };
 

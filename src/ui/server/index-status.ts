@@ -73,10 +73,14 @@ export function indexView(state: UiState): IndexView {
   if (!s) return { table: loadQueryIndex(state.ctx) };
   const now = Date.now();
   // Each new snapshot costs a sort of the rows read so far, taken from the build's CPU: the
-  // more rows, the longer one is kept (at 100,000 runs, 2.5 s). An empty one is replaced as
-  // soon as there are rows: the first rows matter most.
-  const keep = UI_INDEX_SNAPSHOT_MS * Math.min(5, Math.max(1, (s.snapshot?.read ?? 0) / 20_000));
-  if (!s.snapshot || now - s.snapshot.at >= keep || (s.snapshot.read === 0 && s.build.read > 0)) s.snapshot = { table: s.build.partial(), read: s.build.read, at: now };
+  // more rows, the longer one is kept (at 100,000 runs, 5 s). An empty one is replaced as soon
+  // as there are rows: the first rows matter most.
+  const keep = UI_INDEX_SNAPSHOT_MS * Math.min(10, Math.max(1, (s.snapshot?.read ?? 0) / 10_000));
+  if (!s.snapshot || now - s.snapshot.at >= keep || (s.snapshot.read === 0 && s.build.read > 0)) {
+    s.snapshot = { table: s.build.partial(), read: s.build.read, at: now };
+    // Answers over an older snapshot are never asked for again; they would pin its arrays.
+    state.memo.clear();
+  }
   return { table: s.snapshot.table, indexing: { read: s.snapshot.read, total: s.build.total } };
 }
 
