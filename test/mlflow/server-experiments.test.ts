@@ -48,6 +48,12 @@ describe('MLflow experiments on runs', () => {
       if (r.status === 200) expect(names.map(experimentIdOf)).toContain(r.json.experiment_id);
       else expect(r.json.error_code).toBe('RESOURCE_ALREADY_EXISTS');
     }
+    // A tag every clone's reader would refuse is refused here, before anything is written.
+    const tip = git(dir, 'rev-parse', 'runs');
+    const long = await api(a, 'experiments/set-experiment-tag', { experiment_id: experimentIdOf('exp-0'), key: 'k', value: 'x'.repeat(9000) });
+    expect(long.status).toBe(400);
+    expect(long.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect(git(dir, 'rev-parse', 'runs')).toBe(tip);
     for (const url of [a, b]) {
       const seen = (await experiments(url)).filter((e) => e.name !== 'Default');
       expect(seen.map((e) => e.name).sort()).toEqual([...names].sort());

@@ -9,7 +9,8 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemCode } from '../../errors.js';
+import { isGitTrackError, systemCode } from '../../errors.js';
+import type { TreeEdit } from '../../git/tree-edit.js';
 import { resolveIdentity } from '../../git/identity.js';
 import { lookupPath } from '../../git/tree-edit.js';
 import { queryRuns } from '../../query/query-runs.js';
@@ -21,13 +22,13 @@ import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME, experimentIdOf } from '
 import { MlflowError, invalid, notFound } from './errors.js';
 import { EXPERIMENTS_FILE, legacyChanges, validTime, type Change } from './experiments-file.js';
 import {
+  decodeExperimentRecord,
   encodeExperimentRecord,
   experimentRecordPath,
   EXPERIMENT_RECORD_FORMAT,
   EXPERIMENTS_DIR,
   NAME_PATTERN,
   readExperimentRecords,
-  type ExperimentChange,
   type FoldedExperiment,
 } from './experiment-records.js';
 
@@ -181,7 +182,7 @@ export class Experiments {
   async migrate(path: string): Promise<void> {
     if (!existsSync(path)) return;
     const changes = legacyChanges(path, this.saved(), this.ctx.env.now().getTime(), (m) => this.ctx.env.warn(m));
-    if (changes.length) await this.record(changes.map((c) => [c.id, c.change]), `mlflow: record ${new Set(changes.map((c) => c.id)).size} experiments of ${EXPERIMENTS_FILE}`, changes.map((c) => c.at));
+    if (changes.length) await this.record(changes.map((c) => [c.id, c.change]), `mlflow: record ${new Set(changes.map((c) => c.id)).size} experiments of ${EXPERIMENTS_FILE}`, changes.map((c) => c.at), (m) => this.ctx.env.warn(`${EXPERIMENTS_FILE}: ${m}; left out`));
     try {
       renameSync(path, `${path}.migrated`);
     } catch (err) {
@@ -203,16 +204,32 @@ export class Experiments {
   }
 
   /** Append records in one commit; `times` (ms) stamp them when given, else now (1 ms apart, so file order is change order). */
-  private async record(changes: [string, Change][], summary: string, times: (number | undefined)[] = []): Promise<void> {
+  /**
+   * Append records in one commit; `times` (ms) stamp them when given, else now (1 ms apart, so
+   * file order is change order). Each record is read back as every clone will read it: one a
+   * reader would refuse (a tag value too long, a record over the size limit) is never written —
+   * INVALID_PARAMETER_VALUE, or with `onInvalid` (moving the earlier file) left out and said.
+   */
+  private async record(changes: [string, Change][], summary: string, times: (number | undefined)[] = [], onInvalid?: (message: string) => void): Promise<void> {
     const identity = await resolveIdentity(this.ctx.repo, this.ctx.env);
     const by = { name: identity.name, email: identity.email };
     const now = this.ctx.env.now().getTime();
-    const edits = changes.map(([id, change], i) => {
+    const edits: TreeEdit[] = [];
+    changes.forEach(([id, change], i) => {
       const at = new Date(times[i] ?? now + i).toISOString();
-      const record: ExperimentChange = { format: EXPERIMENT_RECORD_FORMAT, experiment: id, at, by, ...change };
-      const oid = this.ctx.store.write('blob', Buffer.from(encodeExperimentRecord(record)));
-      return { path: experimentRecordPath(id, at, this.ctx.env.random(3).toString('hex')), entry: { mode: '100644' as const, oid } };
+      const text = encodeExperimentRecord({ format: EXPERIMENT_RECORD_FORMAT, experiment: id, at, by, ...change });
+      try {
+        decodeExperimentRecord(text, `experiment ${id}`);
+      } catch (err) {
+        if (!isGitTrackError(err)) throw err;
+        if (!onInvalid) throw invalid(err.message);
+        onInvalid(err.message);
+        return;
+      }
+      const oid = this.ctx.store.write('blob', Buffer.from(text));
+      edits.push({ path: experimentRecordPath(id, at, this.ctx.env.random(3).toString('hex')), entry: { mode: '100644' as const, oid } });
     });
+    if (edits.length === 0) return;
     const trailers = [...new Set(changes.map(([id]) => `Git-Track-MLflow-Experiment: ${id}`))].join('\n');
     await appendToRuns(this.ctx, { edits: () => edits, message: `${summary}\n\n${trailers}\n`, identity });
   }
