@@ -1,6 +1,6 @@
 // Benchmark: 1 GB of artifacts (8 files of 128 MB in one directory artifact) to and from the S3
 // store, beside the AWS SDK's own transfers of the same files to the same server, interleaved:
-//  - upload:   `git-track push` (HEAD, multipart 8 MB parts × 4 in flight)  vs  @aws-sdk/lib-storage
+//  - upload:   `git-track push` (HEAD, multipart 8 MB parts, 8 requests in flight)  vs  @aws-sdk/lib-storage
 //              `Upload` (its defaults: 5 MB parts, queue 4), the files one after another;
 //  - download: `git-track get` into a fresh clone (stream + sha256, then restore into the work
 //              tree)  vs  the SDK's `GetObject` streamed to files, one after another.
@@ -12,7 +12,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, openSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { startS3, started } from '../test/stores/servers.mjs';
@@ -28,6 +28,7 @@ const ROUNDS = arg('--rounds', 3);
 const TOTAL = FILES * MB * 1024 * 1024;
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'git-track.js');
 const root = mkdtempSync(join(tmpdir(), 'gt-bench-s3-'));
+const loads = [loadavg()];
 const s3 = await startS3(root);
 const credentials = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
 const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
@@ -119,6 +120,7 @@ for (let round = 0; round < ROUNDS; round++) {
   rmSync(clone, { recursive: true, force: true });
 }
 
+loads.push(loadavg());
 const mbps = (s) => (TOTAL / 1024 / 1024 / s).toFixed(0);
 const line = (name, r) => [name, `${median(r.up).toFixed(2)} s`, `${mbps(median(r.up))} MB/s`, `${median(r.down).toFixed(2)} s`, `${mbps(median(r.down))} MB/s`];
 console.log(`\nS3 store: ${FILES} × ${MB} MB to and from SeaweedFS on loopback (median of ${ROUNDS})`);
@@ -129,7 +131,9 @@ printTable(
 const up = median(rows.sdk.up) / median(rows.ours.up);
 const down = median(rows.sdk.down) / median(rows.ours.down);
 console.log(`throughput vs the SDK: upload ${up.toFixed(2)}×, download ${down.toFixed(2)}× (goal ≥ 0.80×)`);
+if (hasCli) console.log(`throughput vs the AWS CLI: upload ${(median(rows.cli.up) / median(rows.ours.up)).toFixed(2)}×, download ${(median(rows.cli.down) / median(rows.ours.down)).toFixed(2)}×`);
+console.log(`load average (1, 5, 15 min) at start: ${loads[0].map((l) => l.toFixed(2)).join(', ')}; at end: ${loads[1].map((l) => l.toFixed(2)).join(', ')} (${process.env.GT_BENCH_NOTE ?? '2 shared cores'})`);
 mkdirSync(resolve(import.meta.dirname, '..', 'test-output'), { recursive: true });
-writeFileSync(resolve(import.meta.dirname, '..', 'test-output', 'bench-s3.json'), `${JSON.stringify({ files: FILES, mb: MB, rounds: ROUNDS, rows, up, down }, null, 2)}\n`);
+writeFileSync(resolve(import.meta.dirname, '..', 'test-output', 'bench-s3.json'), `${JSON.stringify({ files: FILES, mb: MB, rounds: ROUNDS, rows, up, down, loads }, null, 2)}\n`);
 for (const p of started) p.kill('SIGKILL');
 rmSync(root, { recursive: true, force: true });

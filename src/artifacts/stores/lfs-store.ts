@@ -18,6 +18,7 @@ import type { Remote } from '../../sync/remote.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import type { BlobStore } from './blob-store.js';
 import { credentialFill, credentialVerdict, lfsEndpoint, originOf, stringRecord, type GitCredential, type LfsEndpoint, type LfsOperation } from './lfs-endpoint.js';
+import { combinedProgress } from './combined-progress.js';
 import { lfsConcurrency, lfsProxyFor } from './lfs-transport.js';
 import { forEachLimited } from './parallel.js';
 import { forwardTarget, proxyRefused, tunnelingAgent, type Proxy } from './proxy.js';
@@ -44,7 +45,9 @@ interface BatchObject {
  * const store = await openLfsStore(ctx, { type: 'lfs' }, resolveRemote(repo, 'origin', cwd));
  */
 export async function openLfsStore(ctx: TrackerContext, settings: { url?: string }, remote: Remote | null): Promise<BlobStore> {
-  const { repo, env } = ctx;
+  const { repo } = ctx;
+  // Objects move several at a time: their progress shares one line.
+  const env = { ...ctx.env, progress: combinedProgress(ctx.env.progress) };
   const endpoints = new Map<LfsOperation, Promise<LfsEndpoint>>();
   const endpoint = (op: LfsOperation) => endpoints.get(op) ?? endpoints.set(op, lfsEndpoint(repo, env, remote, settings.url, op)).get(op)!;
   // Credentials git gave, per origin: asked for once, when a server first answers 401.

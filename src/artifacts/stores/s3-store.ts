@@ -23,6 +23,7 @@ import { GitTrackError, isGitTrackError } from '../../errors.js';
 import { S3_CONCURRENT_REQUESTS, S3_CONNECT_TIMEOUT_MS, S3_IDLE_TIMEOUT_MS, S3_MAX_ATTEMPTS, S3_MULTIPART_FROM_BYTES } from '../../limits.js';
 import { PROGRESS_MIN_BYTES, storePath, type NeededObject } from '../../sync/artifact-objects.js';
 import type { BlobStore } from './blob-store.js';
+import { combinedProgress } from './combined-progress.js';
 import { forEachLimited, Limiter } from './parallel.js';
 import { pickProxy, proxyRefused, tunnelingAgent } from './proxy.js';
 import { multipartUpload } from './s3-multipart.js';
@@ -47,7 +48,9 @@ export interface S3Session {
  * @example
  * const store = await openS3Store({ type: 's3', bucket: 'ml', prefix: 'churn', forcePathStyle: false }, stateDir, env);
  */
-export async function openS3Store(settings: S3Settings, stateDir: string, env: Env): Promise<BlobStore> {
+export async function openS3Store(settings: S3Settings, stateDir: string, callerEnv: Env): Promise<BlobStore> {
+  // Objects move several at a time: their progress shares one line.
+  const env: Env = { ...callerEnv, progress: combinedProgress(callerEnv.progress) };
   // On Node 20 the SDK prints a seven-line notice about its releases of 2027 on every command;
   // the version we ship is pinned, so it tells the user nothing they can act on.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
