@@ -178,6 +178,42 @@ describe('proxies', () => {
   });
 });
 
+describe('proxies for https', () => {
+  it('LFS over https through HTTPS_PROXY: a CONNECT tunnel, TLS end to end with the server', async () => {
+    const secure = await startLfs(tempDir('gt-lfs-tls-'), { tls: true });
+    const bare = makeBare();
+    const a = makeOrigin(bare);
+    writeFileSync(join(a, '.git-track.yaml'), `store:\n  type: lfs\n  url: ${secure.url}/ada/tls\n`);
+    git(a, 'add', '.git-track.yaml');
+    git(a, 'commit', '-q', '-m', 'artifact store');
+    git(a, 'push', '-q', 'origin', 'main');
+    git(a, 'config', 'credential.helper', credentialHelper(tempDir(), secure.user, secure.password, join(tempDir(), 'helper.log')));
+    const model = randomBytes(100_000);
+    writeFileSync(join(a, 'model.bin'), model);
+    const id = ok(a, {}, 'log', '-m', 'f1=0.5', '-a', 'model.bin').trim();
+    const vars = { HTTPS_PROXY: `http://px:${PROXY_PASSWORD}@127.0.0.1:${authProxy.port}`, NODE_EXTRA_CA_CERTS: secure.cert! };
+    const before = authProxy.requests().length;
+    const pushed = run(a, vars, 'push');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout + pushed.stderr).not.toContain(PROXY_PASSWORD);
+    // The proxy saw only tunnels to the server: no request line of the LFS API in clear.
+    const lines = authProxy.requests().slice(before);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l === `CONNECT 127.0.0.1:${secure.port} HTTP/1.1`)).toBe(true);
+    const b = cloneOf(bare);
+    git(b, 'config', 'credential.helper', credentialHelper(tempDir(), secure.user, secure.password, join(tempDir(), 'b.log')));
+    ok(b, {}, 'pull');
+    ok(b, vars, 'get', id);
+    expect(readFileSync(join(b, 'model.bin'))).toEqual(model);
+    // Without the proxy's credentials the tunnel is refused: one line naming the proxy.
+    const c = cloneOf(bare);
+    ok(c, {}, 'pull');
+    const refused = run(c, { HTTPS_PROXY: `http://127.0.0.1:${authProxy.port}`, NODE_EXTRA_CA_CERTS: secure.cert! }, 'get', id);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^git-track: the proxy http://127\\.0\\.0\\.1:${authProxy.port} \\(HTTPS_PROXY\\) refused the request to 127\\.0\\.0\\.1:${secure.port}: it asks for credentials \\(HTTP 407\\)`));
+  });
+});
+
 describe('transfer concurrency, observed on the wire', () => {
   it('LFS follows lfs.concurrenttransfers (git-lfs default 8)', async () => {
     const one = lfsRepo();

@@ -173,8 +173,10 @@ export async function startS3(dir) {
  * @example
  * const lfs = await startLfs(dir); // lfs.url === 'http://127.0.0.1:41235'
  */
-export async function startLfs(dir) {
+export async function startLfs(dir, options = {}) {
   const bin = await lfsServerBinary();
+  const tls = options.tls ? selfSignedCert(dir) : null;
+  const call = (url, init = {}) => (tls ? httpsCall(url, init, tls.cert) : fetch(url, init));
   for (let attempt = 0; ; attempt++) {
     const port = await listenFree(0);
     const contentDir = join(dir, `lfs-content-${port}`);
@@ -189,30 +191,56 @@ export async function startLfs(dir) {
         LFS_METADB: join(dir, `lfs-${port}.db`),
         LFS_ADMINUSER: 'admin',
         LFS_ADMINPASS: 'admin-pass',
-        LFS_SCHEME: 'http',
+        LFS_SCHEME: tls ? 'https' : 'http',
+        ...(tls ? { LFS_CERT: tls.cert, LFS_KEY: tls.key } : {}),
         LFS_PUBLIC: 'false',
       },
       dir,
     );
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     const admin = `Basic ${Buffer.from('admin:admin-pass').toString('base64')}`;
     try {
-      await waitFor(async () => (await fetch(`${url}/mgmt`, { headers: { Authorization: admin } })).ok, 'lfs-test-server', child, log, 30_000);
+      await waitFor(async () => (await call(`${url}/mgmt`, { headers: { Authorization: admin } })).ok, 'lfs-test-server', child, log, 30_000);
     } catch (err) {
       if (attempt < 3) continue; // the port was taken meanwhile
       throw err;
     }
     const user = 'ada';
     const password = 'lfs-secret-pw';
-    const r = await fetch(`${url}/mgmt/add`, {
+    const r = await call(`${url}/mgmt/add`, {
       method: 'POST',
       headers: { Authorization: admin, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: `name=${user}&password=${password}`,
       redirect: 'manual',
     });
     if (r.status >= 400) throw new Error(`lfs-test-server: adding a user failed: ${r.status}`);
-    return { url, user, password, contentDir };
+    return { url, user, password, contentDir, port, ...(tls ? { cert: tls.cert } : {}) };
   }
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl), for servers that speak TLS. */
+function selfSignedCert(dir) {
+  const cert = join(dir, 'tls-cert.pem');
+  const key = join(dir, 'tls-key.pem');
+  if (!existsSync(cert)) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+      stdio: 'ignore',
+    });
+  }
+  return { cert, key };
+}
+
+/** A fetch-like call over https trusting `caFile` (fetch reads extra CAs only at start-up). */
+async function httpsCall(url, init, caFile) {
+  const { request } = await import('node:https');
+  return new Promise((resolvePromise, reject) => {
+    const req = request(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, ca: readFileSync(caFile) }, (res) => {
+      res.resume();
+      res.on('end', () => resolvePromise({ ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
 
 /** A credential helper script answering `get` with fixed credentials (what a user's helper does). */
