@@ -167,8 +167,8 @@ export async function pushRuns(ctx: TrackerContext, options: PushOptions = {}): 
     // Refs holding only what `runs` already has (left by writers whose runs landed) are not
     // worth a push of their own until there are many.
     const after = readRef(ctx.repo.commonDir, RUNS_REF)!;
-    const stale = after === tips.runs && readRef(ctx.repo.commonDir, ARTIFACTS_REF) === tips.artifacts && folded.deletes.length < STALE_INCOMING_REFS_KEPT;
-    const fold = { ...folded, deletes: stale ? [] : folded.deletes, mine };
+    const onlyLeftovers = after === tips.runs && readRef(ctx.repo.commonDir, ARTIFACTS_REF) === tips.artifacts && folded.deletes.length < STALE_INCOMING_REFS_KEPT;
+    const fold = { ...folded, deletes: onlyLeftovers ? [] : folded.deletes, mine };
     if (after !== before) runsMerged += (await addedRuns(ctx, after, before)).length;
     // Without leased deletions to carry, a lost race queues our runs in the same push.
     const target = fold.deletes.length === 0 && after !== tips.runs ? 'either' : 'runs';
