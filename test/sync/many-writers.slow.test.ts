@@ -9,7 +9,7 @@ const RUNS = 5;
 
 for (const transport of ['file', 'http'] as const) {
   describe(`${WRITERS} writers pushing at the same moment (${transport})`, () => {
-    it(`all ${WRITERS * RUNS} runs arrive exactly once, in a bounded number of pushes each`, async () => {
+    it(`all ${WRITERS * RUNS} runs arrive exactly once, in one push by each writer`, async () => {
       const bare = makeBare();
       let url = bare;
       if (transport === 'http') {
