@@ -97,7 +97,7 @@ describe.skipIf(mlflowSkipReason())('import mlflow PATH (a file store written by
     const metricLine = lines.find((l) => l.includes('val_loss'));
     expect(yamlLine).toMatch(new RegExp(`^warning: ${escape(copy)}/\\S+/${runs.find((x) => x.name === 'crash')!.run_id}/meta\\.yaml: not valid YAML.*; run not imported$`));
     expect(metricLine).toMatch(new RegExp(`^warning: ${escape(copy)}/\\S+/metrics/val_loss:2: not a metric line 'timestamp value step': 'not a metric line'; run not imported$`));
-    expect(r.stdout.trim()).toBe(`Imported 4 runs from ${copy}; 1 run deleted in MLflow left out (--include-deleted imports them); 2 runs not imported (named above)`);
+    expect(r.stdout.trim()).toBe(`Imported 4 runs from ${copy}; 1 run deleted in MLflow left out (--include-deleted imports them); 2 runs not imported (reasons above)`);
     // Fixed, the next import picks up exactly those two.
     cpSync(runDir('crash'), crash, { recursive: true });
     cpSync(runDir('fold-1'), fold, { recursive: true });

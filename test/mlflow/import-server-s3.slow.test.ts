@@ -102,7 +102,7 @@ describe.skipIf(mlflowSkipReason())('import mlflow --server whose artifacts are 
     expect(lines).toHaveLength(4);
     for (const line of lines.slice(0, 3)) expect(line.replace(/run [0-9a-f]{32}/, 'run …').startsWith(`warning: ${cause}`), line).toBe(true);
     expect(lines[3]!.startsWith(`warning: 3 more runs not imported for the same reason: ${cause}`), lines[3]).toBe(true);
-    expect(refused.stdout.trim()).toBe(`Imported 0 runs from ${server.url}; 1 run deleted in MLflow left out (--include-deleted imports them); 6 runs not imported (named above)`);
+    expect(refused.stdout.trim()).toBe(`Imported 0 runs from ${server.url}; 1 run deleted in MLflow left out (--include-deleted imports them); 6 runs not imported (reasons above)`);
     expect(refused.stderr).not.toContain(s3env.AWS_SECRET_ACCESS_KEY);
     expect(() => git(repo, 'rev-parse', '--verify', '-q', 'runs')).toThrow();
 

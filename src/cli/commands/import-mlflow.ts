@@ -48,6 +48,6 @@ export function summary(r: ImportResult, label: string, includeDeleted: boolean)
   if (r.skipped) parts.push(`${r.skipped} already imported, skipped`);
   if (r.deleted && !includeDeleted) parts.push(`${runs(r.deleted)} deleted in MLflow left out (--include-deleted imports them)`);
   if (r.running) parts.push(`${runs(r.running)} still running in MLflow left out (import again once they finish)`);
-  if (r.failed.length) parts.push(`${runs(r.failed.length)} not imported (named above)`);
+  if (r.failed.length) parts.push(`${runs(r.failed.length)} not imported (reasons above)`);
   return parts.join('; ');
 }
