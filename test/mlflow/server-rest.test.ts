@@ -96,6 +96,20 @@ describe('git-track server: MLflow REST API', () => {
     expect((await api(url, 'runs/log-metric', { run_id: id, key: 'x', value: 1, timestamp: now })).json.error_code).toBe('INVALID_STATE');
   });
 
+  it('names a run started without a name, as MLflow does, and keeps a name the client gave in a tag', async () => {
+    const dir = makeRepo({ commit: true });
+    server = await startGitTrackServer(dir);
+    const { url } = server;
+    const unnamed = (await api(url, 'runs/create', { experiment_id: '0', start_time: now })).json.run;
+    expect(unnamed.info.run_name).toMatch(/^[a-z]+-[a-z]+-\d{1,3}$/);
+    expect(unnamed.data.tags).toContainEqual({ key: 'mlflow.runName', value: unnamed.info.run_name });
+    const tagged = (await api(url, 'runs/create', { experiment_id: '0', start_time: now, tags: [{ key: 'mlflow.runName', value: 'from-tag' }] })).json.run;
+    expect(tagged.info.run_name).toBe('from-tag');
+    for (const run of [unnamed, tagged]) await api(url, 'runs/update', { run_id: run.info.run_id, status: 'FINISHED', end_time: now + 1000 });
+    expect(show(dir, unnamed.info.run_id).name).toBe(unnamed.info.run_name);
+    expect(show(dir, tagged.info.run_id).name).toBe('from-tag');
+  });
+
   it('searches with MLflow filters, order_by and paging', async () => {
     const dir = makeRepo({ commit: true });
     server = await startGitTrackServer(dir);

@@ -33,6 +33,7 @@ import {
 } from '../mapping.js';
 import { ActiveRun, trackKey } from './active-run.js';
 import { RunJsonCache } from './run-json-cache.js';
+import { generatedRunName } from './run-names.js';
 import { invalid, MlflowError, notFound } from './errors.js';
 import type { Experiments } from './experiments.js';
 
@@ -101,6 +102,8 @@ export class RunStore {
       tags: options.tags,
       resolveParent: (id) => this.parentId(id),
     });
+    // MLflow's server names every run a client starts without one; so does this one.
+    if (!options.runName && !options.tags.some((t) => t.key === TAG_RUN_NAME && t.value)) run.setName(generatedRunName(run.id));
     this.active.set(run.id, run);
     return run;
   }
