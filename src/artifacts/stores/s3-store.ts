@@ -187,11 +187,14 @@ function httpProxyMiddleware(env: Env) {
       const host = `${req.hostname}${req.port ? `:${req.port}` : ''}`;
       const proxy = pickProxy(new URL(`http://${host}/`), env.vars);
       if (!proxy) return next(args);
+      // No `Expect: 100-continue` (never signed): an HTTP/1.0 proxy such as tinyproxy need not
+      // relay the interim answer, and the SDK would then wait 6 s before sending each body.
+      const headers = Object.fromEntries(Object.entries(req.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'expect'));
       const copy = Object.assign(Object.create(Object.getPrototypeOf(req) as object) as Req, req, {
         hostname: proxy.hostname,
         port: proxy.port,
         path: `http://${host}${req.path ?? '/'}`,
-        headers: { ...req.headers, ...(proxy.authorization ? { 'proxy-authorization': proxy.authorization } : {}) },
+        headers: { ...headers, ...(proxy.authorization ? { 'proxy-authorization': proxy.authorization } : {}) },
       });
       return next({ ...args, request: copy });
     };
