@@ -29,6 +29,9 @@ export default async function ui(cli: CliContext, _args: unknown[], options: UiO
   const server = await startUiServer({ ctx: cli.tracker(), host, port, filter: options.filter });
   if (!isLoopback(host)) cli.env.warn(`listening on ${host}: anyone who can reach this address can read every run, its params, logs and artifacts`);
   cli.out(`git-track dashboard: ${server.url}  (Ctrl-C to stop)`);
+  // A fresh clone of many runs: say why the first minute is busy (small ones are done by now).
+  const indexing = server.state.indexing?.build;
+  if (indexing && indexing.total - indexing.read >= 1000) cli.out(`indexing ${indexing.total.toLocaleString('en-US')} runs (no query index yet): the table shows them as they are read`);
   if (options.open) openBrowser(cli, server.url);
   await new Promise<void>((done) => {
     const stop = () => {
