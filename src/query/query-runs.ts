@@ -89,7 +89,21 @@ export function queryTable(table: RunTable, query: RunQuery, tags: Map<string, R
     rows = Array.from({ length: n }, (_, i) => i);
   }
   // Ties under the user's keys fall back to newest first, so output order is deterministic.
-  rows = sortRows(rows, [...(query.sort ?? []), ...NEWEST_FIRST], get);
+  rows = sortRows(rows, [...(query.sort ?? []), ...NEWEST_FIRST], (row, field) => {
+    const v = get(row, field);
+    return field.scope === 'attr' && field.name === 'created' && typeof v === 'string' ? sortableTime(v) : v;
+  });
   if (query.limit !== undefined) rows = rows.slice(0, query.limit);
   return { table, rows, get };
+}
+
+/**
+ * A manifest time as text that sorts by instant: times are UTC and written without `.000`
+ * when the milliseconds are zero (`…:33Z`), which would sort after `…:33.5Z` as plain text.
+ *
+ * @example
+ * sortableTime('2026-05-30T10:00:33Z'); // '2026-05-30T10:00:33.000Z'
+ */
+export function sortableTime(v: string): string {
+  return v.length === 20 && v.endsWith('Z') ? `${v.slice(0, 19)}.000Z` : v;
 }

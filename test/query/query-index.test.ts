@@ -135,4 +135,14 @@ describe('query index', () => {
     expect(queryRuns(ctx).rows).toEqual([]);
     expect(existsSync(join(ctx.repo.stateDir, INDEX_FILE))).toBe(true);
   });
+
+  it('orders runs by the instant they were created, whole seconds (written without .000) included', async () => {
+    const at = [0, 500, 1000, 1250, 2000].map((ms) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0, ms)));
+    const { ctx, ids } = await makeRuns(at.length, (i) => ({ name: `t${i}`, metrics: { f1: 0.5 }, created: at[i] }));
+    expect(readRunManifest(ctx, listRunEntries(ctx, runsTip(ctx)!).find((e) => e.id === ids[2])!).created).toBe('2026-01-01T00:00:01Z');
+    const { table, rows } = queryRuns(ctx);
+    expect(rows.map((r) => table.id(r))).toEqual([...ids].reverse());
+    const ascending = queryRuns(ctx, { sort: parseSort('created') });
+    expect(ascending.rows.map((r) => ascending.table.id(r))).toEqual(ids);
+  });
 });
