@@ -281,9 +281,12 @@ The shared store is set by \`store:\` in .git-track.yaml or git config gittrack.
   git   refs/git-track/artifacts, pushed and pulled with the runs (default; 5 MB a file)
   dir   a shared directory:   git config gittrack.store.dir /mnt/share/artifacts
   s3    an S3 bucket:         git config gittrack.store.type s3; gittrack.store.bucket NAME
-        (also .prefix .region .endpoint .forcePathStyle; credentials: the AWS SDK's chain)
+        (also .prefix .region .endpoint .forcePathStyle .concurrency; credentials: the AWS SDK's chain)
   lfs   the remote's Git LFS server, with git's credentials: git config gittrack.store.type lfs
-Push uploads the bytes before the runs move; get verifies every byte before writing a file.`,
+        (lfs.concurrenttransfers objects at once, 8 by default)
+Push uploads the bytes before the runs move; get verifies every byte before writing a file.
+s3 and lfs go through HTTPS_PROXY / HTTP_PROXY except NO_PROXY hosts; lfs also honours git's
+http.proxy, http.<url>.proxy and remote.<name>.proxy.`,
         )
         .action(lazy(() => import('./commands/get.js'))),
   ],
