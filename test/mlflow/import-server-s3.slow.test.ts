@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlflowPython, mlflowSkipReason, startMlflowServer, type MlflowServer } from '../helpers/mlflow-venv.js';
 import { cli, cliWith, git, makeRepo, tempDir } from '../helpers/repo.js';
-import { startS3 } from '../stores/tools.js';
+import { startS3, startTinyproxy } from '../stores/tools.js';
 import { expectImported, idsOf, sha256Of, showJson, writeMlflowHistory, type ClientRun } from './import-fixture.js';
 
 const BUCKET = 'mlflow-artifacts';
@@ -106,7 +106,16 @@ describe.skipIf(mlflowSkipReason())('import mlflow --server whose artifacts are 
     expect(refused.stderr).not.toContain(s3env.AWS_SECRET_ACCESS_KEY);
     expect(() => git(repo, 'rev-parse', '--verify', '-q', 'runs')).toThrow();
 
-    const r = cliWith(repo, s3env, 'import', 'mlflow', '--server', server.url, '--json');
+    // Through the proxy the user set (HTTP_PROXY), as the S3 store goes: the proxy sees the reads.
+    const proxy = await startTinyproxy(tempDir('gt-mlflow-proxy-'));
+    let r;
+    try {
+      r = cliWith(repo, { ...s3env, HTTP_PROXY: proxy.url, NO_PROXY: '' }, 'import', 'mlflow', '--server', server.url, '--json');
+      const s3host = new URL(s3.endpoint).host;
+      expect(proxy.requests().some((line) => line.startsWith(`GET http://${s3host}/${BUCKET}/direct/`)), proxy.requests().join('\n')).toBe(true);
+    } finally {
+      proxy.stop();
+    }
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const live = runs.filter((x) => !x.deleted);

@@ -57,8 +57,7 @@ export async function openS3Store(settings: S3Settings, stateDir: string, caller
   const sdk = await import('@aws-sdk/client-s3');
   const label = `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`;
   const concurrency = settings.concurrency ?? S3_CONCURRENT_REQUESTS;
-  // https goes through a CONNECT tunnel when HTTPS_PROXY names a proxy for the host (proxy.ts).
-  const httpsAgent = tunnelingAgent((host, port) => pickProxy(new URL(`https://${host}:${port}/`), env.vars), { maxSockets: concurrency + 1 });
+  const httpsAgent = proxiedHttpsAgent(env, concurrency + 1);
   const options = {
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     forcePathStyle: settings.forcePathStyle,
@@ -79,7 +78,7 @@ export async function openS3Store(settings: S3Settings, stateDir: string, caller
       client = new sdk.S3Client({ ...options, region: 'us-east-1' });
     }
   }
-  client.middlewareStack.add(httpProxyMiddleware(env), { step: 'deserialize', priority: 'low', name: 'gitTrackHttpProxy' });
+  useHttpProxy(client, env);
   const session: S3Session = {
     client,
     sdk,
@@ -171,6 +170,27 @@ async function putSmall(s: S3Session, key: string, o: NeededObject): Promise<voi
   } finally {
     release();
   }
+}
+
+/**
+ * The https agent of an S3 client: a CONNECT tunnel when HTTPS_PROXY names a proxy for the
+ * host (proxy.ts), a direct connection otherwise.
+ *
+ * @example
+ * new S3Client({ requestHandler: { httpsAgent: proxiedHttpsAgent(env, 9) } });
+ */
+export function proxiedHttpsAgent(env: Env, maxSockets: number): ReturnType<typeof tunnelingAgent> {
+  return tunnelingAgent((host, port) => pickProxy(new URL(`https://${host}:${port}/`), env.vars), { maxSockets });
+}
+
+/**
+ * Send an S3 client's plain-http requests through the proxy HTTP_PROXY names for their host.
+ *
+ * @example
+ * useHttpProxy(client, env);
+ */
+export function useHttpProxy(client: S3Client, env: Env): void {
+  client.middlewareStack.add(httpProxyMiddleware(env), { step: 'deserialize', priority: 'low', name: 'gitTrackHttpProxy' });
 }
 
 /**

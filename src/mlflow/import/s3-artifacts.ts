@@ -12,7 +12,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { Env } from '../../env.js';
 import { GitTrackError, isGitTrackError, quoteInput } from '../../errors.js';
-import { MAX_IMPORT_ARTIFACT_FILES, S3_CONNECT_TIMEOUT_MS, S3_IDLE_TIMEOUT_MS, S3_MAX_ATTEMPTS } from '../../limits.js';
+import { MAX_IMPORT_ARTIFACT_FILES, S3_CONCURRENT_REQUESTS, S3_CONNECT_TIMEOUT_MS, S3_IDLE_TIMEOUT_MS, S3_MAX_ATTEMPTS } from '../../limits.js';
 import type { ArtifactFile } from './source.js';
 
 /** One S3 client for the whole import (credentials resolved once). */
@@ -45,12 +45,13 @@ export function parseS3Root(root: string): { bucket: string; prefix: string } | 
 export async function openS3Artifacts(env: Env): Promise<S3Artifacts> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const sdk = await import('@aws-sdk/client-s3');
-  const { s3Failure, streamHashing } = await import('../../artifacts/stores/s3-store.js');
+  const { proxiedHttpsAgent, s3Failure, streamHashing, useHttpProxy } = await import('../../artifacts/stores/s3-store.js');
   const endpoint = env.vars.MLFLOW_S3_ENDPOINT_URL || undefined;
   const options = {
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     maxAttempts: S3_MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_IDLE_TIMEOUT_MS },
+    // Through the proxies the user set, as the S3 store goes (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_IDLE_TIMEOUT_MS, httpsAgent: proxiedHttpsAgent(env, S3_CONCURRENT_REQUESTS + 1) },
     requestChecksumCalculation: 'WHEN_REQUIRED' as const,
     responseChecksumValidation: 'WHEN_REQUIRED' as const,
   };
@@ -62,6 +63,7 @@ export async function openS3Artifacts(env: Env): Promise<S3Artifacts> {
     client.destroy();
     client = new sdk.S3Client({ ...options, region: 'us-east-1' });
   }
+  useHttpProxy(client, env);
   const where = (root: string) => `s3://${parseS3Root(root)!.bucket}`;
   const fail = async (err: unknown, root: string, what: string): Promise<GitTrackError> => (isGitTrackError(err) ? err : await s3Failure(client, where(root), err, what));
 
