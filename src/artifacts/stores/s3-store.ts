@@ -20,12 +20,13 @@ import { objectPath } from '../cache.js';
 import type { S3Settings } from '../../config/load-store.js';
 import type { Env } from '../../env.js';
 import { GitTrackError, isGitTrackError } from '../../errors.js';
-import { S3_CONCURRENT_REQUESTS, S3_CONNECT_TIMEOUT_MS, S3_IDLE_TIMEOUT_MS, S3_MAX_ATTEMPTS, S3_MULTIPART_FROM_BYTES } from '../../limits.js';
+import { S3_CONCURRENT_REQUESTS, S3_MULTIPART_FROM_BYTES } from '../../limits.js';
 import { PROGRESS_MIN_BYTES, storePath, type NeededObject } from '../../sync/artifact-objects.js';
 import type { BlobStore } from './blob-store.js';
 import { combinedProgress } from './combined-progress.js';
 import { forEachLimited, Limiter } from './parallel.js';
-import { pickProxy, proxyRefused, tunnelingAgent } from './proxy.js';
+import { pickProxy, proxyRefused } from './proxy.js';
+import { newS3Client } from './s3-client.js';
 import { multipartUpload } from './s3-multipart.js';
 
 /** What the multipart module needs from an open store. */
@@ -57,28 +58,7 @@ export async function openS3Store(settings: S3Settings, stateDir: string, caller
   const sdk = await import('@aws-sdk/client-s3');
   const label = `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`;
   const concurrency = settings.concurrency ?? S3_CONCURRENT_REQUESTS;
-  const httpsAgent = proxiedHttpsAgent(env, concurrency + 1);
-  const options = {
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    forcePathStyle: settings.forcePathStyle,
-    maxAttempts: S3_MAX_ATTEMPTS,
-    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_IDLE_TIMEOUT_MS, httpsAgent },
-    // We verify every byte by sha256 ourselves; the SDK's default CRC32 trailers are refused
-    // by several S3-compatible services.
-    requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-    responseChecksumValidation: 'WHEN_REQUIRED' as const,
-  };
-  let client = new sdk.S3Client({ ...options, ...(settings.region ? { region: settings.region } : {}) });
-  if (!settings.region) {
-    // Neither the configuration nor the AWS environment names a region: S3's default one.
-    try {
-      await client.config.region();
-    } catch {
-      client.destroy();
-      client = new sdk.S3Client({ ...options, region: 'us-east-1' });
-    }
-  }
-  useHttpProxy(client, env);
+  const client = await newS3Client(sdk, env, { endpoint: settings.endpoint, forcePathStyle: settings.forcePathStyle, region: settings.region, maxSockets: concurrency + 1 });
   const session: S3Session = {
     client,
     sdk,
@@ -170,54 +150,6 @@ async function putSmall(s: S3Session, key: string, o: NeededObject): Promise<voi
   } finally {
     release();
   }
-}
-
-/**
- * The https agent of an S3 client: a CONNECT tunnel when HTTPS_PROXY names a proxy for the
- * host (proxy.ts), a direct connection otherwise.
- *
- * @example
- * new S3Client({ requestHandler: { httpsAgent: proxiedHttpsAgent(env, 9) } });
- */
-export function proxiedHttpsAgent(env: Env, maxSockets: number): ReturnType<typeof tunnelingAgent> {
-  return tunnelingAgent((host, port) => pickProxy(new URL(`https://${host}:${port}/`), env.vars), { maxSockets });
-}
-
-/**
- * Send an S3 client's plain-http requests through the proxy HTTP_PROXY names for their host.
- *
- * @example
- * useHttpProxy(client, env);
- */
-export function useHttpProxy(client: S3Client, env: Env): void {
-  client.middlewareStack.add(httpProxyMiddleware(env), { step: 'deserialize', priority: 'low', name: 'gitTrackHttpProxy' });
-}
-
-/**
- * Sends a plain-http request through the proxy HTTP_PROXY names for its host, in absolute
- * form. It runs after signing, so the signature covers the real host and path; https is
- * tunnelled by the agent instead.
- */
-function httpProxyMiddleware(env: Env) {
-  type Req = { protocol?: string; hostname?: string; port?: number; path?: string; headers?: Record<string, string> };
-  return <A extends { request: unknown }, O>(next: (args: A) => Promise<O>) =>
-    async (args: A): Promise<O> => {
-      const req = args.request as Req;
-      if (req?.protocol !== 'http:' || !req.hostname) return next(args);
-      const host = `${req.hostname}${req.port ? `:${req.port}` : ''}`;
-      const proxy = pickProxy(new URL(`http://${host}/`), env.vars);
-      if (!proxy) return next(args);
-      // No `Expect: 100-continue` (never signed): an HTTP/1.0 proxy such as tinyproxy need not
-      // relay the interim answer, and the SDK would then wait 6 s before sending each body.
-      const headers = Object.fromEntries(Object.entries(req.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'expect'));
-      const copy = Object.assign(Object.create(Object.getPrototypeOf(req) as object) as Req, req, {
-        hostname: proxy.hostname,
-        port: proxy.port,
-        path: `http://${host}${req.path ?? '/'}`,
-        headers: { ...headers, ...(proxy.authorization ? { 'proxy-authorization': proxy.authorization } : {}) },
-      });
-      return next({ ...args, request: copy });
-    };
 }
 
 /**

@@ -8,11 +8,10 @@
  * such a root. Keys are untrusted like any remote's listing: each must be a plain relative
  * path under the root, and a download may not exceed the size the listing gave.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { Env } from '../../env.js';
 import { GitTrackError, isGitTrackError, quoteInput } from '../../errors.js';
-import { MAX_IMPORT_ARTIFACT_FILES, S3_CONCURRENT_REQUESTS, S3_CONNECT_TIMEOUT_MS, S3_IDLE_TIMEOUT_MS, S3_MAX_ATTEMPTS } from '../../limits.js';
+import { MAX_IMPORT_ARTIFACT_FILES, S3_CONCURRENT_REQUESTS } from '../../limits.js';
 import type { ArtifactFile } from './source.js';
 
 /** One S3 client for the whole import (credentials resolved once). */
@@ -45,25 +44,12 @@ export function parseS3Root(root: string): { bucket: string; prefix: string } | 
 export async function openS3Artifacts(env: Env): Promise<S3Artifacts> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const sdk = await import('@aws-sdk/client-s3');
-  const { proxiedHttpsAgent, s3Failure, streamHashing, useHttpProxy } = await import('../../artifacts/stores/s3-store.js');
+  const { s3Failure, streamHashing } = await import('../../artifacts/stores/s3-store.js');
+  const { newS3Client } = await import('../../artifacts/stores/s3-client.js');
   const endpoint = env.vars.MLFLOW_S3_ENDPOINT_URL || undefined;
-  const options = {
-    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
-    maxAttempts: S3_MAX_ATTEMPTS,
-    // Through the proxies the user set, as the S3 store goes (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
-    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_IDLE_TIMEOUT_MS, httpsAgent: proxiedHttpsAgent(env, S3_CONCURRENT_REQUESTS + 1) },
-    requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-    responseChecksumValidation: 'WHEN_REQUIRED' as const,
-  };
-  let client: S3Client = new sdk.S3Client(options);
-  try {
-    await client.config.region();
-  } catch {
-    // No region configured anywhere: S3's default one, as boto3 does for MLflow.
-    client.destroy();
-    client = new sdk.S3Client({ ...options, region: 'us-east-1' });
-  }
-  useHttpProxy(client, env);
+  // Through the proxies the user set, as the S3 store goes; with no region anywhere, S3's
+  // default one, as boto3 does for MLflow.
+  const client = await newS3Client(sdk, env, { endpoint, forcePathStyle: endpoint ? true : undefined, maxSockets: S3_CONCURRENT_REQUESTS + 1 });
   const where = (root: string) => `s3://${parseS3Root(root)!.bucket}`;
   const fail = async (err: unknown, root: string, what: string): Promise<GitTrackError> => (isGitTrackError(err) ? err : await s3Failure(client, where(root), err, what));
 
