@@ -19,6 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixtureRepo } from './fixture.mjs';
+import { BENCH_ENV, median } from './stats.mjs';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -31,17 +32,8 @@ const BASELINE = arg('--baseline', null);
 const JSON_OUT = process.argv.includes('--json');
 const say = (line) => !JSON_OUT && console.log(line);
 
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
+const env = BENCH_ENV;
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Start git's smart-HTTP server over `dir`. */
 async function httpServer(dir) {

@@ -24,6 +24,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BENCH_ENV } from './stats.mjs';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const arg = (name, fallback) => {
@@ -48,15 +49,7 @@ const TRANSPORTS = arg('--transport', 'both') === 'both' ? ['file', 'http'] : [a
 const JSON_OUT = process.argv.includes('--json');
 const SOLO_TIMES = 3;
 
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
+const env = BENCH_ENV;
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const gt = (cwd, ...args) => execFileSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 /** Start a process; resolves with its exit code and output. */

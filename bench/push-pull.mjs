@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BENCH_ENV } from './stats.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = resolve(root, 'bin', 'git-track.js');
@@ -19,15 +20,7 @@ const arg = (name, fallback) => {
 const RUNS = arg('--runs', 1000);
 const REPEAT = arg('--repeat', 5);
 
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
+const env = BENCH_ENV;
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const gt = (cwd, ...args) => execFileSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const time = (fn) => {

@@ -28,3 +28,17 @@ export function printTable(headers, rows) {
 }
 
 export const fmt = (ms) => `${ms.toFixed(2)} ms`;
+
+/**
+ * The environment benchmarks run git and git-track in: a fixed identity, no system config,
+ * nothing else of the caller's (no GIT_DIR or similar leaking in).
+ */
+export const BENCH_ENV = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+};
