@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { BIN, testGitEnv } from '../helpers/repo.js';
+import { expect } from 'vitest';
+import { BIN, cli, testGitEnv } from '../helpers/repo.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SHOTS = resolve(import.meta.dirname, '..', '..', 'test-output', 'ui');
@@ -71,6 +72,43 @@ export function startUi(dir: string, ...args: string[]): Promise<UiServer> {
     child.stderr!.on('data', onData);
     child.on('exit', (code) => fail(new Error(`git-track ui exited ${code}: ${out}`)));
   });
+}
+
+/** A `git-track ui` on a repository and one Chromium page to look at it with. */
+export interface Dashboard {
+  ui: UiServer;
+  page: Page;
+  /** Close the browser and stop the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Start the real server in `repo` and open a page in Chromium for it.
+ * @example ({ ui, page, close } = await openDashboard(repo)); // afterAll(() => close())
+ */
+export async function openDashboard(repo: string, ...uiArgs: string[]): Promise<Dashboard> {
+  const ui = await startUi(repo, ...uiArgs);
+  const browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  return {
+    ui,
+    page,
+    close: async () => {
+      await browser.close();
+      await ui.stop();
+    },
+  };
+}
+
+/**
+ * `git-track log --name NAME …` in `repo` with the real binary, which must warn of nothing;
+ * the new run's id.
+ * @example const id = logNamed(repo, 'baseline', '-m', 'f1=0.8');
+ */
+export function logNamed(repo: string, name: string, ...args: string[]): string {
+  const r = cli(repo, 'log', '--name', name, ...args);
+  expect(r.stderr).toBe('');
+  return r.stdout.trim();
 }
 
 /** Save a screenshot for a reviewer: test-output/ui/<name>.png. */

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliAsync, makeRepo, tempDir } from '../helpers/repo.js';
-import { launchBrowser, screenshot, startUi, tableRuns, type UiServer } from './browser-helpers.js';
+import { logNamed, openDashboard, screenshot, tableRuns, type UiServer } from './browser-helpers.js';
 
 const POINTS = 120;
 // A series longer than a panel is wide: the page gets it downsampled until zoomed.
@@ -18,15 +18,11 @@ const LONG = 5000;
 
 let repo = '';
 let ui: UiServer;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
+let closeDashboard: (() => Promise<void>) | undefined;
 const ids: Record<string, string> = {};
 
-function logRun(name: string, ...args: string[]): string {
-  const r = cli(repo, 'log', '--name', name, ...args);
-  expect(r.stderr).toBe('');
-  return r.stdout.trim();
-}
+const logRun = (name: string, ...args: string[]): string => logNamed(repo, name, ...args);
 
 beforeAll(async () => {
   repo = makeRepo({ commit: true });
@@ -42,15 +38,10 @@ beforeAll(async () => {
   writeFileSync(join(repo, 'long.csv'), `step,loss\n${Array.from({ length: LONG }, (_, i) => `${i},${(1 / (1 + i / 100) + (i % 7) * 0.001).toFixed(6)}`).join('\n')}\n`);
   ids['long'] = logRun('long', '--series', 'long.csv');
   ids['consumer'] = logRun('consumer', '-d', 'models/model.bin@from-baseline');
-  ui = await startUi(repo);
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
+  ({ ui, page, close: closeDashboard } = await openDashboard(repo));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await ui?.stop();
-});
+afterAll(() => closeDashboard?.());
 
 async function openTable(hash = '#/runs'): Promise<void> {
   await page.goto(ui.url + hash);

@@ -10,20 +10,16 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, makeRepo, tempDir } from '../helpers/repo.js';
-import { launchBrowser, screenshot, startUi, type UiServer } from './browser-helpers.js';
+import { logNamed, openDashboard, screenshot, startUi, type UiServer } from './browser-helpers.js';
 
 let repo = '';
 let site = '';
 let ui: UiServer;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
+let closeDashboard: (() => Promise<void>) | undefined;
 const ids: Record<string, string> = {};
 
-function logRun(name: string, ...args: string[]): string {
-  const r = cli(repo, 'log', '--name', name, ...args);
-  expect(r.stderr).toBe('');
-  return r.stdout.trim();
-}
+const logRun = (name: string, ...args: string[]): string => logNamed(repo, name, ...args);
 
 beforeAll(async () => {
   repo = makeRepo({ commit: true });
@@ -39,15 +35,10 @@ beforeAll(async () => {
   cli(repo, 'promote', ids['fast']!, '--stage', 'production', '--reason', 'best f1');
   site = tempDir('gt-look-export-');
   expect(cli(repo, 'ui', '--export', site).code).toBe(0);
-  ui = await startUi(repo);
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
+  ({ ui, page, close: closeDashboard } = await openDashboard(repo));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await ui?.stop();
-});
+afterAll(() => closeDashboard?.());
 
 async function visit(url: string, ready: string): Promise<void> {
   await page.goto('about:blank');

@@ -7,23 +7,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, makeRepo } from '../helpers/repo.js';
+import { makeRepo } from '../helpers/repo.js';
 import { UI_LINEAGE_LAYER_NODES } from '../../src/limits.js';
-import { launchBrowser, screenshot, startUi, type UiServer } from './browser-helpers.js';
+import { logNamed, openDashboard, screenshot, type UiServer } from './browser-helpers.js';
 
 const EVALS = UI_LINEAGE_LAYER_NODES + 3;
 
 let repo = '';
 let ui: UiServer;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
+let closeDashboard: (() => Promise<void>) | undefined;
 const ids: Record<string, string> = {};
 
-function logRun(name: string, ...args: string[]): string {
-  const r = cli(repo, 'log', '--name', name, ...args);
-  expect(r.stderr).toBe('');
-  return r.stdout.trim();
-}
+const logRun = (name: string, ...args: string[]): string => logNamed(repo, name, ...args);
 
 beforeAll(async () => {
   repo = makeRepo({ commit: true });
@@ -36,15 +32,10 @@ beforeAll(async () => {
   writeFileSync(join(repo, 'models', 'model.bin'), 'weights v1');
   ids['train'] = logRun('train', '-d', 'data/train.csv', '-a', 'models/model.bin:model');
   for (let i = 0; i < EVALS; i++) ids[`eval${i}`] = logRun(`eval-${i}`, '-d', 'models/model.bin');
-  ui = await startUi(repo);
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
+  ({ ui, page, close: closeDashboard } = await openDashboard(repo));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await ui?.stop();
-});
+afterAll(() => closeDashboard?.());
 
 describe('lineage graph on the run page', () => {
   it('draws producers, the run and its consumers as linked nodes with labelled edges', async () => {

@@ -7,12 +7,12 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, makeRepo } from '../helpers/repo.js';
-import { launchBrowser, screenshot, startUi, type UiServer } from './browser-helpers.js';
+import { openDashboard, screenshot, type UiServer } from './browser-helpers.js';
 
 let repo = '';
 let ui: UiServer;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
+let closeDashboard: (() => Promise<void>) | undefined;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -22,15 +22,10 @@ beforeAll(async () => {
     expect(r.stderr).toBe('');
     ids[name] = r.stdout.trim();
   }
-  ui = await startUi(repo);
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
+  ({ ui, page, close: closeDashboard } = await openDashboard(repo));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await ui?.stop();
-});
+afterAll(() => closeDashboard?.());
 
 const thumb = (axis: string, end: 'top' | 'bottom') => `.axis-key[data-axis="${axis}"] .axis-${end}`;
 const brushed = () => page.getAttribute('.plot-parallel', 'data-brushed');

@@ -5,26 +5,21 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, makeRepo } from '../helpers/repo.js';
-import { launchBrowser, screenshot, startUi, type UiServer } from './browser-helpers.js';
+import { openDashboard, screenshot, type UiServer } from './browser-helpers.js';
 
 let repo = '';
 let ui: UiServer;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
+let closeDashboard: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   repo = makeRepo({ commit: true });
   const r = cli(repo, 'sweep', '--grid', 'lr=0.1,0.5', '--metric', 'acc', '--goal', 'max', '--', 'sh', '-c', 'for s in 0 1 2; do echo "{\\"name\\":\\"acc\\",\\"step\\":$s,\\"value\\":{lr}}" >> "$GIT_TRACK_RUN_DIR/metrics.jsonl"; done');
   expect(r.code).toBe(0);
-  ui = await startUi(repo);
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
+  ({ ui, page, close: closeDashboard } = await openDashboard(repo));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await ui?.stop();
-});
+afterAll(() => closeDashboard?.());
 
 describe('a sweep on its run page', () => {
   it('links its children, marks the best, and compares or charts them all', async () => {
