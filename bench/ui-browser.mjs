@@ -39,25 +39,28 @@ const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/s
 // Epoch ms of the newest mark of that name, as the page's clock saw it.
 const markAt = (page, name) => page.evaluate((n) => { const e = performance.getEntriesByName(n); return e.length ? performance.timeOrigin + e[e.length - 1].startTime : null; }, name);
 
-async function waitMark(page, name, after) {
-  for (;;) {
-    const at = await markAt(page, name);
-    if (at !== null && at >= after) return at;
-    await page.waitForTimeout(5);
-  }
-}
+const waitMark = async (page, name, after) => (await waitAnyMark(page, [name], after)).at;
 
 const peakMb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
-/** The first of several marks at or after `after` (epoch ms), with its name. */
-async function waitAnyMark(page, names, after) {
-  for (;;) {
-    for (const name of names) {
-      const at = await markAt(page, name);
-      if (at !== null && at >= after) return { name, at };
-    }
-    await page.waitForTimeout(5);
-  }
+/**
+ * The first of several marks at or after `after` (epoch ms), with its name. The page resolves
+ * it from a PerformanceObserver: polling from here every few ms took CPU from the server and
+ * the page being measured (each poll is a round trip through Chromium's processes).
+ */
+function waitAnyMark(page, names, after) {
+  return page.evaluate(
+    ([names, after]) =>
+      new Promise((resolve) => {
+        new PerformanceObserver((list, observer) => {
+          const e = list.getEntries().find((m) => names.includes(m.name) && performance.timeOrigin + m.startTime >= after);
+          if (!e) return;
+          observer.disconnect();
+          resolve({ name: e.name, at: performance.timeOrigin + e.startTime });
+        }).observe({ type: 'mark', buffered: true });
+      }),
+    [names, after],
+  );
 }
 
 /** A fresh clone of `n` runs: first rows and whole table in the browser, and a cold `list`. */

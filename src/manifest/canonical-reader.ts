@@ -18,13 +18,19 @@ type Maybe<T> = T | typeof FAIL;
 /** Reads a double-quoted scalar starting at `start`; returns the string and the index after it. */
 function readQuoted(s: string, start: number): Maybe<[string, number]> {
   let i = start + 1;
+  let plain = true;
   while (i < s.length) {
     const c = s.charCodeAt(i);
-    if (c === 0x5c) i += 2;
+    if (c === 0x5c) (i += 2), (plain = false);
     else if (c === 0x22) break;
-    else i++;
+    else {
+      if (c < 0x20) plain = false;
+      i++;
+    }
   }
   if (i >= s.length) return FAIL;
+  // No escape and no control character: JSON.parse would return the text between the quotes.
+  if (plain) return [s.slice(start + 1, i), i + 1];
   try {
     // JSON string syntax is a subset of YAML double-quoted syntax with the same meaning; what
     // JSON rejects (YAML-only escapes like \x41, raw tabs) goes to the full parser.
@@ -39,7 +45,77 @@ function readScalar(text: string, flow: boolean): Maybe<Value> {
     const q = readQuoted(text, 0);
     return q !== FAIL && q[1] === text.length ? q[0] : FAIL;
   }
+  const quick = commonPlain(text, flow);
+  if (quick !== undefined) return quick;
   return isPlainSafe(text, flow) ? exactPlain(text) : FAIL;
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+/** Letters, digits and `_ - . / @ +`: what a plain word may hold and stay plain in any context. */
+const isWordChar = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || isDigit(c) || c === 0x5f || c === 0x2d || c === 0x2e || c === 0x2f || c === 0x40 || c === 0x2b;
+
+/**
+ * The value of the plain scalars manifests are made of (words, names with spaces, decimal
+ * numbers) by one pass over their characters, or undefined for anything else, which takes the
+ * general checks. A cold index reads ~80 scalars a manifest; the regexes of isPlainSafe and
+ * resolvePlain on each were most of this reader's time. What this accepts is plain-safe in
+ * block and flow context alike (no `:`, `#`, `,`, brackets; no leading indicator or space),
+ * and its value is resolvePlain's: the same parseInt/parseFloat calls on the same text.
+ */
+function commonPlain(text: string, flow: boolean): Value | undefined {
+  const n = text.length;
+  if (n === 0) return undefined;
+  const c0 = text.charCodeAt(0);
+  if (isDigit(c0) || c0 === 0x2d) {
+    const number = commonNumber(text);
+    if (number !== undefined || c0 === 0x2d) return number ?? undefined;
+    // Other digit-first words (versions, dates) are strings, but for 0x… and 0o… (numbers).
+    const c1 = text.charCodeAt(1);
+    if (c0 === 0x30 && (c1 === 0x78 || c1 === 0x6f)) return undefined;
+    return wordLike(text, flow) ? text : undefined;
+  }
+  if (!((c0 >= 0x61 && c0 <= 0x7a) || (c0 >= 0x41 && c0 <= 0x5a) || c0 === 0x5f) || !wordLike(text, flow)) return undefined;
+  // Words that resolve to null or a boolean start with one of these.
+  return c0 === 0x6e || c0 === 0x4e || c0 === 0x74 || c0 === 0x54 || c0 === 0x66 || c0 === 0x46 ? resolvePlain(text) : text;
+}
+
+/**
+ * Word characters and spaces throughout, not ending in a space; in block context also `:`
+ * when neither last nor followed by a space (`2026-01-01T00:00:00Z`).
+ */
+function wordLike(text: string, flow: boolean): boolean {
+  const n = text.length;
+  if (text.charCodeAt(n - 1) === 0x20 || text.charCodeAt(n - 1) === 0x3a) return false;
+  for (let i = 1; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (isWordChar(c) || c === 0x20) continue;
+    if (c === 0x3a && !flow && text.charCodeAt(i + 1) !== 0x20) continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * `text` as a number when it has one of the forms CORE_INT and CORE_FLOAT share
+ * (`[-]digits[.digits][e[-+]digits]`); null for an integer of 16 digits or more, which may not
+ * fit a double exactly (exactPlain decides); undefined when it is not of those forms.
+ */
+function commonNumber(text: string): number | null | undefined {
+  const n = text.length;
+  let i = text.charCodeAt(0) === 0x2d ? 1 : 0;
+  const digits = i;
+  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  if (i === digits) return undefined;
+  if (i === n) return n - digits < 16 ? parseInt(text, 10) : null;
+  if (text.charCodeAt(i) === 0x2e) for (i++; i < n && isDigit(text.charCodeAt(i)); ) i++;
+  if (i < n && (text.charCodeAt(i) | 0x20) === 0x65) {
+    i++;
+    if (i < n && (text.charCodeAt(i) === 0x2d || text.charCodeAt(i) === 0x2b)) i++;
+    const exp = i;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    if (i === exp) return undefined;
+  }
+  return i === n ? parseFloat(text) : undefined;
 }
 
 /**
@@ -65,8 +141,8 @@ function readFlowSeq(text: string): Maybe<Value[]> {
       let j = i;
       while (j < text.length && text[j] !== ',' && text[j] !== ']') j++;
       const token = text.slice(i, j);
-      if (!isPlainSafe(token, true)) return FAIL;
-      const plain = exactPlain(token);
+      const quick = commonPlain(token, true);
+      const plain = quick !== undefined ? quick : isPlainSafe(token, true) ? exactPlain(token) : FAIL;
       if (plain === FAIL) return FAIL;
       item = plain;
       i = j;
@@ -103,7 +179,8 @@ function splitKey(line: string, at: number): Maybe<[string, string]> {
     colon = line.length - 1;
   }
   const key = line.slice(at, colon);
-  if (!isPlainSafe(key, false) || typeof resolvePlain(key) !== 'string') return FAIL;
+  const quick = commonPlain(key, false);
+  if (quick !== undefined ? typeof quick !== 'string' : !isPlainSafe(key, false) || typeof resolvePlain(key) !== 'string') return FAIL;
   return [key, line.slice(colon + 1)];
 }
 

@@ -4,7 +4,7 @@
  */
 import type { RunManifest } from '../manifest/schema.js';
 import type { FieldValue } from './evaluate.js';
-import { flattenRun, Kind, type Column, type RunTable } from './run-table.js';
+import { eachField, Kind, type Column, type RunTable } from './run-table.js';
 
 /**
  * One column being built, in typed arrays grown by doubling (plain arrays cost ~24 bytes a
@@ -139,6 +139,9 @@ export class TableBuilder {
   private readonly ids: string[] = [];
   private readonly trees: string[] = [];
   private readonly cells = new Map<string, Cells>();
+  /** The same columns by key prefix, then the rest of the key (see eachField). */
+  private readonly scoped = new Map<string, Map<string, Cells>>();
+  private readonly visit = (prefix: string, name: string, value: FieldValue) => this.set(this.ids.length - 1, this.scopedCells(prefix, name), value);
 
   get size(): number {
     return this.ids.length;
@@ -149,8 +152,16 @@ export class TableBuilder {
     const row = this.ids.length;
     this.ids.push(id);
     this.trees.push(tree);
-    for (const [key, value] of flattenRun(m)) this.set(row, key, value);
+    eachField(m, this.visit);
     return row;
+  }
+
+  private scopedCells(prefix: string, name: string): Cells {
+    let scope = this.scoped.get(prefix);
+    if (!scope) this.scoped.set(prefix, (scope = new Map()));
+    let cell = scope.get(name);
+    if (!cell) scope.set(name, (cell = this.cellsOf(prefix + name, this.ids.length - 1)));
+    return cell;
   }
 
   /** Copy rows of an existing table (the rows kept across an update), column by column. */
@@ -183,13 +194,13 @@ export class TableBuilder {
     }
   }
 
-  private set(row: number, key: string, value: FieldValue): void {
-    if (typeof value === 'number') this.push(key, row, Kind.Number, value);
-    else if (typeof value === 'string') this.push(key, row, Kind.String, this.intern(key, row, value));
-    else if (value === true) this.push(key, row, Kind.True, 0);
-    else if (value === false) this.push(key, row, Kind.False, 0);
-    else if (value === null) this.push(key, row, Kind.Null, 0);
-    else this.push(key, row, Kind.List, this.intern(key, row, JSON.stringify(value)));
+  private set(row: number, cell: Cells, value: FieldValue): void {
+    if (typeof value === 'number') cell.push(row, Kind.Number, value);
+    else if (typeof value === 'string') cell.push(row, Kind.String, intern(cell, value));
+    else if (value === true) cell.push(row, Kind.True, 0);
+    else if (value === false) cell.push(row, Kind.False, 0);
+    else if (value === null) cell.push(row, Kind.Null, 0);
+    else cell.push(row, Kind.List, intern(cell, JSON.stringify(value)));
   }
 
   private cellsOf(key: string, firstRow: number): Cells {
@@ -202,10 +213,6 @@ export class TableBuilder {
     this.cellsOf(key, row).push(row, kind, num);
   }
 
-  private intern(key: string, row: number, s: string): number {
-    const cell = this.cellsOf(key, row);
-    return cell.interned?.get(s) ?? cell.addString(detach(s));
-  }
 
   /**
    * The rows added so far as a table, without copying or disturbing the build (views on the
@@ -233,6 +240,11 @@ export class TableBuilder {
     const { ids, trees } = this;
     return { tip, shards, size: n, id: (r) => ids[r]!, tree: (r) => trees[r]!, keys: () => [...columns.keys()], column: (k) => columns.get(k) };
   }
+}
+
+/** The index of `s` in the column's strings, added when new. */
+function intern(cell: Cells, s: string): number {
+  return cell.interned?.get(s) ?? cell.addString(detach(s));
 }
 
 /**

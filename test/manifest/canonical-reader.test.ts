@@ -37,6 +37,27 @@ describe('readCanonical', () => {
     expect(checkMutations(2, 3000, bases)).toBeGreaterThan(300);
   });
 
+  // The one-pass readers of plain scalars and unescaped quoted strings (commonPlain,
+  // readQuoted) against the yaml package, on tokens made of the characters that decide a
+  // scalar's type: digits, signs, dots, exponents, radix letters, colons, spaces, null and
+  // boolean words, indicators.
+  it('reads 20,000 generated scalars in value, flow and key position as the yaml package does', () => {
+    const r = rng(7);
+    const pieces = ['0', '1', '7', '9', '.', '-', '+', 'e', 'E', 'x', 'o', ':', ' ', 'a', 'n', 'N', 't', 'T', 'f', 'F', 'u', 'l', 'r', 'y', '_', '/', '@', '#', ',', '~', '[', '"', '\\', '\t', 'null', 'true', 'False', '.inf', '.nan', '2026-01-01T00:00:00Z', '1234567890123456789', '0x1F', '0o17'];
+    let accepted = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let token = '';
+      for (let n = 1 + Math.floor(r() * 5); n > 0; n--) token += pieces[Math.floor(r() * pieces.length)];
+      for (const text of [`v: ${token}\n`, `v: [${token}, ${token}]\n`, `${token}: 1\n`, `v: "${token}"\n`, `m:\n  ${token}: ${token}\n`]) {
+        const fast = readCanonical(text);
+        if (fast === undefined) continue;
+        accepted++;
+        if (!isDeepStrictEqual(fast, yamlRead(text))) expect.fail(`disagrees with yaml on ${JSON.stringify(text)}: ${JSON.stringify(fast)}`);
+      }
+    }
+    expect(accepted).toBeGreaterThan(30_000);
+  });
+
   it.each([
     ['a flow map', 'author: {name: Ada}\n'],
     ['a comment', 'id: abc # x\n'],
@@ -56,6 +77,8 @@ describe('readCanonical', () => {
     ['a sequence of scalars', 'command:\n  - a\n'],
     ['a flow sequence without spaces', 'command: [a,b]\n'],
     ['a BOM', '\ufeffid: a\n'],
+    ['an integer a double would round', 'v: 9007199254740993\n'],
+    ['an integer a double would round, in a flow sequence', 'v: [1, -9007199254740993]\n'],
   ])('leaves %s to the full parser', (_label, text) => {
     expect(readCanonical(text)).toBeUndefined();
   });

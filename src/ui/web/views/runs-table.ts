@@ -241,15 +241,15 @@ export function runsTable(root: HTMLElement, route: Route, source: DataSource): 
   drawSelbar();
   void load(false);
 
-  // Runs logged, pulled, tagged or progressing while the page is open: fetch again, at most
-  // once a second, keeping the scroll position.
+  // Runs logged, pulled, tagged or progressing while the page is open: fetch again, keeping the
+  // scroll position (bursts of events coalesced; at once when the index has become whole).
   let timer = 0;
   const stop = source.subscribe((ev) => {
     if (ev.type === 'hello' || timer) return;
     timer = window.setTimeout(() => {
       timer = 0;
       void load(false);
-    }, ev.type === 'run-progress' ? 1000 : 100);
+    }, ev.type === 'run-progress' ? 1000 : ev.data['indexed'] === true ? 0 : 100);
   });
   return () => {
     stop();
