@@ -113,29 +113,41 @@ export async function readManifestsForIndexAsync(
 ): Promise<void> {
   let rest = entries;
   if (entries.length >= (options.batchThreshold ?? BATCH_THRESHOLD)) {
-    const checked = await checkManifestObjectsAsync(ctx, entries);
-    if (checked) {
-      const take = guarded(each, options.onSkip);
-      const wanted: { e: RunEntry; oid: string }[] = [];
-      checked.forEach((c, i) => {
-        if ('oid' in c) wanted.push({ e: entries[i]!, oid: c.oid });
-        else take(entries[i]!, () => answerLocally(ctx, entries[i]!, c));
-      });
-      // In pack order, not run-id order: git then inflates each delta chain once (see
-      // ObjectStore.packOrder). Rows of the index have no order of their own.
-      const ordered = ctx.store.packOrder(wanted.map((w) => w.oid)).map((i) => wanted[i]!);
-      const streamed = await streamCatFile(ctx, ordered, options.pause, (k, text) => {
-        const { e } = ordered[k]!;
+    const take = guarded(each, options.onSkip);
+    // The listing's answers are dropped once sorted: only what the stream needs stays while
+    // it runs (a cold build's memory at 100,000 runs).
+    const wanted = await checkManifestObjectsAsync(ctx, entries).then((checked) => checked && inPackOrder(ctx, entries, checked, take));
+    if (wanted) {
+      const { order } = wanted;
+      const streamed = await streamCatFile(ctx, wanted.oids.splice(0), options.pause, (k, text) => {
+        const e = order[k]!;
         take(e, () => manifestForIndex(text ?? missing(e), e));
       });
-      rest = ordered.slice(streamed).map((w) => w.e);
+      rest = order.slice(streamed);
     }
   }
   readManifestsForIndex(ctx, rest, each, { ...options, batchThreshold: Infinity });
 }
 
-/** Stream the blobs `wanted` through one git process; resolves to how many were delivered. */
-function streamCatFile(ctx: TrackerContext, wanted: { oid: string }[], pause: ReadForIndexOptions['pause'], each: (k: number, text: string | undefined) => void): Promise<number> {
+/**
+ * The entries whose manifest git can stream, and their blob ids, in pack order rather than
+ * run-id order: git then inflates each delta chain once (see ObjectStore.packOrder). Rows of
+ * the index have no order of their own. The others are answered now through `take`.
+ */
+function inPackOrder(ctx: TrackerContext, entries: RunEntry[], checked: ManifestCheck[], take: (e: RunEntry, read: () => RunManifest) => void): { order: RunEntry[]; oids: string[] } {
+  const found: RunEntry[] = [];
+  const oids: string[] = [];
+  checked.forEach((c, i) => {
+    if ('oid' in c) found.push(entries[i]!), oids.push(c.oid);
+    else take(entries[i]!, () => answerLocally(ctx, entries[i]!, c));
+  });
+  const sorted = ctx.store.packOrder(oids);
+  return { order: sorted.map((i) => found[i]!), oids: sorted.map((i) => oids[i]!) };
+}
+
+/** Stream the blobs `oids` through one git process; resolves to how many were delivered. */
+function streamCatFile(ctx: TrackerContext, oids: string[], pause: ReadForIndexOptions['pause'], each: (k: number, text: string | undefined) => void): Promise<number> {
+  let input = oids.length === 0 ? '' : `${oids.join('\n')}\n`;
   return new Promise((resolve, reject) => {
     let delivered = 0;
     let failed = false;
@@ -186,8 +198,10 @@ function streamCatFile(ctx: TrackerContext, wanted: { oid: string }[], pause: Re
       }
     });
     child.on('close', finish);
-    if (wanted.length === 0) child.stdin.end();
-    else child.stdin.end(`${wanted.map((w) => w.oid).join('\n')}\n`);
+    child.stdin.end(input);
+    // The closures above share this scope, and live as long as the git process's handle: they
+    // must not keep 100,000 ids (4 MB) alive through the build.
+    input = '';
   });
 }
 
@@ -209,12 +223,24 @@ function manifestForIndex(text: string, e: RunEntry): RunManifest {
     isMap(v.metrics) &&
     isMap(v.tags) &&
     Array.isArray(v.data) &&
+    v.data.every(indexableInput) &&
     (v.code === undefined || isMap(v.code)) &&
     !unsafeForListing(v)
   ) {
     return v as RunManifest;
   }
   return decodeStoredManifest(text, e);
+}
+
+/**
+ * A data input with the fields its columns read (`data.<path>` is its sha256, or a declared
+ * version's label): one without is left to the full decoder, which names what is missing, so
+ * the listing skips it as `list --json` and `show` do.
+ */
+function indexableInput(d: unknown): boolean {
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return false;
+  const { kind, label, sha256, size } = d as Record<string, unknown>;
+  return kind === 'version' ? typeof label === 'string' : typeof kind === 'string' && typeof sha256 === 'string' && typeof size === 'number';
 }
 
 /**
@@ -258,10 +284,14 @@ function checkManifestObjectsAsync(ctx: TrackerContext, entries: RunEntry[]): Pr
   if (!tip) return Promise.resolve(null);
   return new Promise((resolve) => {
     const child = spawn(ctx.env.gitBinary, listingArgs(ctx, tip, entries), { env: listingEnv(ctx), stdio: ['ignore', 'pipe', 'ignore'] });
-    const listing = new Listing(entries);
-    child.stdout.on('data', (d: Buffer) => listing.push(d));
-    child.on('error', () => resolve(null));
-    child.on('close', (code) => resolve(code === 0 ? listing.checks() : null));
+    // Dropped once answered: these handlers live as long as the git process's handle.
+    let listing: Listing | null = new Listing(entries);
+    child.stdout.on('data', (d: Buffer) => listing?.push(d));
+    child.on('error', () => ((listing = null), resolve(null)));
+    child.on('close', (code) => {
+      resolve(code === 0 && listing ? listing.checks() : null);
+      listing = null;
+    });
   });
 }
 

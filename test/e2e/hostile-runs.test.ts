@@ -71,6 +71,21 @@ describe('bad runs from a remote', () => {
     for (const id of ['aaaaaaaaaaaa', 'bbbbbbbbbbbb', 'cccccccccccc', 'dddddddddddd', 'eeeeeeeeeeee', 'ffffffffffff']) expect(verify.stdout + verify.stderr).toContain(id);
   });
 
+  it('a data input without its sha256 and size is skipped with one warning by every listing, not a crash', () => {
+    const { bare, victim, good } = setup();
+    const text = manifestText({ id: 'aaaaaaaaaaaa', data: [{ path: 'data/x.csv', bytes: 'x' }] }).replace(/^ {4}sha256: .*\n {4}size: .*\n/m, '');
+    expect(text).toContain('  - path: "data/x.csv"\n    kind: file\nparams');
+    addRun(bare, 'aaaaaaaaaaaa', { 'run.yaml': { blob: text } });
+    pull(victim);
+    for (const args of [['list'], ['list', '--json'], ['list', '--filter', 'metrics.f1 > 0']]) {
+      const r = cli(victim, ...args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain(good);
+      expect(r.stdout).not.toContain('aaaaaaaaaaaa');
+      expect(warnings(r.stderr)).toEqual(['warning: skipping run aaaaaaaaaaaa: invalid manifest: data[0].sha256: is required']);
+    }
+  });
+
   it('many directories holding one copied manifest are never listed twice (the batch reader)', () => {
     const { bare, victim, good } = setup();
     // 300 run directories sharing one tree whose manifest is the honest run's: one shard each.
