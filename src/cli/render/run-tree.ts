@@ -16,7 +16,11 @@ export function nestRows(rows: { id: string; parent?: string }[]): { index: numb
   rows.forEach((r, i) => {
     const p = r.parent === undefined ? undefined : position.get(r.parent);
     if (p === undefined || p === i) roots.push(i);
-    else children.set(p, [...(children.get(p) ?? []), i]);
+    else {
+      const list = children.get(p);
+      if (list) list.push(i);
+      else children.set(p, [i]);
+    }
   });
   const out: { index: number; depth: number }[] = [];
   const seen = new Set<number>();
