@@ -17,6 +17,7 @@ import { listRunEntries, readRunManifest, runsTip } from '../../src/runs/read-ru
 import { openContext } from '../../src/tracker-context.js';
 import { makeRuns } from '../helpers/runs.js';
 import { git, makeRepo } from '../helpers/repo.js';
+import { addRun, manifestText } from '../helpers/hostile.js';
 
 const MODELS = ['xgb', 'rf', 'lr'];
 
@@ -93,6 +94,27 @@ describe('query index', () => {
     expect(viaGit).toHaveLength(60);
     expect(viaGit).toEqual(inProcess);
     expect(viaGit).toEqual(entries.map((e) => [e.id, flattenRun(readRunManifest(ctx, e))]));
+  });
+
+  it('streaming refuses manifests over the size limit from their header, and reads every run around them', async () => {
+    const { dir, ctx } = await makeRuns(20, (i) => ({ params: { i }, metrics: { f1: i / 20 } }));
+    const big = (id: string, bytes: number) => `${manifestText({ id }).trimEnd()}\nnote: ${'x'.repeat(bytes)}\n`;
+    const limit = 1024 * 1024;
+    // Over the limit by one byte, by several of git's pipe pieces, and twice in a row.
+    for (const [id, bytes] of [['0aaaaaaaaaaa', limit], ['5bbbbbbbbbbb', 3 * limit], ['5bbbbbbbbbbc', 2 * limit], ['ffffffffffff', limit + 70_000]] as const) {
+      addRun(dir, id, { 'run.yaml': { blob: big(id, bytes) } });
+    }
+    const fresh = openContext({ dir });
+    const entries = listRunEntries(fresh, runsTip(fresh)!);
+    const skipped: [string, string][] = [];
+    const read: [string, unknown][] = [];
+    await readManifestsForIndexAsync(fresh, entries, (e, m) => read.push([e.id, flattenRun(m)]), { batchThreshold: 1, onSkip: (e, message) => skipped.push([e.id, message]) });
+    expect(skipped.map(([id]) => id).sort()).toEqual(['0aaaaaaaaaaa', '5bbbbbbbbbbb', '5bbbbbbbbbbc', 'ffffffffffff']);
+    for (const [, message] of skipped) expect(message).toMatch(/^run [0-9a-f]{12}: run\.yaml is [\d.]+ MB, over the limit of 1\.0 MB$/);
+    const byId = (rows: [string, unknown][]) => [...rows].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const good = entries.filter((e) => !skipped.some(([id]) => id === e.id));
+    expect(byId(read)).toEqual(byId(good.map((e) => [e.id, flattenRun(readRunManifest(ctx, e))])));
+    expect(read).toHaveLength(20);
   });
 
   it('updates incrementally, rebuilds when corrupt, and resolves names and latest from it', async () => {
