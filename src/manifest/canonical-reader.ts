@@ -51,8 +51,12 @@ function readScalar(text: string, flow: boolean): Maybe<Value> {
 }
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
-/** Letters, digits and `_ - . / @ +`: what a plain word may hold and stay plain in any context. */
-const isWordChar = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || isDigit(c) || c === 0x5f || c === 0x2d || c === 0x2e || c === 0x2f || c === 0x40 || c === 0x2b;
+/**
+ * Per ASCII code, 1 for letters, digits and `_ - . / @ +` and space: what a plain word may hold
+ * and stay plain in any context (a table: a sha256 is 64 of them to check).
+ */
+const WORD = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./@+ ') WORD[c.charCodeAt(0)] = 1;
 
 /**
  * The value of the plain scalars manifests are made of (words, names with spaces, decimal
@@ -88,7 +92,7 @@ function wordLike(text: string, flow: boolean): boolean {
   if (text.charCodeAt(n - 1) === 0x20 || text.charCodeAt(n - 1) === 0x3a) return false;
   for (let i = 1; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (isWordChar(c) || c === 0x20) continue;
+    if (c < 128 && WORD[c] === 1) continue;
     if (c === 0x3a && !flow && text.charCodeAt(i + 1) !== 0x20) continue;
     return false;
   }
