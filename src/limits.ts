@@ -203,6 +203,9 @@ export const MLFLOW_MAX_BATCH_ENTITIES = 1000;
 /** A param, metric or tag key (MLflow: 250 characters). */
 export const MLFLOW_MAX_KEY_CHARS = 250;
 
+/** A dataset's digest in log-inputs (MLflow: 36 characters); its source may be a tag value long. */
+export const MLFLOW_MAX_DATASET_DIGEST_CHARS = 36;
+
 /** Runs one search returns per page (MLflow: 50,000). */
 export const MLFLOW_MAX_SEARCH_RESULTS = 50000;
 

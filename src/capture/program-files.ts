@@ -6,8 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_ENV_PACKAGES } from '../limits.js';
+import { MAX_ENV_PACKAGES, MAX_TAG_VALUE_CHARS } from '../limits.js';
 import { isValidName } from '../manifest/names.js';
+import { canRecordDataset, datasetTags } from '../mlflow/dataset-tags.js';
 
 export const END_FILE = 'end.json';
 export const ENV_FILE = 'env.json';
@@ -78,7 +79,9 @@ export interface ProgramInputs {
 }
 
 /**
- * The datasets of `inputs.json` (written by the Python helper's `log_input`).
+ * The datasets of `inputs.json` (written by the Python helper's `log_input` and the MLflow
+ * server's log-inputs): one with a path in the work tree is a data input; any other is kept
+ * as tags, digest and source exactly (src/mlflow/dataset-tags.ts).
  *
  * @example
  * readInputs(dir, id, warn); // { data: [{ path: 'data/train.csv', label: 'train' }], tags: {} }
@@ -101,9 +104,17 @@ export function readInputs(dir: string, id: string, warn: (message: string) => v
     // A path relative to the work tree, never out of it: logRun hashes what it names.
     if (typeof e.path === 'string' && e.path !== '' && !e.path.startsWith('/') && !e.path.split('/').some((s) => s === '..' || s === '' || s === '.git')) {
       out.data.push({ path: e.path, label: name });
+    } else if (!canRecordDataset(name)) {
+      warn(`run ${id}: ${INPUTS_FILE}: dataset '${name.slice(0, 100)}': its name is too long to record; ignored`);
     } else {
-      const text = [e.digest, e.source].filter((v) => typeof v === 'string' && v !== '').join(' ');
-      out.tags[`dataset.${name}`] = text.replace(/[\r\n]+/g, ' ').slice(0, 1000) || 'unnamed source';
+      // Exactly as given (dataset-tags.ts); only a value over a tag's limit is cut, and says so.
+      const field = (key: 'digest' | 'source'): string => {
+        const v = typeof e[key] === 'string' ? (e[key] as string) : '';
+        if (v.length <= MAX_TAG_VALUE_CHARS) return v;
+        warn(`run ${id}: ${INPUTS_FILE}: dataset '${name}': its ${key} is ${v.length} characters; kept the first ${MAX_TAG_VALUE_CHARS} (MAX_TAG_VALUE_CHARS)`);
+        return v.slice(0, MAX_TAG_VALUE_CHARS);
+      };
+      Object.assign(out.tags, datasetTags(name, { digest: field('digest'), source: field('source') }));
     }
   }
   return out;

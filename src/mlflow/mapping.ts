@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type { RunManifest, RunStatus } from '../manifest/schema.js';
 import type { Scalar } from '../runs/log-run.js';
 import { isValidName } from '../manifest/names.js';
+import { DATASET_TAG_PREFIX, isDatasetPart, readDataset } from './dataset-tags.js';
 
 /** MLflow's Default experiment: id and name. Runs without an experiment belong to it. */
 export const DEFAULT_EXPERIMENT_ID = '0';
@@ -78,33 +79,30 @@ export interface MlflowDatasetInput {
 /** The input tag MLflow gives a dataset's role (training, eval, …). */
 export const TAG_DATASET_CONTEXT = 'mlflow.data.context';
 
-const DATASET_PARTS = ['.context', '.source_type'];
-
 /**
- * The datasets a manifest's tags record (`dataset.<name>`: "<digest> <source>", with
- * `dataset.<name>.context` and `dataset.<name>.source_type` beside it, as the server's
- * log-inputs writes them) as MLflow's dataset inputs, and the other tags.
+ * The datasets a manifest's tags record (dataset-tags.ts: `dataset.<name>` and the tags
+ * beside it, `.digest`, `.context`, `.source_type`) as MLflow's dataset inputs, and the other tags.
  *
  * @example
- * datasetInputsOf({ 'dataset.iris': 'd0 s3://b/iris.csv', 'dataset.iris.context': 'training', team: 'a' });
+ * datasetInputsOf({ 'dataset.iris': 's3://b/iris.csv', 'dataset.iris.digest': 'd0', 'dataset.iris.context': 'training', team: 'a' });
  * // { inputs: [{ tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'iris', digest: 'd0', source_type: '', source: 's3://b/iris.csv' } }], rest: { team: 'a' } }
  */
 export function datasetInputsOf(tags: Record<string, string>): { inputs: MlflowDatasetInput[]; rest: Record<string, string> } {
   const inputs: MlflowDatasetInput[] = [];
   const rest: Record<string, string> = {};
+  const has = (key: string) => Object.hasOwn(tags, key);
   for (const [key, value] of Object.entries(tags)) {
-    if (!key.startsWith('dataset.')) {
+    if (!key.startsWith(DATASET_TAG_PREFIX)) {
       rest[key] = value;
       continue;
     }
-    const part = DATASET_PARTS.find((p) => key.endsWith(p) && tags[key.slice(0, -p.length)] !== undefined);
-    if (part) continue;
-    const name = key.slice('dataset.'.length);
-    const space = value.indexOf(' ');
-    const context = tags[`${key}.context`];
+    if (isDatasetPart(key, has)) continue;
+    const name = key.slice(DATASET_TAG_PREFIX.length);
+    const { digest, source } = readDataset(value, has(`${key}.digest`) ? tags[`${key}.digest`] : undefined);
+    const context = has(`${key}.context`) ? tags[`${key}.context`] : undefined;
     inputs.push({
       ...(context !== undefined ? { tags: [{ key: TAG_DATASET_CONTEXT, value: context }] } : {}),
-      dataset: { name, digest: space < 0 ? value : value.slice(0, space), source_type: tags[`${key}.source_type`] ?? '', source: space < 0 ? '' : value.slice(space + 1) },
+      dataset: { name, digest, source_type: (has(`${key}.source_type`) ? tags[`${key}.source_type`] : undefined) ?? '', source },
     });
   }
   return { inputs, rest };

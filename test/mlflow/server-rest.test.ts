@@ -267,7 +267,7 @@ describe('git-track server: MLflow REST API', () => {
     const bulk = await api(url, 'metrics/get-history-bulk-interval', { run_ids: [run], metric_key: 'loss', start_step: 10, end_step: 40, max_results: 5 }, { method: 'GET' });
     // MLflow's own picks for these steps (mlflow.server.handlers._get_sampled_steps_from_steps).
     expect(bulk.json.metrics.map((m: { step: number; run_id: string }) => [m.step, m.run_id])).toEqual([[10, run], [16, run], [22, run], [28, run], [40, run]]);
-    expect(show(dir, run)).toMatchObject({ experiment: 'alpha2', tags: { 'dataset.train': 'abc123 s3://bucket/train.csv' } });
+    expect(show(dir, run)).toMatchObject({ experiment: 'alpha2', tags: { 'dataset.train': 's3://bucket/train.csv', 'dataset.train.digest': 'abc123' } });
 
     const search = (body: Record<string, unknown>) => api(url, 'experiments/search', body).then((r) => r.json.experiments.map((e: { name: string }) => e.name));
     expect(await search({ order_by: ['name ASC'] })).toEqual(['Default', 'alpha2', 'beta']);

@@ -13,7 +13,7 @@ import { createStaging, STREAM_FILE, writeState, type RunState } from '../../cap
 import { parseMetricStream } from '../../capture/metric-stream.js';
 import type { CodeVersion } from '../../git/code-version.js';
 import { shareState } from '../../git/state-perm.js';
-import { MAX_MANIFEST_BYTES, MLFLOW_MAX_ACTIVE_HISTORY, MLFLOW_MAX_KEY_CHARS, MAX_PARAM_VALUE_CHARS, MAX_TAG_VALUE_CHARS } from '../../limits.js';
+import { MAX_MANIFEST_BYTES, MLFLOW_MAX_ACTIVE_HISTORY, MLFLOW_MAX_DATASET_DIGEST_CHARS, MLFLOW_MAX_KEY_CHARS, MAX_PARAM_VALUE_CHARS, MAX_TAG_VALUE_CHARS } from '../../limits.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { PATCH_FILE } from '../../runs/layout.js';
 import { isValidName } from '../../manifest/names.js';
@@ -258,9 +258,18 @@ export class ActiveRun {
     for (const d of datasets) {
       if (d.context !== undefined) checkValue(`context of dataset '${d.name}'`, d.context, MAX_TAG_VALUE_CHARS);
       if (d.sourceType !== undefined) checkValue(`source type of dataset '${d.name}'`, d.sourceType, MAX_TAG_VALUE_CHARS);
+      // MLflow's own limit for a digest; a source is kept whole in one tag, so a tag's limit.
+      checkValue(`digest of dataset '${d.name}'`, d.digest, MLFLOW_MAX_DATASET_DIGEST_CHARS);
+      checkValue(`source of dataset '${d.name}'`, d.source, MAX_TAG_VALUE_CHARS);
+    }
+    for (const d of datasets) {
       const same = this.inputs.find((i) => i.name === d.name && i.digest === d.digest);
-      if (!same) this.inputs.push(d);
-      else Object.assign(same, d);
+      if (same) {
+        Object.assign(same, d);
+        continue;
+      }
+      this.reserve(entryBytes(d.name, d.source) + entryBytes(d.name, d.digest) + entryBytes(d.name, d.context ?? '') + entryBytes(d.name, d.sourceType ?? ''));
+      this.inputs.push(d);
     }
     writeAtomic(join(this.dir, 'inputs.json'), JSON.stringify(this.inputs));
     this.writeTags();

@@ -12,6 +12,7 @@ import type { RunManifest } from '../../manifest/schema.js';
 import type { ParamValue } from '../../manifest/schema.js';
 import { MLFLOW_MAX_SEARCH_RESULTS } from '../../limits.js';
 import { runFromManifest, toParamValue, toTrackName } from '../mapping.js';
+import { DATASET_TAG_PREFIX, isDatasetPart, readDataset } from '../dataset-tags.js';
 import { RawJson } from './run-json-cache.js';
 import type { ActiveRun } from './active-run.js';
 import { invalid } from './errors.js';
@@ -115,24 +116,23 @@ export function searchRuns(store: RunStore, fields: Fields): RawJson {
 }
 
 /**
- * The dataset names the index has tag columns for: log-inputs records a dataset as the tag
- * `dataset.<name>` ("<digest> <source>"), its context and source type beside it
- * (`dataset.<name>.context`, `dataset.<name>.source_type`).
+ * The dataset names the index has tag columns for: a dataset is recorded as the tag
+ * `dataset.<name>` with its fields in tags beside it (dataset-tags.ts).
  */
 function datasetNames(keys: string[]): string[] {
   const names = new Set<string>();
-  for (const key of keys) if (key.startsWith('tags.dataset.')) names.add(key.slice('tags.dataset.'.length));
-  return [...names].filter((n) => !['.context', '.source_type'].some((part) => n.endsWith(part) && names.has(n.slice(0, -part.length))));
+  for (const key of keys) if (key.startsWith(`tags.${DATASET_TAG_PREFIX}`)) names.add(key.slice(`tags.${DATASET_TAG_PREFIX}`.length));
+  return [...names].filter((n) => !isDatasetPart(n, (base) => names.has(base)));
 }
 
 function datasetsOfRow(get: (f: Field) => FieldValue | undefined, names: string[]): DatasetRef[] {
   const out: DatasetRef[] = [];
   for (const name of names) {
-    const v = get({ scope: 'tags', name: `dataset.${name}` });
+    const v = get({ scope: 'tags', name: `${DATASET_TAG_PREFIX}${name}` });
     if (typeof v !== 'string') continue;
-    const context = get({ scope: 'tags', name: `dataset.${name}.context` });
-    const space = v.indexOf(' ');
-    out.push({ name, digest: space < 0 ? v : v.slice(0, space), ...(typeof context === 'string' ? { context } : {}) });
+    const context = get({ scope: 'tags', name: `${DATASET_TAG_PREFIX}${name}.context` });
+    const digest = get({ scope: 'tags', name: `${DATASET_TAG_PREFIX}${name}.digest` });
+    out.push({ name, digest: readDataset(v, typeof digest === 'string' ? digest : undefined).digest, ...(typeof context === 'string' ? { context } : {}) });
   }
   return out;
 }

@@ -1,0 +1,111 @@
+/**
+ * How a dataset is kept in a manifest's tags (src/mlflow/dataset-tags.ts): exactly, one tag per
+ * field, whether it comes from MLflow's log-inputs or the Python helper's inputs.json; and
+ * tags of the earlier form ("<digest> <source>" in one tag) read exactly as they always were.
+ * The real MLflow client is in server-datasets.slow.test.ts.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readInputs } from '../../src/capture/program-files.js';
+import { datasetTags } from '../../src/mlflow/dataset-tags.js';
+import { datasetInputsOf } from '../../src/mlflow/mapping.js';
+import { makeRepo } from '../helpers/repo.js';
+import { api, startGitTrackServer, type TestServer } from './server-helpers.js';
+
+const FIELDS = [
+  { digest: '', source: 's3://b/x y.csv' },
+  { digest: 'a b', source: '' },
+  { digest: '', source: '' },
+  { digest: ' ', source: ' ' },
+  { digest: 'd"0\'', source: '{"uri": "it\'s"}' },
+  { digest: 'x\r\ny', source: 'ü\n😀\t𝄞 ' },
+  { digest: 'unnamed', source: 'source' },
+];
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+describe('dataset tags', () => {
+  it('round-trips every digest and source through the tags', () => {
+    for (const fields of FIELDS) {
+      const tags = { ...datasetTags('iris', fields), 'dataset.iris.context': 'training', team: 'a' };
+      const { inputs, rest } = datasetInputsOf(tags);
+      expect(rest, JSON.stringify(fields)).toEqual({ team: 'a' });
+      expect(inputs, JSON.stringify(fields)).toEqual([
+        { tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'iris', digest: fields.digest, source_type: '', source: fields.source } },
+      ]);
+    }
+  });
+
+  it('reads tags of the earlier form as it always did, lossy cases included', () => {
+    const { inputs, rest } = datasetInputsOf({
+      'dataset.old': 'd0 s3://b/a b.csv',
+      'dataset.old.source_type': 's3',
+      'dataset.bare': 'd1',
+      // The earlier writer's empty digest: the source stood first, and still reads as the digest.
+      'dataset.lossy': 's3://b/only.csv',
+      'dataset.none': 'unnamed source',
+    });
+    expect(rest).toEqual({});
+    expect(inputs.map((i) => i.dataset)).toEqual([
+      { name: 'old', digest: 'd0', source_type: 's3', source: 's3://b/a b.csv' },
+      { name: 'bare', digest: 'd1', source_type: '', source: '' },
+      { name: 'lossy', digest: 's3://b/only.csv', source_type: '', source: '' },
+      { name: 'none', digest: 'unnamed', source_type: '', source: 'source' },
+    ]);
+  });
+
+  it('keeps what the Python helper wrote in inputs.json exactly, and cuts only past a tag value limit, with a warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gt-inputs-'));
+    const long = 'x'.repeat(9000);
+    writeFileSync(
+      join(dir, 'inputs.json'),
+      JSON.stringify([
+        { name: 'train', digest: '', source: 'http://h/a b.csv\nnext' },
+        { name: 'eval', source: 'gs://b/ü.csv' },
+        { name: 'raw', digest: 'd 1' },
+        { name: 'big', digest: 'd', source: long },
+        { name: 'x'.repeat(245), digest: 'd', source: 's' },
+      ]),
+    );
+    const warnings: string[] = [];
+    const out = readInputs(dir, 'r1', (m) => warnings.push(m));
+    expect(out.data).toEqual([]);
+    expect(out.tags).toEqual({
+      'dataset.train': 'http://h/a b.csv\nnext',
+      'dataset.train.digest': '',
+      'dataset.eval': 'gs://b/ü.csv',
+      'dataset.eval.digest': '',
+      'dataset.raw': '',
+      'dataset.raw.digest': 'd 1',
+      'dataset.big': long.slice(0, 8000),
+      'dataset.big.digest': 'd',
+    });
+    expect(warnings).toEqual([
+      "run r1: inputs.json: dataset 'big': its source is 9000 characters; kept the first 8000 (MAX_TAG_VALUE_CHARS)",
+      `run r1: inputs.json: dataset '${'x'.repeat(100)}': its name is too long to record; ignored`,
+    ]);
+  });
+
+  it('refuses at log-inputs a digest or source the run could not record, as MLflow refuses', async () => {
+    const dir = makeRepo({ commit: true });
+    server = await startGitTrackServer(dir);
+    const { url } = server;
+    const run = (await api(url, 'runs/create', { experiment_id: '0', run_name: 'r' })).json.run.info.run_id;
+    const log = (digest: string, source: string) => api(url, 'runs/log-inputs', { run_id: run, datasets: [{ dataset: { name: 'd', digest, source_type: 'local', source } }] });
+    for (const [digest, source] of [['x'.repeat(37), 's'], ['d', 's'.repeat(8001)]]) {
+      const r = await log(digest!, source!);
+      expect(r.status).toBe(400);
+      expect(r.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    }
+    expect((await log('x'.repeat(36), 's'.repeat(8000))).status).toBe(200);
+    expect((await api(url, 'runs/update', { run_id: run, status: 'FINISHED' })).status).toBe(200);
+    const got = await api(url, 'runs/get', { run_id: run }, { method: 'GET' });
+    expect(got.json.run.inputs.dataset_inputs).toEqual([{ dataset: { name: 'd', digest: 'x'.repeat(36), source_type: 'local', source: 's'.repeat(8000) } }]);
+  });
+});
