@@ -3,7 +3,7 @@
 // Budgets (issue 13): 10,000 runs server start → table rendered ≤ 1.5 s, filter → table
 // updated ≤ 200 ms; 100,000 runs table rendered ≤ 3 s, scrolling smooth; 10 runs × 100,000
 // steps chart drawn ≤ 500 ms after the data arrives. Each beside the same page at 1,000 runs.
-//   npm run build && node bench/ui-browser.mjs [--sizes 1000,10000,100000] [--cold]
+//   npm run build && node bench/ui-browser.mjs [--sizes 1000,10000,100000] [--cold [--repeat N]]
 // --cold: only a fresh clone (no query index), each size: server start → first rows drawn
 // (the runs read so far, under the "indexing" banner) and → the whole table, the server's peak
 // RSS, and a cold `git-track list` on another fresh copy as the reference of the same run.
@@ -13,11 +13,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { fixtureRepo } from './fixture.mjs';
+import { median } from './stats.mjs';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'git-track.js');
 const arg = process.argv.indexOf('--sizes');
 const SIZES = arg > 0 ? process.argv[arg + 1].split(',').map(Number) : [1000, 10_000, 100_000];
 const COLD_ONLY = process.argv.includes('--cold');
+const rep = process.argv.indexOf('--repeat');
+// --cold --repeat N: each size N times on fresh copies, then the median (the cold figures vary
+// most: the build, git and Chromium share the two cores).
+const REPEAT = rep > 0 ? Number(process.argv[rep + 1]) : 1;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function startUi(dir) {
@@ -186,8 +191,16 @@ try {
     console.log('fresh clone (no query index): server start → first rows drawn (runs read so far) and → whole table; cold `git-track list --limit 1` on another fresh copy as reference');
     console.log('   runs  first rows ms  (rows shown)  whole table ms  server peak RSS MB  cold list ms  list RSS MB');
     for (const n of SIZES) {
-      const r = await coldPage(context, n);
-      console.log(`${String(n).padStart(7)}  ${r.first.toFixed(0).padStart(13)}  ${`(${r.firstRows}${r.partial ? ' partial' : ''})`.padStart(12)}  ${r.whole.toFixed(0).padStart(14)}  ${r.rss.toFixed(0).padStart(18)}  ${String(r.listMs).padStart(12)}  ${r.listRss.toFixed(0).padStart(11)}`);
+      const runs = [];
+      for (let i = 0; i < REPEAT; i++) {
+        const r = await coldPage(context, n);
+        runs.push(r);
+        console.log(`${String(n).padStart(7)}  ${r.first.toFixed(0).padStart(13)}  ${`(${r.firstRows}${r.partial ? ' partial' : ''})`.padStart(12)}  ${r.whole.toFixed(0).padStart(14)}  ${r.rss.toFixed(0).padStart(18)}  ${String(r.listMs).padStart(12)}  ${r.listRss.toFixed(0).padStart(11)}`);
+      }
+      if (REPEAT > 1) {
+        const m = (f) => median(runs.map(f)).toFixed(0);
+        console.log(`${'median'.padStart(7)}  ${m((r) => r.first).padStart(13)}  ${''.padStart(12)}  ${m((r) => r.whole).padStart(14)}  ${m((r) => r.rss).padStart(18)}  ${m((r) => r.listMs).padStart(12)}  ${m((r) => r.listRss).padStart(11)}   (worst whole table ${Math.max(...runs.map((r) => r.whole)).toFixed(0)} ms)`);
+      }
     }
     console.log(`load average after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   } else {
