@@ -20,6 +20,8 @@ export async function damageHint(err: unknown, argv: string[]): Promise<string |
   // Not every git failure keeps git's stderr; its first line is in the message then.
   const stderr = isGitTrackError(err, 'GIT_FAILED') ? `${String(err.data.stderr ?? '')}\n${err.message}` : '';
   if (!isGitTrackError(err, 'OBJECT_NOT_FOUND') && !GIT_SAYS_MISSING.test(stderr)) return undefined;
+  // An object of one run (its manifest, its directory): the message already names the run and the way out.
+  if (isGitTrackError(err, 'OBJECT_NOT_FOUND') && typeof err.data.id === 'string') return undefined;
   const at = argv.indexOf('-C');
   const dir = at >= 0 && argv[at + 1] !== undefined ? resolve(argv[at + 1]!) : process.cwd();
   try {

@@ -37,7 +37,8 @@ export function readListedManifests(ctx: TrackerContext, entries: readonly RunEn
     try {
       return [readRunManifest(ctx, e)];
     } catch (err) {
-      if (!isGitTrackError(err, 'INVALID_MANIFEST')) throw err;
+      // A missing object of the run's own (see readManifestText) counts against that run only.
+      if (!isGitTrackError(err, 'INVALID_MANIFEST') && !(isGitTrackError(err, 'OBJECT_NOT_FOUND') && err.data.id === e.id)) throw err;
       ctx.env.warn(skipMessage(e.id, err.message));
       return [];
     }

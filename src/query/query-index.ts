@@ -121,17 +121,20 @@ function indexState(ctx: TrackerContext): IndexState {
   const path = join(ctx.repo.stateDir, INDEX_FILE);
   const saved = readIndex(path, ctx.store.format);
   const skippedBefore = readSkipped(ctx.repo.stateDir, saved?.tip ?? null);
-  if (saved && saved.tip === tip) {
+  // A run skipped because one of its objects was missing comes back with that object (a
+  // fetch, a copy from another clone): its shard is listed again although its tree is unchanged.
+  const relist = returnedShards(ctx, skippedBefore);
+  if (saved && saved.tip === tip && relist.size === 0) {
     opened.set(ctx, saved);
     warnSkippedRuns(ctx, skippedBefore);
     return { table: saved };
   }
-  const plan = planUpdate(ctx, saved ?? cached ?? null, tip);
+  const plan = planUpdate(ctx, saved ?? cached ?? null, tip, relist);
   // Bad runs of shards that did not change are not read again; their warning is kept.
   const skipped = saved ? skippedBefore.filter((r) => plan.shards[r.id.slice(0, 2)] !== undefined && !plan.changed.has(r.id.slice(0, 2))) : [];
   skipped.push(...plan.badShards);
   return {
-    plan: { ...plan, tip, skip: (e, message) => skipped.push({ id: e.id, tree: e.tree, message }) },
+    plan: { ...plan, tip, skip: (e, message, missing) => skipped.push({ id: e.id, tree: e.tree, message, ...(missing ? { missing } : {}) }) },
     finish() {
       // A large build leaves the garbage of its last manifests: collected before the table is
       // packed and written, so the two do not add up (the peak of a cold build at 100,000 runs).
@@ -166,14 +169,37 @@ function shardTrees(ctx: TrackerContext, tip: string): Record<string, string> {
   return out;
 }
 
-/** Which rows of the old table to keep and which runs to read, for the tip. */
+/**
+ * Shards holding a run skipped for a missing object that is present again. Only those runs
+ * are checked, each with one lookup in the object store (no git process, no fetch from a
+ * partial clone's promisor): a warm index of a whole branch pays nothing.
+ */
+function returnedShards(ctx: TrackerContext, skipped: readonly SkippedRun[]): Set<string> {
+  const shards = new Set<string>();
+  for (const r of skipped) if (r.missing !== undefined && !shards.has(r.id.slice(0, 2)) && present(ctx, r.missing)) shards.add(r.id.slice(0, 2));
+  return shards;
+}
+
+function present(ctx: TrackerContext, oid: string): boolean {
+  try {
+    return ctx.store.has(oid);
+  } catch {
+    return false; // not an object id of this repository's format: never comes back
+  }
+}
+
+/**
+ * Which rows of the old table to keep and which runs to read, for the tip. Shards in
+ * `relist` are listed again even when their tree is unchanged.
+ */
 function planUpdate(
   ctx: TrackerContext,
   old: RunTable | null,
   tip: string | null,
+  relist: ReadonlySet<string> = new Set(),
 ): { builder: TableBuilder; added: RunEntry[]; shards: Record<string, string>; changed: Set<string>; badShards: SkippedRun[] } {
   const shards = tip ? shardTrees(ctx, tip) : {};
-  const changed = new Set(Object.keys(shards).filter((s) => old?.shards[s] !== shards[s]));
+  const changed = new Set(Object.keys(shards).filter((s) => old?.shards[s] !== shards[s] || relist.has(s)));
   // Rows of unchanged shards are kept as they are; changed shards are re-listed, and of their
   // runs only those whose tree is not in the index yet are read.
   const kept: number[] = [];
@@ -193,7 +219,12 @@ function planUpdate(
     try {
       entries = readBoundedTree(ctx.store, shards[shard]!, `${RUNS_DIR}/${shard}`);
     } catch (err) {
-      // A shard too large to read (pulled from someone else) costs its runs, not the listing.
+      // A shard too large to read (pulled from someone else), or missing from the repository,
+      // costs its runs, not the listing.
+      if (isGitTrackError(err, 'OBJECT_NOT_FOUND')) {
+        badShards.push({ id: shard, tree: shards[shard]!, message: shardMissing(shard, shards[shard]!), missing: shards[shard]! });
+        continue;
+      }
       if (!isGitTrackError(err, 'CORRUPT_OBJECT')) throw err;
       badShards.push({ id: shard, tree: shards[shard]!, message: err.message });
       continue;
@@ -208,6 +239,10 @@ function planUpdate(
   const builder = new TableBuilder(kept.length + added.length);
   if (old) builder.copyRows(old, kept);
   return { builder, added, shards, changed, badShards };
+}
+
+function shardMissing(shard: string, oid: string): string {
+  return `tree ${RUNS_DIR}/${shard}: object ${oid.slice(0, 12)} is missing from this repository, and the runs under it with it; copy the object back from a clone that has it, or run \`git-track repair\``;
 }
 
 function writeIndex(path: string, table: RunTable, format: ObjectFormat): void {

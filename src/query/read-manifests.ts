@@ -22,13 +22,16 @@ import { checkManifestObjects, checkManifestObjectsAsync, type ManifestCheck } f
 import { manifestForIndex } from './manifest-for-index.js';
 
 /** Below this many manifests a git process costs more than it saves. */
-const BATCH_THRESHOLD = 200;
+export const BATCH_THRESHOLD = 200;
 const BATCH_SIZE = 5000;
 /** A cold build checks its heap every this many manifests (see collect-garbage.ts). */
 const GC_CHECK_EVERY = 1000;
 
-/** Called for a run whose manifest cannot be indexed (missing, too large, invalid, filed under another id). */
-export type OnSkippedRun = (entry: RunEntry, message: string) => void;
+/**
+ * Called for a run whose manifest cannot be indexed (missing, too large, invalid, filed under
+ * another id, or its object missing from the repository: then `missing` is that object's id).
+ */
+export type OnSkippedRun = (entry: RunEntry, message: string, missing?: string) => void;
 
 export interface ReadForIndexOptions {
   batchThreshold?: number;
@@ -64,7 +67,7 @@ export function readManifestsForIndex(ctx: TrackerContext, entries: RunEntry[], 
       let next = 0;
       chunk.forEach((e, i) => {
         const c = checked[i]!;
-        take(e, () => ('oid' in c ? manifestForIndex(texts[next++] ?? missing(e), e) : answerLocally(ctx, e, c)));
+        take(e, () => ('oid' in c ? manifestForIndex(texts[next++] ?? missing(ctx, e), e) : answerLocally(ctx, e, c)));
       });
       if (entries.length >= GC_CHECK_EVERY) collectGarbageIfGrown();
     }
@@ -88,8 +91,10 @@ function guarded(each: (entry: RunEntry, m: RunManifest) => void, onSkip: OnSkip
     try {
       m = read();
     } catch (err) {
-      if (!onSkip || !isGitTrackError(err) || (err.code !== 'INVALID_MANIFEST' && err.code !== 'CORRUPT_OBJECT')) throw err;
-      onSkip(e, err.message);
+      // A missing object counts against the run only when it is the run's own (see readManifestText).
+      const own = isGitTrackError(err, 'OBJECT_NOT_FOUND') && err.data.id === e.id;
+      if (!onSkip || !isGitTrackError(err) || (err.code !== 'INVALID_MANIFEST' && err.code !== 'CORRUPT_OBJECT' && !own)) throw err;
+      onSkip(e, err.message, own ? String(err.data.missing) : undefined);
       return;
     }
     each(e, m);
@@ -120,7 +125,7 @@ export async function readManifestsForIndexAsync(
       const { order } = wanted;
       const streamed = await streamCatFile(ctx, wanted.oids.splice(0), options.pause, (k, text, size) => {
         const e = order[k]!;
-        take(e, () => (size !== undefined ? tooLarge(e, size) : manifestForIndex(text ?? missing(e), e)));
+        take(e, () => (size !== undefined ? tooLarge(e, size) : manifestForIndex(text ?? missing(ctx, e), e)));
       });
       rest = order.slice(streamed);
     }
@@ -228,8 +233,12 @@ function tooLarge(e: RunEntry, size: number): never {
   throw new GitTrackError('INVALID_MANIFEST', `run ${e.id}: ${MANIFEST_FILE} is ${formatBytes(size)}, over the limit of ${formatBytes(MAX_MANIFEST_BYTES)}`, { id: e.id });
 }
 
-function missing(e: RunEntry): never {
-  throw new GitTrackError('INVALID_MANIFEST', `run ${e.id} has no ${MANIFEST_FILE}`, { id: e.id });
+/**
+ * The manifest git said is missing, read in-process: that names the missing object (and the
+ * run's directory, when it is what is gone) for the warning and for the index's re-check.
+ */
+function missing(ctx: TrackerContext, e: RunEntry): string {
+  return readManifestText(ctx, e);
 }
 
 /** Contents of the blobs `specs` via one `git cat-file --batch`; null if git is unusable. */

@@ -20,6 +20,8 @@ export interface SkippedRun {
   id: string;
   tree: string;
   message: string;
+  /** Skipped because this object is missing from the repository: re-read once it is back. */
+  missing?: string;
 }
 
 /**
@@ -34,7 +36,9 @@ export function readSkipped(stateDir: string, tip: string | null): SkippedRun[] 
     // Checksummed like every cache here: a damaged file reads as none, never as a wrong warning.
     const saved = (unsealJson(readFileSync(join(stateDir, SKIPPED_FILE), 'utf8')) ?? {}) as { tip?: unknown; runs?: unknown };
     if (saved.tip !== tip || !Array.isArray(saved.runs)) return [];
-    return saved.runs.filter((r): r is SkippedRun => typeof r?.id === 'string' && typeof r?.tree === 'string' && typeof r?.message === 'string');
+    return saved.runs.filter(
+      (r): r is SkippedRun => typeof r?.id === 'string' && typeof r?.tree === 'string' && typeof r?.message === 'string' && (r.missing === undefined || typeof r.missing === 'string'),
+    );
   } catch {
     return []; // missing or damaged: the runs are simply not named again until re-read
   }

@@ -101,13 +101,37 @@ export function decodeStoredManifest(text: string, entry: RunEntry): RunManifest
  * readManifestText(ctx, entry).startsWith('format: git-track/run@1'); // true
  */
 export function readManifestText(ctx: TrackerContext, entry: RunEntry): string {
-  const file = readBoundedTree(ctx.store, entry.tree, runDirPath(entry.id)).find((e) => e.name === MANIFEST_FILE);
+  const file = ownObject(entry, 'its directory', entry.tree, () => readBoundedTree(ctx.store, entry.tree, runDirPath(entry.id))).find((e) => e.name === MANIFEST_FILE);
   if (!file) throw new GitTrackError('INVALID_MANIFEST', `run ${entry.id} has no ${MANIFEST_FILE}`, { id: entry.id });
   if (file.mode !== '100644' && file.mode !== '100755') {
     const what = file.mode === '120000' ? 'a symlink' : file.mode === '040000' ? 'a directory' : `of mode ${file.mode}`;
     throw new GitTrackError('INVALID_MANIFEST', `run ${entry.id}: ${MANIFEST_FILE} is ${what}, not a manifest`, { id: entry.id, mode: file.mode });
   }
-  return readBoundedBlob(ctx.store, file.oid, MAX_MANIFEST_BYTES, `run ${entry.id}: ${MANIFEST_FILE}`, 'INVALID_MANIFEST').toString('utf8');
+  return ownObject(entry, `its ${MANIFEST_FILE}`, file.oid, () =>
+    readBoundedBlob(ctx.store, file.oid, MAX_MANIFEST_BYTES, `run ${entry.id}: ${MANIFEST_FILE}`, 'INVALID_MANIFEST'),
+  ).toString('utf8');
+}
+
+/**
+ * `read()`, with a missing object (a lost pack, a prune, a partial clone that cannot fetch)
+ * reported as this run's: OBJECT_NOT_FOUND naming the run, with `data.id` (readers of many
+ * runs skip it with a warning) and `data.missing`, the object whose return makes the run
+ * readable again (the query index re-checks only that).
+ */
+function ownObject<T>(entry: RunEntry, what: string, oid: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!isGitTrackError(err, 'OBJECT_NOT_FOUND') || err.data.id !== undefined) throw err;
+    const missing = typeof err.data.oid === 'string' ? err.data.oid : oid;
+    throw new GitTrackError(
+      'OBJECT_NOT_FOUND',
+      `run ${entry.id}: ${what} (object ${missing.slice(0, 12)}) is missing from this repository; ` +
+        'copy the object back from a clone that has it, or run `git-track repair`, which drops the run',
+      { id: entry.id, oid: missing, missing },
+      { cause: err },
+    );
+  }
 }
 
 /**

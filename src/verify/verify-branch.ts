@@ -8,7 +8,7 @@ import { readAllFacts } from '../facts/read-facts.js';
 import { lookupPath } from '../git/tree-edit.js';
 import { hashedData } from '../manifest/hashed-data.js';
 import type { RunManifest } from '../manifest/schema.js';
-import { listRunEntries, readRunManifest, runsTip } from '../runs/read-runs.js';
+import { listRunEntries, readManifestText, readRunManifest, runsTip } from '../runs/read-runs.js';
 import { allTagRecords, listPromotionsAt } from '../stages/read-stages.js';
 import type { TrackerContext } from '../tracker-context.js';
 import { checkHistory, type HistoryProblem } from './history.js';
@@ -53,7 +53,7 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   // Nothing else can be read reliably from a branch that reaches missing objects.
   const damage = await findRunsDamage(ctx);
   if (damage) {
-    report.problems.push({ kind: 'objects', message: damageMessage(damage) });
+    report.problems.push({ kind: 'objects', message: damageMessage(damage) }, ...runsWithMissingObjects(ctx, tip));
     return { ...report, manifests };
   }
   const entries = listRunEntries(ctx, tip);
@@ -137,6 +137,29 @@ export async function verifyBranch(ctx: TrackerContext): Promise<VerifyReport & 
   return { ...report, manifests };
 }
 
+/**
+ * The runs of a damaged tip whose own objects (manifest, directory) are missing, each named,
+ * as the listings name them; none when the run directories themselves cannot be listed.
+ */
+function runsWithMissingObjects(ctx: TrackerContext, tip: string): VerifyProblem[] {
+  let entries;
+  try {
+    entries = listRunEntries(ctx, tip);
+  } catch (err) {
+    if (isGitTrackError(err)) return [];
+    throw err;
+  }
+  return entries.flatMap((entry) => {
+    try {
+      readManifestText(ctx, entry);
+      return [];
+    } catch (err) {
+      if (isGitTrackError(err, 'OBJECT_NOT_FOUND') && err.data.id === entry.id) return [{ kind: 'objects' as const, message: err.message }];
+      if (isGitTrackError(err)) return [];
+      throw err;
+    }
+  });
+}
 
 /** History messages, at most {@link MAX_HISTORY_PATHS_PER_COMMIT} per commit, the rest counted. */
 function perCommit(problems: readonly HistoryProblem[]): string[] {
