@@ -312,6 +312,12 @@ export const STALE_INCOMING_REFS_KEPT = 32;
 export const REMOTE_WRITER_TREE_DEPTH = 2;
 
 /**
+ * Bytes of git's packet trace of `log --remote`'s fetch read for the server's capabilities
+ * (server-offer.ts): they come first; a v0 server's list of every ref it has follows.
+ */
+export const SERVER_OFFER_TRACE_BYTES = 64 * 1024;
+
+/**
  * Trees a push reads itself to list what it sends (the shards new runs went into); past
  * this many, `git diff-tree` lists them faster than a process start costs.
  */

@@ -6,10 +6,11 @@
  * the root, its two small files and the `runs/` tree; a handful of objects however many runs
  * there are). The stand-in is a partial clone of the remote, so the one shard tree a new run
  * goes into is fetched when the run is written (git's promisor fetch, one object and its run
- * directories' trees, never a manifest). A server that does not allow filters sends the whole
- * tip tree, as before. The run is committed on it and pushed like any push — to `runs` when no
- * one moved it meanwhile, else to a ref of this writer's own (incoming.ts), without fetching
- * again. The code version comes from `--code-commit` or the CI's variables, since there may be
+ * directories' trees, never a manifest). A server that does not allow filters, or refuses this
+ * one, sends the whole tip tree; one that applies filters but does not send objects by id (git's
+ * default in protocol v0) sends every shard tree up front instead (see fetchRunsTip). The run
+ * is committed on it and pushed like any push — to `runs` when no one moved it meanwhile, else
+ * to a ref of this writer's own (incoming.ts), without fetching again. The code version comes from `--code-commit` or the CI's variables, since there may be
  * no work tree to read it from. The system `git` does the transport.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,8 +21,9 @@ import { GitTrackError, isGitTrackError } from '../errors.js';
 import type { Env } from '../env.js';
 import type { CodeVersion } from '../git/code-version.js';
 import { scrubText, scrubUrl } from '../git/credentials.js';
-import { runGit } from '../git/system-git.js';
-import { RUNS_REF } from '../runs/layout.js';
+import { runGit, type GitResult } from '../git/system-git.js';
+import { fetchViaGit } from '../git/fetch-via-git.js';
+import { RUNS_DIR, RUNS_REF } from '../runs/layout.js';
 import { REMOTE_WRITER_TREE_DEPTH } from '../limits.js';
 import { openContext, type TrackerContext } from '../tracker-context.js';
 import { readGitConfig } from '../git/config.js';
@@ -31,6 +33,7 @@ import { readRef } from '../git/refs.js';
 import { markSeen, setTrackingRef } from './sync-state.js';
 import { declaredObjectFormat } from './format-mismatch.js';
 import { urlRemote, type Remote } from './remote.js';
+import { readServerOffer } from './server-offer.js';
 
 /** CI variables holding the commit being built, in the order they are consulted. */
 export const CODE_COMMIT_VARS = ['GITHUB_SHA', 'CI_COMMIT_SHA', 'GIT_COMMIT'] as const;
@@ -45,6 +48,11 @@ export interface RemoteWriter {
   code: CodeVersion;
   /** Commits the shallow fetch brought (1 when the remote has runs; 0 before {@link fetchRunsTip}). */
   commitsFetched: number;
+  /**
+   * Set when the cheap fetch could not be used against this server and another was (see
+   * {@link fetchRunsTip}): what was fetched instead and why, for one line on a terminal.
+   */
+  fallback: { fetched: string; reason: string } | null;
   /** Removes the temporary repository. */
   close(): void;
 }
@@ -102,7 +110,7 @@ export async function openRemoteWriter(env: Env, options: { url: string; cwd: st
     const remote = urlRemote(options.url, options.cwd);
     promiseObjectsFrom(dir, remote.target);
     const ctx = openContext({ dir, env });
-    return { ctx, remote, code: { ...code, remote: remote.label }, commitsFetched: 0, close };
+    return { ctx, remote, code: { ...code, remote: remote.label }, commitsFetched: 0, fallback: null, close };
   } catch (err) {
     close();
     throw err;
@@ -113,44 +121,110 @@ export async function openRemoteWriter(env: Env, options: { url: string; cwd: st
  * Fetch the remote's `runs` tip alone (depth 1) and make it this repository's `runs` and the
  * tip a push builds on. A remote without `runs` leaves it unborn (the run starts it).
  *
+ * The cheap fetch (the top of the tip tree, the run's shard on demand) needs a server that
+ * applies filters and sends a single object asked for by id. Where it does not, this falls
+ * back once, before anything is written: a server that refuses the filter sends the whole tip
+ * tree; one that applies it but sends only what it advertised (protocol v0 without
+ * `uploadpack.allowReachableSHA1InWant`, git's default) sends every shard tree, one level
+ * deeper, so that no object has to be asked for later. {@link RemoteWriter.fallback} says why.
+ *
  * @example
- * await fetchRunsTip(w); // w.commitsFetched === 1
+ * await fetchRunsTip(w); // w.commitsFetched === 1, w.fallback === null
  */
 export async function fetchRunsTip(w: RemoteWriter): Promise<void> {
   const { remote } = w;
-  // A server that does not allow filters says so on stderr and sends the whole tip tree.
-  const fetchTip = (ctx: TrackerContext) =>
-    runGit(['-c', 'maintenance.auto=false', '-c', 'gc.auto=0', 'fetch', '-q', '--depth', '1', `--filter=tree:${REMOTE_WRITER_TREE_DEPTH}`, '--no-tags', '--no-write-fetch-head', PROMISOR, `+${RUNS_REF}:${RUNS_REF}`], {
-      cwd: ctx.repo.gitDir,
-      env: ctx.env,
-      allowFailure: true,
-    });
-  let fetch = await fetchTip(w.ctx);
+  const partial = `tree:${REMOTE_WRITER_TREE_DEPTH}`;
+  let fetch = await fetchTip(w, partial, true);
   // A network remote of the other object format says so only now: start the stand-in again in its format.
   const server = fetch.code !== 0 ? /mismatched algorithms: client \w+; server (sha1|sha256)/.exec(fetch.stderr)?.[1] : undefined;
   if (server) {
-    const dir = w.ctx.repo.gitDir;
-    const env = w.ctx.env;
-    rmSync(dir, { recursive: true, force: true });
-    await runGit(['init', '-q', '--bare', `--object-format=${server}`, dir], { cwd: tmpdir(), env });
-    promiseObjectsFrom(dir, remote.target);
-    w.ctx = openContext({ dir, env });
-    fetch = await fetchTip(w.ctx);
+    await restartStandIn(w, server);
+    fetch = await fetchTip(w, partial, true);
+  }
+  // Filters can be allowed with limits (uploadpackfilter.tree.maxDepth, uploadpackfilter.allow):
+  // without one, the server sends the whole tip tree, as to a server without filters.
+  const refused = fetch.code !== 0 ? /remote error: (.*filter.*)$/im.exec(fetch.stderr)?.[1]?.trim() : undefined;
+  if (refused) {
+    await restartStandIn(w);
+    fetch = await fetchTip(w, null, false);
+    w.fallback = { fetched: 'whole tip tree', reason: `the remote refused --filter=${partial} (${scrubText(refused).slice(0, 160)})` };
+  }
+  let tip = checkFetched(w, fetch);
+  const shard = tip && !refused ? missingShard(w.ctx, tip) : undefined;
+  if (tip && shard && !(await servesObjectsById(w, shard))) {
+    await restartStandIn(w);
+    tip = checkFetched(w, await fetchTip(w, `tree:${REMOTE_WRITER_TREE_DEPTH + 1}`, false));
+    w.fallback = {
+      fetched: 'every shard tree',
+      reason: 'the remote does not send objects by id (git protocol v0 without uploadpack.allowReachableSHA1InWant)',
+    };
   }
   const { ctx } = w;
-  if (fetch.code !== 0 && !/couldn't find remote ref/i.test(fetch.stderr)) {
-    const line = scrubText(fetch.stderr.split('\n').find((l) => /^(fatal|error):/.test(l)) ?? fetch.stderr.trim().split('\n')[0] ?? '');
-    throw new GitTrackError('GIT_FAILED', `cannot fetch runs from ${scrubUrl(remote.label)}: ${line.replace(/^(fatal|error):\s*/, '') || `git exited with ${fetch.code}`}`, {
-      remote: remote.label,
-    });
-  }
-  const tip = fetch.code === 0 ? readRef(ctx.repo.commonDir, RUNS_REF) : null;
   if (tip) {
     // The push starts from here: `seen` is what a clone remembers from its last sync.
     markSeen(ctx, remote, tip);
     await setTrackingRef(ctx, remote.runsTracking, tip);
   }
   w.commitsFetched = tip ? commitsHere(ctx, tip) : 0;
+}
+
+/** The stand-in's copy of git's packet trace of the first fetch (server-offer.ts). */
+const OFFER_TRACE = 'git-track-offer.trace';
+
+/** `git fetch` of the tip of `runs` alone, with `filter` when given; `trace`: record what the server offered. */
+function fetchTip(w: RemoteWriter, filter: string | null, trace: boolean) {
+  const { gitDir } = w.ctx.repo;
+  const args = ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0', 'fetch', '-q', '--depth', '1', ...(filter ? [`--filter=${filter}`] : [])];
+  return runGit([...args, '--no-tags', '--no-write-fetch-head', PROMISOR, `+${RUNS_REF}:${RUNS_REF}`], {
+    cwd: gitDir,
+    env: w.ctx.env,
+    // Set or not, the user's own trace settings must not decide what is read here.
+    vars: { GIT_TRACE_PACKET: trace ? join(gitDir, OFFER_TRACE) : '0' },
+    allowFailure: true,
+  });
+}
+
+/** The fetched tip, or null when the remote has no `runs`; throws GIT_FAILED with git's reason otherwise. */
+function checkFetched(w: RemoteWriter, fetch: GitResult): string | null {
+  if (fetch.code !== 0 && !/couldn't find remote ref/i.test(fetch.stderr)) {
+    const line = scrubText(fetch.stderr.split('\n').find((l) => /^(fatal|error):/.test(l)) ?? fetch.stderr.trim().split('\n')[0] ?? '');
+    throw new GitTrackError('GIT_FAILED', `cannot fetch runs from ${scrubUrl(w.remote.label)}: ${line.replace(/^(fatal|error):\s*/, '') || `git exited with ${fetch.code}`}`, {
+      remote: w.remote.label,
+    });
+  }
+  return fetch.code === 0 ? readRef(w.ctx.repo.commonDir, RUNS_REF) : null;
+}
+
+/**
+ * A shard tree of `tip` the filter left on the remote (a run written into that shard makes git
+ * ask for it by id); undefined when every shard is here, or there are none yet.
+ */
+function missingShard(ctx: TrackerContext, tip: string): string | undefined {
+  const runs = ctx.store.readTree(ctx.store.readCommit(tip).tree).find((e) => e.name === RUNS_DIR && e.mode === '040000');
+  if (!runs || !ctx.store.has(runs.oid)) return undefined;
+  return ctx.store.readTree(runs.oid).find((e) => e.mode === '040000' && !ctx.store.has(e.oid))?.oid;
+}
+
+/**
+ * Whether the remote sends a single object by id: from what it advertised to the fetch; when
+ * git's trace of it cannot be read, by asking for `shard` (one round trip, and the answer).
+ */
+async function servesObjectsById(w: RemoteWriter, shard: string): Promise<boolean> {
+  const offer = readServerOffer(join(w.ctx.repo.gitDir, OFFER_TRACE));
+  if (offer) return offer.objectsById;
+  return fetchViaGit(w.ctx.repo.gitDir, w.ctx.env, shard);
+}
+
+/** Start the stand-in again, empty, in `format` (default: its own). */
+async function restartStandIn(w: RemoteWriter, format?: string): Promise<void> {
+  const dir = w.ctx.repo.gitDir;
+  const { env } = w.ctx;
+  const objectFormat = format ?? w.ctx.repo.format.objectFormat.name;
+  w.ctx.store.close();
+  rmSync(dir, { recursive: true, force: true });
+  await runGit(['init', '-q', '--bare', `--object-format=${objectFormat}`, dir], { cwd: tmpdir(), env });
+  promiseObjectsFrom(dir, w.remote.target);
+  w.ctx = openContext({ dir, env });
 }
 
 /** Commits reachable from `tip` that are in the stand-in (the fetch was shallow: the walk stops where they end). */

@@ -5,6 +5,8 @@
 //   node git-http-server.mjs <project-root> [user:password]
 // prints the port on stdout, then serves until killed. With GIT_HTTP_LOG=<file>, each request
 // appends a line "<METHOD> <path>?<query>" to that file (benchmarks count the pushes a server saw).
+// With GIT_HTTP_PROTOCOL_V0=1, the client's Git-Protocol header is not passed on, so git
+// answers in protocol v0, as behind a front end that drops it.
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
@@ -34,7 +36,7 @@ const server = http.createServer((req, res) => {
   };
   if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
   if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = req.headers['content-encoding'];
-  if (req.headers['git-protocol']) env.GIT_PROTOCOL = req.headers['git-protocol'];
+  if (req.headers['git-protocol'] && !process.env.GIT_HTTP_PROTOCOL_V0) env.GIT_PROTOCOL = req.headers['git-protocol'];
   const cgi = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
   req.pipe(cgi.stdin);
   let head = Buffer.alloc(0);

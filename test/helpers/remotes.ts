@@ -87,14 +87,16 @@ export function expectFsckClean(dir: string): void {
 
 /**
  * Start git's smart-HTTP server over the bare repositories under `root`; with `auth`
- * ("user:password") every request needs HTTP basic authentication.
+ * ("user:password") every request needs HTTP basic authentication; with `protocolV0`, it
+ * answers in git's protocol v0 whatever the client asks for.
  *
  * @example
  * const { url } = await startHttpServer(dirname(bare)); // url: 'http://127.0.0.1:41234'
  */
-export async function startHttpServer(root: string, auth?: string): Promise<{ url: string }> {
+export async function startHttpServer(root: string, auth?: string, options: { protocolV0?: boolean } = {}): Promise<{ url: string }> {
   const script = resolve(import.meta.dirname, 'git-http-server.mjs');
-  const child = spawn(process.execPath, [script, root, ...(auth ? [auth] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = options.protocolV0 ? { ...process.env, GIT_HTTP_PROTOCOL_V0: '1' } : process.env;
+  const child = spawn(process.execPath, [script, root, ...(auth ? [auth] : [])], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   servers.push(child);
   const port = await new Promise<string>((res, rej) => {
     child.stdout!.once('data', (d: Buffer) => res(d.toString().trim()));

@@ -26,9 +26,19 @@ export async function openWriter(cli: CliContext, options: RemoteOptions): Promi
   return openRemoteWriter(cli.env, { url: options.remote!, cwd: cli.cwd, codeCommit: options.codeCommit });
 }
 
-/** Fetch the remote's runs tip into the writer (call right before recording). */
+/**
+ * Fetch the remote's runs tip into the writer (call right before recording). When the server
+ * made it take the slower way, a person at a terminal is told why in one line; a script's
+ * stderr stays as it was (the run lands all the same).
+ *
+ * @example
+ * await prepareWriter(w); // on a terminal, maybe: git-track: note: the remote does not send objects by id (…): fetched every shard tree of runs instead
+ */
 export async function prepareWriter(w: RemoteWriter): Promise<void> {
   await fetchRunsTip(w);
+  if (w.fallback && process.stderr.isTTY) {
+    process.stderr.write(`git-track: note: ${w.fallback.reason}: fetched ${w.fallback.fetched} of runs instead\n`);
+  }
 }
 
 /**
