@@ -26,6 +26,7 @@ import type { RunManifest } from '../manifest/schema.js';
 import { TableBuilder } from './table-builder.js';
 import { mkdirState, shareState } from '../git/state-perm.js';
 import { collectGarbage } from './collect-garbage.js';
+import { fetchViaGit } from '../git/fetch-via-git.js';
 
 export const INDEX_FILE = 'query-index.bin';
 
@@ -176,8 +177,23 @@ function shardTrees(ctx: TrackerContext, tip: string): Record<string, string> {
  */
 function returnedShards(ctx: TrackerContext, skipped: readonly SkippedRun[]): Set<string> {
   const shards = new Set<string>();
-  for (const r of skipped) if (r.missing !== undefined && !shards.has(r.id.slice(0, 2)) && present(ctx, r.missing)) shards.add(r.id.slice(0, 2));
+  const waiting = skipped.filter((r) => r.missing !== undefined);
+  for (const r of waiting) if (!shards.has(r.id.slice(0, 2)) && present(ctx, r.missing!)) shards.add(r.id.slice(0, 2));
+  // A partial clone fetches what it lacks from its promisor remote, as git does whenever it
+  // needs an object: one is asked for, and once it comes every waiting run is read again
+  // (those reads fetch the rest). While the remote cannot be reached, that costs one attempt.
+  if (shards.size === 0 && waiting.length > 0 && ctx.repo.format.partialClone && fetched(ctx, waiting[0]!.missing!)) {
+    for (const r of waiting) shards.add(r.id.slice(0, 2));
+  }
   return shards;
+}
+
+function fetched(ctx: TrackerContext, oid: string): boolean {
+  try {
+    return fetchViaGit(ctx.repo.gitDir, ctx.env, oid);
+  } catch {
+    return false; // no usable git: nothing can be fetched
+  }
 }
 
 function present(ctx: TrackerContext, oid: string): boolean {

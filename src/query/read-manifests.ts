@@ -11,7 +11,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { RunManifest } from '../manifest/schema.js';
-import { readManifestText, type RunEntry } from '../runs/read-runs.js';
+import { readManifestText, readUndeliveredManifest, type RunEntry } from '../runs/read-runs.js';
 import { MANIFEST_FILE } from '../runs/layout.js';
 import { formatBytes } from '../config/size.js';
 import { MAX_MANIFEST_BYTES } from '../limits.js';
@@ -234,11 +234,11 @@ function tooLarge(e: RunEntry, size: number): never {
 }
 
 /**
- * The manifest git said is missing, read in-process: that names the missing object (and the
- * run's directory, when it is what is gone) for the warning and for the index's re-check.
+ * The manifest git said is missing, looked up in-process: that names the missing object (and
+ * the run's directory, when it is what is gone) for the warning and for the index's re-check.
  */
 function missing(ctx: TrackerContext, e: RunEntry): string {
-  return readManifestText(ctx, e);
+  return readUndeliveredManifest(ctx, e);
 }
 
 /** Contents of the blobs `specs` via one `git cat-file --batch`; null if git is unusable. */

@@ -10,6 +10,7 @@ import type { TrackerContext } from '../tracker-context.js';
 import { MANIFEST_FILE, RUN_ID_PATTERN, RUNS_DIR, RUNS_REF, runDirPath } from './layout.js';
 import { readBoundedBlob, readBoundedTree } from '../git/bounded-read.js';
 import { MAX_MANIFEST_BYTES } from '../limits.js';
+import type { TreeEntry } from '../git/encode.js';
 
 export interface RunEntry {
   id: string;
@@ -101,37 +102,60 @@ export function decodeStoredManifest(text: string, entry: RunEntry): RunManifest
  * readManifestText(ctx, entry).startsWith('format: git-track/run@1'); // true
  */
 export function readManifestText(ctx: TrackerContext, entry: RunEntry): string {
-  const file = ownObject(entry, 'its directory', entry.tree, () => readBoundedTree(ctx.store, entry.tree, runDirPath(entry.id))).find((e) => e.name === MANIFEST_FILE);
-  if (!file) throw new GitTrackError('INVALID_MANIFEST', `run ${entry.id} has no ${MANIFEST_FILE}`, { id: entry.id });
-  if (file.mode !== '100644' && file.mode !== '100755') {
-    const what = file.mode === '120000' ? 'a symlink' : file.mode === '040000' ? 'a directory' : `of mode ${file.mode}`;
-    throw new GitTrackError('INVALID_MANIFEST', `run ${entry.id}: ${MANIFEST_FILE} is ${what}, not a manifest`, { id: entry.id, mode: file.mode });
-  }
-  return ownObject(entry, `its ${MANIFEST_FILE}`, file.oid, () =>
+  const file = manifestEntry(ctx, entry);
+  return ownObject(ctx, entry, `its ${MANIFEST_FILE}`, file.oid, () =>
     readBoundedBlob(ctx.store, file.oid, MAX_MANIFEST_BYTES, `run ${entry.id}: ${MANIFEST_FILE}`, 'INVALID_MANIFEST'),
   ).toString('utf8');
 }
 
 /**
- * `read()`, with a missing object (a lost pack, a prune, a partial clone that cannot fetch)
- * reported as this run's: OBJECT_NOT_FOUND naming the run, with `data.id` (readers of many
- * runs skip it with a warning) and `data.missing`, the object whose return makes the run
- * readable again (the query index re-checks only that).
+ * {@link readManifestText} for a manifest that git could not deliver: when its object is
+ * still not here, that is said without asking the store to fetch it again (git has just
+ * asked a partial clone's promisor remote for it).
+ *
+ * @example
+ * text ?? readUndeliveredManifest(ctx, entry);
  */
-function ownObject<T>(entry: RunEntry, what: string, oid: string, read: () => T): T {
+export function readUndeliveredManifest(ctx: TrackerContext, entry: RunEntry): string {
+  const file = manifestEntry(ctx, entry);
+  if (!ctx.store.has(file.oid)) throw objectMissing(ctx, entry, `its ${MANIFEST_FILE}`, file.oid);
+  return readManifestText(ctx, entry);
+}
+
+/** The tree entry of a run's `run.yaml`, checked to be a regular file. */
+function manifestEntry(ctx: TrackerContext, entry: RunEntry): TreeEntry {
+  const file = ownObject(ctx, entry, 'its directory', entry.tree, () => readBoundedTree(ctx.store, entry.tree, runDirPath(entry.id))).find((e) => e.name === MANIFEST_FILE);
+  if (!file) throw new GitTrackError('INVALID_MANIFEST', `run ${entry.id} has no ${MANIFEST_FILE}`, { id: entry.id });
+  if (file.mode !== '100644' && file.mode !== '100755') {
+    const what = file.mode === '120000' ? 'a symlink' : file.mode === '040000' ? 'a directory' : `of mode ${file.mode}`;
+    throw new GitTrackError('INVALID_MANIFEST', `run ${entry.id}: ${MANIFEST_FILE} is ${what}, not a manifest`, { id: entry.id, mode: file.mode });
+  }
+  return file;
+}
+
+/** `read()`, with a missing object reported as this run's (see {@link objectMissing}). */
+function ownObject<T>(ctx: TrackerContext, entry: RunEntry, what: string, oid: string, read: () => T): T {
   try {
     return read();
   } catch (err) {
     if (!isGitTrackError(err, 'OBJECT_NOT_FOUND') || err.data.id !== undefined) throw err;
-    const missing = typeof err.data.oid === 'string' ? err.data.oid : oid;
-    throw new GitTrackError(
-      'OBJECT_NOT_FOUND',
-      `run ${entry.id}: ${what} (object ${missing.slice(0, 12)}) is missing from this repository; ` +
-        'copy the object back from a clone that has it, or run `git-track repair`, which drops the run',
-      { id: entry.id, oid: missing, missing },
-      { cause: err },
-    );
+    throw objectMissing(ctx, entry, what, typeof err.data.oid === 'string' ? err.data.oid : oid, err);
   }
+}
+
+/**
+ * OBJECT_NOT_FOUND for a run whose own object (its directory's tree, its manifest) is not
+ * here: a lost pack, a prune, a partial clone whose promisor remote cannot be reached. It
+ * names the run, with `data.id` (readers of many runs skip it with a warning) and
+ * `data.missing`, the object whose return makes the run readable again (the query index
+ * re-checks only that). A partial clone is not told to repair: its object is only not fetched.
+ */
+function objectMissing(ctx: TrackerContext, entry: RunEntry, what: string, missing: string, cause?: unknown): GitTrackError {
+  const object = `${what} (object ${missing.slice(0, 12)})`;
+  const message = ctx.repo.format.partialClone
+    ? `run ${entry.id}: ${object} is not in this partial clone and could not be fetched from its promisor remote; try again once the remote can be reached`
+    : `run ${entry.id}: ${object} is missing from this repository; copy the object back from a clone that has it, or run \`git-track repair\`, which drops the run`;
+  return new GitTrackError('OBJECT_NOT_FOUND', message, { id: entry.id, oid: missing, missing }, { cause });
 }
 
 /**

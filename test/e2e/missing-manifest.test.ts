@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BATCH_THRESHOLD } from '../../src/query/read-manifests.js';
 import { addRun, manifestText, placeAt, commitOnRef, tipTree } from '../helpers/hostile.js';
-import { logRun } from '../helpers/remotes.js';
+import { logRun, makeBare, makeOrigin } from '../helpers/remotes.js';
 import { cli, git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
 import { makeRuns } from '../helpers/runs.js';
 import { fixedEnv } from '../../src/env.js';
@@ -192,6 +192,42 @@ describe('a run whose manifest blob is missing', () => {
     const r = cli(dir, 'list', '--json');
     expect(r.stderr).toBe('');
     expect(listedIds(r.stdout)).toEqual([...ids].sort());
+  });
+
+  it('in a partial clone whose promisor remote cannot be reached: skipped without a repair hint, read once the remote is back', () => {
+    const bare = makeBare();
+    git(bare, 'config', 'uploadpack.allowFilter', 'true');
+    const origin = makeOrigin(`file://${bare}`);
+    git(origin, 'push', '-q', 'origin', 'main');
+    const ids = [1, 2, 3].map((i) => logRun(origin, '-m', `f1=0.${i}`));
+    expect(cli(origin, 'push').code).toBe(0);
+    const dir = join(tempDir('gt-partial-'), 'work');
+    git(tempDir(), 'clone', '-q', '--filter=blob:none', '--no-checkout', `file://${bare}`, dir);
+    git(dir, 'fetch', '-q', 'origin', 'runs:runs');
+    const away = `${bare}.away`;
+    renameSync(bare, away);
+
+    for (const args of [['list'], ['list']]) {
+      const r = cli(dir, ...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('No run could be read: each was skipped (see the warnings above).\n');
+      const w = lines(r.stderr).filter((l) => !l.includes('promisor remotes')); // git's own notice
+      expect(w).toHaveLength(3);
+      for (const id of ids) {
+        expect(w.filter((l) => l.includes(id))).toEqual([
+          expect.stringMatching(new RegExp(`^warning: skipping run ${id}: its run\\.yaml \\(object [0-9a-f]{12}\\) is not in this partial clone and could not be fetched from its promisor remote; try again once the remote can be reached$`)),
+        ]);
+      }
+    }
+    const show = cli(dir, 'show', ids[0]!);
+    expect(show.code).toBe(1);
+    expect(show.stderr).toMatch(new RegExp(`git-track: run ${ids[0]}: its run\\.yaml \\(object [0-9a-f]{12}\\) is not in this partial clone`));
+
+    renameSync(away, bare);
+    const r = cli(dir, 'list', '--json');
+    expect(r.code).toBe(0);
+    expect(listedIds(r.stdout)).toEqual([...ids].sort());
+    expect(r.stderr).not.toContain('skipping');
   });
 
   it('stays skipped, with its one warning, while its blob is still missing and other runs are logged', () => {

@@ -13,6 +13,7 @@ import { loadQueryIndexAsync } from '../../query/query-index.js';
 import { queryRuns } from '../../query/query-runs.js';
 import { parseSort } from '../../query/sort.js';
 import { readListedManifests } from '../../query/load-runs.js';
+import { readSkipped } from '../../query/skipped-runs.js';
 import { allTagRecords, withTags } from '../../stages/read-stages.js';
 import type { CliContext } from '../context.js';
 import { FORMATS, parseFormat, renderRows } from '../render/formats.js';
@@ -75,7 +76,9 @@ export default async function list(cli: CliContext, _args: unknown[], options: L
     return 0;
   }
   if (result.table.size === 0 && live.length === 0 && format === 'table') {
-    cli.out('No runs yet. Record one with: git-track log -p lr=0.01 -m f1=0.84');
+    // Runs that could not be read were each named in a warning: the branch is not empty.
+    if (readSkipped(ctx.repo.stateDir, result.table.tip).length > 0) cli.out('No run could be read: each was skipped (see the warnings above).');
+    else cli.out('No runs yet. Record one with: git-track log -p lr=0.01 -m f1=0.84');
     return 0;
   }
   const nested = format === 'table' && !options.flat ? nestRows(recordedRows.map((r) => ({ id: result.table.id(r), parent: result.get(r, PARENT) as string | undefined }))) : undefined;
