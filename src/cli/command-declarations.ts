@@ -533,7 +533,8 @@ store are never followed. A second import of the same store waits for the first 
 
 Artifacts in S3 come through the server when it serves them; otherwise runs whose artifact
 root is s3://… are read straight from S3 with the AWS SDK's credentials (AWS_PROFILE,
-AWS_ACCESS_KEY_ID…) and, for an S3-compatible service, MLFLOW_S3_ENDPOINT_URL, as the MLflow client.`,
+AWS_ACCESS_KEY_ID…) and, for an S3-compatible service, MLFLOW_S3_ENDPOINT_URL, as the MLflow client.
+The server and S3 are reached through HTTPS_PROXY / HTTP_PROXY (or lower case) except NO_PROXY hosts.`,
         )
         .action(lazy(() => import('./commands/import-mlflow.js')));
     },

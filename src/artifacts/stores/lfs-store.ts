@@ -7,8 +7,8 @@
  * and downloaded bytes are hashed before they enter the cache (the caller checks the hash).
  */
 import { createReadStream } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type Agent } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { objectPath } from '../cache.js';
 import { GitTrackError } from '../../errors.js';
@@ -21,7 +21,7 @@ import { credentialFill, credentialVerdict, lfsEndpoint, originOf, stringRecord,
 import { combinedProgress } from './combined-progress.js';
 import { lfsConcurrency, lfsProxyFor } from './lfs-transport.js';
 import { forEachLimited } from './parallel.js';
-import { forwardTarget, proxyRefused, tunnelingAgent, type Proxy } from './proxy.js';
+import { proxiedRequest, tunnelingAgent, type Proxy } from './proxy.js';
 import { streamHashing } from './s3-store.js';
 
 const LFS_JSON = 'application/vnd.git-lfs+json';
@@ -193,24 +193,9 @@ function sendOnce(method: string, href: string, header: Record<string, string>, 
   url.password = '';
   const headers = { ...userinfo, ...header, ...(size !== undefined ? { 'Content-Length': String(size) } : {}) };
   const via = proxy ? ` through the proxy ${proxy.origin} (${proxy.source})` : '';
-  const onAnswer = (resolvePromise: (r: IncomingMessage) => void, reject: (e: Error) => void) => (res: IncomingMessage) => {
-    // A proxy's refusal, not the LFS server's (which would start the credential dance).
-    if (proxy && (res.statusCode === 407 || (res.statusCode === 401 && res.headers['proxy-authenticate']))) {
-      res.resume();
-      reject(proxyRefused(proxy, url.host, res.statusCode));
-    } else resolvePromise(res);
-  };
   return new Promise((resolvePromise, reject) => {
-    const answer = onAnswer(resolvePromise, reject);
-    const req =
-      url.protocol === 'https:'
-        ? httpsRequest(url, { method, headers, timeout: LFS_REQUEST_TIMEOUT_MS, agent }, answer)
-        : proxy
-          ? (() => {
-              const f = forwardTarget(proxy, url);
-              return httpRequest({ hostname: f.hostname, port: f.port, path: f.path, method, headers: { ...f.headers, ...headers }, timeout: LFS_REQUEST_TIMEOUT_MS }, answer);
-            })()
-          : httpRequest(url, { method, headers, timeout: LFS_REQUEST_TIMEOUT_MS }, answer);
+    // A proxy's refusal is not the LFS server's (which would start the credential dance).
+    const req = proxiedRequest(url, { method, headers, timeout: LFS_REQUEST_TIMEOUT_MS, httpsAgent: agent }, proxy, resolvePromise, reject);
     req.on('timeout', () => req.destroy(new GitTrackError('STORE_FAILED', `${originOf(href)} did not answer within ${LFS_REQUEST_TIMEOUT_MS / 1000} s${via}`, { url: originOf(href) })));
     req.on('error', (err) => reject(err instanceof GitTrackError ? err : new GitTrackError('STORE_FAILED', `cannot reach the LFS server ${originOf(href)}${via}: ${err.message}`, { url: originOf(href) })));
     if (body === undefined) req.end();

@@ -11,12 +11,13 @@
  *    as curl (and so git) does.
  *
  * An http URL goes to the proxy in absolute form (`GET http://host/path`); an https one through
- * a `CONNECT` tunnel, TLS end to end. Credentials in the proxy URL (`http://user:pw@proxy:3128`)
+ * a `CONNECT` tunnel, TLS end to end ({@link proxiedRequest} does either; the S3, LFS and
+ * MLflow-import clients all go through here). Credentials in the proxy URL (`http://user:pw@proxy:3128`)
  * become a `Proxy-Authorization: Basic` header and never appear in a message: messages name
  * the proxy by {@link Proxy.origin} only.
  */
-import { request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -134,6 +135,40 @@ export function forwardTarget(proxy: Proxy, target: URL): { hostname: string; po
 }
 
 /**
+ * One HTTP(S) request to `url` through `proxy` when there is one: an http URL in absolute form,
+ * an https one through `httpsAgent`, a {@link tunnelingAgent} choosing the same proxy. The
+ * caller ends (or pipes into) the request and handles its `timeout` and `error` events. A
+ * proxy's own refusal (407, or 401 with `Proxy-Authenticate`) goes to `onRefused` as
+ * {@link proxyRefused}; every other answer to `onResponse`.
+ *
+ * @example
+ * const req = proxiedRequest(url, { method: 'GET', headers: {}, timeout: 60_000, httpsAgent }, pickProxy(url, env.vars), resolve, reject);
+ * req.on('error', reject).end();
+ */
+export function proxiedRequest(
+  url: URL,
+  options: { method: string; headers: OutgoingHttpHeaders; timeout: number; httpsAgent: HttpsAgent },
+  proxy: Proxy | null,
+  onResponse: (res: IncomingMessage) => void,
+  onRefused: (err: GitTrackError) => void,
+): ClientRequest {
+  const answer = (res: IncomingMessage): void => {
+    // The proxy's refusal, not the server's (which may want credentials of its own).
+    if (proxy && (res.statusCode === 407 || (res.statusCode === 401 && res.headers['proxy-authenticate']))) {
+      res.resume();
+      onRefused(proxyRefused(proxy, url.host, res.statusCode));
+    } else onResponse(res);
+  };
+  const { method, headers, timeout } = options;
+  if (url.protocol === 'https:') return httpsRequest(url, { method, headers, timeout, agent: options.httpsAgent }, answer);
+  if (!proxy) return httpRequest(url, { method, headers, timeout }, answer);
+  const f = forwardTarget(proxy, url);
+  // A connection of its own (`Connection: close`): tinyproxy, for one, closes the connection
+  // after each answer without saying so, and a reused socket would then fail with ECONNRESET.
+  return httpRequest({ hostname: f.hostname, port: f.port, path: f.path, method, headers: { ...f.headers, ...headers }, timeout, agent: false }, answer);
+}
+
+/**
  * An https agent that reaches each host through the proxy `choose` gives it (a CONNECT
  * tunnel, then TLS to the host itself), or directly when it gives none.
  *
@@ -197,7 +232,8 @@ export function proxyRefused(proxy: Proxy, target: string, status: number): GitT
     status === 407 || status === 401
       ? proxy.authorization
         ? `it refused the credentials in the proxy URL (HTTP ${status})`
-        : `it asks for credentials (HTTP ${status}): put them in the proxy URL, http://user:password@host:port`
+        : // Worded so that scrubbing credentials out of messages leaves the hint whole.
+          `it asks for credentials (HTTP ${status}): put them in the proxy URL as user:password@ before the host`
       : `HTTP ${status}`;
   return new GitTrackError('STORE_FAILED', `the proxy ${proxy.origin} (${proxy.source}) refused the request to ${target}: ${why}`, { proxy: proxy.origin, status });
 }

@@ -21,7 +21,7 @@ import type { Env } from '../../env.js';
 import { GitTrackError, isGitTrackError, quoteInput } from '../../errors.js';
 import { scrubUrl } from '../../git/credentials.js';
 import { MAX_IMPORT_ARTIFACT_FILES, MAX_NESTING_DEPTH, MLFLOW_HISTORY_PAGE, MLFLOW_RUNS_PAGE } from '../../limits.js';
-import { openLocalArtifacts, requestJson, downloadTo, type Connection } from './server-http.js';
+import { closeConnection, openLocalArtifacts, requestJson, downloadTo, type Connection } from './server-http.js';
 import { openS3Artifacts, parseS3Root, type S3Artifacts } from './s3-artifacts.js';
 import type { ArtifactFile, ArtifactReader, ImportSource, MetricPoint, RunStub, SourceRun } from './source.js';
 
@@ -50,7 +50,7 @@ export function openServerSource(url: string, env: Env): ImportSource {
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new GitTrackError('USAGE', `--server ${quoteInput(url)}: only http and https are supported`, { url });
   const label = scrubUrl(url).replace(/\/+$/, '');
-  const conn: Connection = { base, label, headers: authHeaders(base, env) };
+  const conn: Connection = { base, label, headers: authHeaders(base, env), vars: env.vars };
   let tempDir: string | undefined;
   const temp = (): string => (tempDir ??= mkdtempSync(join(tmpdir(), 'git-track-mlflow-')));
   // Loaded only for a run whose artifacts are in S3 (the AWS SDK is heavy).
@@ -200,6 +200,7 @@ export function openServerSource(url: string, env: Env): ImportSource {
     },
 
     async close() {
+      closeConnection(conn);
       if (s3) (await s3.catch(() => undefined))?.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },

@@ -1,12 +1,17 @@
 /**
  * HTTP to an MLflow server for the importer: JSON requests with a bounded response size and
  * a timeout, downloads streamed to a file without exceeding the size the listing promised,
- * and local artifact roots read without following symlinks. Errors are one line naming the
- * server (without credentials) and what failed.
+ * and local artifact roots read without following symlinks. Every request goes through the
+ * proxy the environment names (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), by the same code as the
+ * S3 and LFS stores. Errors are one line naming the server and any proxy (without credentials)
+ * and what failed.
  */
 import { closeSync, constants, createWriteStream, fstatSync, lstatSync, openSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
-import { GitTrackError, quoteInput } from '../../errors.js';
+import { pickProxy, proxiedRequest, tunnelingAgent } from '../../artifacts/stores/proxy.js';
+import { GitTrackError, isGitTrackError, quoteInput } from '../../errors.js';
 import { MAX_MLFLOW_RESPONSE_BYTES } from '../../limits.js';
 
 /** Where the server is, how messages name it, and the headers every request carries. */
@@ -14,29 +19,67 @@ export interface Connection {
   base: URL;
   label: string;
   headers: Record<string, string>;
+  /**
+   * The environment: its HTTP_PROXY / HTTPS_PROXY / NO_PROXY (either case) choose a proxy for
+   * each request, as for the S3 and LFS stores (artifacts/stores/proxy.ts) and as MLflow's own
+   * client (requests) does.
+   */
+  vars: Record<string, string | undefined>;
+  /** The https agent (a CONNECT tunnel when a proxy is chosen), made on first use; see {@link closeConnection}. */
+  agent?: HttpsAgent;
 }
 
-/** A request gets this long to answer before it is abandoned. */
+/** A request may stay this long without a byte going either way before it is abandoned. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
-async function send(conn: Connection, method: string, path: string, body?: unknown): Promise<Response> {
+/**
+ * Close the connection's idle keep-alive sockets.
+ *
+ * @example
+ * closeConnection(conn);
+ */
+export function closeConnection(conn: Connection): void {
+  conn.agent?.destroy();
+  conn.agent = undefined;
+}
+
+async function send(conn: Connection, method: string, path: string, body?: unknown): Promise<IncomingMessage> {
   const url = new URL(path.replace(/^\/+/, ''), conn.base.href.endsWith('/') ? conn.base : `${conn.base.href}/`);
   url.username = '';
   url.password = '';
-  let response: Response;
+  // Checked here, so a bad proxy setting is one clear line (the agent picks the same one again).
+  const proxy = pickProxy(url, conn.vars);
+  const agent = (conn.agent ??= tunnelingAgent((host, port) => pickProxy(new URL(`https://${host}:${port}/`), conn.vars), { timeout: REQUEST_TIMEOUT_MS }));
+  const via = proxy ? ` through the proxy ${proxy.origin} (${proxy.source})` : '';
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const headers = { ...conn.headers, ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) };
+  let reused = false;
+  const attempt = () =>
+    new Promise<IncomingMessage>((resolvePromise, reject) => {
+      const req = proxiedRequest(url, { method, headers, timeout: REQUEST_TIMEOUT_MS, httpsAgent: agent }, proxy, resolvePromise, reject);
+      req.on('timeout', () => req.destroy(new GitTrackError('BAD_INPUT', `the MLflow server ${conn.label} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s${via}`, { url: conn.label })));
+      req.on('error', (err) => {
+        reused = req.reusedSocket;
+        reject(err);
+      });
+      req.end(payload);
+    });
+  let response: IncomingMessage;
   try {
-    response = await fetch(url, {
-      method,
-      headers: { ...conn.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      redirect: 'error',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    // A kept-alive connection the server closed meanwhile fails at once; every request here
+    // only reads, so it is sent once more on a new connection.
+    response = await attempt().catch((err: NodeJS.ErrnoException) => {
+      if (reused && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return attempt();
+      throw err;
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new GitTrackError('BAD_INPUT', `cannot reach the MLflow server ${conn.label}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { url: conn.label });
+    // The proxy's own words (refused, unreachable) name it already, without credentials.
+    if (isGitTrackError(err)) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new GitTrackError('BAD_INPUT', `cannot reach the MLflow server ${conn.label}${via}: ${e.code ?? e.message}`, { url: conn.label });
   }
-  if (!response.ok) {
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status > 299) {
     const text = await readBounded(response, 64 * 1024).catch(() => '');
     let detail = text.trim().split('\n')[0] ?? '';
     try {
@@ -45,8 +88,8 @@ async function send(conn: Connection, method: string, path: string, body?: unkno
     } catch {
       // Not MLflow's JSON error: the first line of the body says enough.
     }
-    const hint = response.status === 401 || response.status === 403 ? ' (set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)' : '';
-    throw new GitTrackError('BAD_INPUT', `the MLflow server ${conn.label} answered ${response.status} to ${method} ${url.pathname}${detail ? `: ${quoteInput(detail)}` : ''}${hint}`, { status: response.status });
+    const hint = status === 401 || status === 403 ? ' (set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)' : '';
+    throw new GitTrackError('BAD_INPUT', `the MLflow server ${conn.label} answered ${status} to ${method} ${url.pathname}${via}${detail ? `: ${quoteInput(detail)}` : ''}${hint}`, { status });
   }
   return response;
 }
@@ -70,15 +113,19 @@ export async function requestJson(conn: Connection, method: 'GET' | 'POST', path
   return value as Record<string, unknown>;
 }
 
-async function readBounded(response: Response, max: number, what = 'the answer'): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > max) throw new GitTrackError('BAD_INPUT', `${what} is ${declared} bytes, over the limit of ${max}`, { limit: max });
+async function readBounded(response: IncomingMessage, max: number, what = 'the answer'): Promise<string> {
+  const over = (text: string): never => {
+    response.destroy();
+    throw new GitTrackError('BAD_INPUT', text, { limit: max });
+  };
+  const declared = Number(response.headers['content-length']);
+  if (declared > max) over(`${what} is ${declared} bytes, over the limit of ${max}`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += (chunk as Uint8Array).length;
-    if (size > max) throw new GitTrackError('BAD_INPUT', `${what} is over the limit of ${max} bytes`, { limit: max });
-    chunks.push(Buffer.from(chunk as Uint8Array));
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) over(`${what} is over the limit of ${max} bytes`);
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -95,12 +142,15 @@ export async function downloadTo(conn: Connection, path: string, target: string,
   const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
   let written = 0;
   try {
-    for await (const chunk of response.body ?? []) {
-      written += (chunk as Uint8Array).length;
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      written += chunk.length;
       if (size !== undefined && written > size) throw new GitTrackError('BAD_INPUT', `${what}: the server sent more than the ${size} bytes it listed`, {});
       if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
     }
     if (size !== undefined && written !== size) throw new GitTrackError('BAD_INPUT', `${what}: the server sent ${written} of the ${size} bytes it listed`, {});
+  } catch (err) {
+    response.destroy();
+    throw err;
   } finally {
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
