@@ -118,7 +118,8 @@ type IndexState = { table: RunTable } | { plan: ReturnType<typeof planUpdate> & 
 function indexState(ctx: TrackerContext): IndexState {
   const tip = runsTip(ctx);
   const cached = opened.get(ctx);
-  if (cached && cached.tip === tip) return { table: cached };
+  // A long-lived context (the dashboard's server) sees a skipped run's object come back too.
+  if (cached && cached.tip === tip && !awaited.get(ctx)?.some((oid) => present(ctx, oid))) return { table: cached };
   const path = join(ctx.repo.stateDir, INDEX_FILE);
   const saved = readIndex(path, ctx.store.format);
   const skippedBefore = readSkipped(ctx.repo.stateDir, saved?.tip ?? null);
@@ -127,6 +128,7 @@ function indexState(ctx: TrackerContext): IndexState {
   const relist = returnedShards(ctx, skippedBefore);
   if (saved && saved.tip === tip && relist.size === 0) {
     opened.set(ctx, saved);
+    awaited.set(ctx, awaitedObjects(skippedBefore));
     warnSkippedRuns(ctx, skippedBefore);
     return { table: saved };
   }
@@ -144,6 +146,7 @@ function indexState(ctx: TrackerContext): IndexState {
       writeIndex(path, table, ctx.store.format);
       writeSkipped(ctx.repo.stateDir, tip, skipped);
       opened.set(ctx, table);
+      awaited.set(ctx, awaitedObjects(skipped));
       warnSkippedRuns(ctx, skipped);
       return table;
     },
@@ -152,6 +155,10 @@ function indexState(ctx: TrackerContext): IndexState {
 
 /** One open index per context: commands that resolve several runs read it once. */
 const opened = new WeakMap<TrackerContext, RunTable>();
+/** Per context, the missing objects that runs skipped by its open index wait for. */
+const awaited = new WeakMap<TrackerContext, string[]>();
+
+const awaitedObjects = (skipped: readonly SkippedRun[]) => skipped.flatMap((r) => (r.missing === undefined ? [] : [r.missing]));
 
 function readIndex(path: string, format: ObjectFormat): RunTable | null {
   try {

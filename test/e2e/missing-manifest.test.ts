@@ -24,8 +24,8 @@ const manifestBlob = (dir: string, id: string) => git(dir, 'rev-parse', `runs:ru
  * Make `oid` really missing: every pack is exploded into loose objects (git's own
  * unpack-objects), then that one loose object is deleted. Returns its bytes, to restore it.
  */
-function loseObject(dir: string, oid: string): Buffer {
-  const bytes = execFileSync('git', ['cat-file', 'blob', oid], { cwd: dir, env: testGitEnv() });
+function loseObject(dir: string, oid: string, type: 'blob' | 'tree' = 'blob'): Buffer {
+  const bytes = execFileSync('git', ['cat-file', type, oid], { cwd: dir, env: testGitEnv() });
   const objects = join(dir, '.git', 'objects');
   const aside = tempDir('gt-packs-');
   for (const name of readdirSync(join(objects, 'pack'))) renameSync(join(objects, 'pack', name), join(aside, name));
@@ -38,8 +38,8 @@ function loseObject(dir: string, oid: string): Buffer {
 }
 
 /** Put the object back, as copying it from a clone that has it would. */
-function restoreObject(dir: string, oid: string, bytes: Buffer): void {
-  const back = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: dir, env: testGitEnv(), input: bytes, encoding: 'utf8' }).trim();
+function restoreObject(dir: string, oid: string, bytes: Buffer, type: 'blob' | 'tree' = 'blob'): void {
+  const back = execFileSync('git', ['hash-object', '-t', type, '-w', '--stdin'], { cwd: dir, env: testGitEnv(), input: bytes, encoding: 'utf8' }).trim();
   expect(back).toBe(oid);
 }
 
@@ -159,6 +159,41 @@ describe('a run whose manifest blob is missing', () => {
     expect(show.stderr).toMatch(/^git-track: run bbbbbbbbbbbb: its directory \(object 222222222222\) is missing from this repository; [^\n]*\n$/);
   });
 
+  it('whose run directory or shard tree is missing: skipped with one warning each, listed again once the trees are back', () => {
+    const dir = makeRepo({ commit: true });
+    const ids: string[] = [];
+    // Runs in three different shards (ids are random: log until there are).
+    while (new Set(ids.map((id) => id.slice(0, 2))).size < 3) {
+      const id = logRun(dir, '-m', 'f1=0.5');
+      if (!ids.some((other) => other.slice(0, 2) === id.slice(0, 2))) ids.push(id);
+    }
+    const [dirLost, shardLost, kept] = ids as [string, string, string];
+    const dirTree = git(dir, 'rev-parse', `runs:runs/${dirLost.slice(0, 2)}/${dirLost}`).trim();
+    const shardTree = git(dir, 'rev-parse', `runs:runs/${shardLost.slice(0, 2)}`).trim();
+    const dirBytes = loseObject(dir, dirTree, 'tree');
+    const shardBytes = loseObject(dir, shardTree, 'tree');
+    dropIndex(dir);
+
+    for (const args of [['list', '--json'], ['list', '--json']]) {
+      const r = cli(dir, ...args);
+      expect(r.code, r.stderr).toBe(0);
+      expect(listedIds(r.stdout)).toContain(kept);
+      expect(listedIds(r.stdout)).not.toContain(dirLost);
+      expect(listedIds(r.stdout)).not.toContain(shardLost);
+      // Sorted: `skipping run …` before `skipping tree …`.
+      expect(lines(r.stderr).sort()).toEqual([
+        expect.stringMatching(new RegExp(`^warning: skipping run ${dirLost}: its directory \\(object ${dirTree.slice(0, 12)}\\) is missing from this repository; `)),
+        expect.stringMatching(new RegExp(`^warning: skipping tree runs/${shardLost.slice(0, 2)}: object ${shardTree.slice(0, 12)} is missing from this repository, and the runs under it with it; `)),
+      ]);
+    }
+
+    restoreObject(dir, dirTree, dirBytes, 'tree');
+    restoreObject(dir, shardTree, shardBytes, 'tree');
+    const r = cli(dir, 'list', '--json');
+    expect(r.stderr).toBe('');
+    expect(listedIds(r.stdout)).toEqual([...ids].sort());
+  });
+
   it(`on a branch read through git cat-file (over ${BATCH_THRESHOLD} runs): skipped by the CLI, the in-process index and the dashboard's build; back once fetched by its id`, async () => {
     const n = BATCH_THRESHOLD + 50;
     const { dir, ids } = await makeRuns(n, (i) => ({ params: { i }, metrics: { f1: i / n } }));
@@ -233,6 +268,21 @@ describe('a run whose manifest blob is missing', () => {
     expect(r.code).toBe(0);
     expect(listedIds(r.stdout)).toEqual([...ids].sort());
     expect(r.stderr).not.toContain('skipping');
+  });
+
+  it('a context kept open (the dashboard\'s server) lists the run once its blob is back', async () => {
+    const { dir, ids } = await makeRuns(3, (i) => ({ metrics: { f1: i / 3 } }));
+    const blob = manifestBlob(dir, ids[1]!);
+    const bytes = loseObject(dir, blob);
+    dropIndex(dir);
+    const warnings: string[] = [];
+    const ctx = openContext({ dir, env: fixedEnv({ warnings }) });
+    expect(loadQueryIndex(ctx).size).toBe(2);
+    expect(loadQueryIndex(ctx).size).toBe(2);
+    expect(warnings).toHaveLength(1);
+    restoreObject(dir, blob, bytes);
+    expect(loadQueryIndex(ctx).size).toBe(3);
+    expect(warnings).toHaveLength(1);
   });
 
   it('stays skipped, with its one warning, while its blob is still missing and other runs are logged', () => {
