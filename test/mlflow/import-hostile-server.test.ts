@@ -78,6 +78,22 @@ describe('import mlflow --server: a hostile server', () => {
     expect(() => git(repo, 'rev-parse', '--verify', '-q', 'runs')).toThrow();
   });
 
+  it('an answer broken off half-way is one line naming the server and the answer, nothing written', async () => {
+    server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"experiments": [');
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const address = server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const repo = makeRepo();
+    const r = await cliAsync(repo, 'import', 'mlflow', '--server', url);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`git-track: the MLflow server ${url}: the answer to experiments/search: the connection broke off (ECONNRESET)`);
+    expect(() => git(repo, 'rev-parse', '--verify', '-q', 'runs')).toThrow();
+  });
+
   it('an answer that is not JSON is one line naming the server', async () => {
     const url = await serve(() => ({ raw: Buffer.from('<html>proxy login</html>') }));
     const r = await cliAsync(makeRepo(), 'import', 'mlflow', '--server', url);

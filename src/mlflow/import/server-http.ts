@@ -101,8 +101,18 @@ async function send(conn: Connection, method: string, path: string, body?: unkno
  * const page = await requestJson(conn, 'POST', 'runs/search', { experiment_ids: ['0'] });
  */
 export async function requestJson(conn: Connection, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const started = Date.now();
   const response = await send(conn, method, `api/2.0/mlflow/${path}`, body);
-  const text = await readBounded(response, MAX_MLFLOW_RESPONSE_BYTES, `the MLflow server ${conn.label}: the answer to ${path.split('?')[0]}`);
+  const what = `the MLflow server ${conn.label}: the answer to ${path.split('?')[0]}`;
+  // A whole answer in the time one request gets: a server sending a byte now and then cannot
+  // hold the import forever. (Downloads only time out when no byte comes.)
+  const timer = setTimeout(() => response.destroy(new GitTrackError('BAD_INPUT', `${what} did not end within ${REQUEST_TIMEOUT_MS / 1000} s`, {})), Math.max(0, REQUEST_TIMEOUT_MS - (Date.now() - started)));
+  let text: string;
+  try {
+    text = await readBounded(response, MAX_MLFLOW_RESPONSE_BYTES, what);
+  } finally {
+    clearTimeout(timer);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -122,12 +132,23 @@ async function readBounded(response: IncomingMessage, max: number, what = 'the a
   if (declared > max) over(`${what} is ${declared} bytes, over the limit of ${max}`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) over(`${what} is over the limit of ${max} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > max) over(`${what} is over the limit of ${max} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    throw brokenOff(err, what);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A connection lost in the middle of an answer, as one line saying which answer; other errors (the disk's) as they are. */
+function brokenOff(err: unknown, what: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (isGitTrackError(err) || !/^(ECONNRESET|EPIPE|ETIMEDOUT|ECONNABORTED|ERR_STREAM_PREMATURE_CLOSE)$/.test(e.code ?? '')) return err;
+  return new GitTrackError('BAD_INPUT', `${what}: the connection broke off (${e.code})`, {});
 }
 
 /**
@@ -150,7 +171,7 @@ export async function downloadTo(conn: Connection, path: string, target: string,
     if (size !== undefined && written !== size) throw new GitTrackError('BAD_INPUT', `${what}: the server sent ${written} of the ${size} bytes it listed`, {});
   } catch (err) {
     response.destroy();
-    throw err;
+    throw brokenOff(err, what);
   } finally {
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
