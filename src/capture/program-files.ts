@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_ENV_PACKAGES, MAX_TAG_VALUE_CHARS } from '../limits.js';
 import { isValidName } from '../manifest/names.js';
-import { canRecordDataset, datasetTags } from '../mlflow/dataset-tags.js';
+import { datasetTagKey, datasetTags } from '../mlflow/dataset-tags.js';
 
 export const END_FILE = 'end.json';
 export const ENV_FILE = 'env.json';
@@ -96,25 +96,23 @@ export function readInputs(dir: string, id: string, warn: (message: string) => v
   }
   for (const entry of value as unknown[]) {
     const e = (entry ?? {}) as Record<string, unknown>;
-    const name = typeof e.name === 'string' && isValidName(`dataset.${e.name}`) ? e.name : null;
-    if (!name) {
-      warn(`run ${id}: ${INPUTS_FILE}: a dataset without a valid name; ignored`);
-      continue;
-    }
+    const name = typeof e.name === 'string' && e.name !== '' ? e.name : null;
     // A path relative to the work tree, never out of it: logRun hashes what it names.
-    if (typeof e.path === 'string' && e.path !== '' && !e.path.startsWith('/') && !e.path.split('/').some((s) => s === '..' || s === '' || s === '.git')) {
-      out.data.push({ path: e.path, label: name });
-    } else if (!canRecordDataset(name)) {
-      warn(`run ${id}: ${INPUTS_FILE}: dataset '${name.slice(0, 100)}': its name is too long to record; ignored`);
+    const path = typeof e.path === 'string' && e.path !== '' && !e.path.startsWith('/') && !e.path.split('/').some((s) => s === '..' || s === '' || s === '.git') ? e.path : null;
+    const key = name === null ? null : datasetTagKey(name);
+    if (name === null || (path ? !isValidName(`dataset.${name}`) : key === null)) {
+      warn(`run ${id}: ${INPUTS_FILE}: a dataset without a valid name; ignored`);
+    } else if (path) {
+      out.data.push({ path, label: name });
     } else {
       // Exactly as given (dataset-tags.ts); only a value over a tag's limit is cut, and says so.
-      const field = (key: 'digest' | 'source'): string => {
-        const v = typeof e[key] === 'string' ? (e[key] as string) : '';
+      const field = (k: 'digest' | 'source'): string => {
+        const v = typeof e[k] === 'string' ? (e[k] as string) : '';
         if (v.length <= MAX_TAG_VALUE_CHARS) return v;
-        warn(`run ${id}: ${INPUTS_FILE}: dataset '${name}': its ${key} is ${v.length} characters; kept the first ${MAX_TAG_VALUE_CHARS} (MAX_TAG_VALUE_CHARS)`);
+        warn(`run ${id}: ${INPUTS_FILE}: dataset '${name}': its ${k} is ${v.length} characters; kept the first ${MAX_TAG_VALUE_CHARS} (MAX_TAG_VALUE_CHARS)`);
         return v.slice(0, MAX_TAG_VALUE_CHARS);
       };
-      Object.assign(out.tags, datasetTags(name, { digest: field('digest'), source: field('source') }));
+      Object.assign(out.tags, datasetTags(key!, { digest: field('digest'), source: field('source') }));
     }
   }
   return out;

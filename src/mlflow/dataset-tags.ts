@@ -5,15 +5,19 @@
  * Written now: `dataset.<name>` holds the source and `dataset.<name>.digest` the digest, each
  * exactly as given (empty, spaces, quotes, newlines, any Unicode), beside
  * `dataset.<name>.context` and `dataset.<name>.source_type`. One tag per field keeps the
- * manifest readable and filterable (`tags.dataset.iris.digest = 'd0'`).
+ * manifest readable and filterable (`tags.dataset.iris.digest = 'd0'`). The name is written as
+ * MLflow keys are (track-names.ts: `wine quality` as `wine%20quality`), so any name MLflow
+ * takes can be recorded; readers decode it as they decode every tag key.
  *
  * Written before: `dataset.<name>` alone held `"<digest> <source>"` (line breaks turned into
  * spaces, cut at 1,000 characters, `unnamed source` when both were empty), read back by
- * splitting at the first space, so an empty digest, or one with a space, came back wrong. That
- * writer never wrote a `.digest` tag: a dataset without one is read by the same split as
- * before, so manifests already written read exactly as they did.
+ * splitting at the first space, so an empty digest, or one with a space, came back wrong; a
+ * name that was not a valid tag name was not recorded. That writer never wrote a `.digest`
+ * tag: a dataset without one is read by the same split as before, so manifests already
+ * written read exactly as they did.
  */
 import { isValidName } from '../manifest/names.js';
+import { toTrackName } from './track-names.js';
 
 /** The prefix of the tags that record datasets. */
 export const DATASET_TAG_PREFIX = 'dataset.';
@@ -28,26 +32,28 @@ export interface DatasetFields {
 }
 
 /**
- * The tags that record a dataset's digest and source.
+ * The tag `dataset.<name>` of a dataset (its name encoded as MLflow keys are), or null when
+ * its tags cannot be written (the longest, `dataset.<name>.source_type`, would be too long).
  *
  * @example
- * datasetTags('iris', '', 's3://b/iris data.csv');
- * // { 'dataset.iris': 's3://b/iris data.csv', 'dataset.iris.digest': '' }
+ * datasetTagKey('iris');         // 'dataset.iris'
+ * datasetTagKey('wine quality'); // 'dataset.wine%20quality'
  */
-export function datasetTags(name: string, fields: DatasetFields): Record<string, string> {
-  return { [`${DATASET_TAG_PREFIX}${name}`]: fields.source, [`${DATASET_TAG_PREFIX}${name}.digest`]: fields.digest };
+export function datasetTagKey(name: string): string | null {
+  const encoded = toTrackName(name);
+  const key = encoded === null ? null : `${DATASET_TAG_PREFIX}${encoded}`;
+  return key !== null && isValidName(`${key}.source_type`) ? key : null;
 }
 
 /**
- * True when every tag of a dataset of this name can be written (the longest is
- * `dataset.<name>.source_type`): a tag name has no spaces, no `=`, at most NAME_MAX characters.
+ * The tags that record a dataset's digest and source, beside its tag `key` ({@link datasetTagKey}).
  *
  * @example
- * canRecordDataset('iris');       // true
- * canRecordDataset('iris train'); // false
+ * datasetTags('dataset.iris', { digest: '', source: 's3://b/iris data.csv' });
+ * // { 'dataset.iris': 's3://b/iris data.csv', 'dataset.iris.digest': '' }
  */
-export function canRecordDataset(name: string): boolean {
-  return isValidName(`${DATASET_TAG_PREFIX}${name}.source_type`);
+export function datasetTags(key: string, fields: DatasetFields): Record<string, string> {
+  return { [key]: fields.source, [`${key}.digest`]: fields.digest };
 }
 
 /**

@@ -18,8 +18,10 @@
 import { createHash } from 'node:crypto';
 import type { RunManifest, RunStatus } from '../manifest/schema.js';
 import type { Scalar } from '../runs/log-run.js';
-import { isValidName } from '../manifest/names.js';
 import { DATASET_TAG_PREFIX, isDatasetPart, readDataset } from './dataset-tags.js';
+import { fromTrackName, toTrackName } from './track-names.js';
+
+export { fromTrackName, toTrackName } from './track-names.js';
 
 /** MLflow's Default experiment: id and name. Runs without an experiment belong to it. */
 export const DEFAULT_EXPERIMENT_ID = '0';
@@ -134,51 +136,6 @@ export function experimentIdOf(name: string | null | undefined): string {
 /** The manifest `experiment` of an MLflow experiment name: none for the Default experiment. */
 export function experimentOfName(name: string): string | undefined {
   return name === DEFAULT_EXPERIMENT_NAME ? undefined : name;
-}
-
-const RESERVED = /[\s%=\x00-\x1f\x7f-\x9f\ufffe\uffff]/u;
-
-/**
- * An MLflow param, metric or tag key as a git-track name: characters a name cannot hold
- * (whitespace, `=`, control characters, `%` itself) and dots that would leave an empty
- * segment are percent-encoded. Returns null when the result is still not a valid name
- * (too long).
- *
- * @example
- * toTrackName('learning rate'); // 'learning%20rate'
- * toTrackName('train/loss');    // 'train/loss'
- */
-export function toTrackName(key: string): string | null {
-  let out = '';
-  const chars = [...key];
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i]!;
-    if (c === '.') {
-      const literal = out !== '' && !out.endsWith('.') && i < chars.length - 1 && chars[i + 1] !== '.';
-      out += literal ? '.' : '%2E';
-    } else if (RESERVED.test(c)) {
-      out += [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
-    } else {
-      out += c;
-    }
-  }
-  return isValidName(out) ? out : null;
-}
-
-/**
- * The MLflow key of a git-track name (the inverse of {@link toTrackName}); a name with a `%`
- * that is not an escape is returned as it is.
- *
- * @example
- * fromTrackName('learning%20rate'); // 'learning rate'
- */
-export function fromTrackName(name: string): string {
-  if (!name.includes('%')) return name;
-  try {
-    return decodeURIComponent(name);
-  } catch {
-    return name;
-  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readInputs } from '../../src/capture/program-files.js';
 import { datasetTags } from '../../src/mlflow/dataset-tags.js';
-import { datasetInputsOf } from '../../src/mlflow/mapping.js';
+import { datasetInputsOf, fromTrackName } from '../../src/mlflow/mapping.js';
 import { makeRepo } from '../helpers/repo.js';
 import { api, startGitTrackServer, type TestServer } from './server-helpers.js';
 
@@ -24,6 +24,9 @@ const FIELDS = [
   { digest: 'unnamed', source: 'source' },
 ];
 
+/** Tags with their keys as MLflow reads them (manifestTags does the same). */
+const manifestTagsOf = (tags: Record<string, string>) => Object.fromEntries(Object.entries(tags).map(([k, v]) => [fromTrackName(k), v]));
+
 let server: TestServer | undefined;
 afterEach(async () => {
   await server?.stop();
@@ -33,7 +36,7 @@ afterEach(async () => {
 describe('dataset tags', () => {
   it('round-trips every digest and source through the tags', () => {
     for (const fields of FIELDS) {
-      const tags = { ...datasetTags('iris', fields), 'dataset.iris.context': 'training', team: 'a' };
+      const tags = { ...datasetTags('dataset.iris', fields), 'dataset.iris.context': 'training', team: 'a' };
       const { inputs, rest } = datasetInputsOf(tags);
       expect(rest, JSON.stringify(fields)).toEqual({ team: 'a' });
       expect(inputs, JSON.stringify(fields)).toEqual([
@@ -71,6 +74,8 @@ describe('dataset tags', () => {
         { name: 'raw', digest: 'd 1' },
         { name: 'big', digest: 'd', source: long },
         { name: 'x'.repeat(245), digest: 'd', source: 's' },
+        { name: 'wine quality', digest: 'd2', source: 's3://b/w.csv' },
+        { name: '.hidden 100%', digest: 'd3', source: '' },
       ]),
     );
     const warnings: string[] = [];
@@ -85,21 +90,34 @@ describe('dataset tags', () => {
       'dataset.raw.digest': 'd 1',
       'dataset.big': long.slice(0, 8000),
       'dataset.big.digest': 'd',
+      'dataset.wine%20quality': 's3://b/w.csv',
+      'dataset.wine%20quality.digest': 'd2',
+      'dataset.%2Ehidden%20100%25': '',
+      'dataset.%2Ehidden%20100%25.digest': 'd3',
     });
+    // Read back (as the server does, tag keys decoded) under the names given.
+    expect(datasetInputsOf(manifestTagsOf(out.tags)).inputs.map((i) => [i.dataset.name, i.dataset.digest])).toEqual([
+      ['train', ''],
+      ['eval', ''],
+      ['raw', 'd 1'],
+      ['big', 'd'],
+      ['wine quality', 'd2'],
+      ['.hidden 100%', 'd3'],
+    ]);
     expect(warnings).toEqual([
       "run r1: inputs.json: dataset 'big': its source is 9000 characters; kept the first 8000 (MAX_TAG_VALUE_CHARS)",
-      `run r1: inputs.json: dataset '${'x'.repeat(100)}': its name is too long to record; ignored`,
+      'run r1: inputs.json: a dataset without a valid name; ignored',
     ]);
   });
 
-  it('refuses at log-inputs a digest or source the run could not record, as MLflow refuses', async () => {
+  it('refuses at log-inputs a digest, source or name the run could not record, as MLflow refuses too long ones', async () => {
     const dir = makeRepo({ commit: true });
     server = await startGitTrackServer(dir);
     const { url } = server;
     const run = (await api(url, 'runs/create', { experiment_id: '0', run_name: 'r' })).json.run.info.run_id;
     const log = (digest: string, source: string) => api(url, 'runs/log-inputs', { run_id: run, datasets: [{ dataset: { name: 'd', digest, source_type: 'local', source } }] });
-    for (const [digest, source] of [['x'.repeat(37), 's'], ['d', 's'.repeat(8001)]]) {
-      const r = await log(digest!, source!);
+    for (const [digest, source, name] of [['x'.repeat(37), 's', 'd'], ['d', 's'.repeat(8001), 'd'], ['d', 's', 'n'.repeat(240)]]) {
+      const r = await api(url, 'runs/log-inputs', { run_id: run, datasets: [{ dataset: { name, digest, source_type: 'local', source } }] });
       expect(r.status).toBe(400);
       expect(r.json.error_code).toBe('INVALID_PARAMETER_VALUE');
     }

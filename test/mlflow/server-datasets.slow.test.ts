@@ -1,7 +1,7 @@
 /**
  * Datasets logged through the real MLflow client (mlflow-skinny 2.22.0) into `git-track server`
  * come back exactly once the run is recorded: an empty digest, spaces, quotes, line breaks and
- * any Unicode in digest and source, through `get_run` and `search_runs` with `datasets.*`
+ * any Unicode in digest and source, a name with a space, through `get_run` and `search_runs` with `datasets.*`
  * filters. Runs recorded in the earlier form (`dataset.<name>` = "<digest> <source>") still
  * read as they always did.
  */
@@ -47,6 +47,7 @@ const ODD: [string, string, string, string | null][] = [
   ['both-empty', '', '', null],
   ['lines', 'x\ny', 'line1\nline2\r\n  tail ', 'training'],
   ['spaces', ' d ', '  ', null],
+  ['wine quality.v2', 'd5', 's3://b/wine.csv', 'eval'],
 ];
 
 const SCRIPT = `
@@ -98,6 +99,7 @@ describe.skipIf(mlflowSkipReason())('git-track server: datasets through the real
       "datasets.name = 'old' and datasets.context = 'training'",
       "datasets.name = 'both-empty'",
       "datasets.context = 'eval'",
+      "datasets.name = 'wine quality.v2'",
     ];
     const out = runPython(dir, server.url, SCRIPT, { odd: ODD, filters });
     const expected = [...ODD]
@@ -122,6 +124,7 @@ describe.skipIf(mlflowSkipReason())('git-track server: datasets through the real
       "datasets.name = 'old' and datasets.context = 'training'": ['legacy'],
       "datasets.name = 'both-empty'": ['odd'],
       "datasets.context = 'eval'": ['odd'],
+      "datasets.name = 'wine quality.v2'": ['odd'],
     });
 
     // On the branch: one tag per field, exact, readable with plain git and git-track show.
@@ -135,6 +138,10 @@ describe.skipIf(mlflowSkipReason())('git-track server: datasets through the real
       'dataset.lines.digest': 'x\ny',
       'dataset.both-empty': '',
       'dataset.both-empty.digest': '',
+      // A name a tag cannot hold as it is, written as MLflow keys are.
+      'dataset.wine%20quality.v2': 's3://b/wine.csv',
+      'dataset.wine%20quality.v2.digest': 'd5',
+      'dataset.wine%20quality.v2.context': 'eval',
     });
     const yaml = git(dir, 'show', `runs:runs/${id.slice(0, 2)}/${id}/run.yaml`);
     expect(yaml).toContain('dataset.no-source.digest: d4\n');

@@ -16,7 +16,6 @@ import { shareState } from '../../git/state-perm.js';
 import { MAX_MANIFEST_BYTES, MLFLOW_MAX_ACTIVE_HISTORY, MLFLOW_MAX_DATASET_DIGEST_CHARS, MLFLOW_MAX_KEY_CHARS, MAX_PARAM_VALUE_CHARS, MAX_TAG_VALUE_CHARS } from '../../limits.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { PATCH_FILE } from '../../runs/layout.js';
-import { isValidName } from '../../manifest/names.js';
 import {
   fromTrackName,
   TAG_GIT_COMMIT,
@@ -34,6 +33,8 @@ import {
   type MlflowRunStatus,
 } from '../mapping.js';
 import { invalid, MlflowError } from './errors.js';
+import { datasetTagKey } from '../dataset-tags.js';
+import { NAME_MAX } from '../../manifest/names.js';
 
 export interface NewActiveRun {
   experimentId: string;
@@ -261,6 +262,7 @@ export class ActiveRun {
       // MLflow's own limit for a digest; a source is kept whole in one tag, so a tag's limit.
       checkValue(`digest of dataset '${d.name}'`, d.digest, MLFLOW_MAX_DATASET_DIGEST_CHARS);
       checkValue(`source of dataset '${d.name}'`, d.source, MAX_TAG_VALUE_CHARS);
+      if (datasetTagKey(d.name) === null) throw invalid(`Dataset name '${d.name.slice(0, 100)}…' is too long: git-track records a dataset as the tag dataset.<name>, which holds at most ${NAME_MAX} characters`);
     }
     for (const d of datasets) {
       const same = this.inputs.find((i) => i.name === d.name && i.digest === d.digest);
@@ -368,11 +370,12 @@ export class ActiveRun {
       if (k === TAG_GIT_COMMIT && this.state.input.code?.commit) continue;
       out[toTrackName(k)!] = v;
     }
-    // Only beside a dataset tag the recording keeps (its name must make a valid tag name).
+    // Beside the dataset's own tags, which the recording writes from inputs.json (dataset-tags.ts).
     for (const d of this.inputs) {
-      if (!isValidName(`dataset.${d.name}.source_type`)) continue;
-      if (d.context !== undefined) out[`dataset.${d.name}.context`] = d.context;
-      if (d.sourceType) out[`dataset.${d.name}.source_type`] = d.sourceType;
+      const key = datasetTagKey(d.name);
+      if (key === null) continue;
+      if (d.context !== undefined) out[`${key}.context`] = d.context;
+      if (d.sourceType) out[`${key}.source_type`] = d.sourceType;
     }
     writeAtomic(join(this.dir, 'tags.json'), JSON.stringify(out));
   }

@@ -11,7 +11,7 @@ import { NEWEST_FIRST } from '../../query/query-runs.js';
 import type { RunManifest } from '../../manifest/schema.js';
 import type { ParamValue } from '../../manifest/schema.js';
 import { MLFLOW_MAX_SEARCH_RESULTS } from '../../limits.js';
-import { runFromManifest, toParamValue, toTrackName } from '../mapping.js';
+import { fromTrackName, runFromManifest, toParamValue, toTrackName } from '../mapping.js';
 import { DATASET_TAG_PREFIX, isDatasetPart, readDataset } from '../dataset-tags.js';
 import { RawJson } from './run-json-cache.js';
 import type { ActiveRun } from './active-run.js';
@@ -132,7 +132,7 @@ function datasetsOfRow(get: (f: Field) => FieldValue | undefined, names: string[
     if (typeof v !== 'string') continue;
     const context = get({ scope: 'tags', name: `${DATASET_TAG_PREFIX}${name}.context` });
     const digest = get({ scope: 'tags', name: `${DATASET_TAG_PREFIX}${name}.digest` });
-    out.push({ name, digest: readDataset(v, typeof digest === 'string' ? digest : undefined).digest, ...(typeof context === 'string' ? { context } : {}) });
+    out.push({ name: fromTrackName(name), digest: readDataset(v, typeof digest === 'string' ? digest : undefined).digest, ...(typeof context === 'string' ? { context } : {}) });
   }
   return out;
 }
