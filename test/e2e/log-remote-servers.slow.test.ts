@@ -182,6 +182,29 @@ describe('log --remote chooses the cheap fetch where the server allows it, and f
   }
 });
 
+describe('log --remote to a server that sends no object by id, before anyone logged a run', () => {
+  it('starts runs with the cheap fetch: there is no shard to ask for', async () => {
+    const c = CASES.find((x) => x.name === 'v0, filters, no objects by id')!;
+    const { bare, url, vars } = remoteFor(c);
+    git(bare, 'update-ref', '-d', 'refs/heads/runs');
+    const w = await openRemoteWriter(defaultEnv({ vars: testGitEnv(vars) }), { url, cwd: tempDir('gt-node-'), codeCommit: SHA });
+    try {
+      await fetchRunsTip(w);
+      expect(w.commitsFetched).toBe(0);
+      expect(w.fallback).toBeNull();
+    } finally {
+      w.close();
+    }
+    const first = cliWith(tempDir('gt-node-'), vars, 'log', '--remote', url, '--code-commit', SHA, '-m', 'f1=0.1');
+    expect(first.stderr).toBe(`git-track: pushed 1 run(s) to ${url}\n`);
+    // The second finds a shard on the remote, which the server would not send by id: it falls back, quietly.
+    const second = cliWith(tempDir('gt-node-'), vars, 'log', '--remote', url, '--code-commit', SHA, '-m', 'f1=0.2');
+    expect(second.stderr).toBe(`git-track: pushed 1 run(s) to ${url}\n`);
+    expect(remoteRunIds(bare)).toEqual([first.stdout.trim(), second.stdout.trim()].sort());
+    expectFsckClean(bare);
+  }, 60_000);
+});
+
 describe('log --remote when what the server offers cannot be read', () => {
   /** A git that drops the packet trace the offer is read from, as a git of another trace format would. */
   function gitWithoutTrace(): string {
