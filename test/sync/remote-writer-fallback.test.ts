@@ -1,0 +1,77 @@
+/**
+ * The writer behind `log --remote` against servers that do not allow its cheap fetch, in the
+ * fast loop (every server setting, end to end with the binary: test/e2e/log-remote-servers.slow.test.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { basename, dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultEnv } from '../../src/env.js';
+import { logRun as logRunLib } from '../../src/runs/log-run.js';
+import { fetchRunsTip, openRemoteWriter, pushRemoteWriter } from '../../src/sync/remote-writer.js';
+import { cliWith, git, tempDir, testGitEnv } from '../helpers/repo.js';
+import { cloneOf, expectFsckClean, logRun, makeBare, makeOrigin, ok, remoteRunIds, runIds, startHttpServer } from '../helpers/remotes.js';
+
+const SHA = 'd'.repeat(40);
+
+/** A remote over smart HTTP holding a few runs, configured by `config`. */
+async function remoteWith(config: Record<string, string>, protocolV0: boolean): Promise<{ bare: string; url: string; before: string[] }> {
+  const bare = makeBare();
+  git(bare, 'config', 'http.receivepack', 'true');
+  const { url: root } = await startHttpServer(dirname(bare), undefined, { protocolV0 });
+  const url = `${root}/${basename(bare)}`;
+  const a = makeOrigin(url);
+  const before = Array.from({ length: 4 }, (_, i) => logRun(a, '-m', `f1=0.${i}`));
+  ok(a, {}, 'push');
+  for (const [k, v] of Object.entries(config)) git(bare, 'config', k, v);
+  return { bare, url, before };
+}
+
+/** Log one run through the writer with an id drawn into the shard of `into`, push it, and return the writer's fallback and the run id. */
+async function logInto(url: string, into: string) {
+  const shard = Number.parseInt(into.slice(0, 2), 16);
+  const random = (n: number) => {
+    const bytes = randomBytes(n);
+    bytes[0] = shard;
+    return bytes;
+  };
+  const w = await openRemoteWriter(defaultEnv({ vars: testGitEnv(), random }), { url, cwd: tempDir('gt-node-'), codeCommit: SHA });
+  try {
+    await fetchRunsTip(w);
+    const id = (await logRunLib(w.ctx, { metrics: { f1: 0.9 }, code: w.code })).manifest.id;
+    expect(id.slice(0, 2)).toBe(into.slice(0, 2));
+    expect(await pushRemoteWriter(w)).toMatchObject({ runsSent: 1, queuedAs: null });
+    return { id, fallback: w.fallback };
+  } finally {
+    w.close();
+  }
+}
+
+describe('log --remote falls back once where the server does not allow its cheap fetch', () => {
+  it('a v0 server applying filters but sending no object by id: every shard tree up front, and the run lands in an existing shard', async () => {
+    const { bare, url, before } = await remoteWith({ 'uploadpack.allowFilter': 'true' }, true);
+    const { id, fallback } = await logInto(url, before[0]!);
+    expect(fallback?.fetched).toBe('every shard tree');
+    expect(remoteRunIds(bare)).toEqual([...before, id].sort());
+    expectFsckClean(bare);
+    const clone = cloneOf(url);
+    ok(clone, {}, 'pull');
+    expect(runIds(clone)).toEqual([...before, id].sort());
+    expect(cliWith(clone, {}, 'verify').code).toBe(0);
+  });
+
+  it('the same server allowing reachable objects by id: the cheap fetch', async () => {
+    const { bare, url, before } = await remoteWith({ 'uploadpack.allowFilter': 'true', 'uploadpack.allowReachableSHA1InWant': 'true' }, true);
+    const { id, fallback } = await logInto(url, before[1]!);
+    expect(fallback).toBeNull();
+    expect(remoteRunIds(bare)).toEqual([...before, id].sort());
+    expectFsckClean(bare);
+  });
+
+  it('a server refusing the tree filter: the whole tip tree, and the reason', async () => {
+    const { bare, url, before } = await remoteWith({ 'uploadpack.allowFilter': 'true', 'uploadpackfilter.tree.maxDepth': '1' }, false);
+    const { id, fallback } = await logInto(url, before[2]!);
+    expect(fallback).toEqual({ fetched: 'whole tip tree', reason: 'the remote refused --filter=tree:2 (tree filter allows max depth 1, but got 2)' });
+    expect(remoteRunIds(bare)).toEqual([...before, id].sort());
+    expectFsckClean(bare);
+  });
+});
