@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_ENV_PACKAGES, MAX_TAG_VALUE_CHARS } from '../limits.js';
 import { isValidName } from '../manifest/names.js';
-import { datasetTagKey, datasetTags } from '../mlflow/dataset-tags.js';
+import { datasetRecordTags, type DatasetRecord } from '../mlflow/dataset-tags.js';
 
 export const END_FILE = 'end.json';
 export const ENV_FILE = 'env.json';
@@ -94,27 +94,31 @@ export function readInputs(dir: string, id: string, warn: (message: string) => v
     warn(`run ${id}: ${INPUTS_FILE}: expected a list of datasets; ignored`);
     return out;
   }
+  const datasets: DatasetRecord[] = [];
   for (const entry of value as unknown[]) {
     const e = (entry ?? {}) as Record<string, unknown>;
     const name = typeof e.name === 'string' && e.name !== '' ? e.name : null;
     // A path relative to the work tree, never out of it: logRun hashes what it names.
     const path = typeof e.path === 'string' && e.path !== '' && !e.path.startsWith('/') && !e.path.split('/').some((s) => s === '..' || s === '' || s === '.git') ? e.path : null;
-    const key = name === null ? null : datasetTagKey(name);
-    if (name === null || (path ? !isValidName(`dataset.${name}`) : key === null)) {
+    if (name === null || (path && !isValidName(`dataset.${name}`))) {
       warn(`run ${id}: ${INPUTS_FILE}: a dataset without a valid name; ignored`);
     } else if (path) {
       out.data.push({ path, label: name });
     } else {
       // Exactly as given (dataset-tags.ts); only a value over a tag's limit is cut, and says so.
-      const field = (k: 'digest' | 'source'): string => {
-        const v = typeof e[k] === 'string' ? (e[k] as string) : '';
-        if (v.length <= MAX_TAG_VALUE_CHARS) return v;
+      const field = (k: 'digest' | 'source' | 'context' | 'sourceType'): string | undefined => {
+        const v = e[k];
+        if (typeof v !== 'string' || v.length <= MAX_TAG_VALUE_CHARS) return typeof v === 'string' ? v : undefined;
         warn(`run ${id}: ${INPUTS_FILE}: dataset '${name}': its ${k} is ${v.length} characters; kept the first ${MAX_TAG_VALUE_CHARS} (MAX_TAG_VALUE_CHARS)`);
         return v.slice(0, MAX_TAG_VALUE_CHARS);
       };
-      Object.assign(out.tags, datasetTags(key!, { digest: field('digest'), source: field('source') }));
+      const [context, sourceType] = [field('context'), field('sourceType')];
+      datasets.push({ name, digest: field('digest') ?? '', source: field('source') ?? '', ...(context !== undefined ? { context } : {}), ...(sourceType ? { sourceType } : {}) });
     }
   }
+  const { tags, refused } = datasetRecordTags(datasets);
+  for (const name of refused) warn(`run ${id}: ${INPUTS_FILE}: a dataset without a valid name ('${name.slice(0, 100)}…' is too long); ignored`);
+  Object.assign(out.tags, tags);
   return out;
 }
 

@@ -4,7 +4,8 @@
  *
  * Written now: `dataset.<name>` holds the source and `dataset.<name>.digest` the digest, each
  * exactly as given (empty, spaces, quotes, newlines, any Unicode), beside
- * `dataset.<name>.context` and `dataset.<name>.source_type`. One tag per field keeps the
+ * `dataset.<name>.context` and `dataset.<name>.source_type` (and `.name` for a second dataset
+ * of the same name, {@link datasetRecordTags}). One tag per field keeps the
  * manifest readable and filterable (`tags.dataset.iris.digest = 'd0'`). The name is written as
  * MLflow keys are (track-names.ts: `wine quality` as `wine%20quality`), so any name MLflow
  * takes can be recorded; readers decode it as they decode every tag key.
@@ -23,12 +24,21 @@ import { toTrackName } from './track-names.js';
 export const DATASET_TAG_PREFIX = 'dataset.';
 
 /** The tags beside `dataset.<name>` that hold its other fields. */
-export const DATASET_PARTS = ['.digest', '.context', '.source_type'] as const;
+export const DATASET_PARTS = ['.digest', '.context', '.source_type', '.name'] as const;
 
 /** A dataset's digest and source as MLflow gives them. */
 export interface DatasetFields {
   digest: string;
   source: string;
+}
+
+/** A dataset a run used, as MLflow's log-inputs (or the Python helper's `log_input`) gives it. */
+export interface DatasetRecord extends DatasetFields {
+  name: string;
+  /** MLflow's `mlflow.data.context` input tag (training, eval, …). */
+  context?: string;
+  /** MLflow's dataset source type (local, http, s3, …). */
+  sourceType?: string;
 }
 
 /**
@@ -46,14 +56,55 @@ export function datasetTagKey(name: string): string | null {
 }
 
 /**
- * The tags that record a dataset's digest and source, beside its tag `key` ({@link datasetTagKey}).
+ * The tags that record a run's datasets, in the order logged: one dataset per name and digest
+ * (a later one of the same name and digest replaces the earlier). The first of a name gets
+ * `dataset.<name>`; another of the same name (MLflow names every unnamed dataset `dataset`, so
+ * a training and an evaluation set often share it) gets `dataset.<name>~2`, `~3`, … with its
+ * name in `dataset.<name>~2.name`. `refused` names the datasets whose tags would be too long.
  *
  * @example
- * datasetTags('dataset.iris', { digest: '', source: 's3://b/iris data.csv' });
+ * datasetRecordTags([{ name: 'iris', digest: '', source: 's3://b/iris data.csv' }]).tags;
  * // { 'dataset.iris': 's3://b/iris data.csv', 'dataset.iris.digest': '' }
  */
-export function datasetTags(key: string, fields: DatasetFields): Record<string, string> {
-  return { [key]: fields.source, [`${key}.digest`]: fields.digest };
+export function datasetRecordTags(datasets: readonly DatasetRecord[]): { tags: Record<string, string>; refused: string[] } {
+  const unique = new Map<string, DatasetRecord>();
+  for (const d of datasets) unique.set(JSON.stringify([d.name, d.digest]), { ...unique.get(JSON.stringify([d.name, d.digest])), ...d });
+  const refused: string[] = [];
+  const keys = new Map<DatasetRecord, string>();
+  const taken = new Set<string>();
+  // First the first dataset of each name, so that none of them loses its plain key to another's `~N`.
+  for (const d of unique.values()) {
+    const key = datasetTagKey(d.name);
+    if (key === null) refused.push(d.name);
+    else if (!taken.has(key)) {
+      keys.set(d, key);
+      taken.add(key);
+    }
+  }
+  const named = new Set<DatasetRecord>();
+  for (const d of unique.values()) {
+    const base = datasetTagKey(d.name);
+    if (base === null || keys.has(d)) continue;
+    let n = 2;
+    while (taken.has(`${base}~${n}`)) n++;
+    const key = `${base}~${n}`;
+    if (!isValidName(`${key}.source_type`)) {
+      refused.push(d.name);
+      continue;
+    }
+    keys.set(d, key);
+    taken.add(key);
+    named.add(d);
+  }
+  const tags: Record<string, string> = {};
+  for (const [d, key] of keys) {
+    tags[key] = d.source;
+    tags[`${key}.digest`] = d.digest;
+    if (d.context !== undefined) tags[`${key}.context`] = d.context;
+    if (d.sourceType) tags[`${key}.source_type`] = d.sourceType;
+    if (named.has(d)) tags[`${key}.name`] = d.name;
+  }
+  return { tags, refused };
 }
 
 /**

@@ -99,7 +99,7 @@ export function datasetInputsOf(tags: Record<string, string>): { inputs: MlflowD
       continue;
     }
     if (isDatasetPart(key, has)) continue;
-    const name = key.slice(DATASET_TAG_PREFIX.length);
+    const name = has(`${key}.name`) ? tags[`${key}.name`]! : key.slice(DATASET_TAG_PREFIX.length);
     const { digest, source } = readDataset(value, has(`${key}.digest`) ? tags[`${key}.digest`] : undefined);
     const context = has(`${key}.context`) ? tags[`${key}.context`] : undefined;
     inputs.push({

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readInputs } from '../../src/capture/program-files.js';
-import { datasetTags } from '../../src/mlflow/dataset-tags.js';
+import { datasetRecordTags } from '../../src/mlflow/dataset-tags.js';
 import { datasetInputsOf, fromTrackName } from '../../src/mlflow/mapping.js';
 import { makeRepo } from '../helpers/repo.js';
 import { api, startGitTrackServer, type TestServer } from './server-helpers.js';
@@ -36,13 +36,46 @@ afterEach(async () => {
 describe('dataset tags', () => {
   it('round-trips every digest and source through the tags', () => {
     for (const fields of FIELDS) {
-      const tags = { ...datasetTags('dataset.iris', fields), 'dataset.iris.context': 'training', team: 'a' };
+      const tags = { ...datasetRecordTags([{ name: 'iris', ...fields, context: 'training' }]).tags, team: 'a' };
       const { inputs, rest } = datasetInputsOf(tags);
       expect(rest, JSON.stringify(fields)).toEqual({ team: 'a' });
       expect(inputs, JSON.stringify(fields)).toEqual([
         { tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'iris', digest: fields.digest, source_type: '', source: fields.source } },
       ]);
     }
+  });
+
+  it('keeps datasets of one name and different digests apart (MLflow names every unnamed dataset "dataset")', () => {
+    const logged = [
+      { name: 'dataset', digest: 'd1', source: 's3://b/train.csv', context: 'training' },
+      { name: 'dataset~2', digest: 'x', source: 'a real name' },
+      { name: 'dataset', digest: 'd2', source: 's3://b/test.csv', context: 'eval' },
+      { name: 'dataset', digest: 'd1', source: 's3://b/train.csv', context: 'training', sourceType: 's3' }, // again: replaces the first
+      { name: 'dataset', digest: 'd3', source: '' },
+    ];
+    const { tags, refused } = datasetRecordTags(logged);
+    expect(refused).toEqual([]);
+    expect(tags).toEqual({
+      'dataset.dataset': 's3://b/train.csv',
+      'dataset.dataset.digest': 'd1',
+      'dataset.dataset.context': 'training',
+      'dataset.dataset.source_type': 's3',
+      'dataset.dataset~2': 'a real name',
+      'dataset.dataset~2.digest': 'x',
+      'dataset.dataset~3': 's3://b/test.csv',
+      'dataset.dataset~3.digest': 'd2',
+      'dataset.dataset~3.context': 'eval',
+      'dataset.dataset~3.name': 'dataset',
+      'dataset.dataset~4': '',
+      'dataset.dataset~4.digest': 'd3',
+      'dataset.dataset~4.name': 'dataset',
+    });
+    expect(datasetInputsOf(tags).inputs.map((i) => [i.dataset.name, i.dataset.digest, i.dataset.source, i.tags?.[0]?.value])).toEqual([
+      ['dataset', 'd1', 's3://b/train.csv', 'training'],
+      ['dataset~2', 'x', 'a real name', undefined],
+      ['dataset', 'd2', 's3://b/test.csv', 'eval'],
+      ['dataset', 'd3', '', undefined],
+    ]);
   });
 
   it('reads tags of the earlier form as it always did, lossy cases included', () => {
@@ -69,7 +102,7 @@ describe('dataset tags', () => {
     writeFileSync(
       join(dir, 'inputs.json'),
       JSON.stringify([
-        { name: 'train', digest: '', source: 'http://h/a b.csv\nnext' },
+        { name: 'train', digest: '', source: 'http://h/a b.csv\nnext', context: 'training' },
         { name: 'eval', source: 'gs://b/ü.csv' },
         { name: 'raw', digest: 'd 1' },
         { name: 'big', digest: 'd', source: long },
@@ -84,6 +117,7 @@ describe('dataset tags', () => {
     expect(out.tags).toEqual({
       'dataset.train': 'http://h/a b.csv\nnext',
       'dataset.train.digest': '',
+      'dataset.train.context': 'training',
       'dataset.eval': 'gs://b/ü.csv',
       'dataset.eval.digest': '',
       'dataset.raw': '',
@@ -106,7 +140,7 @@ describe('dataset tags', () => {
     ]);
     expect(warnings).toEqual([
       "run r1: inputs.json: dataset 'big': its source is 9000 characters; kept the first 8000 (MAX_TAG_VALUE_CHARS)",
-      'run r1: inputs.json: a dataset without a valid name; ignored',
+      `run r1: inputs.json: a dataset without a valid name ('${'x'.repeat(100)}…' is too long); ignored`,
     ]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Datasets logged through the real MLflow client (mlflow-skinny 2.22.0) into `git-track server`
  * come back exactly once the run is recorded: an empty digest, spaces, quotes, line breaks and
- * any Unicode in digest and source, a name with a space, through `get_run` and `search_runs` with `datasets.*`
+ * any Unicode in digest and source, a name with a space, two datasets of one name, through `get_run` and `search_runs` with `datasets.*`
  * filters. Runs recorded in the earlier form (`dataset.<name>` = "<digest> <source>") still
  * read as they always did.
  */
@@ -65,6 +65,13 @@ c.set_terminated(run.info.run_id)
 plain = c.create_run(e, run_name="plain")
 c.log_inputs(plain.info.run_id, [DatasetInput(Dataset(name="iris", digest="d0", source_type="s3", source="s3://b/iris.csv"), [])])
 c.set_terminated(plain.info.run_id)
+from mlflow.data.meta_dataset import MetaDataset
+from mlflow.data.http_dataset_source import HTTPDatasetSource
+mlflow.set_experiment(experiment_id=e)
+with mlflow.start_run(run_name="unnamed"):
+    # No names: MLflow calls both "dataset".
+    mlflow.log_input(MetaDataset(HTTPDatasetSource("http://h/train.csv")), context="training")
+    mlflow.log_input(MetaDataset(HTTPDatasetSource("http://h/test.csv")), context="eval")
 def names(f):
     return sorted(r.info.run_name for r in c.search_runs(["0", e], f))
 def inputs(name):
@@ -75,6 +82,7 @@ print(json.dumps({
     "odd": inputs("odd"),
     "plain": inputs("plain"),
     "legacy": inputs("legacy"),
+    "unnamed": inputs("unnamed"),
     "searched": [[d.dataset.name, d.dataset.digest, d.dataset.source] for d in c.search_runs([e], "attributes.run_name = 'odd'")[0].inputs.dataset_inputs
                  if d.dataset.name == "empty-digest"],
     "filters": {f: names(f) for f in spec["filters"]},
@@ -100,6 +108,7 @@ describe.skipIf(mlflowSkipReason())('git-track server: datasets through the real
       "datasets.name = 'both-empty'",
       "datasets.context = 'eval'",
       "datasets.name = 'wine quality.v2'",
+      "datasets.name = 'dataset' and datasets.context = 'eval'",
     ];
     const out = runPython(dir, server.url, SCRIPT, { odd: ODD, filters });
     const expected = [...ODD]
@@ -123,9 +132,16 @@ describe.skipIf(mlflowSkipReason())('git-track server: datasets through the real
       "datasets.digest LIKE 's3://%'": ['legacy'],
       "datasets.name = 'old' and datasets.context = 'training'": ['legacy'],
       "datasets.name = 'both-empty'": ['odd'],
-      "datasets.context = 'eval'": ['odd'],
+      "datasets.context = 'eval'": ['odd', 'unnamed'],
       "datasets.name = 'wine quality.v2'": ['odd'],
+      "datasets.name = 'dataset' and datasets.context = 'eval'": ['unnamed'],
     });
+    // Two datasets MLflow named alike ("dataset"), both kept.
+    expect(out.unnamed.map((d: unknown[]) => [d[0], JSON.parse(d[2] as string).url, d[4]]).sort()).toEqual([
+      ['dataset', 'http://h/test.csv', ['eval']],
+      ['dataset', 'http://h/train.csv', ['training']],
+    ]);
+    expect(new Set(out.unnamed.map((d: unknown[]) => d[1])).size).toBe(2);
 
     // On the branch: one tag per field, exact, readable with plain git and git-track show.
     const id = JSON.parse(cli(dir, 'list', '--filter', "name = 'odd'", '--json').stdout)[0].id as string;

@@ -33,7 +33,7 @@ import {
   type MlflowRunStatus,
 } from '../mapping.js';
 import { invalid, MlflowError } from './errors.js';
-import { datasetTagKey } from '../dataset-tags.js';
+import { datasetTagKey, type DatasetRecord } from '../dataset-tags.js';
 import { NAME_MAX } from '../../manifest/names.js';
 
 export interface NewActiveRun {
@@ -50,15 +50,7 @@ export interface NewActiveRun {
 }
 
 /** A dataset a run used, as MLflow's log-inputs gives it. */
-export interface DatasetInput {
-  name: string;
-  digest: string;
-  source: string;
-  /** MLflow's `mlflow.data.context` input tag (training, eval, …). */
-  context?: string;
-  /** MLflow's dataset source type (local, http, s3, …), needed to read `source` back. */
-  sourceType?: string;
-}
+export type DatasetInput = DatasetRecord;
 
 /** A metric step as kept in memory. */
 interface Point {
@@ -369,13 +361,6 @@ export class ActiveRun {
       if (k === TAG_PARENT && this.meta.parent !== undefined) continue;
       if (k === TAG_GIT_COMMIT && this.state.input.code?.commit) continue;
       out[toTrackName(k)!] = v;
-    }
-    // Beside the dataset's own tags, which the recording writes from inputs.json (dataset-tags.ts).
-    for (const d of this.inputs) {
-      const key = datasetTagKey(d.name);
-      if (key === null) continue;
-      if (d.context !== undefined) out[`${key}.context`] = d.context;
-      if (d.sourceType) out[`${key}.source_type`] = d.sourceType;
     }
     writeAtomic(join(this.dir, 'tags.json'), JSON.stringify(out));
   }

@@ -132,7 +132,8 @@ function datasetsOfRow(get: (f: Field) => FieldValue | undefined, names: string[
     if (typeof v !== 'string') continue;
     const context = get({ scope: 'tags', name: `${DATASET_TAG_PREFIX}${name}.context` });
     const digest = get({ scope: 'tags', name: `${DATASET_TAG_PREFIX}${name}.digest` });
-    out.push({ name: fromTrackName(name), digest: readDataset(v, typeof digest === 'string' ? digest : undefined).digest, ...(typeof context === 'string' ? { context } : {}) });
+    const given = get({ scope: 'tags', name: `${DATASET_TAG_PREFIX}${name}.name` });
+    out.push({ name: typeof given === 'string' ? given : fromTrackName(name), digest: readDataset(v, typeof digest === 'string' ? digest : undefined).digest, ...(typeof context === 'string' ? { context } : {}) });
   }
   return out;
 }
