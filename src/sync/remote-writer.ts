@@ -206,12 +206,14 @@ function missingShard(ctx: TrackerContext, tip: string): string | undefined {
 }
 
 /**
- * Whether the remote sends a single object by id: from what it advertised to the fetch; when
- * git's trace of it cannot be read, by asking for `shard` (one round trip, and the answer).
+ * Whether the remote sends a single object by id: from what it advertised to the fetch. When
+ * git's trace of it cannot be read, or a server other than git's own speaks protocol v2 (where
+ * git allows any want but another implementation may not say), by asking for `shard`: one
+ * round trip, and the answer.
  */
 async function servesObjectsById(w: RemoteWriter, shard: string): Promise<boolean> {
   const offer = readServerOffer(join(w.ctx.repo.gitDir, OFFER_TRACE));
-  if (offer) return offer.objectsById;
+  if (offer && (offer.protocol < 2 || offer.agent?.startsWith('git/'))) return offer.objectsById;
   return fetchViaGit(w.ctx.repo.gitDir, w.ctx.env, shard);
 }
 

@@ -21,6 +21,8 @@ export interface ServerOffer {
    * unadvertised object").
    */
   objectsById: boolean;
+  /** The server's `agent` capability (`git/2.39.5`, `git/github-…`); null when it gives none. */
+  agent: string | null;
 }
 
 /**
@@ -56,22 +58,31 @@ export function readServerOffer(file: string): ServerOffer | null {
 export function parseServerOffer(trace: string): ServerOffer | null {
   let v2 = false;
   let v1 = false;
+  let agent: string | null = null;
   for (const line of trace.split('\n')) {
     // Lines the client sends are "git> …"/"fetch> …"; only what came from the server counts.
     const payload = /packet:\s+[\w-]+< (.*)$/.exec(line)?.[1];
     if (payload === undefined) continue;
     if (payload === 'version 2') v2 = true;
     else if (payload === 'version 1') v1 = true;
+    else if (v2 && payload.startsWith('agent=')) agent ??= payload.slice('agent='.length);
     else if (v2 && (payload === 'fetch' || payload.startsWith('fetch='))) {
-      // v2's fetch command lists its features; wants are not limited to advertised objects.
-      return { protocol: 2, filter: payload.slice('fetch='.length).split(' ').includes('filter'), objectsById: true };
+      // v2's fetch command lists its features; in git's own server, wants are not limited to
+      // advertised objects (the agent tells whose server it is; it comes before `fetch`).
+      return { protocol: 2, filter: payload.slice('fetch='.length).split(' ').includes('filter'), objectsById: true, agent };
     } else if (!v2) {
       // v0/v1: capabilities follow a NUL (traced as "\0") on the first ref line.
       const nul = payload.indexOf('\\0');
       if (nul < 0) continue;
       const caps = payload.slice(nul + 2).split(' ');
       // allowAnySHA1InWant advertises the reachable bit too; the tip bit alone does not reach a tree.
-      return { protocol: v1 ? 1 : 0, filter: caps.includes('filter'), objectsById: caps.includes('allow-reachable-sha1-in-want') };
+      const agentCap = caps.find((c) => c.startsWith('agent='));
+      return {
+        protocol: v1 ? 1 : 0,
+        filter: caps.includes('filter'),
+        objectsById: caps.includes('allow-reachable-sha1-in-want'),
+        agent: agentCap ? agentCap.slice('agent='.length) : null,
+      };
     }
   }
   return null;

@@ -67,6 +67,26 @@ describe('log --remote falls back once where the server does not allow its cheap
     expectFsckClean(bare);
   });
 
+  it('a v2 server other than git (its agent says): asked for one shard to know, then the cheap fetch', async () => {
+    // A remote by path: its upload-pack takes GIT_USER_AGENT from our environment.
+    const bare = makeBare();
+    git(bare, 'config', 'uploadpack.allowFilter', 'true');
+    const a = makeOrigin(bare);
+    const before = Array.from({ length: 3 }, (_, i) => logRun(a, '-m', `f1=0.${i}`));
+    ok(a, {}, 'push');
+    const w = await openRemoteWriter(defaultEnv({ vars: testGitEnv({ GIT_USER_AGENT: 'JGit/6.10.0' }) }), { url: bare, cwd: tempDir('gt-node-'), codeCommit: SHA });
+    try {
+      await fetchRunsTip(w);
+      expect(w.fallback).toBeNull();
+      // The shard asked for is here, the others are not, nor any manifest.
+      const here = before.filter((id) => w.ctx.store.has(git(bare, 'rev-parse', `runs:runs/${id.slice(0, 2)}`).trim()));
+      expect(here).toHaveLength(1);
+      expect(w.ctx.store.has(git(bare, 'rev-parse', `runs:runs/${here[0]!.slice(0, 2)}/${here[0]}/run.yaml`).trim())).toBe(false);
+    } finally {
+      w.close();
+    }
+  });
+
   it('a server refusing the tree filter: the whole tip tree, and the reason', async () => {
     const { bare, url, before } = await remoteWith({ 'uploadpack.allowFilter': 'true', 'uploadpackfilter.tree.maxDepth': '1' }, false);
     const { id, fallback } = await logInto(url, before[2]!);

@@ -6,7 +6,7 @@ import { parseServerOffer, readServerOffer } from '../../src/sync/server-offer.j
 import { git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
 
 /** git's own packet trace of a fetch from a bare copy of a small repository, set up by `config`, in protocol `version`. */
-function traceOfFetch(config: Record<string, string>, version: 0 | 1 | 2): string {
+function traceOfFetch(config: Record<string, string>, version: 0 | 1 | 2, vars: Record<string, string> = {}): string {
   const source = makeRepo({ commit: true });
   const bare = join(tempDir('gt-offer-'), 'remote.git');
   git(source, 'clone', '-q', '--bare', source, bare);
@@ -16,7 +16,7 @@ function traceOfFetch(config: Record<string, string>, version: 0 | 1 | 2): strin
   const trace = join(tempDir('gt-offer-'), 'trace');
   execFileSync('git', ['-c', `protocol.version=${version}`, 'fetch', '-q', '--depth', '1', '--filter=tree:2', bare, '+refs/heads/main:refs/heads/main'], {
     cwd: client,
-    env: testGitEnv({ GIT_TRACE_PACKET: trace }),
+    env: testGitEnv({ ...vars, GIT_TRACE_PACKET: trace }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return trace;
@@ -25,16 +25,21 @@ function traceOfFetch(config: Record<string, string>, version: 0 | 1 | 2): strin
 describe('what a server offers, from git packet trace of a fetch', () => {
   const FILTER = { 'uploadpack.allowFilter': 'true' };
   it.each([
-    ['v2, filters', FILTER, 2, { protocol: 2, filter: true, objectsById: true }],
-    ['v2, no filters', {}, 2, { protocol: 2, filter: false, objectsById: true }],
-    ['v0, no filters', {}, 0, { protocol: 0, filter: false, objectsById: false }],
-    ['v0, filters', FILTER, 0, { protocol: 0, filter: true, objectsById: false }],
-    ['v0, filters, reachable objects by id', { ...FILTER, 'uploadpack.allowReachableSHA1InWant': 'true' }, 0, { protocol: 0, filter: true, objectsById: true }],
-    ['v0, filters, any object by id', { ...FILTER, 'uploadpack.allowAnySHA1InWant': 'true' }, 0, { protocol: 0, filter: true, objectsById: true }],
-    ['v0, filters, only tips by id', { ...FILTER, 'uploadpack.allowTipSHA1InWant': 'true' }, 0, { protocol: 0, filter: true, objectsById: false }],
-    ['v1, filters', FILTER, 1, { protocol: 1, filter: true, objectsById: false }],
+    ['v2, filters', FILTER, 2, { protocol: 2, filter: true, objectsById: true, agent: expect.stringMatching(/^git\/\d/) }],
+    ['v2, no filters', {}, 2, { protocol: 2, filter: false, objectsById: true, agent: expect.stringMatching(/^git\/\d/) }],
+    ['v0, no filters', {}, 0, { protocol: 0, filter: false, objectsById: false, agent: expect.stringMatching(/^git\/\d/) }],
+    ['v0, filters', FILTER, 0, { protocol: 0, filter: true, objectsById: false, agent: expect.stringMatching(/^git\/\d/) }],
+    ['v0, filters, reachable objects by id', { ...FILTER, 'uploadpack.allowReachableSHA1InWant': 'true' }, 0, { protocol: 0, filter: true, objectsById: true, agent: expect.stringMatching(/^git\/\d/) }],
+    ['v0, filters, any object by id', { ...FILTER, 'uploadpack.allowAnySHA1InWant': 'true' }, 0, { protocol: 0, filter: true, objectsById: true, agent: expect.stringMatching(/^git\/\d/) }],
+    ['v0, filters, only tips by id', { ...FILTER, 'uploadpack.allowTipSHA1InWant': 'true' }, 0, { protocol: 0, filter: true, objectsById: false, agent: expect.stringMatching(/^git\/\d/) }],
+    ['v1, filters', FILTER, 1, { protocol: 1, filter: true, objectsById: false, agent: expect.stringMatching(/^git\/\d/) }],
   ] as const)('%s', (_, config, version, offer) => {
     expect(readServerOffer(traceOfFetch(config, version))).toEqual(offer);
+  });
+
+  it("names the server's agent (a local upload-pack takes GIT_USER_AGENT from the client's environment)", () => {
+    expect(readServerOffer(traceOfFetch(FILTER, 2, { GIT_USER_AGENT: 'JGit/6.10.0' }))).toEqual({ protocol: 2, filter: true, objectsById: true, agent: 'JGit/6.10.0' });
+    expect(readServerOffer(traceOfFetch(FILTER, 0, { GIT_USER_AGENT: 'JGit/6.10.0' }))?.agent).toBe('JGit/6.10.0');
   });
 
   it('is unknown, not guessed, for a trace without an advertisement, a missing file, or what the client sent', () => {
