@@ -151,13 +151,11 @@ export async function fetchRunsTip(w: RemoteWriter): Promise<void> {
   }
   let tip = checkFetched(w, fetch);
   const shard = tip && !refused ? missingShard(w.ctx, tip) : undefined;
-  if (tip && shard && !(await servesObjectsById(w, shard))) {
+  const noObjectsById = tip && shard ? await objectsByIdRefused(w, shard) : null;
+  if (noObjectsById) {
     await restartStandIn(w);
     tip = checkFetched(w, await fetchTip(w, `tree:${REMOTE_WRITER_TREE_DEPTH + 1}`, false));
-    w.fallback = {
-      fetched: 'every shard tree',
-      reason: 'the remote does not send objects by id (git protocol v0 without uploadpack.allowReachableSHA1InWant)',
-    };
+    w.fallback = { fetched: 'every shard tree', reason: noObjectsById };
   }
   const { ctx } = w;
   if (tip) {
@@ -206,15 +204,17 @@ function missingShard(ctx: TrackerContext, tip: string): string | undefined {
 }
 
 /**
- * Whether the remote sends a single object by id: from what it advertised to the fetch. When
- * git's trace of it cannot be read, or a server other than git's own speaks protocol v2 (where
- * git allows any want but another implementation may not say), by asking for `shard`: one
- * round trip, and the answer.
+ * Why the remote will not send a single object by id, or null when it will: from what it
+ * advertised to the fetch. When git's trace of it cannot be read, or a server other than git's
+ * own speaks protocol v2 (where git allows any want but another implementation may not say),
+ * by asking for `shard`: one round trip, and the answer.
  */
-async function servesObjectsById(w: RemoteWriter, shard: string): Promise<boolean> {
+async function objectsByIdRefused(w: RemoteWriter, shard: string): Promise<string | null> {
   const offer = readServerOffer(join(w.ctx.repo.gitDir, OFFER_TRACE));
-  if (offer && (offer.protocol < 2 || offer.agent?.startsWith('git/'))) return offer.objectsById;
-  return fetchViaGit(w.ctx.repo.gitDir, w.ctx.env, shard);
+  if (offer && (offer.protocol < 2 || offer.agent?.startsWith('git/'))) {
+    return offer.objectsById ? null : `the remote does not send objects by id (git protocol v${offer.protocol} without uploadpack.allowReachableSHA1InWant)`;
+  }
+  return fetchViaGit(w.ctx.repo.gitDir, w.ctx.env, shard) ? null : 'the remote did not send an object asked for by id';
 }
 
 /** Start the stand-in again, empty, in `format` (default: its own). */
