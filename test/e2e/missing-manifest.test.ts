@@ -4,14 +4,14 @@
  * way out, the commands that need it fail with one line, and once the object is back the run
  * is listed again, although the branch did not change.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, renameSync, rmSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BATCH_THRESHOLD } from '../../src/query/read-manifests.js';
 import { addRun, manifestText, placeAt, commitOnRef, tipTree } from '../helpers/hostile.js';
 import { logRun, makeBare, makeOrigin } from '../helpers/remotes.js';
-import { cli, git, makeRepo, tempDir, testGitEnv } from '../helpers/repo.js';
+import { cli, git, makeRepo, tempDir } from '../helpers/repo.js';
+import { dropIndex, loseObject, restoreObject } from '../helpers/missing-objects.js';
 import { makeRuns } from '../helpers/runs.js';
 import { fixedEnv } from '../../src/env.js';
 import { openContext } from '../../src/tracker-context.js';
@@ -19,34 +19,6 @@ import { loadQueryIndex, startQueryIndexBuild } from '../../src/query/query-inde
 
 /** Blob id of a run's manifest on `runs`. */
 const manifestBlob = (dir: string, id: string) => git(dir, 'rev-parse', `runs:runs/${id.slice(0, 2)}/${id}/run.yaml`).trim();
-
-/**
- * Make `oid` really missing: every pack is exploded into loose objects (git's own
- * unpack-objects), then that one loose object is deleted. Returns its bytes, to restore it.
- */
-function loseObject(dir: string, oid: string, type: 'blob' | 'tree' = 'blob'): Buffer {
-  const bytes = execFileSync('git', ['cat-file', type, oid], { cwd: dir, env: testGitEnv() });
-  const objects = join(dir, '.git', 'objects');
-  const aside = tempDir('gt-packs-');
-  for (const name of readdirSync(join(objects, 'pack'))) renameSync(join(objects, 'pack', name), join(aside, name));
-  for (const name of readdirSync(aside).filter((n) => n.endsWith('.pack'))) {
-    execFileSync('sh', ['-c', `git unpack-objects -q < "${join(aside, name)}"`], { cwd: dir, env: testGitEnv() });
-  }
-  rmSync(join(objects, oid.slice(0, 2), oid.slice(2)));
-  expect(() => git(dir, 'cat-file', '-e', oid)).toThrow();
-  return bytes;
-}
-
-/** Put the object back, as copying it from a clone that has it would. */
-function restoreObject(dir: string, oid: string, bytes: Buffer, type: 'blob' | 'tree' = 'blob'): void {
-  const back = execFileSync('git', ['hash-object', '-t', type, '-w', '--stdin'], { cwd: dir, env: testGitEnv(), input: bytes, encoding: 'utf8' }).trim();
-  expect(back).toBe(oid);
-}
-
-/** As on a fresh clone: no query index yet. */
-function dropIndex(dir: string): void {
-  for (const name of readdirSync(join(dir, '.git', 'git-track'))) if (name.startsWith('query-index')) rmSync(join(dir, '.git', 'git-track', name));
-}
 
 const lines = (text: string) => text.split('\n').filter(Boolean);
 const listedIds = (stdout: string) => (JSON.parse(stdout) as { id: string }[]).map((r) => r.id).sort();
