@@ -6,7 +6,8 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addRun, manifestText } from '../helpers/hostile.js';
-import { makeRepo } from '../helpers/repo.js';
+import { git, makeRepo } from '../helpers/repo.js';
+import { loseObject } from '../helpers/missing-objects.js';
 import { getJson, logRun, startUi } from './server-helpers.js';
 
 describe('git-track ui: bad runs and scale', () => {
@@ -23,6 +24,29 @@ describe('git-track ui: bad runs and scale', () => {
     expect(body.warnings.join('\n')).toContain('dddddddddddd');
     // The page after it still answers, and the good run's page is whole.
     expect((await getJson(ui, `/api/run/${good}`)).body.run.name).toBe('good');
+    // The bad run's own page is refused with what is wrong, not as a server fault.
+    const bad = await getJson(ui, '/api/run/cccccccccccc');
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe('INVALID_MANIFEST');
+    expect(bad.body.error.message).toContain('cccccccccccc');
+    expect(await ui.stop()).toBe(0);
+  });
+
+  it("a run whose manifest object is lost: listed with a warning, its page a 404 naming the object, not a 500", async () => {
+    const dir = makeRepo({ commit: true });
+    const good = logRun(dir, '--name', 'good', '-m', 'f1=0.9');
+    const lost = logRun(dir, '--name', 'lost', '-m', 'f1=0.1');
+    loseObject(dir, git(dir, 'rev-parse', `runs:runs/${lost.slice(0, 2)}/${lost}/run.yaml`).trim());
+    const ui = await startUi(dir);
+    const { body } = await getJson(ui, '/api/runs?columns=name');
+    expect(body.rows.map((r: { id: string }) => r.id)).toEqual([good]);
+    expect(body.warnings.join('\n')).toContain(lost);
+    for (const path of [`/api/run/${lost}`, `/api/run/${lost}/output`, `/api/series?runs=${lost}`]) {
+      const r = await getJson(ui, path);
+      expect(r.status, path).toBe(404);
+      expect(r.body.error.code, path).toBe('OBJECT_NOT_FOUND');
+      expect(r.body.error.message, path).toContain(lost);
+    }
     expect(await ui.stop()).toBe(0);
   });
 

@@ -94,6 +94,11 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   RUN_NOT_FOUND: 404,
   FILE_NOT_FOUND: 404,
   NO_RUNS_BRANCH: 404,
+  // A run listed but not readable (its objects lost, its manifest refused): the request was
+  // fine and the server is not at fault; the answer names the run and what is wrong with it.
+  OBJECT_NOT_FOUND: 404,
+  INVALID_MANIFEST: 422,
+  CORRUPT_OBJECT: 422,
   AMBIGUOUS_RUN: 409,
 };
 
