@@ -84,7 +84,8 @@ export async function remoteCodeVersion(env: Env, cwd: string, codeCommit: strin
     );
   }
   const branch = await runGit(['symbolic-ref', '--short', '-q', 'HEAD'], { cwd, env, allowFailure: true });
-  const status = await runGit(['status', '--porcelain', '--untracked-files=no'], { cwd, env, allowFailure: true });
+  // Read only: git status would otherwise refresh (write) the user's index, or wait on its lock.
+  const status = await runGit(['status', '--porcelain', '--untracked-files=no'], { cwd, env, vars: { GIT_OPTIONAL_LOCKS: '0' }, allowFailure: true });
   return { commit, branch: branchVar ?? (branch.stdout.trim() || null), dirty: status.stdout.trim() !== '' };
 }
 
