@@ -148,7 +148,7 @@ export async function fetchRunsTip(w: RemoteWriter): Promise<void> {
   if (refused) {
     await restartStandIn(w);
     fetch = await fetchTip(w, null, false);
-    w.fallback = { fetched: 'whole tip tree', reason: `the remote refused --filter=${partial} (${scrubText(refused).slice(0, 160)})` };
+    w.fallback = { fetched: 'whole tip tree', reason: `the remote refused --filter=${partial} (${fromRemote(refused).slice(0, 160)})` };
   }
   let tip = checkFetched(w, fetch);
   const shard = tip && !refused ? missingShard(w.ctx, tip) : undefined;
@@ -186,12 +186,20 @@ function fetchTip(w: RemoteWriter, filter: string | null, trace: boolean) {
 /** The fetched tip, or null when the remote has no `runs`; throws GIT_FAILED with git's reason otherwise. */
 function checkFetched(w: RemoteWriter, fetch: GitResult): string | null {
   if (fetch.code !== 0 && !/couldn't find remote ref/i.test(fetch.stderr)) {
-    const line = scrubText(fetch.stderr.split('\n').find((l) => /^(fatal|error):/.test(l)) ?? fetch.stderr.trim().split('\n')[0] ?? '');
+    const line = fromRemote(fetch.stderr.split('\n').find((l) => /^(fatal|error):/.test(l)) ?? fetch.stderr.trim().split('\n')[0] ?? '');
     throw new GitTrackError('GIT_FAILED', `cannot fetch runs from ${scrubUrl(w.remote.label)}: ${line.replace(/^(fatal|error):\s*/, '') || `git exited with ${fetch.code}`}`, {
       remote: w.remote.label,
     });
   }
   return fetch.code === 0 ? readRef(w.ctx.repo.commonDir, RUNS_REF) : null;
+}
+
+/**
+ * A line of git's stderr for our own message: it may quote the server (`remote error: …`), so
+ * credentials are scrubbed and control characters (a terminal's escape sequences) shown as `?`.
+ */
+function fromRemote(line: string): string {
+  return scrubText(line).replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
 }
 
 /**

@@ -3,8 +3,12 @@
  * fast loop (every server setting, end to end with the binary: test/e2e/log-remote-servers.slow.test.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { basename, dirname } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isGitTrackError } from '../../src/errors.js';
 import { defaultEnv } from '../../src/env.js';
 import { logRun as logRunLib } from '../../src/runs/log-run.js';
 import { fetchRunsTip, openRemoteWriter, pushRemoteWriter } from '../../src/sync/remote-writer.js';
@@ -93,5 +97,34 @@ describe('log --remote falls back once where the server does not allow its cheap
     expect(fallback).toEqual({ fetched: 'whole tip tree', reason: 'the remote refused --filter=tree:2 (tree filter allows max depth 1, but got 2)' });
     expect(remoteRunIds(bare)).toEqual([...before, id].sort());
     expectFsckClean(bare);
+  });
+});
+
+describe('log --remote quoting a hostile server', () => {
+  // A smart-HTTP server answering every fetch with an error that mentions filters (so it is
+  // taken for a refused filter, and asked again without) and carries terminal escape sequences.
+  const pkt = (text: string) => `${(text.length + 4).toString(16).padStart(4, '0')}${text}`;
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/x-git-upload-pack-advertisement', 'Cache-Control': 'no-cache' });
+    res.end(`${pkt('# service=git-upload-pack\n')}0000${pkt('ERR filter \x1b]0;owned\x07\x1b[2J\x1b[31mgotcha\n')}`);
+  });
+  afterAll(() => server.close());
+
+  it('one line without its control characters; the private repository is gone', async () => {
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x.git`;
+    const w = await openRemoteWriter(defaultEnv({ vars: testGitEnv() }), { url, cwd: tempDir('gt-node-'), codeCommit: SHA });
+    let error: unknown;
+    try {
+      await fetchRunsTip(w);
+    } catch (err) {
+      error = err;
+    } finally {
+      w.close();
+    }
+    expect(existsSync(w.ctx.repo.gitDir)).toBe(false);
+    expect(isGitTrackError(error, 'GIT_FAILED')).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toBe(`cannot fetch runs from ${url}: remote error: filter ?]0;owned??[2J?[31mgotcha`);
   });
 });
