@@ -156,8 +156,19 @@ describe('dataset tags', () => {
       expect(r.json.error_code).toBe('INVALID_PARAMETER_VALUE');
     }
     expect((await log('x'.repeat(36), 's'.repeat(8000))).status).toBe(200);
+    // A name that fits alone, but not as the second of its name (dataset.<name>~2.source_type).
+    const long = 'n'.repeat(235);
+    const inputs = (digest: string) => api(url, 'runs/log-inputs', { run_id: run, datasets: [{ dataset: { name: long, digest, source_type: 'local', source: 's' } }] });
+    expect((await inputs('a')).status).toBe(200);
+    expect((await inputs('a')).status).toBe(200); // the same again: nothing new
+    const second = await inputs('b');
+    expect(second.status).toBe(400);
+    expect(second.json.message).toContain('is too long');
     expect((await api(url, 'runs/update', { run_id: run, status: 'FINISHED' })).status).toBe(200);
     const got = await api(url, 'runs/get', { run_id: run }, { method: 'GET' });
-    expect(got.json.run.inputs.dataset_inputs).toEqual([{ dataset: { name: 'd', digest: 'x'.repeat(36), source_type: 'local', source: 's'.repeat(8000) } }]);
+    expect(got.json.run.inputs.dataset_inputs).toEqual([
+      { dataset: { name: 'd', digest: 'x'.repeat(36), source_type: 'local', source: 's'.repeat(8000) } },
+      { dataset: { name: long, digest: 'a', source_type: 'local', source: 's' } },
+    ]);
   });
 });

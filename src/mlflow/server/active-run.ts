@@ -33,7 +33,7 @@ import {
   type MlflowRunStatus,
 } from '../mapping.js';
 import { invalid, MlflowError } from './errors.js';
-import { datasetTagKey, type DatasetRecord } from '../dataset-tags.js';
+import { datasetRecordTags, type DatasetRecord } from '../dataset-tags.js';
 import { NAME_MAX } from '../../manifest/names.js';
 
 export interface NewActiveRun {
@@ -80,7 +80,7 @@ export class ActiveRun {
   private points = 0;
   /** Keys whose non-finite values were dropped (warned once each). */
   private readonly dropped = new Set<string>();
-  private readonly inputs: DatasetInput[] = [];
+  private inputs: DatasetInput[] = [];
   /** About how many bytes the run's params, tags and metric names take in its manifest. */
   private manifestBytes = 0;
 
@@ -242,9 +242,10 @@ export class ActiveRun {
   }
 
   /**
-   * Datasets the run used (MLflow's log-inputs): kept as `dataset.<name>` tags with their
-   * digest and source, and the context MLflow gives an input (`mlflow.data.context`: training,
-   * eval, …) as a `dataset.<name>.context` tag. A client's local path is never hashed on the server.
+   * Datasets the run used (MLflow's log-inputs), with the context MLflow gives an input
+   * (`mlflow.data.context`: training, eval, …): kept in the staging dir's inputs.json, which the
+   * recording writes as `dataset.<name>` tags (dataset-tags.ts). A client's local path is never
+   * hashed on the server.
    */
   logInputs(datasets: DatasetInput[]): void {
     this.checkOpen();
@@ -254,19 +255,24 @@ export class ActiveRun {
       // MLflow's own limit for a digest; a source is kept whole in one tag, so a tag's limit.
       checkValue(`digest of dataset '${d.name}'`, d.digest, MLFLOW_MAX_DATASET_DIGEST_CHARS);
       checkValue(`source of dataset '${d.name}'`, d.source, MAX_TAG_VALUE_CHARS);
-      if (datasetTagKey(d.name) === null) throw invalid(`Dataset name '${d.name.slice(0, 100)}…' is too long: git-track records a dataset as the tag dataset.<name>, which holds at most ${NAME_MAX} characters`);
     }
+    const next = this.inputs.map((i) => ({ ...i }));
+    let bytes = 0;
     for (const d of datasets) {
-      const same = this.inputs.find((i) => i.name === d.name && i.digest === d.digest);
+      const same = next.find((i) => i.name === d.name && i.digest === d.digest);
       if (same) {
         Object.assign(same, d);
         continue;
       }
-      this.reserve(entryBytes(d.name, d.source) + entryBytes(d.name, d.digest) + entryBytes(d.name, d.context ?? '') + entryBytes(d.name, d.sourceType ?? ''));
-      this.inputs.push(d);
+      bytes += entryBytes(d.name, d.source) + entryBytes(d.name, d.digest) + entryBytes(d.name, d.context ?? '') + entryBytes(d.name, d.sourceType ?? '');
+      next.push(d);
     }
+    // Whatever the recording could not write as tags is refused now, not lost then.
+    const [refused] = datasetRecordTags(next).refused;
+    if (refused !== undefined) throw invalid(`Dataset name '${refused.slice(0, 100)}' is too long: git-track records a dataset as the tag dataset.<name>, which holds at most ${NAME_MAX} characters`);
+    this.reserve(bytes);
+    this.inputs = next;
     writeAtomic(join(this.dir, 'inputs.json'), JSON.stringify(this.inputs));
-    this.writeTags();
   }
 
   /** The datasets logged so far, for datasets.* filters. */
