@@ -31,7 +31,7 @@ export interface ServerOffer {
  * is: a v0 server lists every ref it has after it.
  *
  * @example
- * readServerOffer('/tmp/stand-in/packet-trace'); // { protocol: 2, filter: true, objectsById: true }
+ * readServerOffer('/tmp/stand-in/packet-trace'); // { protocol: 2, filter: true, objectsById: true, agent: 'git/2.39.5' }
  */
 export function readServerOffer(file: string): ServerOffer | null {
   let text: string;
@@ -53,7 +53,7 @@ export function readServerOffer(file: string): ServerOffer | null {
  * {@link readServerOffer} on the trace's text.
  *
  * @example
- * parseServerOffer('packet: git< 1a2b… refs/heads/runs\\0shallow filter agent=git/2.39.5\n'); // { protocol: 0, filter: true, objectsById: false }
+ * parseServerOffer('packet: git< 1a2b… refs/heads/runs\\0shallow filter agent=git/2.39.5\n'); // { protocol: 0, filter: true, objectsById: false, agent: 'git/2.39.5' }
  */
 export function parseServerOffer(trace: string): ServerOffer | null {
   let v2 = false;
@@ -75,11 +75,11 @@ export function parseServerOffer(trace: string): ServerOffer | null {
       const nul = payload.indexOf('\\0');
       if (nul < 0) continue;
       const caps = payload.slice(nul + 2).split(' ');
-      // allowAnySHA1InWant advertises the reachable bit too; the tip bit alone does not reach a tree.
       const agentCap = caps.find((c) => c.startsWith('agent='));
       return {
         protocol: v1 ? 1 : 0,
         filter: caps.includes('filter'),
+        // allowAnySHA1InWant advertises the reachable bit too; the tip bit alone does not reach a tree.
         objectsById: caps.includes('allow-reachable-sha1-in-want'),
         agent: agentCap ? agentCap.slice('agent='.length) : null,
       };
