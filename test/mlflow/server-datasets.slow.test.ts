@@ -5,38 +5,12 @@
  * filters. Runs recorded in the earlier form (`dataset.<name>` = "<digest> <source>") still
  * read as they always did.
  */
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cli, git, makeRepo } from '../helpers/repo.js';
-import { mlflowPython, mlflowSkipReason } from '../helpers/mlflow-venv.js';
-import { startGitTrackServer, type TestServer } from './server-helpers.js';
+import { mlflowSkipReason } from '../helpers/mlflow-venv.js';
+import { mlflowClientTests, startGitTrackServer } from './server-helpers.js';
 
-let python = '';
-let server: TestServer | undefined;
-beforeAll(() => {
-  if (!mlflowSkipReason()) python = mlflowPython('client');
-}, 1_200_000);
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-});
-
-/** Run a Python script with the MLflow client against `url`; its last stdout line is JSON. */
-function runPython(dir: string, url: string, script: string, input: unknown): any {
-  const file = join(dir, 'datasets.py');
-  writeFileSync(file, script);
-  const r = spawnSync(python, [file], {
-    cwd: dir,
-    encoding: 'utf8',
-    input: JSON.stringify(input),
-    timeout: 300_000,
-    env: { ...process.env, MLFLOW_TRACKING_URI: url, GIT_PYTHON_REFRESH: 'quiet', PYTHONIOENCODING: 'utf-8' },
-  });
-  expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(0);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
+const t = mlflowClientTests();
 
 /** name, digest, source, context: every one must come back exactly. */
 const ODD: [string, string, string, string | null][] = [
@@ -95,7 +69,7 @@ describe.skipIf(mlflowSkipReason())('git-track server: datasets through the real
     // A run recorded by an earlier git-track: one tag "<digest> <source>", context beside it;
     // and one whose digest was empty then, so its source was read as the digest.
     cli(dir, 'log', '--name', 'legacy', '-t', 'dataset.old=d9 s3://b/old data.csv', '-t', 'dataset.old.context=training', '-t', 'dataset.lossy=s3://b/only-source.csv');
-    server = await startGitTrackServer(dir);
+    t.server = await startGitTrackServer(dir);
     const filters = [
       "datasets.digest = ''",
       `datasets.digest = 'a "b" c'`,
@@ -110,7 +84,7 @@ describe.skipIf(mlflowSkipReason())('git-track server: datasets through the real
       "datasets.name = 'wine quality.v2'",
       "datasets.name = 'dataset' and datasets.context = 'eval'",
     ];
-    const out = runPython(dir, server.url, SCRIPT, { odd: ODD, filters });
+    const out = t.runPython(dir, t.server.url, SCRIPT, { input: { odd: ODD, filters } });
     const expected = [...ODD]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([name, digest, source, context]) => [name, digest, source, 'http', context ? [context] : []]);

@@ -3,33 +3,14 @@
  * server` travel with `git-track push` / `pull`: a teammate's clone, its own server started
  * there, sees the same ids, names, tags and lifecycle — also for experiments without a run.
  */
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { experimentIdOf } from '../../src/mlflow/mapping.js';
-import { mlflowPython, mlflowSkipReason } from '../helpers/mlflow-venv.js';
+import { mlflowSkipReason } from '../helpers/mlflow-venv.js';
 import { cloneOf, makeBare, makeOrigin } from '../helpers/remotes.js';
 import { cli, git } from '../helpers/repo.js';
-import { startGitTrackServer, type TestServer } from './server-helpers.js';
+import { mlflowClientTests, startGitTrackServer } from './server-helpers.js';
 
-let python = '';
-let server: TestServer | undefined;
-beforeAll(() => {
-  if (!mlflowSkipReason()) python = mlflowPython('client');
-}, 1_200_000);
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-});
-
-function runPython(dir: string, url: string, script: string): any {
-  const file = join(dir, `script-${Math.random().toString(36).slice(2)}.py`);
-  writeFileSync(file, script);
-  const r = spawnSync(python, [file], { cwd: dir, encoding: 'utf8', timeout: 300_000, env: { ...process.env, MLFLOW_TRACKING_URI: url, GIT_PYTHON_REFRESH: 'quiet' } });
-  expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(0);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
+const t = mlflowClientTests();
 
 const LIST = `
 import json
@@ -44,10 +25,10 @@ describe.skipIf(mlflowSkipReason())('MLflow experiments shared through push and 
     const bare = makeBare();
     const origin = makeOrigin(bare);
     git(origin, 'push', '-q', 'origin', 'main');
-    server = await startGitTrackServer(origin);
-    const made = runPython(
+    t.server = await startGitTrackServer(origin);
+    const made = t.runPython(
       origin,
-      server.url,
+      t.server.url,
       `
 import json
 from mlflow import MlflowClient
@@ -62,16 +43,16 @@ print(json.dumps({"churn": churn, "renamed": renamed, "gone": gone}))
 `,
     );
     expect(made).toEqual({ churn: experimentIdOf('churn'), renamed: experimentIdOf('draft'), gone: experimentIdOf('scratch') });
-    const before = runPython(origin, server.url, LIST);
-    await server.stop();
+    const before = t.runPython(origin, t.server.url, LIST);
+    await t.server.stop();
     const pushed = cli(origin, 'push');
     expect(pushed.code, pushed.stderr).toBe(0);
 
     const clone = cloneOf(bare);
     const pulled = cli(clone, 'pull');
     expect(pulled.code, pulled.stderr).toBe(0);
-    server = await startGitTrackServer(clone);
-    const after = runPython(clone, server.url, LIST);
+    t.server = await startGitTrackServer(clone);
+    const after = t.runPython(clone, t.server.url, LIST);
     expect(after).toEqual(before);
     expect(after).toEqual([
       ['0', 'Default', 'active', {}],
@@ -80,9 +61,9 @@ print(json.dumps({"churn": churn, "renamed": renamed, "gone": gone}))
       [made.gone, 'scratch', 'deleted', {}],
     ]);
     // A run in the clone's "final" lands in the experiment the origin created (its first name's id).
-    const run = runPython(
+    const run = t.runPython(
       clone,
-      server.url,
+      t.server.url,
       `
 import json, mlflow
 mlflow.set_experiment("final")

@@ -2,8 +2,12 @@
  * `git-track server` for tests: the built binary in a test repository, on 127.0.0.1 and a port
  * the OS picks; resolves once it prints its URL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, expect } from 'vitest';
 import { BIN, testGitEnv } from '../helpers/repo.js';
+import { mlflowPython, mlflowSkipReason } from '../helpers/mlflow-venv.js';
 
 export interface TestServer {
   url: string;
@@ -68,3 +72,51 @@ export async function api(url: string, endpoint: string, body?: Record<string, u
   }
   return { status: res.status, json };
 }
+
+/**
+ * What the tests of `git-track server` through the real MLflow client share: the pinned
+ * client's Python (set up once, before the tests) and the server a test starts (`t.server`),
+ * stopped after it.
+ *
+ * @example
+ * const t = mlflowClientTests();
+ * t.server = await startGitTrackServer(dir);
+ * const out = t.runPython(dir, t.server.url, 'import json; print(json.dumps(1))');
+ */
+export function mlflowClientTests(): {
+  server: TestServer | undefined;
+  /** The client's Python, once set up. */
+  readonly python: string;
+  runPython(dir: string, url: string, script: string, options?: { env?: Record<string, string>; input?: unknown }): any;
+} {
+  let python = '';
+  const t = {
+    server: undefined as TestServer | undefined,
+    get python() {
+      return python;
+    },
+    /** Run a Python script with the MLflow client against `url`; its last stdout line is JSON. */
+    runPython(dir: string, url: string, script: string, options: { env?: Record<string, string>; input?: unknown } = {}): any {
+      const file = join(dir, `script-${Math.random().toString(36).slice(2)}.py`);
+      writeFileSync(file, script);
+      const r = spawnSync(python, [file], {
+        cwd: dir,
+        encoding: 'utf8',
+        ...(options.input === undefined ? {} : { input: JSON.stringify(options.input) }),
+        timeout: 300_000,
+        env: { ...process.env, MLFLOW_TRACKING_URI: url, GIT_PYTHON_REFRESH: 'quiet', PYTHONIOENCODING: 'utf-8', ...options.env },
+      });
+      expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(0);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!);
+    },
+  };
+  beforeAll(() => {
+    if (!mlflowSkipReason()) python = mlflowPython('client');
+  }, 1_200_000);
+  afterEach(async () => {
+    await t.server?.stop();
+    t.server = undefined;
+  });
+  return t;
+}
+

@@ -4,42 +4,25 @@
  * history and delete; scikit-learn's autologger; 16 processes logging at once. Each run is
  * then checked with `git-track show` and plain git.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cli, git, makeRepo } from '../helpers/repo.js';
-import { mlflowPython, mlflowSkipReason } from '../helpers/mlflow-venv.js';
-import { startGitTrackServer, type TestServer } from './server-helpers.js';
+import { mlflowSkipReason } from '../helpers/mlflow-venv.js';
+import { mlflowClientTests, startGitTrackServer } from './server-helpers.js';
 
-let python = '';
-let server: TestServer | undefined;
-beforeAll(() => {
-  if (!mlflowSkipReason()) python = mlflowPython('client');
-}, 1_200_000);
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-});
-
-/** Run a Python script with the MLflow client against `url`; its last stdout line is JSON. */
-function runPython(dir: string, url: string, script: string, env: Record<string, string> = {}): any {
-  const file = join(dir, `script-${Math.random().toString(36).slice(2)}.py`);
-  writeFileSync(file, script);
-  const r = spawnSync(python, [file], { cwd: dir, encoding: 'utf8', timeout: 300_000, env: { ...process.env, MLFLOW_TRACKING_URI: url, GIT_PYTHON_REFRESH: 'quiet', ...env } });
-  expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(0);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
+const t = mlflowClientTests();
 
 const show = (dir: string, id: string) => JSON.parse(cli(dir, 'show', id, '--json').stdout);
 
 describe.skipIf(mlflowSkipReason())('git-track server with the real MLflow client', () => {
   it('searches by the datasets log_input recorded and orders by end time, through the client', async () => {
     const dir = makeRepo({ commit: true });
-    server = await startGitTrackServer(dir);
-    const out = runPython(
+    t.server = await startGitTrackServer(dir);
+    const out = t.runPython(
       dir,
-      server.url,
+      t.server.url,
       `
 import json, time, mlflow
 from mlflow import MlflowClient
@@ -81,10 +64,10 @@ print(json.dumps({
 
   it('records what the fluent API logs: params, stepped metrics, tags, artifacts, nested and failed runs', async () => {
     const dir = makeRepo({ commit: true });
-    server = await startGitTrackServer(dir);
-    const out = runPython(
+    t.server = await startGitTrackServer(dir);
+    const out = t.runPython(
       dir,
-      server.url,
+      t.server.url,
       `
 import json, os, tempfile, mlflow
 from mlflow import MlflowClient
@@ -186,10 +169,10 @@ print(json.dumps({
 
   it('mlflow.sklearn.autolog(): a real scikit-learn fit lands on runs with params, training metrics and the model', async () => {
     const dir = makeRepo({ commit: true });
-    server = await startGitTrackServer(dir);
-    const out = runPython(
+    t.server = await startGitTrackServer(dir);
+    const out = t.runPython(
       dir,
-      server.url,
+      t.server.url,
       `
 import json, mlflow
 from sklearn.datasets import load_iris
@@ -213,7 +196,7 @@ print(json.dumps({"id": run.info.run_id}))
 
   it('16 processes logging batches at once: every run recorded exactly once, nothing lost', async () => {
     const dir = makeRepo({ commit: true });
-    server = await startGitTrackServer(dir);
+    t.server = await startGitTrackServer(dir);
     const script = join(dir, 'worker.py');
     writeFileSync(
       script,
@@ -238,7 +221,7 @@ print(json.dumps(ids))
     const workers = await Promise.all(
       Array.from({ length: 16 }, (_, w) =>
         new Promise<string[]>((resolve, reject) => {
-          const child = spawn(python, [script, String(w)], { cwd: dir, env: { ...process.env, MLFLOW_TRACKING_URI: server!.url } });
+          const child = spawn(t.python, [script, String(w)], { cwd: dir, env: { ...process.env, MLFLOW_TRACKING_URI: t.server!.url } });
           let stdout = '';
           let stderr = '';
           child.stdout.on('data', (d: Buffer) => (stdout += d));
