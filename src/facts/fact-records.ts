@@ -16,6 +16,7 @@ import { MAX_RECORD_BYTES } from '../limits.js';
 import { authorSchema, runIdSchema } from '../manifest/schema.js';
 import { loadYaml } from '../manifest/yaml-text.js';
 import { shardOf } from '../runs/layout.js';
+import { decodeRecord } from '../stages/record-file.js';
 
 export const FACTS_DIR = 'facts';
 export const FACT_FORMAT = 'git-track/fact@1';
@@ -66,17 +67,7 @@ export function encodeFact(fact: Fact): string {
  * @throws GitTrackError INVALID_MANIFEST naming `source`
  */
 export function decodeFact(bytes: Buffer, source: string): Fact {
+  // Measured in bytes before any decoding: a large blob is refused without becoming a string.
   if (bytes.length > MAX_RECORD_BYTES) throw new GitTrackError('INVALID_MANIFEST', `${source}: larger than ${MAX_RECORD_BYTES} bytes`, { source });
-  let value: unknown;
-  try {
-    value = loadYaml().parse(bytes.toString('utf8'), { schema: 'core' });
-  } catch (err) {
-    throw new GitTrackError('INVALID_MANIFEST', `${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { source });
-  }
-  const r = factSchema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new GitTrackError('INVALID_MANIFEST', `${source}: ${issue.path.join('.') || 'record'}: ${issue.message}`, { source });
-  }
-  return r.data;
+  return decodeRecord(factSchema, bytes.toString('utf8'), source);
 }

@@ -200,8 +200,6 @@ export class TableBuilder {
     else if (value === true) cell.push(row, Kind.True, 0);
     else if (value === false) cell.push(row, Kind.False, 0);
     else if (value === null) cell.push(row, Kind.Null, 0);
-    // Defensive: an index reads manifests unvalidated; a field without a value is missing.
-    else if (value === undefined) return;
     else cell.push(row, Kind.List, intern(cell, JSON.stringify(value)));
   }
 

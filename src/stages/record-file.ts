@@ -6,11 +6,13 @@
  * a run or stage it does not name). A bad record is skipped with one warning, never the
  * listing: only `verify` fails on it.
  */
+import type * as z from 'zod';
 import { GitTrackError, isGitTrackError } from '../errors.js';
 import { readBoundedBlob, readBoundedTree } from '../git/bounded-read.js';
 import type { TreeEntry } from '../git/encode.js';
 import type { ObjectStore } from '../git/objects.js';
 import { MAX_RECORD_BYTES } from '../limits.js';
+import { loadYaml } from '../manifest/yaml-text.js';
 import type { TrackerContext } from '../tracker-context.js';
 
 /**
@@ -96,4 +98,29 @@ const warnedRecords = new WeakMap<TrackerContext, Set<string>>();
 function randOf(name: string): string {
   const stem = name.endsWith('.yaml') ? name.slice(0, -'.yaml'.length) : name;
   return stem.slice(stem.lastIndexOf('-') + 1);
+}
+
+/**
+ * A record's text parsed as YAML and checked against `schema`; at most
+ * {@link MAX_RECORD_BYTES}. The one decoding of promotions, tag records, facts and
+ * experiment records.
+ *
+ * @throws GitTrackError INVALID_MANIFEST naming `source` and what is wrong
+ * @example
+ * decodeRecord(promotionSchema, text, 'stages/production/…yaml');
+ */
+export function decodeRecord<T>(schema: z.ZodType<T>, text: string, source: string): T {
+  if (Buffer.byteLength(text) > MAX_RECORD_BYTES) throw new GitTrackError('INVALID_MANIFEST', `${source}: larger than ${MAX_RECORD_BYTES} bytes`, { source });
+  let value: unknown;
+  try {
+    value = loadYaml().parse(text, { schema: 'core' });
+  } catch (err) {
+    throw new GitTrackError('INVALID_MANIFEST', `${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { source });
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new GitTrackError('INVALID_MANIFEST', `${source}: ${issue.path.join('.') || 'record'}: ${issue.message}`, { source, issues: r.error.issues });
+  }
+  return r.data;
 }

@@ -17,6 +17,7 @@ import { GitTrackError, quoteInput } from '../errors.js';
 import { authorSchema } from '../manifest/schema.js';
 import { NAME_PATTERN } from '../manifest/names.js';
 import { shardOf } from '../runs/layout.js';
+import { decodeRecord } from './record-file.js';
 
 export const STAGES_DIR = 'stages';
 export const TAGS_DIR = 'tags';
@@ -106,25 +107,11 @@ export function encodeRecord(record: Promotion | TagsRecord): string {
  * decodePromotion(text, 'stages/production/…yaml').run;
  */
 export function decodePromotion(text: string, source: string): Promotion {
-  return decodeWith(promotionSchema, text, source);
+  return decodeRecord(promotionSchema, text, source);
 }
 
 /** Parse and validate a tags record (see {@link decodePromotion}). */
 export function decodeTagsRecord(text: string, source: string): TagsRecord {
-  return decodeWith(tagsRecordSchema, text, source);
+  return decodeRecord(tagsRecordSchema, text, source);
 }
 
-function decodeWith<T>(schema: z.ZodType<T>, text: string, source: string): T {
-  let value: unknown;
-  try {
-    value = loadYaml().parse(text, { schema: 'core' });
-  } catch (err) {
-    throw new GitTrackError('INVALID_MANIFEST', `${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { source });
-  }
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new GitTrackError('INVALID_MANIFEST', `${source}: ${issue.path.join('.') || 'record'}: ${issue.message}`, { source, issues: r.error.issues });
-  }
-  return r.data;
-}

@@ -14,12 +14,10 @@
  * clones simply have both sets of files.
  */
 import * as z from 'zod';
-import { GitTrackError } from '../../errors.js';
 import { lookupPath } from '../../git/tree-edit.js';
-import { MAX_RECORD_BYTES } from '../../limits.js';
 import { authorSchema } from '../../manifest/schema.js';
 import { loadYaml } from '../../manifest/yaml-text.js';
-import { boundedEntries, readRecordFile, subdirectories, type OnBadRecord } from '../../stages/record-file.js';
+import { boundedEntries, decodeRecord, readRecordFile, subdirectories, type OnBadRecord } from '../../stages/record-file.js';
 import type { TrackerContext } from '../../tracker-context.js';
 import { experimentIdOf } from '../mapping.js';
 
@@ -80,19 +78,7 @@ export function encodeExperimentRecord(record: ExperimentChange): string {
  * @throws GitTrackError INVALID_MANIFEST naming `source`
  */
 export function decodeExperimentRecord(text: string, source: string): ExperimentChange {
-  if (Buffer.byteLength(text) > MAX_RECORD_BYTES) throw new GitTrackError('INVALID_MANIFEST', `${source}: larger than ${MAX_RECORD_BYTES} bytes`, { source });
-  let value: unknown;
-  try {
-    value = loadYaml().parse(text, { schema: 'core' });
-  } catch (err) {
-    throw new GitTrackError('INVALID_MANIFEST', `${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { source });
-  }
-  const r = experimentRecordSchema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new GitTrackError('INVALID_MANIFEST', `${source}: ${issue.path.join('.') || 'record'}: ${issue.message}`, { source });
-  }
-  return r.data;
+  return decodeRecord(experimentRecordSchema, text, source);
 }
 
 /**
