@@ -26,16 +26,7 @@ beforeAll(async () => {
   s3 = await startS3(tempDir('gt-mlflow-s3-'));
   client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
   await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  // The standard chain from the environment only: no files or instance metadata of this machine.
-  s3env = {
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    MLFLOW_S3_ENDPOINT_URL: s3.endpoint,
-  };
+  s3env = { ...s3.env, AWS_DEFAULT_REGION: 'us-east-1', MLFLOW_S3_ENDPOINT_URL: s3.endpoint };
 }, 1_800_000);
 afterAll(() => client?.destroy());
 
@@ -66,20 +57,26 @@ describe.skipIf(mlflowSkipReason())('import mlflow --server whose artifacts are 
     await server?.stop();
   });
 
-  it('through the artifact proxy (mlflow server --artifacts-destination s3://…): no AWS credentials needed here', async () => {
-    const dir = tempDir('gt-mlflow-proxy-s3-');
-    server = await startMlflowServer(dir, { artifactsDestination: `s3://${BUCKET}/proxied`, env: s3env });
-    const runs = writeMlflowHistory(mlflowPython('client'), dir, server.url);
-    // The bytes are in S3, not on this disk.
-    expect((await keysUnder('proxied/')).some((k) => k.endsWith('/artifacts/models/best/weights.bin'))).toBe(true);
+  /** Import from `url` with no AWS credentials here: every live run and its artifact bytes arrive. */
+  function importWithoutCredentials(url: string, runs: ClientRun[]): string {
     const repo = makeRepo({ commit: true });
-    const r = cliWith(repo, NO_AWS, 'import', 'mlflow', '--server', server.url, '--json');
+    const r = cliWith(repo, NO_AWS, 'import', 'mlflow', '--server', url, '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const live = runs.filter((x) => !x.deleted);
     const ids = idsOf(r.stdout);
     expectImported(repo, live, ids);
     expectBytes(repo, live, ids);
+    return repo;
+  }
+
+  it('through the artifact proxy (mlflow server --artifacts-destination s3://…): no AWS credentials needed here', async () => {
+    const dir = tempDir('gt-mlflow-proxy-s3-');
+    server = await startMlflowServer(dir, { artifactsDestination: `s3://${BUCKET}/proxied`, env: s3env });
+    const runs = writeMlflowHistory(mlflowPython('client'), dir, server.url);
+    // The bytes are in S3, not on this disk.
+    expect((await keysUnder('proxied/')).some((k) => k.endsWith('/artifacts/models/best/weights.bin'))).toBe(true);
+    const repo = importWithoutCredentials(server.url, runs);
     expect(git(repo, 'fsck', '--strict')).toBe('');
     await server.stop();
     server = undefined;
@@ -131,13 +128,6 @@ describe.skipIf(mlflowSkipReason())('import mlflow --server whose artifacts are 
     server = await startMlflowServer(dir, { serveArtifacts: false, defaultArtifactRoot: `s3://${BUCKET}/served`, env: s3env });
     const runs = writeMlflowHistory(mlflowPython('server'), dir, server.url, s3env);
     expect((await keysUnder('served/')).some((k) => k.endsWith('/artifacts/models/best/weights.bin'))).toBe(true);
-    const repo = makeRepo({ commit: true });
-    const r = cliWith(repo, NO_AWS, 'import', 'mlflow', '--server', server.url, '--json');
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('');
-    const live = runs.filter((x) => !x.deleted);
-    const ids = idsOf(r.stdout);
-    expectImported(repo, live, ids);
-    expectBytes(repo, live, ids);
+    importWithoutCredentials(server.url, runs);
   }, 900_000);
 });

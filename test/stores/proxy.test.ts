@@ -29,13 +29,7 @@ beforeAll(async () => {
   const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
   await client.send(new CreateBucketCommand({ Bucket: 'proxied' }));
   client.destroy();
-  awsEnv = {
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  awsEnv = { ...s3.env };
 }, 1_800_000);
 
 afterAll(() => counter?.close());

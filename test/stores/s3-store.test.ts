@@ -20,14 +20,7 @@ beforeAll(async () => {
   s3 = await startS3(tempDir('gt-s3-'));
   client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
   for (const bucket of ['ml-artifacts', 'other-bucket']) await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  // The SDK's standard chain, from the environment only: no files or instance metadata of this machine.
-  env = {
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  env = { ...s3.env };
 }, 1_800_000);
 
 function ok(dir: string, extra: Record<string, string>, ...args: string[]): string {

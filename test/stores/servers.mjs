@@ -163,7 +163,16 @@ export async function startS3(dir) {
   const endpoint = `http://127.0.0.1:${s3}`;
   // Ready when the gateway answers S3 (an unsigned request is refused with an S3 error).
   await waitFor(async () => (await fetch(`${endpoint}/`)).status > 0 && (await fetch(`http://127.0.0.1:${filer}/`)).status > 0, 'SeaweedFS', child, log, 120_000);
-  return { endpoint, accessKeyId, secretAccessKey, dataDir, stop: () => child.kill('SIGKILL') };
+  // The SDK's standard credential chain for this identity, from the environment only: no files
+  // or instance metadata of this machine.
+  const env = {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  return { endpoint, accessKeyId, secretAccessKey, env, dataDir, stop: () => child.kill('SIGKILL') };
 }
 
 /**
